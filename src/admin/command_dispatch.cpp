@@ -1,0 +1,64 @@
+#include "admin/command_dispatch.h"
+
+#include "admin/socket_conversation.h"
+#include "util/log.h"
+#include "util/strings.h"
+
+namespace convene {
+
+std::string render_error(const Error& error) {
+  std::string out = "ERROR: " + error.message;
+  if (!error.hint.empty())
+    for (auto& line : split(error.hint, '\n')) out += "\n  " + line;
+  return out;
+}
+
+Status run_command(Node& node, const CommandRegistry& registry, Conversation& io,
+                   const std::vector<std::string>& argv) {
+  auto match = registry.match(argv);
+  if (!match) return match.error();
+  const CommandSpec& spec = *match->spec;
+  std::string line = join(argv, " ");
+  if (!spec.handler)
+    return make_error("'" + join(spec.words, " ") + "' is not implemented yet in this version of Convene",
+                      "Nothing was changed.");
+  CommandRequest request{node, io, std::move(match->args), line};
+  // Log the command words only: arguments may name files but never carry secrets
+  // (secrets are prompted), still keep the log to what an auditor needs.
+  auto status = spec.handler(request);
+  logger("admin")->info("command '{}' {}", line, status ? "succeeded" : "failed: " + status.error().message);
+  return status;
+}
+
+void run_conversation(Node& node, const CommandRegistry& registry, protocol::LineChannel& channel) {
+  auto request = channel.receive();
+  if (!request) return;
+  std::string op = request->value("op", "");
+  if (op == "grammar") {
+    nlohmann::json commands = nlohmann::json::array();
+    for (auto& s : registry.all())
+      commands.push_back({{"words", s.words}, {"usage", s.usage}, {"help", s.help}});
+    (void)channel.send({{"grammar", commands}, {"node", node.name()}});
+    return;
+  }
+  if (op != "run" || !request->contains("argv") || !(*request)["argv"].is_array()) {
+    (void)channel.send({{"done", true}, {"ok", false}, {"error", "ERROR: malformed admin request"}});
+    return;
+  }
+  std::vector<std::string> argv;
+  for (auto& a : (*request)["argv"]) {
+    if (!a.is_string()) {
+      (void)channel.send({{"done", true}, {"ok", false}, {"error", "ERROR: malformed admin request"}});
+      return;
+    }
+    argv.push_back(a.get<std::string>());
+  }
+  SocketConversation io(channel);
+  auto status = run_command(node, registry, io, argv);
+  if (status)
+    (void)channel.send({{"done", true}, {"ok", true}});
+  else
+    (void)channel.send({{"done", true}, {"ok", false}, {"error", render_error(status.error())}});
+}
+
+}  // namespace convene

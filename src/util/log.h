@@ -1,0 +1,18 @@
+#pragma once
+// A named logger per subsystem (STYLE.md habit 11). All loggers share the sinks set
+// up once by init_logging: the node's log file and stderr. Secrets never go to a log.
+#include <spdlog/spdlog.h>
+
+#include <filesystem>
+#include <memory>
+#include <string>
+
+namespace convene {
+
+// Sends every logger's output to `file` (if not empty) and to stderr.
+void init_logging(const std::filesystem::path& file, spdlog::level::level_enum level = spdlog::level::info);
+
+// The logger for one subsystem ("admin", "pki", "xmpp", ...), created on first use.
+std::shared_ptr<spdlog::logger> logger(const std::string& subsystem);
+
+}  // namespace convene
