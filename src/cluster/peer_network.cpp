@@ -1,0 +1,279 @@
+#include "cluster/peer_network.h"
+
+#include <asio/connect.hpp>
+#include <asio/read.hpp>
+#include <asio/ssl.hpp>
+#include <asio/steady_timer.hpp>
+#include <asio/write.hpp>
+
+#include <array>
+#include <optional>
+#include <future>
+
+#include "cluster/wire.h"
+#include "util/log.h"
+
+namespace convene::cluster {
+namespace {
+
+constexpr char kMagic[] = "CVN1";
+constexpr size_t kHelloFixed = 4 + 1 + 8 + 2;
+constexpr std::uint8_t kAccepted = 1;
+
+// Keeps the context alive as long as the stream that was made from it.
+std::shared_ptr<TlsStream> make_stream(asio::ip::tcp::socket socket,
+                                       std::shared_ptr<asio::ssl::context> ctx) {
+  struct Holder {
+    std::shared_ptr<asio::ssl::context> ctx;
+    TlsStream stream;
+    Holder(asio::ip::tcp::socket s, std::shared_ptr<asio::ssl::context> c)
+        : ctx(std::move(c)), stream(std::move(s), *ctx) {}
+  };
+  auto holder = std::make_shared<Holder>(std::move(socket), std::move(ctx));
+  return std::shared_ptr<TlsStream>(holder, &holder->stream);
+}
+
+std::string endpoint_text(const asio::ip::tcp::socket& s) {
+  std::error_code ec;
+  auto ep = s.remote_endpoint(ec);
+  return ec ? std::string("?") : ep.address().to_string() + ":" + std::to_string(ep.port());
+}
+
+struct DialOp : std::enable_shared_from_this<DialOp> {
+  DialOp(asio::io_context& io, std::shared_ptr<TlsStream> s, PeerNetwork::DialHandler d)
+      : stream(std::move(s)), timer(io), resolver(io), done(std::move(d)) {}
+  std::shared_ptr<TlsStream> stream;
+  asio::steady_timer timer;
+  asio::ip::tcp::resolver resolver;
+  PeerNetwork::DialHandler done;
+  std::string address;
+  std::string hello;
+  std::uint8_t ack = 0;
+  bool finished = false;
+
+  void fail(const std::string& why) {
+    finish(make_error("cannot connect to peer " + address + ": " + why));
+  }
+  void finish(Result<std::shared_ptr<TlsStream>> r) {
+    if (finished) return;
+    finished = true;
+    timer.cancel();
+    resolver.cancel();
+    if (!r) {
+      std::error_code ec;
+      stream->lowest_layer().close(ec);
+    }
+    auto d = std::move(done);
+    d(std::move(r));
+  }
+};
+
+}  // namespace
+
+Result<std::pair<std::string, std::uint16_t>> split_address(const std::string& address) {
+  auto colon = address.rfind(':');
+  if (colon == std::string::npos || colon == 0 || colon + 1 == address.size())
+    return make_error("address '" + address + "' is not host:port");
+  std::string host = address.substr(0, colon);
+  if (host.size() > 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+  unsigned long port = 0;
+  try {
+    size_t used = 0;
+    port = std::stoul(address.substr(colon + 1), &used);
+    if (used != address.size() - colon - 1 || port == 0 || port > 65535) throw std::out_of_range("port");
+  } catch (const std::exception&) {
+    return make_error("address '" + address + "' has no valid port");
+  }
+  return std::make_pair(host, static_cast<std::uint16_t>(port));
+}
+
+PeerNetwork::PeerNetwork(std::shared_ptr<tls::TlsContextSource> tls, std::uint64_t self_id,
+                         std::string self_address)
+    : tls_(std::move(tls)),
+      self_id_(self_id),
+      self_address_(std::move(self_address)),
+      work_(asio::make_work_guard(io_)),
+      acceptor_(io_) {
+  thread_ = std::thread([this] { io_.run(); });
+}
+
+PeerNetwork::~PeerNetwork() { stop(); }
+
+void PeerNetwork::on_accept(Channel channel, AcceptHandler handler) {
+  std::lock_guard lock(mutex_);
+  handlers_[channel] = std::move(handler);
+}
+
+Status PeerNetwork::listen() {
+  auto hp = split_address(self_address_);
+  if (!hp) return hp.error();
+  std::error_code ec;
+  auto ip = asio::ip::make_address(hp->first, ec);
+  if (ec) return make_error("cluster address '" + self_address_ + "' must be a numeric IP:port");
+  asio::ip::tcp::endpoint ep(ip, hp->second);
+  std::promise<Status> result;
+  asio::post(io_, [&] {
+    std::error_code e;
+    acceptor_.open(ep.protocol(), e);
+    if (!e) acceptor_.set_option(asio::socket_base::reuse_address(true), e);
+    if (!e) acceptor_.bind(ep, e);
+    if (!e) acceptor_.listen(asio::socket_base::max_listen_connections, e);
+    if (e) {
+      std::error_code ignored;
+      acceptor_.close(ignored);
+      result.set_value(make_error("cannot listen on " + self_address_ + ": " + e.message(),
+                                  "check that the address is configured on this host and the port is free"));
+      return;
+    }
+    accept_next();
+    result.set_value(ok_status());
+  });
+  return result.get_future().get();
+}
+
+void PeerNetwork::accept_next() {
+  acceptor_.async_accept([this](std::error_code ec, asio::ip::tcp::socket socket) {
+    if (ec == asio::error::operation_aborted || !acceptor_.is_open()) return;
+    if (!ec) handshake_incoming(std::move(socket));
+    accept_next();
+  });
+}
+
+void PeerNetwork::handshake_incoming(asio::ip::tcp::socket socket) {
+  std::error_code ec;
+  socket.set_option(asio::ip::tcp::no_delay(true), ec);
+  std::string remote = endpoint_text(socket);
+  auto stream = make_stream(std::move(socket), tls_->current());
+  auto timer = std::make_shared<asio::steady_timer>(io_, std::chrono::seconds(5));
+  timer->async_wait([stream](std::error_code e) {
+    if (!e) stream->lowest_layer().close(e);
+  });
+  auto refuse = [this, stream, timer, remote](const std::string& why) {
+    // Peers retry every few tens of ms: say it once per 10 s per address and reason.
+    auto host = remote.substr(0, remote.rfind(':'));
+    auto now = std::chrono::steady_clock::now();
+    auto& last = refusal_logged_[host + " " + why];
+    if (last == std::chrono::steady_clock::time_point{} || now - last > std::chrono::seconds(10)) {
+      last = now;
+      logger("cluster")->warn("node {}: refused peer connection from {}: {}", self_id_, remote, why);
+    }
+    timer->cancel();
+    std::error_code e;
+    stream->lowest_layer().close(e);
+  };
+  stream->async_handshake(asio::ssl::stream_base::server, [=, this](std::error_code e) {
+    if (e) return refuse("TLS handshake failed: " + e.message());
+    auto head = std::make_shared<std::array<char, kHelloFixed>>();
+    asio::async_read(*stream, asio::buffer(*head), [=, this](std::error_code e, size_t) {
+      if (e) return refuse("no hello: " + e.message());
+      wire::Reader r(std::string_view(head->data(), head->size()));
+      if (std::string_view(head->data(), 4) != std::string_view(kMagic, 4)) return refuse("bad hello");
+      r.u32();
+      PeerHello hello;
+      hello.channel = static_cast<Channel>(r.u8());
+      hello.id = r.u64();
+      std::uint16_t len = r.u16();
+      if (len == 0 || len > 255 || hello.id == 0) return refuse("bad hello");
+      auto addr = std::make_shared<std::string>(len, '\0');
+      asio::async_read(*stream, asio::buffer(*addr), [=, this](std::error_code e, size_t) mutable {
+        if (e) return refuse("no hello: " + e.message());
+        hello.address = *addr;
+        AcceptHandler handler;
+        {
+          std::lock_guard lock(mutex_);
+          auto it = handlers_.find(hello.channel);
+          if (it != handlers_.end()) handler = it->second;
+        }
+        if (!handler) return refuse("channel not served");
+        static const std::uint8_t ack = kAccepted;
+        asio::async_write(*stream, asio::buffer(&ack, 1), [=](std::error_code e, size_t) {
+          timer->cancel();
+          if (e) return refuse("hello not acknowledged: " + e.message());
+          handler(stream, hello);
+        });
+      });
+    });
+  });
+}
+
+void PeerNetwork::dial(const std::string& address, Channel channel, DialHandler done,
+                       std::chrono::milliseconds timeout) {
+  auto hp = split_address(address);
+  if (!hp) {
+    asio::post(io_, [done = std::move(done), e = hp.error()] { done(e); });
+    return;
+  }
+  auto op = std::make_shared<DialOp>(io_, make_stream(asio::ip::tcp::socket(io_), tls_->current()),
+                                     std::move(done));
+  op->address = address;
+  op->hello = wire::Writer()
+                  .raw(std::string_view(kMagic, 4))
+                  .u8(static_cast<std::uint8_t>(channel))
+                  .u64(self_id_)
+                  .u16(static_cast<std::uint16_t>(self_address_.size()))
+                  .raw(self_address_)
+                  .take();
+  // Connect from this node's own address, as a separate server would (peers and
+  // firewalls see the member's address, not the loopback default).
+  std::error_code ec;
+  auto self = split_address(self_address_);
+  std::optional<asio::ip::address> source;
+  if (self) {
+    auto ip = asio::ip::make_address(self->first, ec);
+    if (!ec) source = ip;
+  }
+  asio::post(io_, [op, timeout, source, host = hp->first, port = std::to_string(hp->second)] {
+    op->timer.expires_after(timeout);
+    op->timer.async_wait([op](std::error_code e) {
+      if (!e) op->fail("timed out");
+    });
+    op->resolver.async_resolve(host, port, [op, source](std::error_code e, asio::ip::tcp::resolver::results_type results) {
+      if (op->finished) return;
+      if (e) return op->fail(e.message());
+      if (source && !results.empty()) {
+        auto& sock = op->stream->lowest_layer();
+        std::error_code be;
+        sock.open(results.begin()->endpoint().protocol(), be);
+        if (!be && results.begin()->endpoint().protocol() == (source->is_v4() ? asio::ip::tcp::v4() : asio::ip::tcp::v6()))
+          sock.bind(asio::ip::tcp::endpoint(*source, 0), be);
+        if (be) return op->fail("cannot bind to " + source->to_string() + ": " + be.message());
+      }
+      // One endpoint, connected on the (bound) socket: the range form of
+      // async_connect would reopen the socket and lose the source address.
+      auto endpoint = results.begin()->endpoint();
+      op->stream->lowest_layer().async_connect(endpoint, [op](std::error_code e) {
+        if (op->finished) return;
+        if (e) return op->fail(e.message());
+        op->stream->lowest_layer().set_option(asio::ip::tcp::no_delay(true), e);
+        op->stream->async_handshake(asio::ssl::stream_base::client, [op](std::error_code e) {
+          if (op->finished) return;
+          if (e) return op->fail("TLS handshake failed: " + e.message());
+          asio::async_write(*op->stream, asio::buffer(op->hello), [op](std::error_code e, size_t) {
+            if (op->finished) return;
+            if (e) return op->fail("hello: " + e.message());
+            asio::async_read(*op->stream, asio::buffer(&op->ack, 1), [op](std::error_code e, size_t) {
+              if (op->finished) return;
+              if (e || op->ack != kAccepted)
+                return op->fail("refused by the peer (" + (e ? e.message() : std::string("bad answer")) +
+                                "): is our certificate trusted there?");
+              op->finish(op->stream);
+            });
+          });
+        });
+      });
+    });
+  });
+}
+
+void PeerNetwork::stop() {
+  if (!thread_.joinable()) return;
+  asio::post(io_, [this] {
+    std::error_code ec;
+    acceptor_.close(ec);
+  });
+  work_.reset();
+  io_.stop();
+  thread_.join();
+}
+
+}  // namespace convene::cluster

@@ -1,0 +1,160 @@
+#include "tls/tls_context.h"
+
+#include <openssl/err.h>
+#include <openssl/pem.h>
+#include <openssl/ssl.h>
+#include <openssl/x509.h>
+#include <openssl/x509_vfy.h>
+
+#include <chrono>
+#include <map>
+#include <mutex>
+#include <system_error>
+#include <vector>
+
+#include "util/files.h"
+#include "util/log.h"
+
+namespace convene::tls {
+namespace {
+
+struct BioFree { void operator()(BIO* b) const { BIO_free(b); } };
+struct X509Free { void operator()(X509* x) const { X509_free(x); } };
+struct PkeyFree { void operator()(EVP_PKEY* k) const { EVP_PKEY_free(k); } };
+using X509Ptr = std::unique_ptr<X509, X509Free>;
+using PkeyPtr = std::unique_ptr<EVP_PKEY, PkeyFree>;
+
+std::string openssl_error() {
+  unsigned long e = ERR_get_error();
+  ERR_clear_error();
+  if (e == 0) return "unknown OpenSSL error";
+  char buf[256];
+  ERR_error_string_n(e, buf, sizeof buf);
+  return buf;
+}
+
+Result<std::string> read_input(const std::filesystem::path& path, const char* what) {
+  std::error_code ec;
+  if (path.empty()) return make_error(std::string("no ") + what + " file given");
+  if (!std::filesystem::exists(path, ec))
+    return make_error(std::string(what) + " file '" + path.string() + "' not found",
+                      "check the path, or upload the file first");
+  auto text = read_file(path);
+  if (!text) return text.error();
+  return text;
+}
+
+// Every certificate in a PEM text, in order. Stops at the first non-certificate
+// block; returns an empty vector when there is none.
+std::vector<X509Ptr> parse_certificates(const std::string& pem) {
+  std::vector<X509Ptr> out;
+  std::unique_ptr<BIO, BioFree> bio(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())));
+  while (X509* x = PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr)) out.emplace_back(x);
+  ERR_clear_error();  // the loop ends with a "no start line" error
+  return out;
+}
+
+std::string subject_of(X509* x) {
+  if (!x) return "(none)";
+  char buf[512];
+  X509_NAME_oneline(X509_get_subject_name(x), buf, sizeof buf);
+  return buf;
+}
+
+int verify_callback(int preverify_ok, X509_STORE_CTX* store) {
+  if (!preverify_ok) {
+    int err = X509_STORE_CTX_get_error(store);
+    // Refused peers retry often: say it once per 10 s per certificate and reason.
+    static std::mutex mutex;
+    static std::map<std::string, std::chrono::steady_clock::time_point> logged;
+    std::string key = subject_of(X509_STORE_CTX_get_current_cert(store)) + "|" + std::to_string(err);
+    auto now = std::chrono::steady_clock::now();
+    {
+      std::lock_guard lock(mutex);
+      auto& last = logged[key];
+      if (last != std::chrono::steady_clock::time_point{} && now - last < std::chrono::seconds(10))
+        return preverify_ok;
+      last = now;
+    }
+    logger("tls")->warn("refused peer certificate: subject '{}' at depth {}: {}",
+                        subject_of(X509_STORE_CTX_get_current_cert(store)),
+                        X509_STORE_CTX_get_error_depth(store), X509_verify_cert_error_string(err));
+  }
+  return preverify_ok;
+}
+
+}  // namespace
+
+Result<std::shared_ptr<asio::ssl::context>> make_mutual_tls_context(const TlsFiles& files) {
+  auto key_pem = read_input(files.key, "key");
+  if (!key_pem) return key_pem.error();
+  auto cert_pem = read_input(files.cert, "certificate");
+  if (!cert_pem) return cert_pem.error();
+  auto trust_pem = read_input(files.trust, "trust bundle");
+  if (!trust_pem) return trust_pem.error();
+
+  auto chain = parse_certificates(*cert_pem);
+  if (chain.empty())
+    return make_error("certificate file '" + files.cert.string() + "' holds no PEM certificate",
+                      "give a PEM file starting with -----BEGIN CERTIFICATE-----");
+  std::unique_ptr<BIO, BioFree> key_bio(
+      BIO_new_mem_buf(key_pem->data(), static_cast<int>(key_pem->size())));
+  PkeyPtr key(PEM_read_bio_PrivateKey(key_bio.get(), nullptr, nullptr, nullptr));
+  if (!key) {
+    ERR_clear_error();
+    return make_error("key file '" + files.key.string() + "' holds no PEM private key",
+                      "give an unencrypted PEM key (-----BEGIN PRIVATE KEY-----)");
+  }
+  if (X509_check_private_key(chain.front().get(), key.get()) != 1) {
+    ERR_clear_error();
+    return make_error("key '" + files.key.string() + "' does not match certificate '" +
+                          files.cert.string() + "' (" + subject_of(chain.front().get()) + ")",
+                      "give the key that was generated with this certificate's request");
+  }
+  auto trusted = parse_certificates(*trust_pem);
+  if (trusted.empty())
+    return make_error("trust bundle '" + files.trust.string() + "' holds no PEM certificate",
+                      "give the CA certificate(s) or the peers' own certificates, in PEM");
+
+  std::shared_ptr<asio::ssl::context> ctx;
+  try {
+    ctx = std::make_shared<asio::ssl::context>(asio::ssl::context::tls);
+  } catch (const std::exception& e) {
+    return make_error(std::string("cannot create a TLS context: ") + e.what());
+  }
+  SSL_CTX* ssl = ctx->native_handle();
+  SSL_CTX_set_min_proto_version(ssl, TLS1_2_VERSION);
+  SSL_CTX_set_options(ssl, SSL_OP_NO_COMPRESSION | SSL_OP_NO_RENEGOTIATION | SSL_OP_NO_TICKET);
+  SSL_CTX_set_session_cache_mode(ssl, SSL_SESS_CACHE_OFF);
+  static const unsigned char kSessionContext[] = "convene";
+  SSL_CTX_set_session_id_context(ssl, kSessionContext, sizeof kSessionContext - 1);
+
+  if (SSL_CTX_use_certificate(ssl, chain.front().get()) != 1)
+    return make_error("certificate '" + files.cert.string() + "' refused: " + openssl_error());
+  for (size_t i = 1; i < chain.size(); ++i)
+    if (SSL_CTX_add1_chain_cert(ssl, chain[i].get()) != 1)
+      return make_error("intermediate certificate " + std::to_string(i) + " of '" +
+                        files.cert.string() + "' refused: " + openssl_error());
+  if (SSL_CTX_use_PrivateKey(ssl, key.get()) != 1 || SSL_CTX_check_private_key(ssl) != 1)
+    return make_error("key '" + files.key.string() + "' refused: " + openssl_error());
+
+  X509_STORE* store = SSL_CTX_get_cert_store(ssl);
+  for (auto& x : trusted) {
+    if (X509_STORE_add_cert(store, x.get()) != 1) {
+      // A certificate present twice in the bundle is harmless.
+      unsigned long e = ERR_peek_last_error();
+      if (ERR_GET_REASON(e) != X509_R_CERT_ALREADY_IN_HASH_TABLE)
+        return make_error("trust bundle '" + files.trust.string() + "': " + openssl_error());
+      ERR_clear_error();
+    }
+  }
+  X509_STORE_set_flags(store, X509_V_FLAG_PARTIAL_CHAIN);
+  SSL_CTX_set_verify(ssl, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT, verify_callback);
+
+  if (X509_cmp_current_time(X509_get0_notAfter(chain.front().get())) < 0)
+    logger("tls")->warn("certificate '{}' ({}) has expired: peers will refuse it",
+                        files.cert.string(), subject_of(chain.front().get()));
+  return ctx;
+}
+
+}  // namespace convene::tls
