@@ -7,6 +7,7 @@
 
 #include "admin/admin_server.h"
 #include "admin/command_registry.h"
+#include "admin/daemon.h"
 #include "node/node.h"
 #include "util/log.h"
 
@@ -53,9 +54,11 @@ int main(int argc, char** argv) {
   init_logging((*node)->paths().logs() / "convened.log", spdlog::level::from_str(level));
   auto log = logger("node");
 
+  auto daemon = Daemon::open(**node);
+  if (!daemon) return fail(daemon.error());
   CommandRegistry registry;
   register_all_commands(registry);
-  AdminServer admin(**node, registry);
+  AdminServer admin(**daemon, registry);
   if (auto st = admin.start(); !st) return fail(st.error());
   log->info("node '{}' ready in {}; admin socket {}", (*node)->name(), (*node)->paths().dir().string(),
             (*node)->paths().admin_socket().string());
@@ -64,6 +67,7 @@ int main(int argc, char** argv) {
   sigwait(&stop_signals, &sig);
   log->info("signal {} received, shutting down", sig);
   admin.stop();
+  (*daemon)->stop();
   log->info("stopped");
   return 0;
 }

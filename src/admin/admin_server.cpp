@@ -70,7 +70,7 @@ void AdminServer::accept_loop() {
 void AdminServer::serve(int fd) {
   {
     protocol::LineChannel channel(fd);  // closes fd
-    run_conversation(node_, registry_, channel);
+    run_conversation(daemon_, registry_, channel);
     std::lock_guard lock(mutex_);
     std::erase(open_fds_, fd);
   }

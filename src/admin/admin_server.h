@@ -10,13 +10,14 @@
 #include <vector>
 
 #include "admin/command_registry.h"
-#include "node/node.h"
+#include "admin/daemon.h"
 
 namespace convene {
 
 class AdminServer {
  public:
-  AdminServer(Node& node, const CommandRegistry& registry) : node_(node), registry_(registry) {}
+  AdminServer(Daemon& daemon, const CommandRegistry& registry)
+      : daemon_(daemon), node_(daemon.node()), registry_(registry) {}
   ~AdminServer();
 
   // Binds the socket (replacing a stale one left by a crash: the directory lock
@@ -29,6 +30,7 @@ class AdminServer {
   void accept_loop();
   void serve(int fd);
 
+  Daemon& daemon_;
   Node& node_;
   const CommandRegistry& registry_;
   int listen_fd_ = -1;

@@ -13,7 +13,7 @@ std::string render_error(const Error& error) {
   return out;
 }
 
-Status run_command(Node& node, const CommandRegistry& registry, Conversation& io,
+Status run_command(Daemon& daemon, const CommandRegistry& registry, Conversation& io,
                    const std::vector<std::string>& argv) {
   auto match = registry.match(argv);
   if (!match) return match.error();
@@ -22,7 +22,7 @@ Status run_command(Node& node, const CommandRegistry& registry, Conversation& io
   if (!spec.handler)
     return make_error("'" + join(spec.words, " ") + "' is not implemented yet in this version of Convene",
                       "Nothing was changed.");
-  CommandRequest request{node, io, std::move(match->args), line};
+  CommandRequest request{daemon, daemon.node(), io, std::move(match->args), line};
   // Log the command words only: arguments may name files but never carry secrets
   // (secrets are prompted), still keep the log to what an auditor needs.
   auto status = spec.handler(request);
@@ -30,7 +30,7 @@ Status run_command(Node& node, const CommandRegistry& registry, Conversation& io
   return status;
 }
 
-void run_conversation(Node& node, const CommandRegistry& registry, protocol::LineChannel& channel) {
+void run_conversation(Daemon& daemon, const CommandRegistry& registry, protocol::LineChannel& channel) {
   auto request = channel.receive();
   if (!request) return;
   std::string op = request->value("op", "");
@@ -38,7 +38,7 @@ void run_conversation(Node& node, const CommandRegistry& registry, protocol::Lin
     nlohmann::json commands = nlohmann::json::array();
     for (auto& s : registry.all())
       commands.push_back({{"words", s.words}, {"usage", s.usage}, {"help", s.help}});
-    (void)channel.send({{"grammar", commands}, {"node", node.name()}});
+    (void)channel.send({{"grammar", commands}, {"node", daemon.node().name()}});
     return;
   }
   if (op != "run" || !request->contains("argv") || !(*request)["argv"].is_array()) {
@@ -54,7 +54,7 @@ void run_conversation(Node& node, const CommandRegistry& registry, protocol::Lin
     argv.push_back(a.get<std::string>());
   }
   SocketConversation io(channel);
-  auto status = run_command(node, registry, io, argv);
+  auto status = run_command(daemon, registry, io, argv);
   if (status)
     (void)channel.send({{"done", true}, {"ok", true}});
   else

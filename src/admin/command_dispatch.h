@@ -2,15 +2,15 @@
 // One admin conversation: read the request, answer a grammar query or run the
 // command it names, and finish with the "done" message.
 #include "admin/command_registry.h"
-#include "node/node.h"
+#include "admin/daemon.h"
 #include "protocol/admin_protocol.h"
 
 namespace convene {
 
-void run_conversation(Node& node, const CommandRegistry& registry, protocol::LineChannel& channel);
+void run_conversation(Daemon& daemon, const CommandRegistry& registry, protocol::LineChannel& channel);
 
 // Runs one command; the error text is "ERROR: <message>\n  <hint lines>".
-Status run_command(Node& node, const CommandRegistry& registry, Conversation& io,
+Status run_command(Daemon& daemon, const CommandRegistry& registry, Conversation& io,
                    const std::vector<std::string>& argv);
 
 // How an Error is shown at the shell, in the seed's shape.

@@ -37,12 +37,14 @@ class ScriptedConversation : public Conversation {
 struct Fixture : ::testing::Test {
   testing::TempDir dir;
   std::unique_ptr<Node> node;
+  std::unique_ptr<Daemon> daemon;
   CommandRegistry registry;
   int changes = 0;
   void SetUp() override {
     auto n = Node::open({dir.path(), "cms1", {}});
     ASSERT_TRUE(n) << n.error().text();
     node = std::move(*n);
+    daemon = std::make_unique<Daemon>(*node, nullptr, nullptr);
     registry.add({{"database", "cluster", "remove"}, "", "", 0, 0, [this](CommandRequest& req) -> Status {
                     CONVENE_TRY(confirm_or_cancel(req.io, "WARNING!!!\nAre you sure? (Y/n)"));
                     ++changes;
@@ -63,13 +65,13 @@ TEST_F(Fixture, OnlyCapitalYGoesOn) {
   for (const char* answer : {"y", "yes", "", "N"}) {
     ScriptedConversation io;
     io.answers = {answer};
-    auto st = run_command(*node, registry, io, {"database", "cluster", "remove"});
+    auto st = run_command(*daemon, registry, io, {"database", "cluster", "remove"});
     EXPECT_FALSE(st) << answer;
     EXPECT_EQ(changes, 0) << answer;
   }
   ScriptedConversation io;
   io.answers = {"Y"};
-  ASSERT_TRUE(run_command(*node, registry, io, {"database", "cluster", "remove"}));
+  ASSERT_TRUE(run_command(*daemon, registry, io, {"database", "cluster", "remove"}));
   EXPECT_EQ(changes, 1);
   EXPECT_EQ(io.shown.front(), "WARNING!!!\nAre you sure? (Y/n)");
   EXPECT_EQ(io.shown.back(), "Remove started...");
@@ -77,7 +79,7 @@ TEST_F(Fixture, OnlyCapitalYGoesOn) {
 
 TEST_F(Fixture, SecretPromptWithoutAnswerChangesNothing) {
   ScriptedConversation io;
-  auto st = run_command(*node, registry, io, {"xmpp", "callbridge", "add-secret", "cb1"});
+  auto st = run_command(*daemon, registry, io, {"xmpp", "callbridge", "add-secret", "cb1"});
   EXPECT_FALSE(st);
   EXPECT_EQ(io.shown, (std::vector<std::string>{"Enter callbridge secret"}));
   EXPECT_EQ(changes, 0);
@@ -85,7 +87,7 @@ TEST_F(Fixture, SecretPromptWithoutAnswerChangesNothing) {
 
 TEST_F(Fixture, UnbuiltCommandSaysSoPlainly) {
   ScriptedConversation io;
-  auto st = run_command(*node, registry, io, {"xmpp", "enable"});
+  auto st = run_command(*daemon, registry, io, {"xmpp", "enable"});
   ASSERT_FALSE(st);
   EXPECT_EQ(render_error(st.error()),
             "ERROR: 'xmpp enable' is not implemented yet in this version of Convene\n  Nothing was changed.");

@@ -73,6 +73,9 @@ Result<CommandMatch> CommandRegistry::match(const std::vector<std::string>& argv
 void register_all_commands(CommandRegistry& registry) {
   register_node_commands(registry);
   register_pki_commands(registry);
+  register_xmpp_commands(registry);
+  register_database_commands(registry);
+  register_backup_commands(registry);
   register_placeholder_commands(registry);
 }
 

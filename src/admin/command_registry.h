@@ -12,9 +12,11 @@
 
 namespace convene {
 
+class Daemon;
 class Node;
 
 struct CommandRequest {
+  Daemon& daemon;
   Node& node;
   Conversation& io;
   std::vector<std::string> args;  // the words after the command's own words
@@ -64,6 +66,9 @@ class CommandRegistry {
 // Every command group's registration, one function per group file.
 void register_pki_commands(CommandRegistry& registry);
 void register_node_commands(CommandRegistry& registry);
+void register_xmpp_commands(CommandRegistry& registry);
+void register_database_commands(CommandRegistry& registry);
+void register_backup_commands(CommandRegistry& registry);
 void register_placeholder_commands(CommandRegistry& registry);
 void register_all_commands(CommandRegistry& registry);
 

@@ -1,0 +1,707 @@
+#include "dbcluster/agent.h"
+
+#include <algorithm>
+#include <atomic>
+#include <tuple>
+#include <chrono>
+#include <condition_variable>
+#include <mutex>
+#include <thread>
+
+#include <nlohmann/json.hpp>
+
+#include "dbcluster/backup_archive.h"
+#include "dbcluster/postgres_instance.h"
+#include "dbcluster/process.h"
+#include "dbcluster/replication.h"
+#include "dbcluster/status_view.h"
+#include "node/node.h"
+#include "pki/certificate_info.h"
+#include "pki/key.h"
+#include "pki/pem.h"
+#include "pki/verify.h"
+#include "util/files.h"
+#include "util/log.h"
+
+namespace convene::dbcluster {
+
+namespace fs = std::filesystem;
+using json = nlohmann::json;
+using Clock = std::chrono::steady_clock;
+
+const char* const kInitializeWarning =
+    "WARNING!!!\n"
+    "Are you sure you wish to initialize this node as a new database cluster? (Y/n)\n"
+    "The contents of this node's database will become the master version of the database in the new cluster.\n"
+    "The callbridge and web administration will restart at the end of this procedure.";
+const char* const kJoinWarning =
+    "WARNING!!!\n"
+    "Are you sure you wish to join this node to an existing database cluster? (Y/n)\n"
+    "The contents of this node's database will be destroyed!\n"
+    "The callbridge and web administration will restart at the end of this procedure.";
+const char* const kJoinAlreadyNote =
+    "NOTE: This node is already in a cluster.\n"
+    "Knowledge of all nodes in the old cluster will be removed";
+const char* const kRemoveWarning =
+    "WARNING!!!\n"
+    "Are you sure you wish to remove this node from the current cluster? (Y/n)\n"
+    "The current contents of this node's database will become the running local database.\n"
+    "This node will lose all knowledge of the rest of the cluster.\n"
+    "The callbridge and web administration will restart at the end of this procedure.";
+
+namespace {
+
+const char* kSection = "database";
+const char* kMembersTable = "convene_cluster_members";
+
+std::string now_iso() {
+  auto t = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
+  char buf[32];
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
+}
+
+class AgentImpl final : public Agent {
+ public:
+  explicit AgentImpl(Node& node) : node_(node), pg_(node.paths().dir()), log_(logger("database")) {}
+  ~AgentImpl() override { stop(); }
+
+  Status open() {
+    auto cfg = config();
+    if (pg_.initialized()) {
+      CONVENE_TRY(pg_.prepare());
+      // Settings follow the configuration (the daemon may have been killed mid-change).
+      if (cfg.value("enabled", false)) {
+        auto me = my_address();
+        std::string master = cfg.value("master", "");
+        if (me && master == *me)
+          CONVENE_TRY(pg_.configure(primary_settings(*me, "")));  // the worker sets the list within 200 ms
+        else if (me && !master.empty())
+          CONVENE_TRY(pg_.configure(standby_settings(*me, master)));
+      }
+      if (auto st = pg_.start(); !st) log_->error("database: {}", st.error().text());
+    }
+    log_expiry();
+    worker_ = std::thread([this] { work(); });
+    return ok_status();
+  }
+
+  // --- commands ---------------------------------------------------------
+
+  Status set_localnode(const std::string& iface, const std::string& line) override {
+    std::lock_guard lock(mutex_);
+    auto address = node_.interfaces().address(iface);
+    if (!address) return address.error();
+    if (config().value("enabled", false))
+      return make_error("cannot change the interface while clustering is enabled",
+                        "Run 'database cluster remove' first, then set the interface and initialize or join again.");
+    return update([&](json& s) {
+      s["interface"] = iface;
+      record(s, line, true, "");
+    });
+  }
+
+  Status set_certs(const CertNames& n, const std::string& line,
+                   const std::function<void(const std::string&)>& say) override {
+    std::lock_guard lock(mutex_);
+    auto files = resolve(n);
+    if (!files) return files.error();
+    CONVENE_TRY(validate(*files, n));
+    auto cfg = config();
+    bool live = cfg.value("enabled", false) && pg_.running();
+    CONVENE_TRY(pg_.prepare());
+    CONVENE_TRY(install_tls_files(*files, pg_.installed_tls()));
+    if (live) {
+      // PostgreSQL re-reads its TLS files on reload; sessions already open keep the
+      // old ones, so the replication links are cut and re-made with the new files.
+      CONVENE_TRY(pg_.reload());
+      auto me = my_address();
+      std::string master = cfg.value("master", "");
+      if (me && master == *me) {
+        (void)pg_.query("SELECT pg_terminate_backend(pid) FROM pg_stat_replication");
+      } else if (me && !master.empty()) {
+        (void)remote(master, "SELECT pg_terminate_backend(pid) FROM pg_stat_replication WHERE application_name = " +
+                                 sql_literal(*me));
+      }
+      log_->info("database cluster certificates rotated on the running cluster");
+      say("Certificates updated");
+      say("The running cluster now uses them (PostgreSQL reloaded, replication reconnected)");
+    } else {
+      say("Certificates updated");
+    }
+    return update([&](json& s) {
+      s["certs"] = {{"server_key", n.server_key}, {"server_cert", n.server_cert}, {"client_key", n.client_key},
+                    {"client_cert", n.client_cert}, {"ca_cert", n.ca_cert}};
+      record(s, line, true, "");
+    });
+  }
+
+  bool in_cluster() const override { return config().value("enabled", false); }
+
+  Status check_initialize() override {
+    std::lock_guard lock(mutex_);
+    return check_ready();
+  }
+
+  Status check_join(const std::string& master) override {
+    std::lock_guard lock(mutex_);
+    CONVENE_TRY(check_ready());
+    auto me = my_address();
+    if (master == *me) return make_error("cannot join this node to itself", "Give the address of the cluster's master.");
+    // The master must answer over TLS with our certificates before anything is destroyed.
+    auto rows = remote(master, "SELECT pg_is_in_recovery()");
+    if (!rows)
+      return make_error("cannot reach a database master at " + master + ": " + rows.error().message,
+                        "Nothing was changed. Check the address, that the master is initialized, and that both nodes "
+                        "use certificates of the same CA.");
+    if (rows->empty() || (*rows)[0][0].value_or("") != "f")
+      return make_error(master + " is not the master of its cluster (it is a slave)",
+                        "Nothing was changed. Join the cluster's master ('database cluster status' there shows it).");
+    return ok_status();
+  }
+
+  Status initialize(const std::string& line) override {
+    std::lock_guard lock(mutex_);
+    auto st = do_initialize();
+    record_result(line, st);
+    return st;
+  }
+
+  Status join(const std::string& master, const std::string& line) override {
+    std::lock_guard lock(mutex_);
+    auto st = do_join(master);
+    record_result(line, st);
+    return st;
+  }
+
+  Status start_remove(const std::string& line) override {
+    std::lock_guard lock(mutex_);
+    if (disabling_) return make_error("a remove is already in progress");
+    if (!config().value("enabled", false))
+      return make_error("this node is not in a database cluster", "Nothing to remove.");
+    disabling_ = true;
+    disabling_since_ = Clock::now();
+    if (remover_.joinable()) remover_.join();
+    remover_ = std::thread([this, line] {
+      std::lock_guard lock(mutex_);
+      auto st = do_remove();
+      record_result(line, st);
+      disabling_ = false;
+    });
+    return ok_status();
+  }
+
+  std::string status_text() override {
+    StatusView v;
+    json cfg;
+    {
+      std::lock_guard lock(state_mutex_);
+      cfg = config();
+      if (disabling_) {
+        v.state = StatusView::State::kDisabling;
+        v.disabling_seconds =
+            std::chrono::duration_cast<std::chrono::seconds>(Clock::now() - disabling_since_).count();
+      }
+    }
+    bool enabled = cfg.value("enabled", false);
+    if (v.state != StatusView::State::kDisabling && enabled) v.state = StatusView::State::kEnabled;
+    v.interface = cfg.value("interface", "");
+    auto me = my_address();
+    if (v.state == StatusView::State::kEnabled && me) {
+      std::string master = cfg.value("master", "");
+      v.node_in_use = master;
+      v.nodes = node_lines(*me, master);
+    }
+    v.certs = cert_lines(cfg);
+    v.last_command = cfg.value("last_command", "");
+    v.last_ok = cfg.value("last_ok", true);
+    v.last_error = cfg.value("last_error", "");
+    auto text = render_status(v, pki::current_time());
+    while (!text.empty() && text.back() == '\n') text.pop_back();
+    return text;
+  }
+
+  // --- backups -----------------------------------------------------------
+
+  Result<std::string> snapshot(const std::string& name) override {
+    std::lock_guard lock(mutex_);
+    std::string file = name + ".bak";
+    auto target = node_.paths().file(file);
+    if (!target) return target.error();
+    std::vector<BackupEntry> entries;
+    auto cfgfile = read_file(node_.paths().config());
+    entries.push_back({"config.json", cfgfile ? *cfgfile : "{}", 0600});
+    std::error_code ec;
+    for (auto& e : fs::directory_iterator(node_.paths().files(), ec)) {
+      if (!e.is_regular_file() || e.path().extension() == ".bak") continue;
+      auto c = read_file(e.path());
+      if (!c) return c.error();
+      entries.push_back({"files/" + e.path().filename().string(), *c, mode_of(e.path())});
+    }
+    auto xmpp = node_.paths().state() / "xmpp";
+    if (fs::is_directory(xmpp)) {
+      for (auto it = fs::recursive_directory_iterator(xmpp, ec); !ec && it != fs::recursive_directory_iterator();
+           it.increment(ec)) {
+        if (!it->is_regular_file()) continue;
+        auto c = read_file(it->path());
+        if (!c) return c.error();
+        entries.push_back({"state/xmpp/" + fs::relative(it->path(), xmpp).string(), *c, mode_of(it->path())});
+      }
+    }
+    if (pg_.initialized() && pg_.running()) {
+      auto dump = pg_.run_dir() / "snapshot.sql";
+      fs::remove(dump, ec);
+      // pg_dump takes one consistent snapshot of the database (works on a slave too).
+      CONVENE_TRY(run_checked("pg_dump", {"/usr/lib/postgresql/15/bin/pg_dump", "-h", pg_.run_dir().string(), "-p",
+                                          std::to_string(kPort), "-U", "postgres", "--clean", "--if-exists",
+                                          "--no-owner", "-f", dump.string(), kAppDatabase}));
+      auto c = read_file(dump);
+      fs::remove(dump, ec);
+      if (!c) return c.error();
+      entries.push_back({"database/convene.sql", *c, 0600});
+    }
+    BackupInfo info{now_iso(), node_.name()};
+    CONVENE_TRY(write_file_atomic(*target, encode_backup(info, entries), 0600));
+    log_->info("backup {} written: {} entries", file, entries.size());
+    return file;
+  }
+
+  Result<std::vector<std::string>> list_backups() override {
+    std::vector<std::string> out;
+    std::error_code ec;
+    for (auto& e : fs::directory_iterator(node_.paths().files(), ec))
+      if (e.is_regular_file() && e.path().extension() == ".bak") out.push_back(e.path().filename().string());
+    std::sort(out.begin(), out.end());
+    return out;
+  }
+
+  Result<std::string> check_backup(const std::string& name) override {
+    auto decoded = read_backup(name);
+    if (!decoded) return decoded.error();
+    auto& [info, entries] = *decoded;
+    return "Backup of node '" + info.node + "' made " + info.created + " (" + std::to_string(entries.size()) +
+           " items)";
+  }
+
+  Status rollback(const std::string& name, const std::function<void(const std::string&)>& say) override {
+    std::lock_guard lock(mutex_);
+    auto decoded = read_backup(name);  // checked again: the file may have changed since the question
+    if (!decoded) return decoded.error();
+    auto& entries = decoded->second;
+    const BackupEntry* sql = nullptr;
+    for (auto& e : entries) {
+      if (e.path == "config.json") {
+        json doc;
+        try {
+          doc = json::parse(e.content);
+        } catch (const std::exception&) {
+          return make_error("the backup's configuration is not JSON", "Nothing was changed.");
+        }
+        for (auto& [section, value] : doc.items()) {
+          auto v = value;
+          CONVENE_TRY(node_.config().update(section, [&](json& s) {
+            if (section == kSection) {
+              // Cluster membership is live state, not configuration: keep it.
+              for (const char* k : {"enabled", "master"}) {
+                if (s.is_object() && s.contains(k)) v[k] = s[k];
+                else if (v.is_object()) v.erase(k);
+              }
+            }
+            s = v;
+            return ok_status();
+          }));
+        }
+      } else if (e.path.rfind("files/", 0) == 0) {
+        CONVENE_TRY(write_file_atomic(node_.paths().dir() / e.path, e.content, e.mode));
+      } else if (e.path.rfind("state/xmpp/", 0) == 0) {
+        auto p = node_.paths().dir() / e.path;
+        CONVENE_TRY(make_dirs(p.parent_path(), true));
+        CONVENE_TRY(write_file_atomic(p, e.content, e.mode));
+      } else if (e.path == "database/convene.sql") {
+        sql = &e;
+      }
+    }
+    say("Configuration, keys and certificates restored");
+    if (sql) {
+      auto rec = pg_.running() ? pg_.in_recovery() : Result<bool>(make_error("not running"));
+      if (!rec) {
+        say("Database not restored: the local database is not running");
+      } else if (*rec) {
+        say("Database not restored here: this node is a slave; roll back on the master and the slaves follow");
+      } else {
+        auto file = pg_.run_dir() / "rollback.sql";
+        CONVENE_TRY(write_file_atomic(file, sql->content, 0600));
+        CONVENE_TRY(chown_to_postgres(file, false));
+        auto st = run_checked("restoring the database", {"/usr/lib/postgresql/15/bin/psql", "-h", pg_.run_dir().string(),
+                                                         "-p", std::to_string(kPort), "-U", "postgres", "-X", "-q",
+                                                         "-v", "ON_ERROR_STOP=1", "--single-transaction", "-d",
+                                                         kAppDatabase, "-f", file.string()});
+        std::error_code ec;
+        fs::remove(file, ec);
+        CONVENE_TRY(st);
+        say("Database restored");
+      }
+    }
+    log_->info("rolled back to {}", name);
+    return ok_status();
+  }
+
+  void stop() override {
+    {
+      std::lock_guard lock(wake_mutex_);
+      if (stopping_) return;
+      stopping_ = true;
+    }
+    wake_.notify_all();
+    if (worker_.joinable()) worker_.join();
+    if (remover_.joinable()) remover_.join();
+    std::lock_guard lock(mutex_);
+    if (pg_.initialized())
+      if (auto st = pg_.stop(); !st) log_->error("{}", st.error().text());
+  }
+
+ private:
+  // --- configuration ------------------------------------------------------
+
+  json config() const {
+    auto s = node_.config().section(kSection);
+    return s.is_object() ? s : json::object();
+  }
+
+  Status update(const std::function<void(json&)>& change) {
+    std::lock_guard lock(state_mutex_);
+    return node_.config().update(kSection, [&](json& s) {
+      if (!s.is_object()) s = json::object();
+      change(s);
+      return ok_status();
+    });
+  }
+
+  static void record(json& s, const std::string& line, bool ok, const std::string& error) {
+    s["last_command"] = line;
+    s["last_ok"] = ok;
+    s["last_error"] = error;
+  }
+
+  void record_result(const std::string& line, const Status& st) {
+    (void)update([&](json& s) { record(s, line, st.ok(), st.ok() ? "" : st.error().message); });
+    if (!st) log_->error("'{}' failed: {}", line, st.error().text());
+    else log_->info("'{}' done", line);
+  }
+
+  Result<std::string> my_address() const {
+    auto iface = config().value("interface", "");
+    if (iface.empty())
+      return make_error("no database interface is set", "Set it with 'database cluster localnode <iface>' first.");
+    return node_.interfaces().address(iface);
+  }
+
+  Result<TlsFiles> resolve(const CertNames& n) const {
+    TlsFiles f;
+    std::pair<const std::string*, fs::path*> all[] = {{&n.server_key, &f.server_key},
+                                                      {&n.server_cert, &f.server_cert},
+                                                      {&n.client_key, &f.client_key},
+                                                      {&n.client_cert, &f.client_cert},
+                                                      {&n.ca_cert, &f.ca_cert}};
+    for (auto& [name, path] : all) {
+      auto p = node_.paths().existing_file(*name);
+      if (!p) return p.error();
+      *path = *p;
+    }
+    return f;
+  }
+
+  static Status validate(const TlsFiles& f, const CertNames& n) {
+    if (auto st = pki::check_key_cert_files(f.server_key, f.server_cert); !st)
+      return make_error("server key " + n.server_key + " does not match server certificate " + n.server_cert + ": " +
+                            st.error().message,
+                        "Nothing was changed. Give the key the certificate was issued for.");
+    if (auto st = pki::check_key_cert_files(f.client_key, f.client_cert); !st)
+      return make_error("client key " + n.client_key + " does not match client certificate " + n.client_cert + ": " +
+                            st.error().message,
+                        "Nothing was changed. Give the key the certificate was issued for.");
+    auto now = pki::current_time();
+    for (auto& [label, cert, name] : {std::tuple{"server certificate", f.server_cert, n.server_cert},
+                                      std::tuple{"client certificate", f.client_cert, n.client_cert}}) {
+      auto report = pki::verify_chain_files(cert, f.ca_cert, now);
+      if (!report.ok()) {
+        auto e = report.status().error();
+        return make_error(std::string(label) + " " + name + " is not usable with CA " + n.ca_cert + ": " + e.message,
+                          "Nothing was changed. " + e.hint);
+      }
+    }
+    return ok_status();
+  }
+
+  Status check_ready() {
+    auto me = my_address();
+    if (!me) return me.error();
+    auto cfg = config();
+    if (!cfg.contains("certs"))
+      return make_error("no database cluster certificates are set",
+                        "Set them with 'database cluster certs <server-key> <server-cert> <client-key> <client-cert> "
+                        "<ca-cert>' first.");
+    if (!fs::exists(pg_.installed_tls().ca_cert))
+      return make_error("the cluster certificates are not installed", "Run 'database cluster certs ...' again.");
+    return ok_status();
+  }
+
+  PgSettings primary_settings(const std::string& me, const std::string& sync) const {
+    return {me, true, sync, ""};
+  }
+  PgSettings standby_settings(const std::string& me, const std::string& master) const {
+    return {me, true, "", primary_conninfo(master, me, pg_.installed_tls())};
+  }
+
+  Result<Rows> remote(const std::string& host, const std::string& sql) const {
+    ConnSpec spec;
+    spec.host = host;
+    spec.connect_timeout_s = 2;
+    return pg_query(remote_conninfo(spec, pg_.installed_tls()), sql);
+  }
+
+  // --- initialize / join / remove ---------------------------------------------
+
+  Status do_initialize() {
+    CONVENE_TRY(check_ready());
+    auto me = *my_address();
+    CONVENE_TRY(pg_.prepare());
+    bool fresh = !pg_.initialized();
+    if (fresh) CONVENE_TRY(pg_.initdb());
+    if (pg_.running()) {
+      auto rec = pg_.in_recovery();
+      if (rec && *rec) CONVENE_TRY(pg_.promote());  // this node's data becomes the master version
+    }
+    current_sync_names_.clear();
+    CONVENE_TRY(pg_.configure(primary_settings(me, "")));
+    CONVENE_TRY(pg_.restart());
+    auto has_db = pg_.query(std::string("SELECT 1 FROM pg_database WHERE datname = '") + kAppDatabase + "'");
+    if (!has_db) return has_db.error();
+    if (has_db->empty()) CONVENE_TRY(pg_.query(std::string("CREATE DATABASE ") + kAppDatabase));
+    CONVENE_TRY(pg_.query(
+        std::string("DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'replicator') THEN "
+                    "CREATE ROLE replicator WITH REPLICATION LOGIN; END IF; END $$;"
+                    "GRANT pg_monitor TO replicator;"
+                    "CREATE TABLE IF NOT EXISTS ") +
+        kMembersTable + " (address text PRIMARY KEY, joined timestamptz NOT NULL DEFAULT now());" +
+        "GRANT SELECT, INSERT, DELETE ON " + kMembersTable + " TO replicator;" + "TRUNCATE " + kMembersTable + ";" +
+        "INSERT INTO " + kMembersTable + " (address) VALUES (" + sql_literal(me) + ");"));
+    CONVENE_TRY(update([&](json& s) {
+      s["enabled"] = true;
+      s["master"] = me;
+    }));
+    log_->info("initialized a new database cluster; master {}", me);
+    return ok_status();
+  }
+
+  Status do_join(const std::string& master) {
+    CONVENE_TRY(check_ready());
+    auto me = *my_address();
+    CONVENE_TRY(pg_.prepare());
+    auto t0 = Clock::now();
+    CONVENE_TRY(pg_.clone_from(master, me));
+    CONVENE_TRY(update([&](json& s) {
+      s["enabled"] = true;
+      s["master"] = master;
+    }));
+    CONVENE_TRY(pg_.configure(standby_settings(me, master)));
+    CONVENE_TRY(pg_.start());
+    auto reg = remote(master, std::string("INSERT INTO ") + kMembersTable + " (address) VALUES (" + sql_literal(me) +
+                                  ") ON CONFLICT DO NOTHING");
+    if (!reg) return make_error("copied the master's database but could not register with it: " + reg.error().message);
+    // Done when the master counts this node as a synchronous standby.
+    auto deadline = Clock::now() + std::chrono::seconds(20);
+    while (Clock::now() < deadline) {
+      auto rows = remote(master, "SELECT state, sync_state FROM pg_stat_replication WHERE application_name = " +
+                                     sql_literal(me));
+      if (rows && !rows->empty() && (*rows)[0][0].value_or("") == "streaming" &&
+          ((*rows)[0][1].value_or("") == "quorum" || (*rows)[0][1].value_or("") == "sync")) {
+        log_->info("joined the database cluster of {} in {} ms", master,
+                   std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - t0).count());
+        return ok_status();
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    return make_error("joined " + master + " but replication did not become synchronous within 20 s",
+                      "See DIR/state/dbrun/postgresql.log on both nodes.");
+  }
+
+  Status do_remove() {
+    auto cfg = config();
+    auto me = my_address();
+    std::string master = cfg.value("master", "");
+    if (pg_.running()) {
+      auto rec = pg_.in_recovery();
+      if (rec && *rec) {
+        if (me && !master.empty()) {
+          auto r = remote(master, std::string("DELETE FROM ") + kMembersTable + " WHERE address = " + sql_literal(*me));
+          if (!r) log_->warn("could not tell the master {} that this node leaves: {}", master, r.error().message);
+        }
+        CONVENE_TRY(pg_.promote());
+      }
+      // Standalone: forget the other members, stop waiting for standbys, stop listening on the network.
+      CONVENE_TRY(pg_.query(std::string("TRUNCATE ") + kMembersTable));
+    }
+    current_sync_names_.clear();
+    if (pg_.initialized()) {
+      CONVENE_TRY(pg_.configure({"", false, "", ""}));
+      CONVENE_TRY(pg_.restart());
+    }
+    CONVENE_TRY(update([&](json& s) {
+      s["enabled"] = false;
+      s.erase("master");
+    }));
+    return ok_status();
+  }
+
+  // --- status -------------------------------------------------------------
+
+  std::vector<NodeLine> node_lines(const std::string& me, const std::string& master) {
+    std::vector<std::string> members;
+    auto rows = pg_.query(std::string("SELECT address FROM ") + kMembersTable + " ORDER BY address");
+    {
+      std::lock_guard lock(state_mutex_);
+      if (rows) {
+        for (auto& r : *rows) members.push_back(r[0].value_or(""));
+        last_members_ = members;
+      } else {
+        members = last_members_;
+      }
+    }
+    if (std::find(members.begin(), members.end(), me) == members.end()) members.push_back(me);
+    std::sort(members.begin(), members.end());
+    std::string sql = "SELECT application_name, state, sync_state FROM pg_stat_replication";
+    Result<Rows> repl = master == me ? pg_.query(sql) : remote(master, sql);
+    std::vector<NodeLine> out;
+    for (auto& m : members) {
+      NodeLine line{m, m == me, ""};
+      if (m == master) {
+        line.state = (m == me ? pg_.running() : repl.ok()) ? "Connected Master" : "Unreachable";
+      } else if (!repl) {
+        line.state = m == me ? "Disconnected Slave (master unreachable)" : "Unknown (master unreachable)";
+      } else {
+        line.state = m == me ? "Disconnected Slave" : "Unreachable";
+        for (auto& r : *repl) {
+          if (r[0].value_or("") != m) continue;
+          auto state = r[1].value_or(""), sync = r[2].value_or("");
+          if (state == "streaming")
+            line.state = (sync == "sync" || sync == "quorum") ? "Connected Slave ( In Sync )"
+                                                              : "Connected Slave ( Out Of Sync )";
+          else
+            line.state = "Connected Slave ( Catching Up )";
+        }
+      }
+      out.push_back(line);
+    }
+    return out;
+  }
+
+  std::vector<CertLine> cert_lines(const json& cfg) const {
+    json c = cfg.value("certs", json::object());
+    std::vector<CertLine> out = {{"Server Key", c.value("server_key", ""), {}, false},
+                                 {"Server Certificate", c.value("server_cert", ""), {}, false},
+                                 {"Client Key", c.value("client_key", ""), {}, false},
+                                 {"Client Certificate", c.value("client_cert", ""), {}, false},
+                                 {"CA Certificate", c.value("ca_cert", ""), {}, false}};
+    for (auto& line : out) {
+      if (line.file.empty()) continue;
+      auto p = node_.paths().existing_file(line.file);
+      if (!p) {
+        line.missing = true;
+        continue;
+      }
+      if (line.label.find("Certificate") == std::string::npos) continue;
+      auto certs = pki::load_certificates(*p);
+      if (certs && !certs->empty()) {
+        auto info = pki::read_certificate_info(certs->front().get());
+        if (info) line.info = *info;
+      }
+    }
+    return out;
+  }
+
+  void log_expiry() {
+    for (auto& w : expiry_warnings(cert_lines(config()), pki::current_time())) log_->warn("certificate: {}", w);
+  }
+
+  // --- background: the master keeps its synchronous standby list -------------
+
+  void work() {
+    auto last_expiry_log = Clock::now();
+    for (;;) {
+      {
+        std::unique_lock lock(wake_mutex_);
+        wake_.wait_for(lock, std::chrono::milliseconds(200), [this] { return stopping_; });
+        if (stopping_) return;
+      }
+      if (Clock::now() - last_expiry_log > std::chrono::hours(6)) {
+        last_expiry_log = Clock::now();
+        log_expiry();
+      }
+      std::unique_lock lock(mutex_, std::try_to_lock);
+      if (!lock.owns_lock()) continue;  // a command is changing things
+      auto cfg = config();
+      auto me = my_address();
+      if (!cfg.value("enabled", false) || !me || cfg.value("master", "") != *me || !pg_.running()) continue;
+      auto rows = pg_.query(std::string("SELECT address FROM ") + kMembersTable + " ORDER BY address");
+      if (!rows) continue;
+      std::vector<std::string> members;
+      for (auto& r : *rows) members.push_back(r[0].value_or(""));
+      auto names = synchronous_standby_names(members, *me);
+      if (names == current_sync_names_) continue;
+      if (auto st = pg_.configure(primary_settings(*me, names)); !st) {
+        log_->error("{}", st.error().text());
+        continue;
+      }
+      if (auto st = pg_.reload(); !st) {
+        log_->error("{}", st.error().text());
+        continue;
+      }
+      current_sync_names_ = names;
+      log_->info("synchronous_standby_names = '{}'", names);
+    }
+  }
+
+  Result<std::pair<BackupInfo, std::vector<BackupEntry>>> read_backup(const std::string& name) {
+    std::string file = name.size() > 4 && name.compare(name.size() - 4, 4, ".bak") == 0 ? name : name + ".bak";
+    auto path = node_.paths().file(file);
+    if (!path) return path.error();
+    if (!fs::exists(*path))
+      return make_error("backup '" + file + "' not found", "Nothing was changed. 'backup list' shows the backups there are.");
+    auto bytes = read_file(*path);
+    if (!bytes) return bytes.error();
+    return decode_backup(*bytes);
+  }
+
+  static unsigned mode_of(const fs::path& p) {
+    std::error_code ec;
+    auto perms = fs::status(p, ec).permissions();
+    return static_cast<unsigned>(perms) & 0777;
+  }
+
+  Node& node_;
+  PostgresInstance pg_;
+  std::shared_ptr<spdlog::logger> log_;
+  std::mutex mutex_;        // serializes commands and the worker's changes
+  std::mutex state_mutex_;  // guards the disabling flag/time and config updates for status()
+  std::atomic<bool> disabling_{false};
+  Clock::time_point disabling_since_{};
+  std::string current_sync_names_ = "\x01";  // unknown: the worker writes it once
+  std::vector<std::string> last_members_;
+  std::thread worker_, remover_;
+  std::mutex wake_mutex_;
+  std::condition_variable wake_;
+  bool stopping_ = false;
+};
+
+}  // namespace
+
+Result<std::unique_ptr<Agent>> open_agent(Node& node) {
+  auto agent = std::make_unique<AgentImpl>(node);
+  CONVENE_TRY(agent->open());
+  return std::unique_ptr<Agent>(std::move(agent));
+}
+
+}  // namespace convene::dbcluster

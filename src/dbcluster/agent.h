@@ -1,0 +1,76 @@
+#pragma once
+// The database agent of one node: the state machine behind the `database cluster`
+// and `backup` commands (Disabled -> Enabled -> Disabling -> Disabled), the local
+// PostgreSQL 15 instance, and the cluster membership.
+//
+// Membership and the master: the cluster's members are rows of the table
+// convene_cluster_members in the master's `postgres` database, replicated to every
+// slave like any data (so every node knows the members, and a slave's copy is
+// never ahead of the master). A joining node inserts itself over mutual TLS; the
+// master's agent keeps synchronous_standby_names = ANY 1 (<other members>), so with
+// at least one slave a commit is on two nodes before it is acknowledged; a slave
+// that is a member but down keeps the master waiting rather than silently
+// degrading to asynchronous (no acknowledged row can be lost by promoting a slave).
+//
+// Owned by the Daemon (one per convened). Thread-safety: every public method may
+// be called from any admin conversation thread; they are serialized by one mutex,
+// except status(), which only takes it briefly. A background thread keeps the
+// master's synchronous standby list in step with the members.
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "util/result.h"
+
+namespace convene {
+class Node;
+}
+
+namespace convene::dbcluster {
+
+// The seed's confirmation texts, verbatim.
+extern const char* const kInitializeWarning;
+extern const char* const kJoinWarning;
+extern const char* const kJoinAlreadyNote;  // appended when this node is already in a cluster
+extern const char* const kRemoveWarning;
+
+struct CertNames {
+  std::string server_key, server_cert, client_key, client_cert, ca_cert;
+};
+
+class Agent {
+ public:
+  virtual ~Agent() = default;
+
+  virtual Status set_localnode(const std::string& iface, const std::string& line) = 0;
+  // Validates the five files of the file area; stores them; on a running cluster
+  // installs them by rename, reloads PostgreSQL and makes the peers reconnect.
+  // `say` prints progress lines.
+  virtual Status set_certs(const CertNames& names, const std::string& line,
+                           const std::function<void(const std::string&)>& say) = 0;
+  // Checks made before the (Y/n) question, so a refusal comes before it.
+  virtual Status check_initialize() = 0;
+  virtual Status check_join(const std::string& master) = 0;
+  virtual bool in_cluster() const = 0;
+  virtual Status initialize(const std::string& line) = 0;
+  virtual Status join(const std::string& master, const std::string& line) = 0;
+  // Starts leaving the cluster in the background (status shows Disabling).
+  virtual Status start_remove(const std::string& line) = 0;
+  virtual std::string status_text() = 0;
+
+  // Backups in the file area.
+  virtual Result<std::string> snapshot(const std::string& name) = 0;  // the file name written
+  virtual Result<std::vector<std::string>> list_backups() = 0;
+  // Reads and checks <name>.bak; returns a one-line description for the question.
+  virtual Result<std::string> check_backup(const std::string& name) = 0;
+  virtual Status rollback(const std::string& name, const std::function<void(const std::string&)>& say) = 0;
+
+  // Stops the background thread and PostgreSQL (SIGTERM of the daemon).
+  virtual void stop() = 0;
+};
+
+// Opens the agent: starts the local PostgreSQL if this node has one.
+Result<std::unique_ptr<Agent>> open_agent(Node& node);
+
+}  // namespace convene::dbcluster

@@ -1,0 +1,248 @@
+#include "dbcluster/postgres_instance.h"
+
+#include <signal.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+
+#include "dbcluster/process.h"
+#include "util/files.h"
+#include "util/log.h"
+
+namespace convene::dbcluster {
+
+namespace fs = std::filesystem;
+
+namespace {
+const std::string kBin = "/usr/lib/postgresql/15/bin/";
+
+Status write_postgres_file(const fs::path& path, const std::string& content, unsigned mode = 0600) {
+  CONVENE_TRY(write_file_atomic(path, content, mode));
+  return chown_to_postgres(path, false);
+}
+
+Status make_postgres_dir(const fs::path& path) {
+  std::error_code ec;
+  fs::create_directories(path, ec);
+  if (ec) return make_error("cannot create '" + path.string() + "': " + ec.message());
+  if (chmod(path.c_str(), 0700) != 0) return make_error("cannot chmod '" + path.string() + "'");
+  return chown_to_postgres(path, false);
+}
+
+// Lets the postgres group traverse (not list) a root-owned directory.
+Status allow_traversal(const fs::path& path) {
+  auto account = postgres_account();
+  if (!account) return account.error();
+  struct stat st {};
+  if (stat(path.c_str(), &st) != 0) return make_error("cannot stat '" + path.string() + "'");
+  if (st.st_uid == account->uid) return ok_status();
+  if (st.st_gid != account->gid && chown(path.c_str(), st.st_uid, account->gid) != 0)
+    return make_error("cannot set group of '" + path.string() + "': " + std::strerror(errno));
+  if ((st.st_mode & 0010) == 0 && chmod(path.c_str(), (st.st_mode & 07777) | 0010) != 0)
+    return make_error("cannot chmod '" + path.string() + "': " + std::strerror(errno));
+  return ok_status();
+}
+}  // namespace
+
+PostgresInstance::PostgresInstance(fs::path node_dir) : dir_(std::move(node_dir)), state_(dir_ / "state") {}
+
+TlsFiles PostgresInstance::installed_tls() const {
+  auto d = certs_dir();
+  return {d / "server.key", d / "server.crt", d / "client.key", d / "client.crt", d / "ca.crt"};
+}
+
+Status PostgresInstance::prepare() {
+  // Never make_dirs() an existing state dir: it would chmod 0700 and cut a running
+  // PostgreSQL off its own files for a moment.
+  if (!fs::exists(state_)) CONVENE_TRY(make_dirs(state_, true));
+  CONVENE_TRY(allow_traversal(dir_));
+  CONVENE_TRY(allow_traversal(state_));
+  CONVENE_TRY(make_postgres_dir(run_dir()));
+  CONVENE_TRY(make_postgres_dir(certs_dir()));
+  // Every directory above the node's must let postgres through.
+  auto r = run_program({"/usr/bin/test", "-x", state_.string()});
+  if (!r) return r.error();
+  if (r->exit_code != 0)
+    return make_error("the postgres account cannot reach '" + state_.string() + "'",
+                      "Let it traverse every directory above the node directory (chmod o+x, or group postgres g+x).");
+  return ok_status();
+}
+
+bool PostgresInstance::initialized() const { return fs::exists(data_dir() / "PG_VERSION"); }
+
+Status PostgresInstance::initdb() {
+  CONVENE_TRY(make_postgres_dir(data_dir()));
+  CONVENE_TRY(run_checked("initdb", {kBin + "initdb", "-D", data_dir().string(), "-U", "postgres", "-E", "UTF8",
+                                     "--locale=C.UTF-8", "--auth-local=trust", "--auth-host=reject", "--no-instructions"}));
+  std::ofstream conf(data_dir() / "postgresql.conf", std::ios::app);
+  conf << "\n# Convene: the settings its database agent controls\ninclude_if_exists = 'convene.conf'\n";
+  if (!conf) return make_error("cannot append to postgresql.conf");
+  return ok_status();
+}
+
+Status PostgresInstance::configure(const PgSettings& s) {
+  auto tls = installed_tls();
+  std::string conf;
+  conf += "# Written by convened; rewritten on every change.\n";
+  conf += "listen_addresses = " + conf_quote(s.listen_address) + "\n";
+  conf += "port = " + std::to_string(kPort) + "\n";
+  conf += "unix_socket_directories = " + conf_quote(run_dir().string()) + "\n";
+  conf += "unix_socket_permissions = 0700\n";
+  conf += "ssl = " + std::string(s.ssl ? "on" : "off") + "\n";
+  if (s.ssl) {
+    conf += "ssl_cert_file = " + conf_quote(tls.server_cert.string()) + "\n";
+    conf += "ssl_key_file = " + conf_quote(tls.server_key.string()) + "\n";
+    conf += "ssl_ca_file = " + conf_quote(tls.ca_cert.string()) + "\n";
+  }
+  conf += "wal_level = replica\nwal_log_hints = on\nmax_wal_senders = 10\nmax_replication_slots = 10\n";
+  conf += "wal_keep_size = '128MB'\nhot_standby = on\nhot_standby_feedback = on\n";
+  conf += "wal_receiver_status_interval = '1s'\nwal_retrieve_retry_interval = '500ms'\n";
+  conf += "wal_sender_timeout = '5s'\nwal_receiver_timeout = '5s'\n";
+  conf += "synchronous_commit = on\n";
+  conf += "synchronous_standby_names = " + conf_quote(s.synchronous_standby_names) + "\n";
+  conf += "primary_conninfo = " + conf_quote(s.primary_conninfo) + "\n";
+  conf += "recovery_target_timeline = 'latest'\n";
+  CONVENE_TRY(write_postgres_file(data_dir() / "convene.conf", conf));
+  CONVENE_TRY(write_postgres_file(data_dir() / "postgresql.auto.conf", "# kept empty by convened\n"));
+  std::string hba =
+      "# Written by convened.\n"
+      "# The Unix socket directory is private to postgres (and root).\n"
+      "local all all trust\n"
+      "# Cluster peers: mutual TLS, any client certificate of the cluster CA acts as replicator.\n"
+      "hostssl replication replicator 0.0.0.0/0 cert map=dbcluster\n"
+      "hostssl postgres replicator 0.0.0.0/0 cert map=dbcluster\n"
+      "host all all 0.0.0.0/0 reject\n"
+      "host all all ::/0 reject\n";
+  CONVENE_TRY(write_postgres_file(data_dir() / "pg_hba.conf", hba));
+  CONVENE_TRY(write_postgres_file(data_dir() / "pg_ident.conf", "dbcluster /^.*$ replicator\n"));
+  auto signal_file = data_dir() / "standby.signal";
+  if (!s.primary_conninfo.empty()) {
+    CONVENE_TRY(write_postgres_file(signal_file, ""));
+  } else {
+    std::error_code ec;
+    fs::remove(signal_file, ec);
+  }
+  return ok_status();
+}
+
+bool PostgresInstance::running() const {
+  std::ifstream pidfile(data_dir() / "postmaster.pid");
+  long pid = 0;
+  if (!(pidfile >> pid) || pid <= 0) return false;
+  return kill(static_cast<pid_t>(pid), 0) == 0;
+}
+
+Status PostgresInstance::start() {
+  if (running()) return ok_status();
+  RunOptions o;
+  o.timeout = std::chrono::seconds(40);
+  return run_checked("starting PostgreSQL",
+                     {kBin + "pg_ctl", "-D", data_dir().string(), "-l", log_file().string(), "-w", "-t", "30", "start"},
+                     o);
+}
+
+Status PostgresInstance::stop(bool immediate) {
+  if (!running()) return ok_status();
+  RunOptions o;
+  o.timeout = std::chrono::seconds(40);
+  return run_checked("stopping PostgreSQL", {kBin + "pg_ctl", "-D", data_dir().string(), "-m",
+                                             immediate ? "immediate" : "fast", "-w", "-t", "30", "stop"},
+                     o);
+}
+
+Status PostgresInstance::restart() {
+  CONVENE_TRY(stop());
+  return start();
+}
+
+Status PostgresInstance::reload() {
+  if (!running()) return ok_status();
+  return run_checked("reloading PostgreSQL", {kBin + "pg_ctl", "-D", data_dir().string(), "reload"});
+}
+
+Status PostgresInstance::promote() {
+  CONVENE_TRY(run_checked("promoting PostgreSQL", {kBin + "pg_ctl", "-D", data_dir().string(), "-w", "-t", "30", "promote"}));
+  return ok_status();
+}
+
+std::string PostgresInstance::local_conninfo(const std::string& dbname) const {
+  return "host=" + conninfo_quote(run_dir().string()) + " port='" + std::to_string(kPort) +
+         "' user='postgres' dbname=" + conninfo_quote(dbname) + " connect_timeout='5'";
+}
+
+Result<Rows> PostgresInstance::query(const std::string& sql, const std::string& dbname) const {
+  return pg_query(local_conninfo(dbname), sql);
+}
+
+Result<bool> PostgresInstance::in_recovery() const {
+  auto rows = query("SELECT pg_is_in_recovery()");
+  if (!rows) return rows.error();
+  return rows->size() == 1 && (*rows)[0][0].value_or("") == "t";
+}
+
+Status PostgresInstance::clone_from(const std::string& primary, const std::string& my_address) {
+  CONVENE_TRY(stop());
+  auto data = data_dir();
+  auto aside = state_ / "db.before-join";
+  std::error_code ec;
+  fs::remove_all(aside, ec);
+  bool had_data = fs::exists(data);
+  if (had_data) {
+    fs::rename(data, aside, ec);
+    if (ec) return make_error("cannot move the old database aside: " + ec.message());
+  }
+  auto restore = [&]() {
+    std::error_code e;
+    fs::remove_all(data, e);
+    if (had_data) fs::rename(aside, data, e);
+  };
+  if (auto st = make_postgres_dir(data); !st) {
+    restore();
+    return st;
+  }
+  ConnSpec spec;
+  spec.host = primary;
+  spec.replication = true;
+  spec.application_name = my_address;
+  spec.connect_timeout_s = 5;
+  RunOptions o;
+  o.timeout = std::chrono::minutes(10);
+  auto st = run_checked("copying the master's database (pg_basebackup)",
+                        {kBin + "pg_basebackup", "-d", remote_conninfo(spec, installed_tls()), "-D", data.string(),
+                         "-X", "stream", "-c", "fast", "--no-password"},
+                        o);
+  if (!st) {
+    restore();
+    return st;
+  }
+  fs::remove_all(aside, ec);
+  return ok_status();
+}
+
+Status install_tls_files(const TlsFiles& from, const TlsFiles& to) {
+  std::vector<std::pair<fs::path, fs::path>> pairs = {{from.server_key, to.server_key},
+                                                      {from.server_cert, to.server_cert},
+                                                      {from.client_key, to.client_key},
+                                                      {from.client_cert, to.client_cert},
+                                                      {from.ca_cert, to.ca_cert}};
+  // Stage all five first, then rename: a failure while staging changes nothing.
+  std::vector<std::pair<fs::path, fs::path>> staged;
+  for (auto& [src, dst] : pairs) {
+    auto content = read_file(src);
+    if (!content) return content.error();
+    auto tmp = dst;
+    tmp += ".new";
+    CONVENE_TRY(write_postgres_file(tmp, *content));
+    staged.push_back({tmp, dst});
+  }
+  for (auto& [tmp, dst] : staged) {
+    if (rename(tmp.c_str(), dst.c_str()) != 0)
+      return make_error("cannot install '" + dst.string() + "': " + std::strerror(errno));
+  }
+  return ok_status();
+}
+
+}  // namespace convene::dbcluster

@@ -1,0 +1,81 @@
+#pragma once
+// One PostgreSQL 15 instance owned by a node: data in DIR/state/db, socket and
+// server log in DIR/state/dbrun, TLS files in DIR/state/dbcerts, all owned by the
+// `postgres` account (PostgreSQL will not run as root; the daemon runs its tools
+// through process.h as postgres). Listens on the node's database interface,
+// port 5432, and on a Unix socket in its own directory (FIELD-NOTES: several
+// instances on one machine would collide on /var/run/postgresql otherwise).
+//
+// The settings the agent controls live in DATA/convene.conf, included from
+// postgresql.conf and rewritten whole on every change; postgresql.auto.conf is
+// kept empty (pg_basebackup -R and pg_rewind write there, FIELD-NOTES).
+//
+// Access: the node's directory and DIR/state get group `postgres` and mode 0710
+// (traversal only) so the postgres account can reach its own subdirectories;
+// every directory above DIR must be traversable by postgres too.
+//
+// Thread-safety: none; the Agent serializes every call.
+#include <filesystem>
+#include <string>
+
+#include "dbcluster/pg_query.h"
+#include "dbcluster/replication.h"
+#include "util/result.h"
+
+namespace convene::dbcluster {
+
+struct PgSettings {
+  std::string listen_address;       // empty: Unix socket only
+  bool ssl = false;                 // needs the files in certs_dir()
+  std::string synchronous_standby_names;
+  std::string primary_conninfo;     // set: a standby following that primary
+};
+
+class PostgresInstance {
+ public:
+  explicit PostgresInstance(std::filesystem::path node_dir);
+
+  std::filesystem::path data_dir() const { return state_ / "db"; }
+  std::filesystem::path run_dir() const { return state_ / "dbrun"; }    // socket + server log
+  std::filesystem::path certs_dir() const { return state_ / "dbcerts"; }
+  std::filesystem::path log_file() const { return run_dir() / "postgresql.log"; }
+  // The TLS files PostgreSQL and libpq use (copies of the operator's files).
+  TlsFiles installed_tls() const;
+
+  // Creates the directories with the ownership and modes described above.
+  Status prepare();
+  bool initialized() const;
+  // initdb (superuser postgres, trust on the private Unix socket only) and the
+  // application database `convene`.
+  Status initdb();
+  // Rewrites convene.conf, pg_hba.conf, pg_ident.conf and standby.signal.
+  Status configure(const PgSettings& settings);
+  bool running() const;
+  Status start();
+  Status stop(bool immediate = false);
+  Status restart();
+  Status reload();
+  // pg_ctl promote -w: ends recovery; returns once the instance takes writes.
+  Status promote();
+
+  // The superuser connection over the Unix socket.
+  std::string local_conninfo(const std::string& dbname = kClusterDatabase) const;
+  Result<Rows> query(const std::string& sql, const std::string& dbname = kClusterDatabase) const;
+  // True when the instance is a standby (pg_is_in_recovery()).
+  Result<bool> in_recovery() const;
+
+  // pg_basebackup from `primary` into a fresh data directory (the old one is
+  // kept aside and put back if anything fails).
+  Status clone_from(const std::string& primary, const std::string& my_address);
+
+ private:
+  std::filesystem::path dir_;
+  std::filesystem::path state_;
+};
+
+// Installs the operator's five files into `certs_dir` as PostgreSQL wants them
+// (owned by postgres, mode 0600), each by write-to-temporary + rename so a reload
+// never sees a half-replaced pair (FIELD-NOTES).
+Status install_tls_files(const TlsFiles& from, const TlsFiles& to);
+
+}  // namespace convene::dbcluster

@@ -1,0 +1,61 @@
+#include "dbcluster/replication.h"
+
+namespace convene::dbcluster {
+
+std::string conninfo_quote(const std::string& value) {
+  std::string out = "'";
+  for (char c : value) {
+    if (c == '\'' || c == '\\') out += '\\';
+    out += c;
+  }
+  return out + "'";
+}
+
+std::string conf_quote(const std::string& value) {
+  std::string out = "'";
+  for (char c : value) {
+    if (c == '\'') out += '\'';
+    out += c;
+  }
+  return out + "'";
+}
+
+namespace {
+std::string tls_part(const TlsFiles& tls) {
+  return " sslmode='verify-ca' sslcert=" + conninfo_quote(tls.client_cert.string()) +
+         " sslkey=" + conninfo_quote(tls.client_key.string()) +
+         " sslrootcert=" + conninfo_quote(tls.ca_cert.string());
+}
+}  // namespace
+
+std::string remote_conninfo(const ConnSpec& spec, const TlsFiles& tls) {
+  std::string s = "host=" + conninfo_quote(spec.host) + " port='" + std::to_string(kPort) + "' user=" +
+                  conninfo_quote(kReplicationRole);
+  if (spec.replication)
+    s += " replication='true'";
+  else
+    s += " dbname=" + conninfo_quote(spec.dbname);
+  s += tls_part(tls);
+  if (!spec.application_name.empty()) s += " application_name=" + conninfo_quote(spec.application_name);
+  s += " connect_timeout='" + std::to_string(spec.connect_timeout_s) + "'";
+  return s;
+}
+
+std::string primary_conninfo(const std::string& primary_host, const std::string& my_address, const TlsFiles& tls) {
+  return "host=" + conninfo_quote(primary_host) + " port='" + std::to_string(kPort) + "' user=" +
+         conninfo_quote(kReplicationRole) + tls_part(tls) + " application_name=" + conninfo_quote(my_address) +
+         " connect_timeout='2' keepalives_idle='2' keepalives_interval='1' keepalives_count='3'";
+}
+
+std::string synchronous_standby_names(const std::vector<std::string>& members, const std::string& primary) {
+  std::string list;
+  for (const auto& m : members) {
+    if (m == primary) continue;
+    if (!list.empty()) list += ", ";
+    list += "\"" + m + "\"";
+  }
+  if (list.empty()) return "";
+  return "ANY 1 (" + list + ")";
+}
+
+}  // namespace convene::dbcluster

@@ -1,0 +1,51 @@
+#pragma once
+// How the nodes of a database cluster reach each other: libpq connection strings
+// for streaming replication and for the agents' own queries, and the primary's
+// synchronous_standby_names. Pure functions: unit-tested without PostgreSQL.
+//
+// Authentication is mutual TLS: every connection presents the node's client
+// certificate and checks the peer's server certificate against the cluster CA
+// (sslmode=verify-ca: nodes are addressed by IP, their certificates need not name
+// it). The primary maps any client certificate issued by that CA to the role
+// `replicator` (pg_ident map `dbcluster`), so certificates can be replaced with
+// new subjects without touching roles.
+#include <filesystem>
+#include <string>
+#include <vector>
+
+namespace convene::dbcluster {
+
+inline constexpr int kPort = 5432;
+inline constexpr const char* kReplicationRole = "replicator";
+inline constexpr const char* kClusterDatabase = "postgres";  // members table, status queries
+inline constexpr const char* kAppDatabase = "convene";       // the application's data
+
+struct TlsFiles {
+  std::filesystem::path server_key, server_cert, client_key, client_cert, ca_cert;
+};
+
+// Quotes a value for a libpq keyword=value string ('...' with \ and ' escaped).
+std::string conninfo_quote(const std::string& value);
+// Quotes a value for postgresql.conf ('...' with ' doubled).
+std::string conf_quote(const std::string& value);
+
+struct ConnSpec {
+  std::string host;
+  std::string dbname = kClusterDatabase;
+  std::string application_name;  // the standby's own address, names it in sync lists
+  bool replication = false;       // a physical replication connection (pg_basebackup)
+  int connect_timeout_s = 3;
+};
+
+// "host='127.0.1.1' port='5432' user='replicator' dbname='postgres' sslmode='verify-ca'
+//  sslcert=... sslkey=... sslrootcert=... application_name=... connect_timeout=..."
+std::string remote_conninfo(const ConnSpec& spec, const TlsFiles& tls);
+
+// The standby's primary_conninfo (no dbname: a physical replication stream).
+std::string primary_conninfo(const std::string& primary_host, const std::string& my_address, const TlsFiles& tls);
+
+// "ANY 1 ("127.0.1.2", "127.0.1.3")": a commit waits for one standby of the
+// cluster's other members; empty when there are none (a lone primary must not wait).
+std::string synchronous_standby_names(const std::vector<std::string>& members, const std::string& primary);
+
+}  // namespace convene::dbcluster

@@ -1,0 +1,69 @@
+#pragma once
+// `database cluster status` as plain values and its rendering in seed 004's shape:
+//
+//   Status                : Enabled
+//
+//   Nodes:
+//     10.106.85.73       : Connected Master
+//     10.106.85.75 (me)  : Connected Slave ( In Sync )
+//   Node in use           : 10.106.85.73
+//
+//   Interface             : a
+//
+//   Certificates
+//     Server Key          : dbclusterserver.key
+//     Server Certificate  : dbclusterserver.cer (expired)
+//     ...
+//
+//   Last command          : 'database cluster join 10.106.85.73' (Success)
+//
+// Labels end at column 22, node names at column 21, as in the seed. Pure: unit-tested.
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "pki/certificate_info.h"
+
+namespace convene::dbcluster {
+
+inline constexpr long kExpiryWarningDays = 30;
+
+struct NodeLine {
+  std::string address;
+  bool me = false;
+  std::string state;  // "Connected Master", "Connected Slave ( In Sync )", "Unreachable", ...
+};
+
+struct CertLine {
+  std::string label;  // "Server Key", "Server Certificate", ...
+  std::string file;   // the name in the file area; empty when not configured
+  // For certificates: what the file says, when it could be read.
+  std::optional<pki::CertificateInfo> info;
+  bool missing = false;  // configured but no longer in the file area
+};
+
+struct StatusView {
+  enum class State { kDisabled, kEnabled, kDisabling };
+  State state = State::kDisabled;
+  long disabling_seconds = 0;
+  std::vector<NodeLine> nodes;
+  std::string node_in_use;  // empty: "None"
+  std::string interface;    // empty: "None"
+  std::vector<CertLine> certs;
+  std::string last_command;  // empty: no line
+  bool last_ok = true;
+  std::string last_error;
+};
+
+// The certificate's marker after its name: " (expired)", " (expires in 12 days)",
+// " (not yet valid)", " (missing)" or "".
+std::string certificate_marker(const CertLine& line, pki::Time now);
+
+// Warnings for certificates that are expired or expire within kExpiryWarningDays
+// ("Server Certificate dbclusterserver.cer expires in 12 days"), for the log and
+// the status's trailing WARNING lines.
+std::vector<std::string> expiry_warnings(const std::vector<CertLine>& certs, pki::Time now);
+
+std::string render_status(const StatusView& view, pki::Time now);
+
+}  // namespace convene::dbcluster

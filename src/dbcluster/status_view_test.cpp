@@ -1,0 +1,115 @@
+#include "dbcluster/status_view.h"
+
+#include <gtest/gtest.h>
+
+namespace convene::dbcluster {
+namespace {
+
+using namespace std::chrono;
+
+pki::Time at(long days_from_epoch) { return pki::Time(seconds(days_from_epoch * 86400)); }
+
+pki::CertificateInfo cert_until(pki::Time not_after) {
+  pki::CertificateInfo info;
+  info.not_before = pki::Time(seconds(0));
+  info.not_after = not_after;
+  return info;
+}
+
+std::vector<CertLine> seed_certs(pki::Time now, bool expired) {
+  auto until = expired ? now - seconds(86400 * 10) : now + seconds(86400 * 300);
+  return {{"Server Key", "dbclusterserver.key", {}, false},
+          {"Server Certificate", "dbclusterserver.cer", cert_until(until), false},
+          {"Client Key", "dbclusterclient.key", {}, false},
+          {"Client Certificate", expired ? "EXPRSVR.cer" : "dbclusterclient.cer", cert_until(until), false},
+          {"CA Certificate", "CA.cer", cert_until(now + seconds(86400 * 3000)), false}};
+}
+
+TEST(StatusView, DisabledWithExpiredCertificatesAsInSeedStep1) {
+  auto now = at(20000);
+  StatusView v;
+  v.interface = "a";
+  v.certs = seed_certs(now, true);
+  EXPECT_EQ(render_status(v, now),
+            "Status                : Disabled\n"
+            "Node in use           : None\n"
+            "\n"
+            "Interface             : a\n"
+            "\n"
+            "Certificates\n"
+            "  Server Key          : dbclusterserver.key\n"
+            "  Server Certificate  : dbclusterserver.cer (expired)\n"
+            "  Client Key          : dbclusterclient.key\n"
+            "  Client Certificate  : EXPRSVR.cer (expired)\n"
+            "  CA Certificate      : CA.cer\n");
+}
+
+TEST(StatusView, EnabledThreeNodesAsInSeedStep13) {
+  auto now = at(20000);
+  StatusView v;
+  v.state = StatusView::State::kEnabled;
+  v.nodes = {{"10.106.85.73", false, "Connected Master"},
+             {"10.106.85.74", false, "Connected Slave ( In Sync )"},
+             {"10.106.85.75", true, "Connected Slave ( In Sync )"}};
+  v.node_in_use = "10.106.85.73";
+  v.interface = "a";
+  v.certs = seed_certs(now, false);
+  v.last_command = "database cluster join 10.106.85.73";
+  EXPECT_EQ(render_status(v, now),
+            "Status                : Enabled\n"
+            "\n"
+            "Nodes:\n"
+            "  10.106.85.73       : Connected Master\n"
+            "  10.106.85.74       : Connected Slave ( In Sync )\n"
+            "  10.106.85.75 (me)  : Connected Slave ( In Sync )\n"
+            "Node in use           : 10.106.85.73\n"
+            "\n"
+            "Interface             : a\n"
+            "\n"
+            "Certificates\n"
+            "  Server Key          : dbclusterserver.key\n"
+            "  Server Certificate  : dbclusterserver.cer\n"
+            "  Client Key          : dbclusterclient.key\n"
+            "  Client Certificate  : dbclusterclient.cer\n"
+            "  CA Certificate      : CA.cer\n"
+            "\n"
+            "Last command          : 'database cluster join 10.106.85.73' (Success)\n");
+}
+
+TEST(StatusView, DisablingShowsSecondsAndEmptyNodes) {
+  auto now = at(20000);
+  StatusView v;
+  v.state = StatusView::State::kDisabling;
+  v.disabling_seconds = 19;
+  v.interface = "a";
+  auto text = render_status(v, now);
+  EXPECT_EQ(text.substr(0, text.find("Interface")),
+            "Status                : Disabling (Started 19 seconds ago)\n\nNodes:\nNode in use           : None\n\n");
+}
+
+TEST(StatusView, FailedLastCommandSaysWhy) {
+  StatusView v;
+  v.last_command = "database cluster join 127.0.1.9";
+  v.last_ok = false;
+  v.last_error = "cannot reach";
+  EXPECT_NE(render_status(v, at(1)).find("Last command          : 'database cluster join 127.0.1.9' (Failed: cannot reach)"),
+            std::string::npos);
+}
+
+TEST(StatusView, WarnsThirtyDaysAhead) {
+  auto now = at(20000);
+  StatusView v;
+  v.certs = {{"Server Certificate", "s.cer", cert_until(now + seconds(86400 * 12)), false},
+             {"Client Certificate", "c.cer", cert_until(now + seconds(86400 * 31)), false},
+             {"CA Certificate", "gone.cer", {}, true}};
+  auto text = render_status(v, now);
+  EXPECT_NE(text.find("  Server Certificate  : s.cer (expires in 12 days)\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("  Client Certificate  : c.cer\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("  CA Certificate      : gone.cer (missing)\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("WARNING: Server Certificate s.cer expires in 12 days"), std::string::npos) << text;
+  auto warnings = expiry_warnings(v.certs, now);
+  ASSERT_EQ(warnings.size(), 1u);
+}
+
+}  // namespace
+}  // namespace convene::dbcluster

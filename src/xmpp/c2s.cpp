@@ -1,0 +1,532 @@
+#include "xmpp/c2s.h"
+
+#include <atomic>
+
+#include "xml/serializer.h"
+#include "xmpp/base64.h"
+#include "xmpp/routing_rules.h"
+
+namespace convene::xmpp {
+
+namespace {
+constexpr std::string_view kTlsNs = "urn:ietf:params:xml:ns:xmpp-tls";
+constexpr std::string_view kSaslNs = "urn:ietf:params:xml:ns:xmpp-sasl";
+constexpr std::string_view kBindNs = "urn:ietf:params:xml:ns:xmpp-bind";
+constexpr std::string_view kSessionNs = "urn:ietf:params:xml:ns:xmpp-session";
+constexpr int kMaxSaslFailures = 3;
+constexpr size_t kMaxUnacked = 10000;
+constexpr unsigned kResumeSeconds = 300;
+const xml::WriteContext kClientContext{kClientNs, true};
+}  // namespace
+
+ClientStream::ClientStream(Server& server, asio::ip::tcp::socket socket)
+    : Connection(server, std::move(socket), kClientNs) {}
+
+// ---- any thread ----------------------------------------------------------------
+
+void ClientStream::deliver(std::string_view bytes) {
+  std::lock_guard lock(state_mu_);
+  if (sm_enabled_) {
+    if (sm_sizes_.size() >= kMaxUnacked) {
+      post_close("resource-constraint", "too many unacknowledged stanzas");
+      return;
+    }
+    sm_queue_.append(bytes);
+    sm_sizes_.push_back(static_cast<uint32_t>(bytes.size()));
+    if (detached_) return;
+    send(bytes);
+    // Ask for an acknowledgement now and then so the queue stays short.
+    if (sm_sizes_.size() % 5 == 0) send("<r xmlns='urn:xmpp:sm:3'/>");
+    return;
+  }
+  send(bytes);
+}
+
+bool ClientStream::available() const {
+  std::lock_guard lock(state_mu_);
+  return available_;
+}
+int ClientStream::priority() const {
+  std::lock_guard lock(state_mu_);
+  return priority_;
+}
+std::string ClientStream::presence() const {
+  std::lock_guard lock(state_mu_);
+  return presence_;
+}
+
+void ClientStream::set_presence(bool available, int priority, std::string raw) {
+  std::lock_guard lock(state_mu_);
+  available_ = available;
+  priority_ = priority;
+  presence_ = std::move(raw);
+}
+
+// ---- helpers for modules -------------------------------------------------------
+
+void ClientStream::deliver_element(const xml::Element& element) {
+  std::string out;
+  xml::serialize(element, out, kClientContext);
+  deliver(out);
+}
+
+void ClientStream::reply_result(const xml::Element& iq, const std::function<void(xml::Element&)>& fill) {
+  scratch_.clear();
+  auto& r = scratch_.create_element("iq", kClientNs);
+  r.set_attr("type", "result");
+  if (auto id = iq.attr("id"); !id.empty()) r.set_attr("id", id);
+  r.set_attr("to", jid_.valid() ? std::string_view(jid_.full()) : std::string_view());
+  if (auto to = iq.attr("to"); !to.empty()) r.set_attr("from", to);
+  if (fill) fill(r);
+  deliver_element(r);
+}
+
+void ClientStream::reply_error(const xml::Element& iq, StanzaError error) {
+  scratch_.clear();
+  auto& r = scratch_.create_element(iq.name(), kClientNs);
+  r.set_attr("type", "error");
+  if (auto id = iq.attr("id"); !id.empty()) r.set_attr("id", id);
+  if (jid_.valid()) r.set_attr("to", jid_.full());
+  if (auto to = iq.attr("to"); !to.empty()) r.set_attr("from", to);
+  auto& e = r.add_child("error");
+  e.set_attr("type", error.type);
+  e.add_child(error.condition, kStanzasNs);
+  deliver_element(r);
+}
+
+void ClientStream::write_store(std::vector<StoreCommand> commands, std::function<void()> then) {
+  if (commands.empty()) {
+    if (then) then();
+    return;
+  }
+  hold();
+  auto self = std::static_pointer_cast<ClientStream>(shared_from_this());
+  auto remaining = std::make_shared<std::atomic<size_t>>(commands.size());
+  auto shared_then = std::make_shared<std::function<void()>>(std::move(then));
+  for (auto& c : commands) {
+    std::string op = c.value("op", "");
+    server_.store.submit(std::move(c), [self, remaining, shared_then, op](Status st) {
+      if (!st) self->server_.log->warn("{}: store write {} failed: {}", self->jid_.full(), op, st.error().message);
+      if (remaining->fetch_sub(1) != 1) return;
+      asio::post(self->executor(), [self, shared_then] {
+        if (*shared_then && !self->closed()) (*shared_then)();
+        self->release_hold();
+      });
+    });
+  }
+}
+
+// ---- negotiation ---------------------------------------------------------------
+
+void ClientStream::on_stream_open(const xml::StreamHeader& header) {
+  auto to = prepare_domainpart(header.to);
+  send_header(server_.settings.domain, {});
+  if (!to || *to != server_.settings.domain) {
+    stream_error("host-unknown", "this server serves " + server_.settings.domain);
+    return;
+  }
+  if (header.version.empty() || header.version[0] < '1') {
+    stream_error("unsupported-version");
+    return;
+  }
+  state_ = State::features;
+  send_features();
+}
+
+void ClientStream::send_features() {
+  std::string f = "<stream:features>";
+  const bool authed = !user_.empty();
+  if (!authed) {
+    if (!tls_active() && server_.tls) {
+      f += "<starttls xmlns='urn:ietf:params:xml:ns:xmpp-tls'>";
+      if (!server_.settings.allow_plaintext) f += "<required/>";
+      f += "</starttls>";
+    }
+    if (tls_active() || server_.settings.allow_plaintext) {
+      f += "<mechanisms xmlns='urn:ietf:params:xml:ns:xmpp-sasl'>";
+      for (auto m : sasl_mechanisms(tls_active())) {
+        f += "<mechanism>";
+        f += m;
+        f += "</mechanism>";
+      }
+      f += "</mechanisms>";
+    }
+  } else {
+    f += "<bind xmlns='urn:ietf:params:xml:ns:xmpp-bind'/>";
+    f += "<session xmlns='urn:ietf:params:xml:ns:xmpp-session'><optional/></session>";
+    f += "<sm xmlns='urn:xmpp:sm:3'/>";
+  }
+  f += "</stream:features>";
+  send(f);
+}
+
+void ClientStream::handle_stanza(xml::Element& stanza, std::string_view raw) {
+  if (state_ == State::bound) return on_session_stanza(stanza, raw);
+  const auto ns = stanza.ns();
+  const auto name = stanza.name();
+  const bool authed = !user_.empty();
+  if (!authed) {
+    if (ns == kTlsNs && name == "starttls") {
+      if (tls_active() || !server_.tls) {
+        send("<failure xmlns='urn:ietf:params:xml:ns:xmpp-tls'/></stream:stream>");
+        return stream_error({});
+      }
+      send("<proceed xmlns='urn:ietf:params:xml:ns:xmpp-tls'/>");
+      begin_tls();
+      return;
+    }
+    if (!tls_active() && !server_.settings.allow_plaintext) {
+      return stream_error("policy-violation", "STARTTLS is required");
+    }
+    if (ns == kSaslNs && name == "auth") return on_auth(stanza);
+    if (ns == kSaslNs && name == "response") return on_sasl_response(stanza);
+    if (ns == kSaslNs && name == "abort") {
+      sasl_.reset();
+      send("<failure xmlns='urn:ietf:params:xml:ns:xmpp-sasl'><aborted/></failure>");
+      return;
+    }
+    return stream_error("not-authorized");
+  }
+  if (ns == kSmNs && name == "resume") return sm_resume(stanza);
+  if (ns == kSmNs) {
+    if (name == "enable") {
+      send("<failed xmlns='urn:xmpp:sm:3'><unexpected-request xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'/></failed>");
+      return;
+    }
+    return;  // <r/>/<a/> before bind: nothing to count
+  }
+  if (ns == kClientNs && name == "iq") {
+    auto* bind = stanza.find_child("bind", kBindNs);
+    if (bind && stanza.attr("type") == "set") return on_bind(stanza);
+    reply_error(stanza, kNotAllowed);
+    return;
+  }
+  stream_error("not-authorized");
+}
+
+void ClientStream::on_auth(xml::Element& auth) {
+  sasl_ = std::make_unique<SaslExchange>(server_.store, tls_active());
+  std::optional<std::string> initial;
+  auto text = auth.text();
+  if (!text.empty()) {
+    if (text == "=") {
+      initial = std::string();
+    } else {
+      auto decoded = base64_decode(text);
+      if (!decoded) {
+        send("<failure xmlns='urn:ietf:params:xml:ns:xmpp-sasl'><incorrect-encoding/></failure>");
+        return;
+      }
+      initial = std::move(*decoded);
+    }
+  }
+  sasl_step(sasl_->start(auth.attr("mechanism"), std::move(initial)));
+}
+
+void ClientStream::on_sasl_response(xml::Element& response) {
+  if (!sasl_) {
+    send("<failure xmlns='urn:ietf:params:xml:ns:xmpp-sasl'><malformed-request/></failure>");
+    return;
+  }
+  auto decoded = base64_decode(response.text());
+  if (!decoded) {
+    send("<failure xmlns='urn:ietf:params:xml:ns:xmpp-sasl'><incorrect-encoding/></failure>");
+    return;
+  }
+  sasl_step(sasl_->respond(*decoded));
+}
+
+void ClientStream::sasl_step(SaslStep step) {
+  switch (step.kind) {
+    case SaslStep::Kind::challenge:
+      send("<challenge xmlns='urn:ietf:params:xml:ns:xmpp-sasl'>" + base64_encode(step.data) + "</challenge>");
+      return;
+    case SaslStep::Kind::failure: {
+      sasl_.reset();
+      server_.log->info("{}: authentication failed: {}", peer(), step.log_text);
+      std::string f = "<failure xmlns='urn:ietf:params:xml:ns:xmpp-sasl'><";
+      f += condition_name(step.condition);
+      f += "/></failure>";
+      send(f);
+      if (++sasl_failures_ >= kMaxSaslFailures) stream_error("policy-violation", "too many failed authentications");
+      return;
+    }
+    case SaslStep::Kind::success: {
+      sasl_.reset();
+      user_ = step.user;
+      std::string s = "<success xmlns='urn:ietf:params:xml:ns:xmpp-sasl'>";
+      if (!step.data.empty()) s += base64_encode(step.data);
+      s += "</success>";
+      send(s);
+      server_.log->info("{}: authenticated as {}@{}", peer(), user_, server_.settings.domain);
+      set_authenticated();
+      stream_restart();
+      state_ = State::header;
+      return;
+    }
+  }
+}
+
+void ClientStream::on_bind(xml::Element& iq) {
+  auto* bind = iq.find_child("bind", kBindNs);
+  std::string resource;
+  if (auto* r = bind->find_child("resource", kBindNs); r && !r->text().empty()) {
+    auto prepared = prepare_resourcepart(r->text());
+    if (!prepared) return reply_error(iq, kBadRequest);
+    resource = *prepared;
+  } else {
+    resource = random_id(12);
+  }
+  auto j = Jid::make(user_, server_.settings.domain, resource);
+  if (!j) return reply_error(iq, kBadRequest);
+  jid_ = *j;
+  auto self = std::static_pointer_cast<ClientStream>(shared_from_this());
+  std::shared_ptr<ClientStream> replaced;
+  {
+    std::unique_lock lock(server_.mu);
+    auto& list = server_.sessions[std::string(jid_.bare_view())];
+    for (auto it = list.begin(); it != list.end(); ++it) {
+      if ((*it)->jid_ == jid_) {
+        replaced = *it;
+        list.erase(it);
+        break;
+      }
+    }
+    list.push_back(self);
+  }
+  if (replaced) {
+    replaced->ended_ = true;  // the new session owns the resource now
+    replaced->post_close("conflict", "replaced by a new connection");
+  }
+  bound_ = true;
+  state_ = State::bound;
+  server_.log->info("{}: session {} started", peer(), jid_.full());
+  reply_result(iq, [this](xml::Element& r) {
+    r.add_child("bind", kBindNs).add_child("jid").add_text(jid_.full());
+  });
+}
+
+// ---- the bound session ---------------------------------------------------------
+
+void ClientStream::on_session_stanza(xml::Element& stanza, std::string_view raw) {
+  if (stanza.ns() == kSmNs) return on_sm(stanza);
+  if (stanza.ns() != kClientNs) return stream_error("unsupported-stanza-type");
+  auto kind = stanza_kind(stanza.name());
+  if (kind == StanzaKind::other) return stream_error("unsupported-stanza-type");
+  {
+    std::lock_guard lock(state_mu_);
+    if (sm_enabled_) ++sm_in_;
+  }
+  Jid to;
+  if (auto t = stanza.attr("to"); !t.empty()) {
+    auto parsed = Jid::parse(t);
+    if (!parsed) {
+      if (stanza.attr("type") != "error") reply_error(stanza, {"modify", "jid-malformed"});
+      return;
+    }
+    to = std::move(*parsed);
+  }
+  switch (kind) {
+    case StanzaKind::presence:
+      return handle_presence(*this, stanza, raw);
+    case StanzaKind::iq: {
+      auto type = stanza.attr("type");
+      if (type != "get" && type != "set" && type != "result" && type != "error") {
+        return reply_error(stanza, kBadRequest);
+      }
+      if (!to.valid() || to.full() == jid_.bare_view() ||
+          (to.is_domain() && to.domain() == server_.settings.domain)) {
+        return handle_server_iq(*this, stanza, to.valid() ? to : jid_.bare());
+      }
+      return route(server_, jid_, to, stanza, raw);
+    }
+    case StanzaKind::message:
+      if (!to.valid()) to = jid_.bare();
+      return route(server_, jid_, to, stanza, raw);
+    default:
+      return;
+  }
+}
+
+void ClientStream::handle_close() {
+  // Clean close: the session ends now, even with stream management.
+  {
+    std::lock_guard lock(state_mu_);
+    sm_resumable_ = false;
+  }
+  stream_error({});
+}
+
+void ClientStream::on_disconnect() {
+  if (!bound_ || ended_) return;
+  bool keep = false;
+  {
+    std::lock_guard lock(state_mu_);
+    if (taken_over_) return;
+    if (sm_resumable_) {
+      detached_ = true;
+      keep = true;
+    }
+  }
+  if (keep) {
+    server_.log->info("{}: connection of {} lost; resumable for {} s", peer(), jid_.full(), kResumeSeconds);
+    resume_timer_ = std::make_unique<asio::steady_timer>(executor(), std::chrono::seconds(kResumeSeconds));
+    auto self = std::static_pointer_cast<ClientStream>(shared_from_this());
+    resume_timer_->async_wait([self](const asio::error_code& ec) {
+      if (ec) return;
+      {
+        std::lock_guard lock(self->state_mu_);
+        if (self->taken_over_) return;
+      }
+      self->end_session();
+    });
+    return;
+  }
+  end_session();
+}
+
+void ClientStream::end_session() {
+  if (ended_) return;
+  ended_ = true;
+  auto self = std::static_pointer_cast<ClientStream>(shared_from_this());
+  {
+    std::unique_lock lock(server_.mu);
+    auto it = server_.sessions.find(std::string(jid_.bare_view()));
+    if (it != server_.sessions.end()) {
+      std::erase(it->second, self);
+      if (it->second.empty()) server_.sessions.erase(it);
+    }
+    if (!sm_id_.empty()) {
+      auto r = server_.resumable.find(sm_id_);
+      if (r != server_.resumable.end() && r->second == self) server_.resumable.erase(r);
+    }
+  }
+  if (available()) broadcast_unavailable(*this);
+  server_.log->info("{}: session {} ended", peer(), jid_.full());
+}
+
+// ---- XEP-0198 stream management ------------------------------------------------
+
+void ClientStream::on_sm(xml::Element& el) {
+  auto name = el.name();
+  if (name == "enable") {
+    std::string reply;
+    {
+      std::lock_guard lock(state_mu_);
+      if (sm_enabled_) {
+        reply = "<failed xmlns='urn:xmpp:sm:3'><unexpected-request xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'/></failed>";
+      } else {
+        sm_enabled_ = true;
+        auto resume = el.attr("resume");
+        sm_resumable_ = resume == "true" || resume == "1";
+        reply = "<enabled xmlns='urn:xmpp:sm:3'";
+        if (sm_resumable_) {
+          sm_id_ = random_id(24);
+          reply += " id='" + sm_id_ + "' resume='true' max='" + std::to_string(kResumeSeconds) + "'";
+        }
+        reply += "/>";
+      }
+    }
+    if (!sm_id_.empty()) {
+      std::unique_lock lock(server_.mu);
+      server_.resumable[sm_id_] = std::static_pointer_cast<ClientStream>(shared_from_this());
+    }
+    send(reply);
+    return;
+  }
+  if (name == "r") {
+    uint32_t h;
+    {
+      std::lock_guard lock(state_mu_);
+      if (!sm_enabled_) return;
+      h = sm_in_;
+    }
+    send("<a xmlns='urn:xmpp:sm:3' h='" + std::to_string(h) + "'/>");
+    return;
+  }
+  if (name == "a") {
+    auto h = el.attr("h");
+    uint32_t value = 0;
+    for (char c : h) {
+      if (c < '0' || c > '9') return stream_error("undefined-condition", "bad h");
+      value = value * 10 + static_cast<uint32_t>(c - '0');
+    }
+    sm_ack(value);
+  }
+}
+
+void ClientStream::sm_ack(uint32_t h) {
+  std::lock_guard lock(state_mu_);
+  uint32_t newly = h - sm_out_acked_;  // wraps at 2^32 as XEP-0198 says
+  if (newly > sm_sizes_.size()) newly = static_cast<uint32_t>(sm_sizes_.size());
+  size_t bytes = 0;
+  for (uint32_t i = 0; i < newly; ++i) {
+    bytes += sm_sizes_.front();
+    sm_sizes_.pop_front();
+  }
+  sm_queue_.erase(0, bytes);
+  sm_out_acked_ += newly;
+  if (sm_queue_.empty() && sm_queue_.capacity() > 4096) std::string().swap(sm_queue_);
+}
+
+// Moves the session (identity, presence, SM queue) from a detached stream to the
+// stream resuming it. Called with server.mu held exclusively, so no stanza is
+// delivered to either meanwhile.
+void take_over(ClientStream& from, ClientStream& to) {
+  std::scoped_lock lock(from.state_mu_, to.state_mu_);
+  from.taken_over_ = true;
+  to.jid_ = from.jid_;
+  to.user_ = from.user_;
+  to.available_ = from.available_;
+  to.priority_ = from.priority_;
+  to.presence_ = from.presence_;
+  to.sm_enabled_ = true;
+  to.sm_resumable_ = true;
+  to.sm_id_ = from.sm_id_;
+  to.sm_in_ = from.sm_in_;
+  to.sm_out_acked_ = from.sm_out_acked_;
+  to.sm_queue_ = std::move(from.sm_queue_);
+  to.sm_sizes_ = std::move(from.sm_sizes_);
+  to.directed_ = from.directed_;
+  to.initial_presence_sent_ = from.initial_presence_sent_;
+  to.bound_ = true;
+}
+
+void ClientStream::sm_resume(xml::Element& el) {
+  std::string previd(el.attr("previd"));
+  uint32_t h = 0;
+  for (char c : el.attr("h")) h = h * 10 + static_cast<uint32_t>(c - '0');
+  auto self = std::static_pointer_cast<ClientStream>(shared_from_this());
+  std::shared_ptr<ClientStream> old;
+  {
+    std::unique_lock lock(server_.mu);
+    auto it = server_.resumable.find(previd);
+    if (it != server_.resumable.end() && it->second->user_ == user_ && !it->second->ended_) {
+      old = it->second;
+      take_over(*old, *this);
+      it->second = self;
+      auto& list = server_.sessions[std::string(jid_.bare_view())];
+      for (auto& s : list)
+        if (s == old) s = self;
+    }
+  }
+  if (!old) {
+    send("<failed xmlns='urn:xmpp:sm:3'><item-not-found xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'/></failed>");
+    return;
+  }
+  old->post_close("conflict", "session resumed elsewhere");
+  sm_ack(h);
+  state_ = State::bound;
+  std::string out = "<resumed xmlns='urn:xmpp:sm:3' previd='" + previd + "' h='";
+  std::string queued;
+  {
+    std::lock_guard lock(state_mu_);
+    out += std::to_string(sm_in_) + "'/>";
+    queued = sm_queue_;
+  }
+  send(out);
+  send(queued);  // everything not acknowledged, in order
+  server_.log->info("{}: session {} resumed", peer(), jid_.full());
+}
+
+}  // namespace convene::xmpp

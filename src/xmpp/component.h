@@ -1,0 +1,39 @@
+#pragma once
+// Call-bridge component connections (XEP-0114, jabber:component:accept) on 5223.
+//
+// The component opens a stream to '<name>.<domain>'; we answer with a stream id;
+// it proves the shared secret with <handshake>hex(SHA-1(id + secret))</handshake>.
+// A wrong secret (or an unknown name) ends the stream with <not-authorized/> and a
+// log line naming the call bridge and the peer. One live connection per name: a
+// newer one replaces the older (which gets <conflict/>).
+//
+// Threads: like every Connection; send() from any thread (the router).
+#include <string>
+#include <string_view>
+
+#include "xmpp/connection.h"
+
+namespace convene::xmpp {
+
+// Lower-case hex SHA-1 of stream id + secret (XEP-0114 §3).
+std::string component_handshake_digest(std::string_view stream_id, std::string_view secret);
+
+class ComponentStream : public Connection {
+ public:
+  ComponentStream(Server& server, asio::ip::tcp::socket socket);
+  const std::string& domain() const { return domain_; }
+
+ protected:
+  void on_stream_open(const xml::StreamHeader& header) override;
+  void handle_stanza(xml::Element& stanza, std::string_view raw) override;
+  void handle_close() override;
+  void on_disconnect() override;
+
+ private:
+  std::string domain_;  // "cb1.tptac9.com"
+  std::string name_;    // "cb1"
+  bool handshaken_ = false;
+  bool registered_ = false;
+};
+
+}  // namespace convene::xmpp

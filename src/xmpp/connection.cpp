@@ -1,0 +1,355 @@
+#include "xmpp/connection.h"
+
+#include <deque>
+
+#include <openssl/ssl.h>
+
+#include "xml/serializer.h"
+
+namespace convene::xmpp {
+
+namespace {
+constexpr size_t kTlsReadBuffer = 4096;
+constexpr size_t kKeepWriteCapacity = 16 * 1024;
+
+xml::ParserOptions parser_options(const Limits& l, std::string_view ns) {
+  xml::ParserOptions o;
+  o.max_stanza_bytes = l.max_stanza_bytes;
+  o.max_depth = l.max_depth;
+  o.content_ns = std::string(ns);
+  return o;
+}
+}  // namespace
+
+struct Connection::Held {
+  struct Item {
+    std::unique_ptr<xml::Document> doc;
+    std::string raw;
+  };
+  std::deque<Item> items;
+};
+
+Connection::Connection(Server& server, asio::ip::tcp::socket socket, std::string_view content_ns)
+    : server_(server),
+      socket_(std::move(socket)),
+      parser_(*this, parser_options(server.settings.limits, content_ns)),
+      timer_(socket_.get_executor()),
+      content_ns_(content_ns) {
+  asio::error_code ec;
+  auto ep = socket_.remote_endpoint(ec);
+  if (!ec) {
+    peer_ip_ = ep.address().to_string();
+    peer_ = peer_ip_ + ":" + std::to_string(ep.port());
+  } else {
+    peer_ = peer_ip_ = "?";
+  }
+  stream_id_ = random_id(16);
+}
+
+Connection::~Connection() {
+  if (admitted_) server_.forget(this, peer_ip_);
+}
+
+void Connection::start() {
+  started_ = last_read_ = bucket_time_ = std::chrono::steady_clock::now();
+  bucket_ = 2.0 * server_.settings.limits.read_rate_bytes_per_second;
+  asio::error_code ec;
+  socket_.set_option(asio::ip::tcp::no_delay(true), ec);
+  socket_.non_blocking(true, ec);
+  admitted_ = server_.admit(this, weak_from_this(), peer_ip_);
+  if (!admitted_) {
+    server_.log->warn("refusing connection from {}: more than {} connections from this address", peer_,
+                      server_.settings.limits.max_connections_per_address);
+    stream_error("policy-violation", "too many connections from your address");
+    return;
+  }
+  arm_timer();
+  read_more();
+}
+
+// ---- reading -------------------------------------------------------------------
+
+void Connection::read_more() {
+  if (closed_ || reading_ || holds_ > 0 || tls_pending_ || close_after_write_) return;
+  reading_ = true;
+  auto self = shared_from_this();
+  if (tls_) {
+    if (!tls_read_buffer_) tls_read_buffer_.reset(new char[kTlsReadBuffer]);
+    tls_->async_read_some(asio::buffer(tls_read_buffer_.get(), kTlsReadBuffer),
+                          [self](const asio::error_code& ec, size_t n) {
+                            self->reading_ = false;
+                            self->on_read(ec, self->tls_read_buffer_.get(), n);
+                          });
+    return;
+  }
+  socket_.async_wait(asio::socket_base::wait_read, [self](const asio::error_code& ec) {
+    self->reading_ = false;
+    if (ec) return self->on_read(ec, nullptr, 0);
+    thread_local char buffer[16 * 1024];
+    asio::error_code rec;
+    size_t n = self->socket_.read_some(asio::buffer(buffer), rec);
+    if (rec == asio::error::would_block || rec == asio::error::try_again) return self->read_more();
+    self->on_read(rec, buffer, n);
+  });
+}
+
+void Connection::on_read(const asio::error_code& ec, const char* data, size_t n) {
+  if (closed_) return;
+  if (ec) {
+    if (ec != asio::error::operation_aborted)
+      server_.log->debug("{}: connection closed by peer ({})", peer_, ec.message());
+    teardown();
+    return;
+  }
+  auto now = std::chrono::steady_clock::now();
+  last_read_ = now;
+  // Token bucket: refill at the configured rate, capacity two seconds' worth.
+  const double rate = static_cast<double>(server_.settings.limits.read_rate_bytes_per_second);
+  bucket_ = std::min(2 * rate, bucket_ + rate * std::chrono::duration<double>(now - bucket_time_).count());
+  bucket_time_ = now;
+  bucket_ -= static_cast<double>(n);
+  if (bucket_ < 0) {
+    server_.log->warn("{}: read rate limit exceeded ({} bytes/s)", peer_,
+                      server_.settings.limits.read_rate_bytes_per_second);
+    stream_error("policy-violation", "read rate limit exceeded");
+    return;
+  }
+  feed(std::string_view(data, n));
+  read_more();
+}
+
+void Connection::feed(std::string_view bytes) {
+  auto self = shared_from_this();  // handlers may drop the last other reference
+  if (auto err = parser_.feed(bytes)) {
+    server_.log->info("{}: stream error {}: {}", peer_, xml::condition_name(err->condition), err->text);
+    stream_error(xml::condition_name(err->condition), err->text);
+  }
+}
+
+void Connection::on_stanza(xml::Element& stanza, std::string_view raw) {
+  if (closed_ || close_after_write_) return;
+  if (holds_ > 0 || (held_ && !held_->items.empty())) {
+    if (!held_) held_ = std::make_unique<Held>();
+    Held::Item item{std::make_unique<xml::Document>(), std::string(raw)};
+    item.doc->set_root(&item.doc->clone(stanza));
+    held_->items.push_back(std::move(item));
+    return;
+  }
+  handle_stanza(stanza, raw);
+}
+
+void Connection::on_stream_close() {
+  if (holds_ > 0 || (held_ && !held_->items.empty())) {
+    close_held_ = true;
+    return;
+  }
+  handle_close();
+}
+
+void Connection::release_hold() {
+  if (holds_ > 0) --holds_;
+  if (holds_ == 0) drain_backlog();
+}
+
+void Connection::drain_backlog() {
+  auto self = shared_from_this();
+  while (holds_ == 0 && held_ && !held_->items.empty() && !closed_ && !close_after_write_) {
+    auto item = std::move(held_->items.front());
+    held_->items.pop_front();
+    handle_stanza(*item.doc->root(), item.raw);
+  }
+  if (holds_ == 0 && (!held_ || held_->items.empty())) {
+    held_.reset();
+    if (close_held_) {
+      close_held_ = false;
+      handle_close();
+    }
+    read_more();
+  }
+}
+
+void Connection::set_authenticated() {
+  authenticated_ = true;
+  arm_timer();
+}
+
+// ---- writing -------------------------------------------------------------------
+
+void Connection::send(std::string_view bytes) {
+  std::lock_guard lock(out_mu_);
+  if (disconnected_) return;
+  out_.append(bytes);
+  if (!write_posted_) {
+    write_posted_ = true;
+    asio::post(socket_.get_executor(), [self = shared_from_this()] { self->flush(); });
+  }
+}
+
+void Connection::flush() {
+  if (write_in_flight_) {
+    std::lock_guard lock(out_mu_);
+    write_posted_ = false;
+    return;
+  }
+  {
+    std::lock_guard lock(out_mu_);
+    write_posted_ = false;
+    if (out_.empty()) {
+      if (close_after_write_ && !closed_) {
+        // everything is written: close now
+      } else {
+        return;
+      }
+    } else {
+      std::swap(out_, writing_);
+      out_.clear();
+    }
+  }
+  if (writing_.empty()) {
+    if (tls_pending_) return;
+    teardown();
+    return;
+  }
+  if (closed_) return;
+  write_in_flight_ = true;
+  auto done = [self = shared_from_this()](const asio::error_code& ec, size_t) { self->on_written(ec); };
+  if (tls_ && !tls_pending_)
+    asio::async_write(*tls_, asio::buffer(writing_), std::move(done));
+  else
+    asio::async_write(socket_, asio::buffer(writing_), std::move(done));
+}
+
+void Connection::on_written(const asio::error_code& ec) {
+  write_in_flight_ = false;
+  writing_.clear();
+  if (writing_.capacity() > kKeepWriteCapacity) std::string().swap(writing_);
+  if (ec) {
+    teardown();
+    return;
+  }
+  bool more;
+  {
+    std::lock_guard lock(out_mu_);
+    more = !out_.empty();
+  }
+  if (more) return flush();
+  if (close_after_write_) return teardown();
+  if (tls_pending_) {
+    // <proceed/> is out: handshake (RFC 6120 §5.4.3.3).
+    tls_ = std::make_unique<asio::ssl::stream<asio::ip::tcp::socket&>>(socket_, *server_.tls);
+    tls_->async_handshake(asio::ssl::stream_base::server,
+                          [self = shared_from_this()](const asio::error_code& ec) {
+                            if (ec) {
+                              self->server_.log->info("{}: TLS handshake failed: {}", self->peer_, ec.message());
+                              self->tls_.reset();
+                              self->teardown();
+                              return;
+                            }
+                            self->tls_pending_ = false;
+                            self->parser_.restart();
+                            self->header_sent_ = false;
+                            self->read_more();
+                            self->flush();
+                          });
+  }
+}
+
+void Connection::begin_tls() {
+  parser_.stop();  // bytes after <starttls/> must never reach the TLS stream
+  tls_pending_ = true;
+}
+
+void Connection::send_header(std::string_view from, std::string_view to) {
+  out_scratch_.clear();
+  xml::write_stream_open({content_ns_, to, from, stream_id_, "1.0", "en"}, out_scratch_);
+  send(out_scratch_);
+  header_sent_ = true;
+}
+
+void Connection::stream_error(std::string_view condition, std::string_view text) {
+  if (closed_ || close_after_write_) return;
+  std::string out;
+  if (!header_sent_) {
+    xml::write_stream_open({content_ns_, {}, server_.settings.domain, stream_id_, "1.0", {}}, out);
+    header_sent_ = true;
+  }
+  if (!condition.empty()) {
+    out += "<stream:error><";
+    out += condition;
+    out += " xmlns='urn:ietf:params:xml:ns:xmpp-streams'/>";
+    if (!text.empty()) {
+      out += "<text xmlns='urn:ietf:params:xml:ns:xmpp-streams'>";
+      xml::escape_text(text, out);
+      out += "</text>";
+    }
+    out += "</stream:error>";
+  }
+  out += xml::kStreamClose;
+  send(out);
+  parser_.stop();
+  close_after_write_ = true;
+  // Do not wait forever for a peer that does not read.
+  timer_.expires_after(std::chrono::seconds(5));
+  timer_.async_wait([self = shared_from_this()](const asio::error_code& ec) {
+    if (!ec) self->teardown();
+  });
+}
+
+void Connection::post_close(std::string condition, std::string text) {
+  asio::post(socket_.get_executor(), [self = shared_from_this(), c = std::move(condition), t = std::move(text)] {
+    if (c.empty()) {
+      self->teardown();
+    } else {
+      self->stream_error(c, t);
+    }
+  });
+}
+
+// ---- time-outs -----------------------------------------------------------------
+
+void Connection::arm_timer() {
+  if (closed_ || close_after_write_) return;
+  const auto& l = server_.settings.limits;
+  auto deadline = last_read_ + std::chrono::seconds(l.idle_timeout_seconds);
+  if (!authenticated_) deadline = std::min(deadline, started_ + std::chrono::seconds(l.auth_timeout_seconds));
+  timer_.expires_at(deadline);
+  timer_.async_wait([self = shared_from_this()](const asio::error_code& ec) {
+    if (!ec) self->on_timer();
+  });
+}
+
+void Connection::on_timer() {
+  if (closed_ || close_after_write_) return;
+  const auto& l = server_.settings.limits;
+  auto now = std::chrono::steady_clock::now();
+  if (!authenticated_ && now >= started_ + std::chrono::seconds(l.auth_timeout_seconds)) {
+    server_.log->info("{}: not authenticated within {} s", peer_, l.auth_timeout_seconds);
+    stream_error("connection-timeout", "authentication time-out");
+    return;
+  }
+  if (now >= last_read_ + std::chrono::seconds(l.idle_timeout_seconds)) {
+    server_.log->info("{}: idle for {} s", peer_, l.idle_timeout_seconds);
+    stream_error("connection-timeout", "idle time-out");
+    return;
+  }
+  arm_timer();
+}
+
+void Connection::teardown() {
+  if (closed_) return;
+  closed_ = true;
+  {
+    std::lock_guard lock(out_mu_);
+    disconnected_ = true;
+    out_.clear();
+  }
+  asio::error_code ec;
+  timer_.cancel();
+  socket_.shutdown(asio::socket_base::shutdown_both, ec);
+  socket_.close(ec);
+  parser_.stop();
+  held_.reset();
+  on_disconnect();
+}
+
+}  // namespace convene::xmpp

@@ -1,0 +1,125 @@
+#pragma once
+// One TCP connection carrying one XML stream: socket (plain, or TLS after
+// STARTTLS), reading, the write queue, time-outs and per-connection limits.
+// ClientStream and ComponentStream add the protocol on top.
+//
+// Ownership and threads: a Connection is held by shared_ptr (the registry, its own
+// pending operations). It runs on one io_context; everything but send() and
+// post_close() must be called there.
+//
+// Buffers (issue 3 item 5):
+// - Reading a plain socket waits for readability first, then reads into a buffer
+//   owned by the thread, so an idle connection holds no read buffer. With TLS,
+//   OpenSSL runs with SSL_MODE_RELEASE_BUFFERS (its record buffers go back when
+//   idle) and the connection keeps a small read buffer.
+// - Writes are appended to one output string (under a short mutex) and written in
+//   one batch per wake-up; a burst to one peer becomes one write.
+//
+// Limits: stanza size and depth (parser), read rate (token bucket: a burst of two
+// seconds' worth, then policy-violation), authentication time-out and idle
+// time-out (connection-timeout). Each ends only this stream, with its stream error.
+#include <asio.hpp>
+#include <asio/ssl.hpp>
+
+#include <chrono>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <string_view>
+
+#include "xml/stream_parser.h"
+#include "xmpp/server.h"
+
+namespace convene::xmpp {
+
+class Connection : public std::enable_shared_from_this<Connection>, public xml::StreamHandler {
+ public:
+  Connection(Server& server, asio::ip::tcp::socket socket, std::string_view content_ns);
+  ~Connection() override;
+  Connection(const Connection&) = delete;
+  Connection& operator=(const Connection&) = delete;
+
+  // Starts reading; call on the connection's thread (post it).
+  void start();
+  // Any thread: queue bytes for this peer.
+  void send(std::string_view bytes);
+  // Any thread: end the stream with this stream error condition (empty: just close).
+  void post_close(std::string condition, std::string text = {});
+
+  const std::string& peer() const { return peer_; }    // "127.0.0.1:4711"
+  const std::string& peer_ip() const { return peer_ip_; }
+  asio::any_io_executor executor() { return socket_.get_executor(); }
+  bool closed() const { return closed_; }
+
+ protected:
+  // ---- for subclasses, on the connection's thread ----
+  // Send <stream:error/> (with our header first if none was sent) and close.
+  void stream_error(std::string_view condition, std::string_view text = {});
+  // Our stream header: <stream:stream from=domain id=stream_id_ version=1.0 ...>.
+  void send_header(std::string_view from, std::string_view to);
+  // After queuing <proceed/>: stop parsing, handshake once it is written.
+  void begin_tls();
+  bool tls_active() const { return tls_ != nullptr; }
+  void stream_restart() { parser_.restart(); }
+  void set_authenticated();
+  // Suspend/resume processing input (while a store write this stream waits for is
+  // in flight). Input arriving meanwhile is kept, in order.
+  void hold() { ++holds_; }
+  void release_hold();
+  // Called once when the socket is gone (peer closed, error, or we closed).
+  virtual void on_disconnect() = 0;
+  // A stanza, in order, never while held. Element and raw bytes are valid only
+  // during the call (stream_parser.h).
+  virtual void handle_stanza(xml::Element& stanza, std::string_view raw) = 0;
+  virtual void handle_close() = 0;  // the peer's </stream:stream>
+
+ public:
+  void on_stanza(xml::Element& stanza, std::string_view raw) final;
+  void on_stream_close() final;
+
+ protected:
+
+  Server& server_;
+  std::string stream_id_;
+  xml::Document scratch_;  // for replies built on this thread; cleared per use
+  std::string out_scratch_;
+
+ private:
+  void read_more();
+  void on_read(const asio::error_code& ec, const char* data, size_t n);
+  void feed(std::string_view bytes);
+  void flush();
+  void on_written(const asio::error_code& ec);
+  void arm_timer();
+  void on_timer();
+  void teardown();
+  void drain_backlog();
+
+  struct Held;  // stanzas received while held, copied (rare path)
+
+  asio::ip::tcp::socket socket_;
+  std::unique_ptr<asio::ssl::stream<asio::ip::tcp::socket&>> tls_;
+  std::unique_ptr<char[]> tls_read_buffer_;
+  xml::StreamParser parser_;
+  asio::steady_timer timer_;
+  std::string peer_, peer_ip_;
+  std::string_view content_ns_;
+
+  // write side: out_/write_posted_/close_requested_ under out_mu_
+  std::mutex out_mu_;
+  std::string out_;
+  bool write_posted_ = false;
+  std::string writing_;
+  bool write_in_flight_ = false;
+
+  bool reading_ = false, closed_ = false, close_after_write_ = false, tls_pending_ = false;
+  bool header_sent_ = false, authenticated_ = false, admitted_ = false, disconnected_ = false;
+  int holds_ = 0;
+  std::unique_ptr<Held> held_;
+  bool close_held_ = false;
+
+  std::chrono::steady_clock::time_point started_, last_read_, bucket_time_;
+  double bucket_ = 0;
+};
+
+}  // namespace convene::xmpp

@@ -1,0 +1,58 @@
+// Offline storage (RFC 6121 §8.5.2.1.1, XEP-0160): chat and normal messages to a
+// user with no available session are kept in the store and delivered at the next
+// available presence of non-negative priority, stamped with XEP-0203 <delay/>.
+#include <ctime>
+
+#include "xml/serializer.h"
+#include "xmpp/c2s.h"
+
+namespace convene::xmpp {
+
+void store_offline(Server& server, const Jid& to, const xml::Element& stanza, std::string_view raw,
+                   std::string_view from) {
+  std::string bytes;
+  write_stanza(stanza, raw, from, to.full(), bytes);
+  StoreCommand cmd = {{"op", "offline.push"},
+                      {"user", std::string(to.local())},
+                      {"stanza", std::move(bytes)},
+                      {"stamp", static_cast<int64_t>(std::time(nullptr))}};
+  std::string who = to.full();
+  server.store.submit(std::move(cmd), [&server, who](Status st) {
+    if (!st) server.log->warn("could not store an offline message for {}: {}", who, st.error().message);
+  });
+}
+
+namespace {
+// The stored stanza with <delay/> as its last child.
+std::string with_delay(const std::string& stanza, std::string_view domain, int64_t stamp) {
+  std::string delay = "<delay xmlns='urn:xmpp:delay' from='";
+  xml::escape_attr(domain, delay);
+  delay += "' stamp='" + xmpp_timestamp(stamp) + "'>Offline Storage</delay>";
+  if (stanza.ends_with("/>") && stanza.find('>') == stanza.size() - 1) {
+    // <message .../>: open it up
+    std::string out = stanza.substr(0, stanza.size() - 2);
+    return out + ">" + delay + "</message>";
+  }
+  auto close = stanza.rfind("</");
+  if (close == std::string::npos) return stanza;
+  std::string out = stanza;
+  out.insert(close, delay);
+  return out;
+}
+}  // namespace
+
+void deliver_offline(ClientStream& s) {
+  auto& server = s.server();
+  auto messages = server.store.offline_messages(s.jid().local());
+  if (messages.empty()) return;
+  uint64_t last = 0;
+  for (const auto& m : messages) {
+    s.deliver(with_delay(m.stanza, server.settings.domain, m.stamp));
+    last = std::max(last, m.id);
+  }
+  StoreCommand pop = {{"op", "offline.pop"}, {"user", std::string(s.jid().local())}, {"up_to", last}};
+  s.write_store({std::move(pop)}, {});
+  server.log->info("delivered {} offline message(s) to {}", messages.size(), s.jid().full());
+}
+
+}  // namespace convene::xmpp

@@ -1,0 +1,182 @@
+// The router: where a stanza goes once its sender is known (RFC 6120 §10,
+// RFC 6121 §8). Holds no feature code: stanzas for the server itself and
+// subscription presence are handed to their modules.
+#include <openssl/rand.h>
+
+#include <ctime>
+
+#include "xml/serializer.h"
+#include "xmpp/c2s.h"
+#include "xmpp/component.h"
+#include "xmpp/routing_rules.h"
+#include "xmpp/server.h"
+
+namespace convene::xmpp {
+
+bool Server::admit(Connection* c, std::weak_ptr<Connection> w, const std::string& ip) {
+  std::lock_guard lock(conn_mu);
+  auto& n = per_address[ip];
+  if (n >= settings.limits.max_connections_per_address) {
+    if (n == 0) per_address.erase(ip);
+    return false;
+  }
+  ++n;
+  connections[c] = std::move(w);
+  return true;
+}
+
+void Server::forget(Connection* c, const std::string& ip) {
+  std::lock_guard lock(conn_mu);
+  connections.erase(c);
+  auto it = per_address.find(ip);
+  if (it != per_address.end() && --it->second == 0) per_address.erase(it);
+}
+
+bool Server::is_component_domain(std::string_view domain) const {
+  const auto& d = settings.domain;
+  return domain.size() > d.size() + 1 && domain.ends_with(d) && domain[domain.size() - d.size() - 1] == '.';
+}
+
+std::string xmpp_timestamp(int64_t seconds) {
+  std::time_t t = static_cast<std::time_t>(seconds);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
+}
+
+std::string random_id(size_t n) {
+  static constexpr char kAlphabet[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+  unsigned char bytes[64];
+  if (n > sizeof bytes) n = sizeof bytes;
+  RAND_bytes(bytes, static_cast<int>(n));
+  std::string out(n, 'x');
+  for (size_t i = 0; i < n; ++i) out[i] = kAlphabet[bytes[i] % 62];
+  return out;
+}
+
+void write_stanza(const xml::Element& stanza, std::string_view raw, std::string_view from, std::string_view to,
+                  std::string& out) {
+  if (!raw.empty()) {
+    xml::write_readdressed(raw, from, to.empty() ? std::optional<std::string_view>() : to, out);
+    return;
+  }
+  // Raw bytes withheld (unusual prefixes): serialize a readdressed copy.
+  xml::Document doc;
+  auto& copy = doc.clone(stanza);
+  copy.set_attr("from", from);
+  if (!to.empty()) copy.set_attr("to", to);
+  xml::serialize(copy, out, {stanza.ns(), true});
+}
+
+std::vector<std::shared_ptr<ClientStream>> sessions_of(Server& server, std::string_view bare) {
+  std::shared_lock lock(server.mu);
+  auto it = server.sessions.find(std::string(bare));
+  if (it == server.sessions.end()) return {};
+  return it->second;
+}
+
+void bounce(Server& server, const Jid& from, const Jid& to, const xml::Element& stanza, StanzaError error) {
+  if (stanza.attr("type") == "error") return;
+  if (!from.valid()) return;
+  xml::Document doc;
+  auto& e = doc.create_element(stanza.name(), kClientNs);
+  for (auto* a = stanza.attrs_begin(); a != stanza.attrs_end(); ++a) e.set_attr(*a);
+  e.set_attr("type", "error");
+  e.set_attr("from", to.full());
+  e.set_attr("to", from.full());
+  auto& err = e.add_child("error");
+  err.set_attr("type", error.type);
+  err.add_child(error.condition, kStanzasNs);
+  route(server, to, from, e, {});
+}
+
+namespace {
+
+// Thread-local output buffer for readdressed stanzas: steady state allocates nothing.
+std::string& scratch() {
+  thread_local std::string s;
+  s.clear();
+  return s;
+}
+
+void to_component(Server& server, const Jid& from, const Jid& to, xml::Element& stanza, std::string_view raw) {
+  std::shared_lock lock(server.mu);
+  auto it = server.components.find(std::string(to.domain()));
+  if (it == server.components.end()) {
+    lock.unlock();
+    if (stanza.name() == "presence") return;
+    bounce(server, from, to, stanza, kServiceUnavailable);
+    return;
+  }
+  auto& out = scratch();
+  write_stanza(stanza, raw, from.full(), to.full(), out);
+  it->second->send(out);
+}
+
+void to_local_user(Server& server, const Jid& from, const Jid& to, xml::Element& stanza, std::string_view raw) {
+  const auto kind = stanza_kind(stanza.name());
+  const auto type = stanza.attr("type");
+  const bool exists = server.store.user_exists(to.local());
+  RouteDecision decision;
+  {
+    std::shared_lock lock(server.mu);
+    auto it = server.sessions.find(std::string(to.bare_view()));
+    SessionView views[64];
+    size_t n = 0;
+    const std::vector<std::shared_ptr<ClientStream>>* list = nullptr;
+    if (it != server.sessions.end()) {
+      list = &it->second;
+      for (auto& s : *list) {
+        if (n == 64) break;
+        auto& v = views[n++];
+        std::lock_guard sl(s->state_mutex());
+        v.available = s->available_unlocked();
+        v.priority = s->priority_unlocked();
+        v.resource_match = to.has_resource() && s->jid() == to;
+      }
+    }
+    decision = decide_route(kind, type, to.has_resource(), exists, std::span(views, n));
+    if (decision.action == RouteDecision::Action::deliver && list) {
+      for (size_t i = 0; i < n; ++i) {
+        if (!(decision.targets & (uint64_t{1} << i))) continue;
+        auto& out = scratch();
+        write_stanza(stanza, raw, from.full(), (*list)[i]->jid().full(), out);
+        (*list)[i]->deliver(out);
+      }
+      return;
+    }
+  }
+  switch (decision.action) {
+    case RouteDecision::Action::deliver:
+    case RouteDecision::Action::drop:
+      return;
+    case RouteDecision::Action::error:
+      return bounce(server, from, to, stanza, {"cancel", decision.error_condition});
+    case RouteDecision::Action::offline:
+      if (kind == StanzaKind::message && (type.empty() || type == "chat" || type == "normal"))
+        store_offline(server, to.bare(), stanza, raw, from.full());
+      return;
+    case RouteDecision::Action::server:
+      if (kind == StanzaKind::presence) return handle_inbound_subscription(server, from, to, type, stanza, raw);
+      if (kind == StanzaKind::iq) return handle_server_iq_remote(server, from, to, stanza);
+      return;
+  }
+}
+
+}  // namespace
+
+void route(Server& server, const Jid& from, const Jid& to, xml::Element& stanza, std::string_view raw) {
+  const auto domain = to.domain();
+  if (domain == server.settings.domain) {
+    if (to.has_local()) return to_local_user(server, from, to, stanza, raw);
+    if (stanza.name() == "iq") return handle_server_iq_remote(server, from, to, stanza);
+    return;  // messages and presence to the server itself: nothing to do
+  }
+  if (server.is_component_domain(domain)) return to_component(server, from, to, stanza, raw);
+  if (stanza.name() == "presence") return;
+  bounce(server, from, to, stanza, kRemoteServerNotFound);
+}
+
+}  // namespace convene::xmpp

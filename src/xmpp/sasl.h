@@ -1,0 +1,48 @@
+#pragma once
+// SASL negotiation for client streams (RFC 6120 §6): which mechanisms are
+// offered, and one authentication exchange as a state machine over the decoded
+// payloads. SCRAM-SHA-256 and SCRAM-SHA-1 always; PLAIN only over TLS.
+// Owned by one ClientStream, on its thread.
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "xmpp/scram.h"
+#include "xmpp/store.h"
+
+namespace convene::xmpp {
+
+std::vector<std::string_view> sasl_mechanisms(bool tls);
+
+struct SaslStep {
+  enum class Kind { challenge, success, failure };
+  Kind kind = Kind::failure;
+  std::string data;        // challenge payload, or success additional data (decoded)
+  std::string user;        // on success: the prepared localpart
+  SaslCondition condition = SaslCondition::not_authorized;  // on failure
+  std::string log_text;    // on failure
+};
+
+class SaslExchange {
+ public:
+  SaslExchange(const XmppStore& store, bool tls) : store_(store), tls_(tls) {}
+  // <auth mechanism='...'>initial response</auth> (decoded; nullopt: none sent).
+  SaslStep start(std::string_view mechanism, std::optional<std::string> initial);
+  // <response>...</response> (decoded).
+  SaslStep respond(std::string_view data);
+
+ private:
+  SaslStep client_first(std::string_view data);
+  SaslStep plain(std::string_view data);
+  bool plain_pending_ = false;
+  const XmppStore& store_;
+  bool tls_;
+  std::unique_ptr<ScramServer> scram_;
+  ScramHash hash_ = ScramHash::sha256;
+  std::string user_;
+  bool awaiting_final_ = false;
+};
+
+}  // namespace convene::xmpp

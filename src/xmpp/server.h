@@ -1,0 +1,112 @@
+#pragma once
+// Internal to the XMPP service: the state every connection shares.
+//
+// Threads: the service runs N io_contexts, one thread each ("one event loop per
+// core"). A connection lives on one io_context for its whole life; everything it
+// owns (parser, SASL state, timers) is touched only there. What other threads may
+// touch is named below and guarded by the mutexes next to it.
+//
+// Routing registry (`mu`): bound client sessions by bare JID, live components by
+// domain, resumable (XEP-0198) sessions by id. Readers take it shared and call
+// ClientStream::deliver()/ComponentStream::send() while holding it: those only
+// append to the target's output buffer (a short mutex) and post one flush to the
+// target's thread when none is pending, so a burst of stanzas to one peer becomes
+// one write.
+#include <asio.hpp>
+#include <asio/ssl.hpp>
+
+#include <atomic>
+#include <memory>
+#include <mutex>
+#include <shared_mutex>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include <spdlog/spdlog.h>
+
+#include "xml/element.h"
+#include "xmpp/jid.h"
+#include "xmpp/service.h"
+#include "xmpp/store.h"
+
+namespace convene::xmpp {
+
+class Connection;
+class ClientStream;
+class ComponentStream;
+
+// A stanza error (RFC 6120 §8.3) as a value: type and defined condition.
+struct StanzaError {
+  std::string_view type;       // "cancel", "modify", "auth", "wait"
+  std::string_view condition;  // "service-unavailable", ...
+};
+inline constexpr StanzaError kServiceUnavailable{"cancel", "service-unavailable"};
+inline constexpr StanzaError kFeatureNotImplemented{"cancel", "feature-not-implemented"};
+inline constexpr StanzaError kBadRequest{"modify", "bad-request"};
+inline constexpr StanzaError kForbidden{"auth", "forbidden"};
+inline constexpr StanzaError kNotAllowed{"cancel", "not-allowed"};
+inline constexpr StanzaError kRemoteServerNotFound{"cancel", "remote-server-not-found"};
+inline constexpr StanzaError kItemNotFound{"cancel", "item-not-found"};
+inline constexpr StanzaError kConflict{"cancel", "conflict"};
+inline constexpr StanzaError kInternalServerError{"wait", "internal-server-error"};
+
+inline constexpr std::string_view kClientNs = "jabber:client";
+inline constexpr std::string_view kComponentNs = "jabber:component:accept";
+inline constexpr std::string_view kStanzasNs = "urn:ietf:params:xml:ns:xmpp-stanzas";
+inline constexpr std::string_view kStreamErrorsNs = "urn:ietf:params:xml:ns:xmpp-streams";
+
+class Server {
+ public:
+  Server(XmppStore& store, Settings settings, asio::ssl::context* tls)
+      : store(store), settings(std::move(settings)), tls(tls) {}
+
+  XmppStore& store;
+  const Settings settings;
+  asio::ssl::context* tls;  // null: no TLS (only possible with allow_plaintext)
+  std::shared_ptr<spdlog::logger> log;
+
+  // ---- routing registry (guarded by mu) ----
+  mutable std::shared_mutex mu;
+  std::unordered_map<std::string, std::vector<std::shared_ptr<ClientStream>>> sessions;  // bare →
+  std::unordered_map<std::string, std::shared_ptr<ComponentStream>> components;           // domain →
+  std::unordered_map<std::string, std::shared_ptr<ClientStream>> resumable;               // SM id →
+
+  // ---- every open connection (guarded by conn_mu) ----
+  std::mutex conn_mu;
+  std::unordered_map<Connection*, std::weak_ptr<Connection>> connections;
+  std::unordered_map<std::string, unsigned> per_address;
+  // Returns false when the address already has its maximum of connections.
+  bool admit(Connection* c, std::weak_ptr<Connection> w, const std::string& ip);
+  void forget(Connection* c, const std::string& ip);
+
+  // The component domain for a call bridge name, and back.
+  bool is_component_domain(std::string_view domain) const;
+};
+
+// ---- routing (router.cpp) ----------------------------------------------------
+
+// Route a stanza from `from` (already stamped, full or component JID) to its 'to'.
+// `raw` are the stanza's bytes when the parser kept them (see stream_parser.h).
+// Handles local users (RFC 6121 §8 rules), components and unknown domains; never
+// handles stanzas addressed to the server itself (the caller does that first).
+void route(Server& server, const Jid& from, const Jid& to, xml::Element& stanza, std::string_view raw);
+
+// Reply to `stanza` with a stanza error, addressed back to its sender (`from`), and
+// route it. Error stanzas are never answered (RFC 6120 §8.3.1).
+void bounce(Server& server, const Jid& from, const Jid& to, const xml::Element& stanza, StanzaError error);
+
+// The stanza's bytes with new from/to: raw when available, else serialized.
+void write_stanza(const xml::Element& stanza, std::string_view raw, std::string_view from,
+                  std::string_view to, std::string& out);
+
+// Sessions of a bare JID (a snapshot; empty when none).
+std::vector<std::shared_ptr<ClientStream>> sessions_of(Server& server, std::string_view bare);
+
+// Current time as XEP-0082 UTC ("2024-01-02T03:04:05Z").
+std::string xmpp_timestamp(int64_t seconds_since_epoch);
+// A random id of `n` url-safe characters.
+std::string random_id(size_t n = 16);
+
+}  // namespace convene::xmpp

@@ -1,0 +1,204 @@
+// make_service: settings validation, the TLS context, listeners on every address
+// for clients and components, and the event-loop threads (one io_context each;
+// new connections are spread round-robin over them).
+#include "xmpp/service.h"
+
+#include <openssl/pem.h>
+#include <openssl/ssl.h>
+
+#include <thread>
+
+#include "pki/key.h"
+#include "util/log.h"
+#include "xmpp/c2s.h"
+#include "xmpp/component.h"
+#include "xmpp/server.h"
+
+namespace convene::xmpp {
+
+namespace {
+
+Result<std::unique_ptr<asio::ssl::context>> make_tls_context(const Settings& s) {
+  if (auto st = pki::check_key_cert_files(s.key_file, s.cert_file); !st) return st.error();
+  auto ctx = std::make_unique<asio::ssl::context>(asio::ssl::context::tls_server);
+  asio::error_code ec;
+  ctx->set_options(asio::ssl::context::default_workarounds | asio::ssl::context::no_sslv2 |
+                       asio::ssl::context::no_sslv3 | asio::ssl::context::no_tlsv1 | asio::ssl::context::no_tlsv1_1,
+                   ec);
+  ctx->use_certificate_chain_file(s.cert_file, ec);
+  if (ec) return make_error("cannot load the certificate '" + s.cert_file + "': " + ec.message());
+  ctx->use_private_key_file(s.key_file, asio::ssl::context::pem, ec);
+  if (ec) return make_error("cannot load the key '" + s.key_file + "': " + ec.message());
+  SSL_CTX* native = ctx->native_handle();
+  if (!s.bundle_file.empty()) {
+    FILE* f = std::fopen(s.bundle_file.c_str(), "r");
+    if (!f) return make_error("cannot read the bundle '" + s.bundle_file + "'");
+    while (X509* cert = PEM_read_X509(f, nullptr, nullptr, nullptr)) {
+      SSL_CTX_add0_chain_cert(native, cert);
+    }
+    std::fclose(f);
+  }
+  // Give OpenSSL's record buffers back while a connection is idle.
+  SSL_CTX_set_mode(native, SSL_MODE_RELEASE_BUFFERS);
+  return ctx;
+}
+
+class ServiceImpl final : public Service {
+ public:
+  explicit ServiceImpl(XmppStore& store) : store_(store) {}
+  ~ServiceImpl() override { stop(); }
+
+  Status start(const Settings& settings) override {
+    std::lock_guard lock(mu_);
+    if (server_) return make_error("the XMPP service is already running");
+    Settings s = settings;
+    auto domain = prepare_domainpart(s.domain);
+    if (s.domain.empty() || !domain)
+      return make_error("the XMPP domain is not set or not valid", "set it with: xmpp domain <domain>");
+    s.domain = *domain;
+    if (s.addresses.empty()) return make_error("no listen interface is set", "set one with: xmpp listen <iface>");
+    std::unique_ptr<asio::ssl::context> tls;
+    if (!s.key_file.empty() || !s.cert_file.empty()) {
+      auto t = make_tls_context(s);
+      if (!t) return t.error();
+      tls = std::move(*t);
+    } else if (!s.allow_plaintext) {
+      return make_error("no certificate is set for the XMPP server", "set them with: xmpp certs <key> <cert> [<bundle>]");
+    }
+    unsigned threads = s.threads ? s.threads : std::max(1u, std::thread::hardware_concurrency());
+    auto server = std::make_unique<Server>(store_, s, tls.get());
+    server->log = logger("xmpp");
+    std::vector<std::unique_ptr<asio::io_context>> ios;
+    for (unsigned i = 0; i < threads; ++i) ios.push_back(std::make_unique<asio::io_context>(1));
+    std::vector<std::unique_ptr<asio::ip::tcp::acceptor>> acceptors;
+    std::vector<std::string> listening;
+    for (const auto& address : s.addresses) {
+      asio::error_code ec;
+      auto ip = asio::ip::make_address(address, ec);
+      if (ec) return make_error("'" + address + "' is not an IP address");
+      for (auto [port, component] : {std::pair{s.client_port, false}, std::pair{s.component_port, true}}) {
+        auto a = std::make_unique<asio::ip::tcp::acceptor>(*ios[0]);
+        asio::ip::tcp::endpoint ep(ip, port);
+        a->open(ep.protocol(), ec);
+        if (!ec) a->set_option(asio::socket_base::reuse_address(true), ec);
+        if (!ec) a->bind(ep, ec);
+        if (!ec) a->listen(asio::socket_base::max_listen_connections, ec);
+        if (ec)
+          return make_error("cannot listen on " + address + ":" + std::to_string(port) + ": " + ec.message(),
+                            "check that no other server uses this port");
+        listening.push_back(address + ":" + std::to_string(port));
+        acceptors.push_back(std::move(a));
+        (void)component;
+      }
+    }
+    tls_ = std::move(tls);
+    server_ = std::move(server);
+    ios_ = std::move(ios);
+    acceptors_ = std::move(acceptors);
+    listening_ = std::move(listening);
+    for (size_t i = 0; i < acceptors_.size(); ++i) accept(*acceptors_[i], i % 2 == 1);
+    for (auto& io : ios_) {
+      guards_.emplace_back(asio::make_work_guard(*io));
+      threads_.emplace_back([io = io.get()] { io->run(); });
+    }
+    server_->log->info("XMPP service for {} listening on {} ({} thread(s){})", s.domain, fmt_list(listening_),
+                       threads, s.allow_plaintext ? ", plaintext allowed" : "");
+    return ok_status();
+  }
+
+  void stop() override {
+    std::lock_guard lock(mu_);
+    if (!server_) return;
+    for (auto& a : acceptors_) asio::post(a->get_executor(), [a = a.get()] {
+      asio::error_code ec;
+      a->close(ec);
+    });
+    std::vector<std::shared_ptr<Connection>> open;
+    {
+      std::lock_guard cl(server_->conn_mu);
+      for (auto& [p, w] : server_->connections)
+        if (auto c = w.lock()) open.push_back(std::move(c));
+    }
+    for (auto& c : open) c->post_close("system-shutdown");
+    // Let the stream errors go out, bounded.
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(2);
+    while (std::chrono::steady_clock::now() < deadline) {
+      {
+        std::lock_guard cl(server_->conn_mu);
+        bool any = false;
+        for (auto& [p, w] : server_->connections)
+          if (auto c = w.lock(); c && !c->closed()) any = true;
+        if (!any) break;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    guards_.clear();
+    for (auto& io : ios_) io->stop();
+    for (auto& t : threads_) t.join();
+    threads_.clear();
+    {
+      std::unique_lock l(server_->mu);
+      server_->sessions.clear();
+      server_->components.clear();
+      server_->resumable.clear();
+    }
+    open.clear();
+    acceptors_.clear();
+    ios_.clear();  // destroys pending handlers and with them the connections
+    server_->log->info("XMPP service stopped");
+    server_.reset();
+    tls_.reset();
+    listening_.clear();
+  }
+
+  ServiceStatus status() const override {
+    std::lock_guard lock(mu_);
+    ServiceStatus st;
+    if (!server_) return st;
+    st.running = true;
+    st.listening = listening_;
+    std::shared_lock l(server_->mu);
+    for (auto& [bare, list] : server_->sessions) st.client_sessions += list.size();
+    for (auto& [domain, c] : server_->components) st.components.push_back(domain + " from " + c->peer());
+    return st;
+  }
+
+ private:
+  static std::string fmt_list(const std::vector<std::string>& v) {
+    std::string s;
+    for (auto& x : v) s += (s.empty() ? "" : " ") + x;
+    return s;
+  }
+
+  void accept(asio::ip::tcp::acceptor& acceptor, bool component) {
+    auto& io = *ios_[next_++ % ios_.size()];
+    acceptor.async_accept(io, [this, &acceptor, &io, component](const asio::error_code& ec,
+                                                                 asio::ip::tcp::socket socket) {
+      if (ec == asio::error::operation_aborted || !acceptor.is_open()) return;
+      if (!ec) {
+        std::shared_ptr<Connection> c;
+        if (component) c = std::make_shared<ComponentStream>(*server_, std::move(socket));
+        else c = std::make_shared<ClientStream>(*server_, std::move(socket));
+        asio::post(io, [c] { c->start(); });
+      }
+      accept(acceptor, component);
+    });
+  }
+
+  XmppStore& store_;
+  mutable std::mutex mu_;
+  std::unique_ptr<asio::ssl::context> tls_;
+  std::unique_ptr<Server> server_;
+  std::vector<std::unique_ptr<asio::io_context>> ios_;
+  std::vector<asio::executor_work_guard<asio::io_context::executor_type>> guards_;
+  std::vector<std::thread> threads_;
+  std::vector<std::unique_ptr<asio::ip::tcp::acceptor>> acceptors_;
+  std::vector<std::string> listening_;
+  std::atomic<size_t> next_{0};
+};
+
+}  // namespace
+
+std::unique_ptr<Service> make_service(XmppStore& store) { return std::make_unique<ServiceImpl>(store); }
+
+}  // namespace convene::xmpp

@@ -1,0 +1,60 @@
+#pragma once
+// The XMPP service of one node: client connections (RFC 6120/6121) on 5222 and
+// call-bridge component connections (XEP-0114) on 5223, on the node's listen
+// addresses. Created by the daemon; started and stopped by `xmpp enable|disable`.
+//
+// Thread-safety: start/stop/status may be called from any thread (admin
+// conversations); the service runs its own event-loop threads.
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "util/result.h"
+#include "xmpp/store.h"
+
+namespace convene::xmpp {
+
+struct Limits {
+  size_t max_stanza_bytes = 256 * 1024;
+  size_t max_depth = 64;
+  unsigned auth_timeout_seconds = 30;      // from connect to authenticated
+  unsigned idle_timeout_seconds = 600;     // no bytes at all for this long
+  size_t read_rate_bytes_per_second = 1024 * 1024;  // per connection, averaged
+  unsigned max_connections_per_address = 1000;
+};
+
+struct Settings {
+  std::string domain;                       // "tptac9.com"
+  std::vector<std::string> addresses;       // resolved from `xmpp listen a b`
+  uint16_t client_port = 5222;
+  uint16_t component_port = 5223;
+  std::string key_file, cert_file, bundle_file;  // absolute paths; bundle may be empty
+  bool allow_plaintext = false;             // unencrypted c2s, off by default
+  bool allow_registration = false;          // XEP-0077 in-band registration
+  unsigned threads = 0;                     // 0: one per core
+  Limits limits;
+};
+
+struct ServiceStatus {
+  bool running = false;
+  std::vector<std::string> listening;       // "127.0.1.1:5222", ...
+  size_t client_sessions = 0;
+  std::vector<std::string> components;      // connected "cb1.tptac9.com from 127.0.0.1:4711"
+};
+
+class Service {
+ public:
+  virtual ~Service() = default;
+  // Checks the settings (certificate and key readable and matching, domain set,
+  // addresses bindable), binds the listeners and starts serving. On error nothing
+  // is left running.
+  virtual Status start(const Settings& settings) = 0;
+  // Closes every stream (with <system-shutdown/>) and the listeners.
+  virtual void stop() = 0;
+  virtual ServiceStatus status() const = 0;
+};
+
+std::unique_ptr<Service> make_service(XmppStore& store);
+
+}  // namespace convene::xmpp

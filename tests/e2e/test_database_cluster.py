@@ -1,0 +1,338 @@
+"""Seed 004 on real PostgreSQL 15: three convened nodes on 127.0.1.1-3, each running
+its own PostgreSQL (as user postgres, data in DIR/state/db), streaming replication
+over mutual TLS with certificates made at test time by `mmp pki`.
+
+PostgreSQL runs as `postgres`, and the tests run as root under pytest's
+/tmp/pytest-of-root (mode 0700): the `db_nodes` fixture lets others traverse (o+x,
+no listing) the directories above the node directories; convened itself gives the
+node directory and DIR/state group postgres g+x.
+"""
+import os
+import shutil
+import signal
+import subprocess
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from harness import Node, snapshot_tree, wait_for
+
+PSQL = "/usr/bin/psql"
+ADDR = {i: f"127.0.1.{i}" for i in (1, 2, 3)}
+CERT_FILES = ("dbclusterserver.key", "dbclusterserver.cer", "dbclusterclient.key", "dbclusterclient.cer", "CA.cer")
+
+
+def _postmaster_pid(node):
+    pidfile = node.dir / "state" / "db" / "postmaster.pid"
+    try:
+        return int(pidfile.read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+@pytest.fixture
+def db_nodes():
+    # Not under pytest's tmp_path: pytest resets /tmp/pytest-of-root to 0700 at every
+    # session start (also other engineers' runs), which would cut PostgreSQL off.
+    base = Path(tempfile.mkdtemp(prefix="convene-db-", dir="/tmp"))
+    os.chmod(base, 0o711)
+    started = []
+
+    def make(index):
+        node = Node(base, index)
+        started.append(node)
+        return node.start()
+
+    yield make
+    for node in started:
+        node.stop(timeout=30)
+    # A PostgreSQL left behind by a crashed daemon is stopped by its own pid.
+    for node in started:
+        pid = _postmaster_pid(node)
+        if pid:
+            try:
+                os.kill(pid, signal.SIGQUIT)
+            except ProcessLookupError:
+                pass
+    if all(_postmaster_pid(n) is None for n in started):
+        shutil.rmtree(base, ignore_errors=True)
+
+
+def sql(node, query, db="convene", check=True):
+    r = subprocess.run([PSQL, "-h", str(node.dir / "state" / "dbrun"), "-U", "postgres", "-d", db, "-X", "-At",
+                        "-v", "ON_ERROR_STOP=1", "-c", query], capture_output=True, text=True, timeout=30)
+    if check:
+        assert r.returncode == 0, r.stderr
+    return r
+
+
+def make_certs(ca_node, targets, server="dbclusterserver", client="dbclusterclient", ca="CA", validity=("days:365",),
+               server_file=None, client_file=None):
+    """Lab CA on `ca_node`; one server and one client certificate (shared by all nodes,
+    as in the seed); copied into every target's file area."""
+    if not (ca_node.files / f"{ca}.crt").exists():
+        ca_node.mmp("pki", "ca", "create", ca, "CN:Convene DB CA")
+        shutil.copy(ca_node.files / f"{ca}.crt", ca_node.files / f"{ca}.cer")
+    for base, out in ((server, server_file or f"{server}.cer"), (client, client_file or f"{client}.cer")):
+        for old in (f"{base}.key", f"{base}.csr"):
+            (ca_node.files / old).unlink(missing_ok=True)
+        ca_node.mmp("pki", "csr", base, f"CN:{base}")
+        ca_node.mmp("pki", "ca", "sign", f"{base}.csr", out, ca, *validity)
+    names = [f"{server}.key", server_file or f"{server}.cer", f"{client}.key", client_file or f"{client}.cer", f"{ca}.cer"]
+    for t in targets:
+        if t is not ca_node:
+            for n in names:
+                shutil.copy(ca_node.files / n, t.files / n)
+    return names
+
+
+def status(node):
+    return node.mmp("database", "cluster", "status").stdout
+
+
+def status_lines(node):
+    return status(node).splitlines()
+
+
+def build_cluster(nodes):
+    names = make_certs(nodes[0], nodes)
+    for n in nodes:
+        n.mmp("database", "cluster", "localnode", "a")
+        assert "Certificates updated" in n.mmp("database", "cluster", "certs", *names).stdout
+    out = nodes[0].mmp("database", "cluster", "initialize", input="Y\n").stdout
+    assert "Please wait..." in out
+    for n in nodes[1:]:
+        n.mmp("database", "cluster", "join", ADDR[1], input="Y\n", timeout=90)
+    return names
+
+
+def wait_disabled(node, timeout=30):
+    wait_for(lambda: "Status                : Disabled" in status(node), timeout, f"{node.name} to be Disabled")
+
+
+def test_seed_004_as_typed(db_nodes):
+    n1, n2, n3 = (db_nodes(i) for i in (1, 2, 3))
+    # Before anything: Disabled, no node in use.
+    first = status_lines(n3)
+    assert first[0] == "Status                : Disabled"
+    assert first[1] == "Node in use           : None"
+
+    build_cluster([n1, n2, n3])
+    lines = status_lines(n3)
+    assert lines[0] == "Status                : Enabled"
+    assert "  127.0.1.1          : Connected Master" in lines
+    assert "  127.0.1.2          : Connected Slave ( In Sync )" in lines
+    assert "  127.0.1.3 (me)     : Connected Slave ( In Sync )" in lines
+    assert "Node in use           : 127.0.1.1" in lines
+    assert "Interface             : a" in lines
+    assert "Last command          : 'database cluster join 127.0.1.1' (Success)" in lines
+
+    # Data written on the master is on both slaves (synchronous replication).
+    sql(n1, "CREATE TABLE calls (id int PRIMARY KEY, who text)")
+    sql(n1, "INSERT INTO calls SELECT g, 'before' FROM generate_series(1, 100) g")
+    for n in (n2, n3):
+        wait_for(lambda n=n: sql(n, "SELECT count(*) FROM calls", check=False).stdout.strip() == "100", 10, "rows on slave")
+    # A slave refuses writes.
+    assert sql(n2, "INSERT INTO calls VALUES (999, 'x')", check=False).returncode != 0
+
+    # Step 1: time passes, the certificates expire (expired certificates of the same
+    # names, as the operator finds them); status says "(expired)".
+    expired = make_certs(n1, [n1, n2, n3], server="dbclusterserver", client="dbclusterclient",
+                         validity=("start:-400", "days:30"))
+    assert expired == list(CERT_FILES)
+    lines = status_lines(n2)
+    assert "  Server Certificate  : dbclusterserver.cer (expired)" in lines
+    assert "  Client Certificate  : dbclusterclient.cer (expired)" in lines
+    assert "  CA Certificate      : CA.cer" in lines
+    assert "  Server Key          : dbclusterserver.key" in lines
+
+    # Step 3: backup snapshot.
+    snap = n2.mmp("backup", "snapshot", "jaihanuman").stdout
+    assert snap.strip() == "jaihanuman.bak ready for download"
+    assert (n2.files / "jaihanuman.bak").exists()
+    assert "jaihanuman.bak" in n2.mmp("backup", "list").stdout
+
+    # Step 6: remove; a lower-case y does not go on.
+    refused = n3.mmp("database", "cluster", "remove", input="y\n", check=False)
+    assert refused.returncode == 1
+    assert "Status                : Enabled" in status(n3)
+    for n in (n3, n2, n1):  # the slaves first, the master last (seed's note)
+        out = n.mmp("database", "cluster", "remove", input="Y\n").stdout
+        assert "WARNING!!!\nAre you sure you wish to remove this node from the current cluster? (Y/n)" in out
+        assert out.rstrip().endswith("Please wait...\nRemove started...")
+        wait_disabled(n)
+        assert "Last command          : 'database cluster remove' (Success)" in status_lines(n)
+    # The removed node keeps its data as a standalone local database.
+    assert sql(n3, "SELECT count(*) FROM calls").stdout.strip() == "100"
+
+    # Step 9: new certificate files (new names), then initialize and join again.
+    names = make_certs(n1, [n1, n2, n3], server="dbserver2", client="dbclient2", ca="CA", validity=("days:365",))
+    for n in (n1, n2, n3):
+        assert n.mmp("database", "cluster", "certs", *names).stdout.strip() == "Certificates updated"
+    out = n1.mmp("database", "cluster", "initialize", input="Y\n").stdout
+    assert ("WARNING!!!\nAre you sure you wish to initialize this node as a new database cluster? (Y/n)\n"
+            "The contents of this node's database will become the master version of the database in the new cluster.\n"
+            "The callbridge and web administration will restart at the end of this procedure.") in out
+    sql(n1, "INSERT INTO calls VALUES (101, 'after')")
+    for n in (n2, n3):
+        out = n.mmp("database", "cluster", "join", ADDR[1], input="Y\n", timeout=90).stdout
+        assert "The contents of this node's database will be destroyed!" in out
+        assert "NOTE: This node is already in a cluster." not in out
+    lines = status_lines(n3)
+    assert "  127.0.1.1          : Connected Master" in lines
+    assert "  127.0.1.2          : Connected Slave ( In Sync )" in lines
+    assert "  127.0.1.3 (me)     : Connected Slave ( In Sync )" in lines
+    assert "  Server Certificate  : dbserver2.cer" in lines
+    for n in (n1, n2, n3):
+        assert sql(n, "SELECT count(*) FROM calls").stdout.strip() == "101"
+
+
+class Writer:
+    """One client that commits continuously on the master through one session and
+    records every acknowledged row."""
+
+    def __init__(self, node, table):
+        self.proc = subprocess.Popen([PSQL, "-h", str(node.dir / "state" / "dbrun"), "-U", "postgres", "-d", "convene",
+                                      "-X", "-At", "-v", "ON_ERROR_STOP=1"], stdin=subprocess.PIPE,
+                                     stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, bufsize=1)
+        self.table, self.acked, self.stop_flag = table, [], False
+        self.thread = threading.Thread(target=self.run)
+        self.thread.start()
+
+    def run(self):
+        i = 0
+        while not self.stop_flag:
+            i += 1
+            self.proc.stdin.write(f"INSERT INTO {self.table} VALUES ({i}, clock_timestamp());\n\\echo ack {i}\n")
+            self.proc.stdin.flush()
+            line = self.proc.stdout.readline()
+            if not line.startswith("INSERT"):
+                break
+            if self.proc.stdout.readline().strip() != f"ack {i}":
+                break
+            self.acked.append((i, time.monotonic()))
+
+    def finish(self):
+        self.stop_flag = True
+        self.thread.join(timeout=30)
+        self.proc.stdin.close()
+        self.proc.wait(timeout=10)
+        return self.proc.stderr.read()
+
+
+def test_live_rotation_with_a_writer(db_nodes):
+    n1, n2, n3 = (db_nodes(i) for i in (1, 2, 3))
+    build_cluster([n1, n2, n3])
+    sql(n1, "CREATE TABLE w (id int PRIMARY KEY, at timestamptz)")
+    writer = Writer(n1, "w")
+    time.sleep(3)
+    before = len(writer.acked)
+    t0 = time.monotonic()
+    names = make_certs(n1, [n1, n2, n3], server="rotserver", client="rotclient", ca="CA")
+    for n in (n2, n3, n1):
+        out = n.mmp("database", "cluster", "certs", *names).stdout
+        assert "Certificates updated" in out and "reconnected" in out
+    t1 = time.monotonic()
+    time.sleep(2)
+    errors = writer.finish()
+    assert writer.proc.returncode == 0, errors
+    acked = [i for i, _ in writer.acked]
+    during = [i for i, at in writer.acked if t0 <= at <= t1]
+    rate_before = before / 3.0
+    rate_during = len(during) / max(t1 - t0, 1e-6)
+    print(f"\nFIGURE rotation: {rate_before:.0f} tx/s before, {rate_during:.0f} tx/s during "
+          f"({t1 - t0:.2f} s for 3 nodes incl. making certs), {len(acked)} acknowledged, 0 failed")
+    # Every acknowledged row is on the master and on both slaves; the slaves use the new certificates.
+    for n in (n1, n2, n3):
+        wait_for(lambda n=n: sql(n, "SELECT count(*) FROM w", check=False).stdout.strip() == str(len(acked)), 10,
+                 f"all rows on {n.name}")
+    lines = status_lines(n1)
+    assert "  127.0.1.2          : Connected Slave ( In Sync )" in lines, lines
+    assert "  127.0.1.3          : Connected Slave ( In Sync )" in lines, lines
+    assert "  Client Certificate  : rotclient.cer" in lines
+    ssl = sql(n1, "SELECT count(*) FROM pg_stat_ssl s JOIN pg_stat_replication r USING (pid) "
+                  "WHERE s.ssl AND s.client_dn = '/CN=rotclient'", db="postgres").stdout.strip()
+    assert ssl == "2"
+
+
+def test_bad_input_changes_nothing(db_nodes):
+    n1, n2 = db_nodes(1), db_nodes(2)
+    names = make_certs(n1, [n1, n2])
+    n1.mmp("database", "cluster", "localnode", "a")
+    assert n1.mmp("database", "cluster", "localnode", "q", check=False).returncode == 1
+    # Wrong key for the certificate.
+    bad = n1.mmp("database", "cluster", "certs", names[2], names[1], names[2], names[3], names[4], check=False)
+    assert bad.returncode == 1 and "does not match server certificate" in bad.stderr, bad.stderr
+    # Wrong CA.
+    n1.mmp("pki", "ca", "create", "otherca", "CN:Other CA")
+    wrong = n1.mmp("database", "cluster", "certs", *names[:4], "otherca.crt", check=False)
+    assert wrong.returncode == 1 and "is not usable with CA otherca.crt" in wrong.stderr, wrong.stderr
+    # Expired.
+    make_certs(n1, [n1], server="old", client="oldc", validity=("start:-400", "days:30"))
+    exp = n1.mmp("database", "cluster", "certs", "old.key", "old.cer", "oldc.key", "oldc.cer", "CA.cer", check=False)
+    assert exp.returncode == 1 and "ERROR:" in exp.stderr
+    # Missing file.
+    miss = n1.mmp("database", "cluster", "certs", "nope.key", *names[1:], check=False)
+    assert miss.returncode == 1 and "nope.key" in miss.stderr
+    assert "  Server Key          : None" in status_lines(n1)
+
+    n1.mmp("database", "cluster", "certs", *names)
+    n1.mmp("database", "cluster", "initialize", input="Y\n")
+    sql(n1, "CREATE TABLE keep (x int)")
+    sql(n1, "INSERT INTO keep VALUES (42)")
+    n2.mmp("database", "cluster", "localnode", "a")
+    n2.mmp("database", "cluster", "certs", *names)
+    n2.mmp("database", "cluster", "join", ADDR[1], input="Y\n", timeout=90)
+    # Join to an unreachable address: refused before the question, nothing destroyed.
+    before = snapshot_tree(n2.dir / "state" / "db")
+    t = time.monotonic()
+    r = n2.mmp("database", "cluster", "join", "127.0.1.9", input="Y\n", check=False)
+    assert r.returncode == 1 and "cannot reach a database master at 127.0.1.9" in r.stderr, r.stderr
+    assert "WARNING" not in r.stdout
+    assert time.monotonic() - t < 10
+    assert sql(n2, "SELECT x FROM keep").stdout.strip() == "42"
+    assert "  127.0.1.2 (me)     : Connected Slave ( In Sync )" in status_lines(n2)
+    # Join to a slave is refused too.
+    r = n1.mmp("database", "cluster", "join", ADDR[2], input="Y\n", check=False)
+    assert r.returncode == 1
+
+    # Rollback of a missing and of a corrupt backup: refused, nothing changed.
+    r = n1.mmp("backup", "rollback", "nosuch", input="Y\n", check=False)
+    assert r.returncode == 1 and "backup 'nosuch.bak' not found" in r.stderr
+    n1.mmp("backup", "snapshot", "good")
+    data = bytearray((n1.files / "good.bak").read_bytes())
+    data[len(data) // 2] ^= 0xFF
+    (n1.files / "bad.bak").write_bytes(bytes(data))
+    (n1.files / "foreign.bak").write_bytes(b"PK\x03\x04 not ours")
+    files_before = snapshot_tree(n1.files)
+    for name in ("bad", "foreign"):
+        r = n1.mmp("backup", "rollback", name, input="Y\n", check=False)
+        assert r.returncode == 1 and "not a valid Convene backup" in r.stderr, r.stderr
+        assert "WARNING" not in r.stdout
+    assert snapshot_tree(n1.files) == files_before
+
+
+def test_backup_rollback_restores_database_and_files(db_nodes):
+    n1 = db_nodes(1)
+    names = make_certs(n1, [n1])
+    n1.mmp("database", "cluster", "localnode", "a")
+    n1.mmp("database", "cluster", "certs", *names)
+    n1.mmp("database", "cluster", "initialize", input="Y\n")
+    sql(n1, "CREATE TABLE t (x int)")
+    sql(n1, "INSERT INTO t VALUES (1), (2)")
+    (n1.files / "note.txt").write_text("v1")
+    assert n1.mmp("backup", "snapshot", "b1").stdout.strip() == "b1.bak ready for download"
+    sql(n1, "INSERT INTO t VALUES (3)")
+    sql(n1, "CREATE TABLE later (y int)")
+    (n1.files / "note.txt").write_text("v2")
+    no = n1.mmp("backup", "rollback", "b1", input="n\n", check=False)
+    assert no.returncode == 1
+    assert sql(n1, "SELECT count(*) FROM t").stdout.strip() == "3"
+    out = n1.mmp("backup", "rollback", "b1", input="Y\n").stdout
+    assert "Database restored" in out
+    assert sql(n1, "SELECT count(*) FROM t").stdout.strip() == "2"
+    assert (n1.files / "note.txt").read_text() == "v1"
+    assert "Status                : Enabled" in status(n1)
