@@ -1,0 +1,50 @@
+// convene-bench: XMPP load generator (issue 7). Scenarios login, messages, idle; every
+// result is one "RESULT key=value ..." line that includes the tool's own CPU share.
+// bench/run-convene.sh starts a node and runs them; the engine is bench/lib/load.cpp.
+#include <CLI/CLI.hpp>
+
+#include "load.h"
+
+int main(int argc, char** argv) {
+  using convene::bench::Mech;
+  convene::bench::Options o;
+  std::string mech = "auto";
+  CLI::App app{"convene-bench — XMPP load generator (login, messages, idle)"};
+  app.require_subcommand(1);
+  app.add_option("--label", o.label, "server name printed in results");
+  app.add_option("--host", o.host, "server address")->capture_default_str();
+  app.add_option("--port", o.port, "client port")->capture_default_str();
+  app.add_option("--source", o.source, "local address to bind");
+  app.add_option("--domain", o.domain, "XMPP domain")->capture_default_str();
+  app.add_option("--prefix", o.prefix, "users are PREFIX<first>..")->capture_default_str();
+  app.add_option("--first", o.first, "index of the first user")->capture_default_str();
+  app.add_option("--password", o.password, "every user's password")->capture_default_str();
+  app.add_option("--mech", mech, "SASL mechanism")
+      ->check(CLI::IsMember({"auto", "plain", "scram-sha-1", "scram-sha-256"}))
+      ->capture_default_str();
+  app.add_option("--scram-cache", o.scram_cache, "file caching SCRAM keys (no PBKDF2 on the tool's clock)");
+  app.add_option("--concurrency", o.concurrency, "logins in progress at once")->capture_default_str();
+  app.add_option("--server-pid", o.server_pid, "server pid: its CPU share and RSS");
+  app.add_option("--timeout", o.timeout, "bound on each phase, seconds")->capture_default_str();
+
+  auto* login = app.add_subcommand("login", "N users log in (stream, SASL, bind, presence)");
+  login->add_option("--users", o.users)->capture_default_str();
+  auto* idle = app.add_subcommand("idle", "hold N logged-in idle connections; server RSS per connection");
+  idle->add_option("--users", o.users)->capture_default_str();
+  idle->add_option("--hold", o.hold, "seconds held before reading RSS")->capture_default_str();
+  auto* msgs = app.add_subcommand("messages", "pairs exchange chat messages (closed loop, or --rate)");
+  msgs->add_option("--pairs", o.pairs)->capture_default_str();
+  msgs->add_option("--duration", o.duration, "seconds measured")->capture_default_str();
+  msgs->add_option("--warmup", o.warmup, "seconds before measuring")->capture_default_str();
+  msgs->add_option("--rate", o.rate, "open loop: messages/s in total (0: closed loop)")->capture_default_str();
+  msgs->add_option("--body", o.body_bytes, "body bytes")->capture_default_str();
+  CLI11_PARSE(app, argc, argv);
+
+  o.mech = mech == "plain" ? Mech::plain
+           : mech == "scram-sha-1" ? Mech::scram_sha1
+           : mech == "scram-sha-256" ? Mech::scram_sha256
+                                     : Mech::automatic;
+  if (*login) return convene::bench::run_login(o);
+  if (*idle) return convene::bench::run_idle(o);
+  return convene::bench::run_messages(o);
+}

@@ -1,0 +1,40 @@
+// The XMPP load generator behind convene-bench (issue 7): one thread, one epoll set,
+// many non-blocking connections, pre-built byte strings, and no XML parser (see load.cpp).
+#pragma once
+#include <cstdint>
+#include <string>
+
+namespace convene::bench {
+
+enum class Mech { automatic, plain, scram_sha1, scram_sha256 };
+
+struct Options {
+  std::string label = "server";    // name printed in results (convene, prosody, ejabberd)
+  std::string host = "127.0.1.1";
+  uint16_t port = 5222;
+  std::string source;              // local address to bind, empty: any
+  std::string domain = "bench.test";
+  std::string prefix = "user";     // users are PREFIX0 .. PREFIX(N-1)
+  std::string password = "secret";
+  unsigned first = 0;              // index of the first user
+  unsigned users = 1000;           // login, idle
+  unsigned concurrency = 200;      // logins in progress at once
+  unsigned pairs = 250;            // messages
+  double duration = 10;            // seconds measured (messages)
+  double warmup = 1;               // seconds before measuring (messages)
+  double rate = 0;                 // messages/s in total, open loop; 0: closed loop
+  unsigned body_bytes = 100;       // size of the <body/> text
+  double hold = 3;                 // seconds to hold idle connections before reading RSS
+  double timeout = 120;            // bound on any phase
+  int server_pid = 0;              // for server CPU share and RSS (/proc/PID)
+  Mech mech = Mech::automatic;     // automatic: PLAIN if offered, else SCRAM-SHA-1, else -256
+  std::string scram_cache;         // file of cached SCRAM keys (read and written)
+};
+
+// Each prints one "RESULT ..." line of key=value pairs and returns 0, or 1 when the
+// scenario could not run at all (no login succeeded, ...).
+int run_login(const Options& o);
+int run_messages(const Options& o);
+int run_idle(const Options& o);
+
+}  // namespace convene::bench
