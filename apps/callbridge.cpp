@@ -1,0 +1,86 @@
+// convene-callbridge: one call bridge's link to the XMPP service (XEP-0114
+// component) with DNS SRV fail-over, and its meeting spaces (XEP-0045 subset,
+// persisted in SQLite). Its state is written as JSON to --status-file on every
+// change, for operators and for `mmp callbridge status` via convened.
+//
+// The secret is read from --secret-file (never from the command line, where `ps`
+// would show it), afresh before every connection attempt.
+#include <signal.h>
+
+#include <CLI/CLI.hpp>
+#include <atomic>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+#include <thread>
+
+#include "callbridge/connector.h"
+#include "callbridge/space_store.h"
+#include "callbridge/spaces.h"
+#include "callbridge/status.h"
+#include "util/log.h"
+
+using namespace convene;
+using namespace convene::callbridge;
+
+namespace {
+Result<std::string> read_secret_file(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) return make_error("cannot read the secret file " + path);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  std::string s = ss.str();
+  while (!s.empty() && (s.back() == '\n' || s.back() == '\r' || s.back() == ' ' || s.back() == '\t')) s.pop_back();
+  if (s.empty()) return make_error("the secret file " + path + " is empty",
+                                   "Put the call bridge's secret (see 'xmpp callbridge list') in it.");
+  return s;
+}
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"Convene call bridge: XMPP component with DNS SRV fail-over and meeting spaces"};
+  ConnectorConfig config;
+  std::string server, secret_file, db_file, status_file, log_file;
+  app.add_option("--name", config.name, "unique call bridge name, without the domain (e.g. cb1)")->required();
+  app.add_option("--domain", config.domain, "the XMPP domain (e.g. tptac9.com)")->required();
+  app.add_option("--server", server, "host:port of the one XMPP server to use; omit to find servers by DNS SRV");
+  app.add_option("--dns", config.dns_server, "DNS server host:port to ask instead of the system's resolver");
+  app.add_option("--secret-file", secret_file, "file holding the shared secret")->required();
+  app.add_option("--db", db_file, "SQLite file of the meeting spaces")->required();
+  app.add_option("--status-file", status_file, "JSON status, rewritten atomically on every change")->required();
+  app.add_option("--log", log_file, "log file (besides stderr)");
+  CLI11_PARSE(app, argc, argv);
+  if (!server.empty()) config.server = server;
+  config.read_secret = [secret_file] { return read_secret_file(secret_file); };
+
+  init_logging(log_file);
+  auto log = logger("callbridge");
+
+  // SIGTERM/SIGINT end the process cleanly; handled by sigwait on this thread.
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGTERM);
+  sigaddset(&set, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &set, nullptr);
+  signal(SIGPIPE, SIG_IGN);
+
+  auto store = SpaceStore::open(db_file);
+  if (!store) {
+    std::cerr << store.error().text() << "\n";
+    return 1;
+  }
+  Spaces spaces(config.component(), **store);
+  std::atomic<bool> stop{false};
+  Connector connector(config, spaces, [&](const LinkStatus& s) {
+    if (!write_status_file(status_file, s)) log->error("cannot write the status file {}", status_file);
+  });
+  log->info("call bridge {} starting ({})", config.component(),
+            config.server ? "server " + *config.server : "DNS SRV " + config.srv_name());
+  std::thread worker([&] { connector.run(stop); });
+  int sig = 0;
+  sigwait(&set, &sig);
+  log->info("call bridge {} stopping (signal {})", config.component(), sig);
+  stop = true;
+  worker.join();
+  return 0;
+}

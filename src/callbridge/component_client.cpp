@@ -1,0 +1,244 @@
+#include "callbridge/component_client.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cstring>
+
+#include "xml/serializer.h"
+#include "xml/stream_parser.h"
+#include "xmpp/component.h"
+
+namespace convene::callbridge {
+
+namespace {
+constexpr std::string_view kComponentNs = "jabber:component:accept";
+using clock = std::chrono::steady_clock;
+
+int remaining_ms(clock::time_point deadline, int cap = 100) {
+  auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - clock::now()).count();
+  if (left < 0) left = 0;
+  return static_cast<int>(std::min<long long>(left, cap));
+}
+}  // namespace
+
+struct ComponentClient::Impl : xml::StreamHandler {
+  int fd = -1;
+  std::unique_ptr<xml::StreamParser> parser;
+  bool header_seen = false;
+  std::string stream_id;
+  bool handshake_ok = false;
+  std::string stream_error;  // condition (and text) of a <stream:error/>
+  bool closed_by_peer = false;
+  bool authenticating = false;
+  const std::function<void(xml::Element&)>* stanza_fn = nullptr;
+
+  void on_stream_open(const xml::StreamHeader& header) override {
+    header_seen = true;
+    stream_id = header.id;
+  }
+  void on_stanza(xml::Element& stanza, std::string_view) override {
+    if (stanza.name() == "error" && stanza.ns() == xml::kStreamsNs) {
+      std::string condition, text;
+      for (auto& child : stanza.children()) {
+        if (child.name() == "text") text = std::string(child.text());
+        else if (condition.empty()) condition = std::string(child.name());
+      }
+      stream_error = condition.empty() ? "undefined-condition" : condition;
+      if (!text.empty()) stream_error += ": " + text;
+      return;
+    }
+    if (authenticating) {
+      if (stanza.name() == "handshake") handshake_ok = true;
+      return;
+    }
+    if (stanza_fn && *stanza_fn) (*stanza_fn)(stanza);
+  }
+  void on_stream_close() override { closed_by_peer = true; }
+
+  void reset() {
+    if (fd >= 0) ::close(fd);
+    fd = -1;
+    parser.reset();
+    header_seen = handshake_ok = closed_by_peer = authenticating = false;
+    stream_id.clear();
+    stream_error.clear();
+  }
+
+  // Read what is there and feed it. Returns an error text when the stream ended.
+  std::optional<std::string> read_some() {
+    char buf[16384];
+    ssize_t n = ::recv(fd, buf, sizeof buf, 0);
+    if (n == 0) return std::string("the server closed the connection");
+    if (n < 0) {
+      if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) return std::nullopt;
+      return std::string(std::strerror(errno));
+    }
+    if (auto err = parser->feed(std::string_view(buf, static_cast<size_t>(n))))
+      return "bad XML from the server: " + err->text;
+    if (!stream_error.empty()) return "stream error from the server: " + stream_error;
+    if (closed_by_peer) return std::string("the server closed the stream");
+    return std::nullopt;
+  }
+
+  bool write_all(std::string_view bytes, clock::time_point deadline) {
+    while (!bytes.empty()) {
+      ssize_t n = ::send(fd, bytes.data(), bytes.size(), MSG_NOSIGNAL);
+      if (n > 0) {
+        bytes.remove_prefix(static_cast<size_t>(n));
+        continue;
+      }
+      if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) {
+        if (clock::now() >= deadline) return false;
+        pollfd p{fd, POLLOUT, 0};
+        ::poll(&p, 1, remaining_ms(deadline));
+        continue;
+      }
+      return false;
+    }
+    return true;
+  }
+};
+
+ComponentClient::ComponentClient() : impl_(std::make_unique<Impl>()) {}
+ComponentClient::~ComponentClient() { impl_->reset(); }
+
+bool ComponentClient::connected() const { return impl_->fd >= 0; }
+
+std::optional<ConnectFailure> ComponentClient::connect(const std::string& address, uint16_t port,
+                                                       const std::string& component, const std::string& secret,
+                                                       std::chrono::milliseconds timeout,
+                                                       const std::atomic<bool>& stop) {
+  using Kind = ConnectFailure::Kind;
+  impl_->reset();
+  auto deadline = clock::now() + timeout;
+  sockaddr_storage ss{};
+  socklen_t len = 0;
+  auto* v4 = reinterpret_cast<sockaddr_in*>(&ss);
+  auto* v6 = reinterpret_cast<sockaddr_in6*>(&ss);
+  if (inet_pton(AF_INET, address.c_str(), &v4->sin_addr) == 1) {
+    v4->sin_family = AF_INET;
+    v4->sin_port = htons(port);
+    len = sizeof(sockaddr_in);
+  } else if (inet_pton(AF_INET6, address.c_str(), &v6->sin6_addr) == 1) {
+    v6->sin6_family = AF_INET6;
+    v6->sin6_port = htons(port);
+    len = sizeof(sockaddr_in6);
+  } else {
+    return ConnectFailure{Kind::unreachable, "not an IP address: " + address};
+  }
+  int fd = ::socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  if (fd < 0) return ConnectFailure{Kind::unreachable, std::string("socket: ") + std::strerror(errno)};
+  impl_->fd = fd;
+  int one = 1;
+  ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+  if (::connect(fd, reinterpret_cast<sockaddr*>(&ss), len) != 0) {
+    if (errno != EINPROGRESS) {
+      std::string why = std::strerror(errno);
+      impl_->reset();
+      return ConnectFailure{Kind::unreachable, "connect: " + why};
+    }
+    for (;;) {
+      if (stop) {
+        impl_->reset();
+        return ConnectFailure{Kind::unreachable, "stopped"};
+      }
+      pollfd p{fd, POLLOUT, 0};
+      int r = ::poll(&p, 1, remaining_ms(deadline));
+      if (r > 0) break;
+      if (clock::now() >= deadline) {
+        impl_->reset();
+        return ConnectFailure{Kind::unreachable, "connect: timed out after " + std::to_string(timeout.count()) + " ms"};
+      }
+    }
+    int err = 0;
+    socklen_t elen = sizeof err;
+    ::getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &elen);
+    if (err != 0) {
+      impl_->reset();
+      return ConnectFailure{Kind::unreachable, std::string("connect: ") + std::strerror(err)};
+    }
+  }
+  impl_->parser = std::make_unique<xml::StreamParser>(*impl_);
+  impl_->authenticating = true;
+  std::string out;
+  xml::write_stream_open({kComponentNs, component, {}, {}, {}, {}}, out);
+  if (!impl_->write_all(out, deadline)) {
+    impl_->reset();
+    return ConnectFailure{Kind::unreachable, "could not send the stream header"};
+  }
+  bool handshake_sent = false;
+  while (!impl_->handshake_ok) {
+    if (stop) {
+      impl_->reset();
+      return ConnectFailure{Kind::unreachable, "stopped"};
+    }
+    if (clock::now() >= deadline) {
+      impl_->reset();
+      return ConnectFailure{Kind::protocol, handshake_sent ? "no answer to the handshake in time"
+                                                           : "no stream header from the server in time"};
+    }
+    pollfd p{fd, POLLIN, 0};
+    if (::poll(&p, 1, remaining_ms(deadline)) <= 0) continue;
+    if (auto ended = impl_->read_some()) {
+      bool rejected = impl_->stream_error.rfind("not-authorized", 0) == 0;
+      std::string message = *ended;
+      impl_->reset();
+      if (rejected) return ConnectFailure{Kind::authentication, "secret rejected (not-authorized)"};
+      return ConnectFailure{handshake_sent ? Kind::protocol : Kind::unreachable, message};
+    }
+    if (impl_->header_seen && !handshake_sent) {
+      if (impl_->stream_id.empty()) {
+        impl_->reset();
+        return ConnectFailure{Kind::protocol, "the server's stream header has no id"};
+      }
+      std::string hs = "<handshake>" + xmpp::component_handshake_digest(impl_->stream_id, secret) + "</handshake>";
+      if (!impl_->write_all(hs, deadline)) {
+        impl_->reset();
+        return ConnectFailure{Kind::unreachable, "could not send the handshake"};
+      }
+      handshake_sent = true;
+    }
+  }
+  impl_->authenticating = false;
+  return std::nullopt;
+}
+
+std::string ComponentClient::run(const std::function<void(xml::Element&)>& on_stanza, const std::atomic<bool>& stop) {
+  impl_->stanza_fn = &on_stanza;
+  std::string why;
+  while (impl_->fd >= 0) {
+    if (stop) {
+      why = "stopped";
+      break;
+    }
+    pollfd p{impl_->fd, POLLIN, 0};
+    int r = ::poll(&p, 1, 100);
+    if (r <= 0) continue;
+    if (auto ended = impl_->read_some()) {
+      why = *ended;
+      impl_->reset();
+      break;
+    }
+  }
+  impl_->stanza_fn = nullptr;
+  return why;
+}
+
+bool ComponentClient::send(std::string_view bytes) {
+  if (impl_->fd < 0) return false;
+  return impl_->write_all(bytes, clock::now() + std::chrono::seconds(5));
+}
+
+void ComponentClient::close() {
+  if (impl_->fd >= 0) impl_->write_all(xml::kStreamClose, clock::now() + std::chrono::milliseconds(200));
+  impl_->reset();
+}
+
+}  // namespace convene::callbridge

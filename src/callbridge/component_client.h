@@ -1,0 +1,55 @@
+#pragma once
+// The client side of XEP-0114 (jabber:component:accept): a plain TCP stream to an
+// XMPP server's component port (5223), opened to '<name>.<domain>'; the server
+// answers with a stream id and we prove the shared secret with
+// <handshake>hex(SHA-1(id + secret))</handshake>. The server answers <handshake/>,
+// or <stream:error><not-authorized/> when it rejects the secret.
+//
+// Blocking, with bounded time-outs: one connector thread owns the client and does
+// nothing else meanwhile. The stop flag is looked at at least every 100 ms.
+#include <atomic>
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "xml/element.h"
+
+namespace convene::callbridge {
+
+struct ConnectFailure {
+  enum class Kind { unreachable, authentication, protocol };
+  Kind kind;
+  std::string message;  // "connection refused", "secret rejected (not-authorized)", ...
+};
+
+class ComponentClient {
+ public:
+  ComponentClient();
+  ~ComponentClient();
+  ComponentClient(const ComponentClient&) = delete;
+  ComponentClient& operator=(const ComponentClient&) = delete;
+
+  // Connect to address:port, open the stream to `component` and authenticate.
+  std::optional<ConnectFailure> connect(const std::string& address, uint16_t port, const std::string& component,
+                                        const std::string& secret, std::chrono::milliseconds timeout,
+                                        const std::atomic<bool>& stop);
+
+  // Read stanzas until the connection ends or `stop` is set; returns why it ended.
+  // `on_stanza` runs on this thread and may call send().
+  std::string run(const std::function<void(xml::Element&)>& on_stanza, const std::atomic<bool>& stop);
+
+  // Queue-free blocking write of one stanza (bounded by a 5 s time-out).
+  bool send(std::string_view bytes);
+  // Send </stream:stream> (if connected) and close the socket.
+  void close();
+  bool connected() const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace convene::callbridge

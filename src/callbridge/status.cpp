@@ -1,0 +1,115 @@
+#include "callbridge/status.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <ctime>
+
+namespace convene::callbridge {
+
+std::string_view state_name(LinkState state) {
+  switch (state) {
+    case LinkState::starting: return "starting";
+    case LinkState::connecting: return "connecting";
+    case LinkState::connected: return "connected";
+    case LinkState::failed: return "failed";
+  }
+  return "?";
+}
+
+std::string_view cause_name(FailureCause cause) {
+  switch (cause) {
+    case FailureCause::none: return "";
+    case FailureCause::dns: return "dns";
+    case FailureCause::authentication: return "authentication";
+    case FailureCause::unreachable: return "unreachable";
+    case FailureCause::configuration: return "configuration";
+  }
+  return "?";
+}
+
+int64_t unix_ms_now() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+namespace {
+std::string iso_time(int64_t unix_ms) {
+  if (unix_ms == 0) return "";
+  std::time_t t = static_cast<std::time_t>(unix_ms / 1000);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[80];
+  std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
+                tm.tm_hour, tm.tm_min, tm.tm_sec, static_cast<int>(unix_ms % 1000));
+  return buf;
+}
+}  // namespace
+
+nlohmann::json to_json(const LinkStatus& s) {
+  nlohmann::json j{{"name", s.name},
+                   {"domain", s.domain},
+                   {"component", s.component},
+                   {"mode", s.mode},
+                   {"state", state_name(s.state)},
+                   {"since", iso_time(s.since_unix_ms)},
+                   {"since_unix_ms", s.since_unix_ms},
+                   {"connections", s.connections},
+                   {"spaces", s.spaces},
+                   {"occupants", s.occupants},
+                   {"message", s.message}};
+  if (s.state == LinkState::connected) {
+    j["server"] = s.server;
+    j["server_address"] = s.server_address;
+  }
+  if (s.cause != FailureCause::none) j["cause"] = cause_name(s.cause);
+  if (s.cause == FailureCause::dns) {
+    j["dns_name"] = s.dns_name;
+    j["dns_error"] = s.dns_error;
+  }
+  auto tried = nlohmann::json::array();
+  for (auto& a : s.tried) tried.push_back({{"target", a.target}, {"address", a.address}, {"error", a.error}});
+  j["tried"] = tried;
+  if (!s.last_loss.empty()) j["last_loss"] = s.last_loss;
+  return j;
+}
+
+std::string to_text(const LinkStatus& s) {
+  std::string out;
+  out += "Call bridge: " + s.name + " (" + s.component + ")\n";
+  out += "Finding servers: " + s.mode + "\n";
+  out += "State: " + std::string(state_name(s.state)) + "\n";
+  if (s.state == LinkState::connected) {
+    out += "Connected to: " + s.server + " (" + s.server_address + ") since " + iso_time(s.since_unix_ms) + "\n";
+  } else if (!s.message.empty()) {
+    out += "Cause: " + s.message + "\n";
+    for (auto& a : s.tried)
+      out += "  tried " + a.target + (a.address.empty() ? "" : " (" + a.address + ")") + ": " + a.error + "\n";
+  }
+  if (!s.last_loss.empty()) out += "Last connection lost: " + s.last_loss + "\n";
+  out += "Spaces: " + std::to_string(s.spaces.size()) + ", occupants: " + std::to_string(s.occupants) + "\n";
+  return out;
+}
+
+bool write_status_file(const std::string& path, const LinkStatus& status) {
+  std::string text = to_json(status).dump(2) + "\n";
+  std::string tmp = path + ".tmp";
+  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) return false;
+  size_t done = 0;
+  while (done < text.size()) {
+    ssize_t n = ::write(fd, text.data() + done, text.size() - done);
+    if (n <= 0) {
+      ::close(fd);
+      ::unlink(tmp.c_str());
+      return false;
+    }
+    done += static_cast<size_t>(n);
+  }
+  ::close(fd);
+  return ::rename(tmp.c_str(), path.c_str()) == 0;
+}
+
+}  // namespace convene::callbridge
