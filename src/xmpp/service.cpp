@@ -6,6 +6,8 @@
 #include <openssl/pem.h>
 #include <openssl/ssl.h>
 
+#include <sched.h>
+
 #include <thread>
 
 #include "pki/key.h"
@@ -17,6 +19,14 @@
 namespace convene::xmpp {
 
 namespace {
+// One loop per core this process may run on: under `taskset -c 0` that is one, where
+// hardware_concurrency() would still say two and put two loops on one core.
+unsigned usable_cores() {
+  cpu_set_t set;
+  if (sched_getaffinity(0, sizeof set, &set) == 0) return std::max(1, CPU_COUNT(&set));
+  return std::max(1u, std::thread::hardware_concurrency());
+}
+
 
 Result<std::unique_ptr<asio::ssl::context>> make_tls_context(const Settings& s) {
   if (auto st = pki::check_key_cert_files(s.key_file, s.cert_file); !st) return st.error();
@@ -65,7 +75,7 @@ class ServiceImpl final : public Service {
     } else if (!s.allow_plaintext) {
       return make_error("no certificate is set for the XMPP server", "set them with: xmpp certs <key> <cert> [<bundle>]");
     }
-    unsigned threads = s.threads ? s.threads : std::max(1u, std::thread::hardware_concurrency());
+    unsigned threads = s.threads ? s.threads : usable_cores();
     auto server = std::make_unique<Server>(store_, s, tls.get());
     server->log = logger("xmpp");
     std::vector<std::unique_ptr<asio::io_context>> ios;
