@@ -74,6 +74,7 @@ void register_all_commands(CommandRegistry& registry) {
   register_node_commands(registry);
   register_pki_commands(registry);
   register_xmpp_commands(registry);
+  register_xmpp_cluster_commands(registry);
   register_database_commands(registry);
   register_backup_commands(registry);
   register_placeholder_commands(registry);

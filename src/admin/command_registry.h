@@ -67,6 +67,7 @@ class CommandRegistry {
 void register_pki_commands(CommandRegistry& registry);
 void register_node_commands(CommandRegistry& registry);
 void register_xmpp_commands(CommandRegistry& registry);
+void register_xmpp_cluster_commands(CommandRegistry& registry);
 void register_database_commands(CommandRegistry& registry);
 void register_backup_commands(CommandRegistry& registry);
 void register_placeholder_commands(CommandRegistry& registry);

@@ -1,16 +1,38 @@
 #include "admin/daemon.h"
 
+#include "admin/xmpp_cluster.h"
 #include "admin/xmpp_settings.h"
 #include "util/log.h"
 #include "xmpp/local_store.h"
 
 namespace convene {
 
+namespace {
+std::unique_ptr<xmpp::SwitchableStore> switchable(const std::shared_ptr<xmpp::XmppStore>& local) {
+  return local ? std::make_unique<xmpp::SwitchableStore>(local) : nullptr;
+}
+}  // namespace
+
+Daemon::Daemon(Node& node, std::unique_ptr<xmpp::XmppStore> store, std::unique_ptr<xmpp::Service> xmpp)
+    : node_(node), local_(std::move(store)), store_(switchable(local_)), xmpp_(std::move(xmpp)) {}
+
+Daemon::Daemon(Node& node, std::shared_ptr<xmpp::XmppStore> local, std::unique_ptr<xmpp::SwitchableStore> store,
+               std::unique_ptr<xmpp::Service> xmpp)
+    : node_(node), local_(std::move(local)), store_(std::move(store)), xmpp_(std::move(xmpp)) {}
+
 Result<std::unique_ptr<Daemon>> Daemon::open(Node& node) {
-  auto store = xmpp::open_local_store(node.paths().state() / "xmpp");
-  if (!store) return store.error();
-  auto service = xmpp::make_service(**store);
-  auto daemon = std::make_unique<Daemon>(node, std::move(*store), std::move(service));
+  auto opened = xmpp::open_local_store(node.paths().state() / "xmpp");
+  if (!opened) return opened.error();
+  std::shared_ptr<xmpp::XmppStore> local = std::move(*opened);
+  auto store = switchable(local);
+  auto service = xmpp::make_service(*store);
+  std::unique_ptr<Daemon> daemon(new Daemon(node, local, std::move(store), std::move(service)));
+  // A cluster member opens its cluster store before the service starts, so the
+  // service never serves the stale local copy. A cluster that cannot be reopened
+  // (a certificate gone) leaves the node on its local store, said in the log and
+  // by `xmpp cluster status`.
+  if (auto st = reopen_xmpp_cluster(*daemon); !st)
+    logger("xmpp")->error("XMPP cluster member, but the cluster cannot be opened: {}", st.error().text());
   // A service that cannot start (a certificate gone, an address taken) must not
   // keep the node from serving mmp, where the operator fixes it: the reason is
   // logged and shown by `xmpp status`.
@@ -27,8 +49,36 @@ Result<std::unique_ptr<Daemon>> Daemon::open(Node& node) {
 
 Daemon::~Daemon() { stop(); }
 
+std::shared_ptr<xmpp::ClusterStore> Daemon::cluster_store() {
+  std::lock_guard lock(cluster_mutex_);
+  return cluster_;
+}
+
+void Daemon::attach_cluster(std::shared_ptr<xmpp::ClusterStore> cluster) {
+  std::shared_ptr<xmpp::ClusterStore> old;
+  {
+    std::lock_guard lock(cluster_mutex_);
+    old = std::move(cluster_);
+    cluster_ = cluster;
+    store_->set_target(cluster);
+  }
+  if (old && old != cluster) old->stop();
+}
+
+void Daemon::detach_cluster() {
+  std::shared_ptr<xmpp::ClusterStore> old;
+  {
+    std::lock_guard lock(cluster_mutex_);
+    old = std::move(cluster_);
+    cluster_.reset();
+    if (store_) store_->set_target(local_);
+  }
+  if (old) old->stop();
+}
+
 void Daemon::stop() {
   if (xmpp_) xmpp_->stop();
+  detach_cluster();
   if (database_) database_->stop();
 }
 

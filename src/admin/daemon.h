@@ -2,26 +2,35 @@
 // What one convened runs: the node (directory, config, interfaces) and the
 // subsystems hanging off it. Command handlers reach everything through it.
 //
+// The XMPP store the service and the commands see is a SwitchableStore: the
+// node's local store, or its cluster store once the node is in an XMPP cluster
+// (issue 4; admin/xmpp_cluster.h). The local store stays open underneath, unused
+// while the cluster store is attached.
+//
 // Thread-safety: accessors may be called from admin conversation threads; each
-// subsystem guards itself.
+// subsystem guards itself. attach/detach of the cluster store are serialized by
+// cluster_mutex(), which the `xmpp cluster` commands hold for their whole run.
 #include <memory>
+#include <mutex>
 
 #include "dbcluster/agent.h"
 #include "node/node.h"
+#include "xmpp/cluster_store.h"
 #include "xmpp/service.h"
 #include "xmpp/store.h"
+#include "xmpp/switchable_store.h"
 
 namespace convene {
 
 class Daemon {
  public:
-  // Opens the node's subsystems: the XMPP store in DIR/state/xmpp, the XMPP service
+  // Opens the node's subsystems: the XMPP store in DIR/state/xmpp, the XMPP cluster
+  // store when the configuration says this node is in a cluster, the XMPP service
   // (started when the configuration says it is enabled).
   static Result<std::unique_ptr<Daemon>> open(Node& node);
 
   // For tests: parts may be null when a test does not need them.
-  Daemon(Node& node, std::unique_ptr<xmpp::XmppStore> store, std::unique_ptr<xmpp::Service> xmpp)
-      : node_(node), store_(std::move(store)), xmpp_(std::move(xmpp)) {}
+  Daemon(Node& node, std::unique_ptr<xmpp::XmppStore> store, std::unique_ptr<xmpp::Service> xmpp);
   ~Daemon();
 
   Node& node() { return node_; }
@@ -29,14 +38,30 @@ class Daemon {
   xmpp::Service& xmpp() { return *xmpp_; }
   dbcluster::Agent& database() { return *database_; }
 
+  // The XMPP cluster. local_store() is this node's own store, whatever is attached.
+  xmpp::XmppStore& local_store() { return *local_; }
+  std::shared_ptr<xmpp::ClusterStore> cluster_store();
+  // Makes `cluster` the store of the service and the commands.
+  void attach_cluster(std::shared_ptr<xmpp::ClusterStore> cluster);
+  // Closes the cluster store (raft stops) and goes back to the local store.
+  void detach_cluster();
+  std::mutex& cluster_mutex() { return cluster_command_mutex_; }
+
   // Stops the subsystems (SIGTERM).
   void stop();
 
  private:
+  Daemon(Node& node, std::shared_ptr<xmpp::XmppStore> local, std::unique_ptr<xmpp::SwitchableStore> store,
+         std::unique_ptr<xmpp::Service> xmpp);
+
   Node& node_;
-  std::unique_ptr<xmpp::XmppStore> store_;
+  std::shared_ptr<xmpp::XmppStore> local_;
+  std::unique_ptr<xmpp::SwitchableStore> store_;  // null in tests without a store
   std::unique_ptr<xmpp::Service> xmpp_;
   std::unique_ptr<dbcluster::Agent> database_;  // set by open(); null in tests that do not need it
+  std::mutex cluster_mutex_;
+  std::shared_ptr<xmpp::ClusterStore> cluster_;
+  std::mutex cluster_command_mutex_;
 };
 
 }  // namespace convene

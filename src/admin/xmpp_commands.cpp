@@ -259,6 +259,12 @@ Status reset(CommandRequest& req) {
       "(call bridges and their secrets, users, rosters, offline messages) will be erased."));
   req.daemon.xmpp().stop();
   remember_xmpp_start(req.node, ok_status());
+  // A cluster member stops being one here (without leaving: the seed resets nodes
+  // still in the cluster; joining again replaces its entry, its id being kept):
+  // the reset below must erase this node's data, never the cluster's.
+  req.daemon.detach_cluster();
+  std::error_code ec;
+  std::filesystem::remove_all(req.node.paths().state() / "xmpp-raft", ec);
   CONVENE_TRY(req.node.config().update("xmpp", [](json& s) {
     s = json::object();
     return ok_status();
