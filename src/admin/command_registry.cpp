@@ -77,7 +77,6 @@ void register_all_commands(CommandRegistry& registry) {
   register_xmpp_cluster_commands(registry);
   register_database_commands(registry);
   register_backup_commands(registry);
-  register_placeholder_commands(registry);
 }
 
 }  // namespace convene

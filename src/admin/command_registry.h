@@ -70,7 +70,6 @@ void register_xmpp_commands(CommandRegistry& registry);
 void register_xmpp_cluster_commands(CommandRegistry& registry);
 void register_database_commands(CommandRegistry& registry);
 void register_backup_commands(CommandRegistry& registry);
-void register_placeholder_commands(CommandRegistry& registry);
 void register_all_commands(CommandRegistry& registry);
 
 }  // namespace convene
