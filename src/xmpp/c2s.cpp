@@ -150,6 +150,7 @@ void ClientStream::send_features() {
         f += "</mechanism>";
       }
       f += "</mechanisms>";
+      if (server_.settings.allow_registration) f += "<register xmlns='http://jabber.org/features/iq-register'/>";
     }
   } else {
     f += "<bind xmlns='urn:ietf:params:xml:ns:xmpp-bind'/>";
@@ -179,6 +180,7 @@ void ClientStream::handle_stanza(xml::Element& stanza, std::string_view raw) {
       return stream_error("policy-violation", "STARTTLS is required");
     }
     if (ns == kSaslNs && name == "auth") return on_auth(stanza);
+    if (ns == kClientNs && is_registration(stanza)) return on_register(stanza);
     if (ns == kSaslNs && name == "response") return on_sasl_response(stanza);
     if (ns == kSaslNs && name == "abort") {
       sasl_.reset();

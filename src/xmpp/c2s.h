@@ -70,6 +70,8 @@ class ClientStream : public Connection {
   void on_sasl_response(xml::Element& response);
   void sasl_step(SaslStep step);
   void on_bind(xml::Element& iq);
+  bool is_registration(const xml::Element& iq) const;
+  void on_register(xml::Element& iq);  // XEP-0077, registration.cpp
   void on_session_stanza(xml::Element& stanza, std::string_view raw);
   void on_sm(xml::Element& el);
   void sm_resume(xml::Element& el);
