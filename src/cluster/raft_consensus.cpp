@@ -4,6 +4,7 @@
 
 #include <cstring>
 
+#include "cluster/entry_framing.h"
 #include "util/files.h"
 #include "util/log.h"
 
@@ -366,10 +367,15 @@ void RaftConsensus::lead_submit(const Request& req, Respond respond) {
     }
     respond(error_response(std::string("command not confirmed: ") + raft_strerror(status) + " (outcome unknown)"));
   };
+  std::string entry = frame_command(req.payload);
   struct raft_buffer buf;
-  buf.len = req.payload.size();
-  buf.base = raft_malloc(buf.len ? buf.len : 1);
-  if (buf.len) std::memcpy(buf.base, req.payload.data(), buf.len);
+  buf.len = entry.size();
+  buf.base = raft_malloc(buf.len);
+  if (!buf.base) {
+    delete op;
+    return respond(error_response("out of memory"));
+  }
+  std::memcpy(buf.base, entry.data(), buf.len);
   int rv = raft_apply(&raft_, &op->req, &buf, 1, [](struct raft_apply* r, int status, void* result) {
     auto* op = static_cast<ApplyOp*>(r->data);
     op->cb(status, static_cast<std::string*>(result));
@@ -535,9 +541,17 @@ void RaftConsensus::poll() {
 
 int RaftConsensus::fsm_apply(struct raft_fsm* fsm, const struct raft_buffer* buf, void** result) {
   auto* self = static_cast<RaftConsensus*>(fsm->data);
+  auto command = unframe_command(std::string_view(static_cast<const char*>(buf->base), buf->len));
+  if (!command) {
+    // Not written by this version: applying it as something else would diverge.
+    logger("cluster")->error("node {}: log entry of {} bytes is not a framed command: skipped", self->config_.id,
+                             buf->len);
+    self->last_result_.clear();
+    *result = &self->last_result_;
+    return 0;
+  }
   try {
-    self->last_result_ = self->config_.state_machine->apply(
-        std::string_view(static_cast<const char*>(buf->base), buf->len));
+    self->last_result_ = self->config_.state_machine->apply(*command);
   } catch (const std::exception& e) {
     logger("cluster")->error("node {}: state machine apply threw: {}", self->config_.id, e.what());
     self->last_result_.clear();

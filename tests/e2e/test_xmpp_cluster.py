@@ -154,8 +154,6 @@ def test_join_with_a_different_callbridge_secret_is_refused_naming_it(nodes):
     wait_for(lambda: cluster_view(n1, [ADDR[1]]), TIMEOUT, "n1 alone again\n" + peers_of(n1)[2])
 
 
-@pytest.mark.xfail(strict=True, reason="issue 4 open: a restarted former leader reloads a raft configuration of "
-                   "itself only (its status lists one peer), so it does not rejoin as a follower of three")
 def test_kill_leader_elects_a_new_one_and_old_leader_returns_as_follower(three):
     build_cluster(three)
     old = leader_index(three)
@@ -181,8 +179,6 @@ def test_kill_leader_elects_a_new_one_and_old_leader_returns_as_follower(three):
              "the write made while it was down")
 
 
-@pytest.mark.xfail(strict=True, reason="issue 4 open: a reset member joining again with its kept id is accepted "
-                   "by the leader but never catches up (the join's barrier times out)")
 def test_reset_and_rejoin_gives_exactly_one_entry(three):
     secrets = build_cluster(three)
     n3 = three[3]
