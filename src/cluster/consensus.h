@@ -88,6 +88,9 @@ struct ConsensusConfig {
   // Called (loop thread) when role, leader, term or membership change, and when
   // this node is removed.
   std::function<void(const ConsensusStatus&)> on_change;
+  // Application messages from other members (send_message), on the network
+  // thread; must not block. Without it, incoming message links are refused.
+  std::function<void(std::uint64_t from, std::string message)> on_message;
 };
 
 class Consensus {
@@ -115,6 +118,11 @@ class Consensus {
   // shuts its raft down by itself.
   virtual void remove(std::uint64_t id, Done<bool> done) = 0;
   std::future<Result<bool>> remove(std::uint64_t id);
+
+  // Sends an application message to member `member_id` (a member of this node's
+  // configuration; others are dropped): ordered per destination, on a persistent
+  // mutual-TLS link, best effort (cluster/peer_links.h). Never blocks.
+  virtual void send_message(std::uint64_t member_id, std::string message) = 0;
 
   // A recent view (refreshed every few ms on the loop thread); never blocks on raft.
   virtual ConsensusStatus status() const = 0;

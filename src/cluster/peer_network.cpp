@@ -7,8 +7,8 @@
 #include <asio/write.hpp>
 
 #include <array>
-#include <optional>
 #include <future>
+#include <optional>
 
 #include "cluster/wire.h"
 #include "util/log.h"
@@ -143,7 +143,7 @@ void PeerNetwork::handshake_incoming(asio::ip::tcp::socket socket) {
   std::error_code ec;
   socket.set_option(asio::ip::tcp::no_delay(true), ec);
   std::string remote = endpoint_text(socket);
-  auto stream = make_stream(std::move(socket), tls_->current());
+  auto stream = track(make_stream(std::move(socket), tls_->current()));
   auto timer = std::make_shared<asio::steady_timer>(io_, std::chrono::seconds(5));
   timer->async_wait([stream](std::error_code e) {
     if (!e) stream->lowest_layer().close(e);
@@ -203,7 +203,7 @@ void PeerNetwork::dial(const std::string& address, Channel channel, DialHandler 
     asio::post(io_, [done = std::move(done), e = hp.error()] { done(e); });
     return;
   }
-  auto op = std::make_shared<DialOp>(io_, make_stream(asio::ip::tcp::socket(io_), tls_->current()),
+  auto op = std::make_shared<DialOp>(io_, track(make_stream(asio::ip::tcp::socket(io_), tls_->current())),
                                      std::move(done));
   op->address = address;
   op->hello = wire::Writer()
@@ -265,12 +265,35 @@ void PeerNetwork::dial(const std::string& address, Channel channel, DialHandler 
   });
 }
 
+std::shared_ptr<TlsStream> PeerNetwork::track(std::shared_ptr<TlsStream> stream) {
+  std::lock_guard lock(mutex_);
+  if (streams_.size() >= 64 && streams_.size() >= 2 * live_streams_hint_) {
+    std::erase_if(streams_, [](auto& w) { return w.expired(); });
+    live_streams_hint_ = streams_.size();
+  }
+  streams_.push_back(stream);
+  return stream;
+}
+
 void PeerNetwork::stop() {
   if (!thread_.joinable()) return;
-  asio::post(io_, [this] {
+  // Close every connection now, not when the io_context is destroyed: a peer
+  // must see this member go (and re-dial its successor on the same address)
+  // even while this object lives on.
+  std::promise<void> closed;
+  asio::post(io_, [this, &closed] {
     std::error_code ec;
     acceptor_.close(ec);
+    std::vector<std::weak_ptr<TlsStream>> streams;
+    {
+      std::lock_guard lock(mutex_);
+      streams.swap(streams_);
+    }
+    for (auto& w : streams)
+      if (auto s = w.lock()) s->lowest_layer().close(ec);
+    closed.set_value();
   });
+  closed.get_future().wait();
   work_.reset();
   io_.stop();
   thread_.join();

@@ -29,13 +29,14 @@
 #include <mutex>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "tls/tls_context_source.h"
 #include "util/result.h"
 
 namespace convene::cluster {
 
-enum class Channel : std::uint8_t { raft = 1, rpc = 2 };
+enum class Channel : std::uint8_t { raft = 1, rpc = 2, messages = 3 };
 
 struct PeerHello {
   Channel channel = Channel::raft;
@@ -72,6 +73,7 @@ class PeerNetwork {
  private:
   void accept_next();
   void handshake_incoming(asio::ip::tcp::socket socket);
+  std::shared_ptr<TlsStream> track(std::shared_ptr<TlsStream> stream);  // any thread
 
   std::shared_ptr<tls::TlsContextSource> tls_;
   std::uint64_t self_id_;
@@ -81,6 +83,8 @@ class PeerNetwork {
   asio::ip::tcp::acceptor acceptor_;
   std::mutex mutex_;
   std::map<Channel, AcceptHandler> handlers_;
+  std::vector<std::weak_ptr<TlsStream>> streams_;  // every connection made, closed by stop()
+  size_t live_streams_hint_ = 0;
   std::map<std::string, std::chrono::steady_clock::time_point> refusal_logged_;  // network thread
   std::thread thread_;
 };

@@ -1,37 +1,16 @@
 #include "cluster/peer_rpc.h"
 
 #include <asio/post.hpp>
-#include <asio/read.hpp>
 #include <asio/steady_timer.hpp>
 #include <asio/write.hpp>
 
 #include <array>
 
-#include "cluster/wire.h"
+#include "cluster/frames.h"
 #include "util/log.h"
 
 namespace convene::cluster {
 namespace {
-
-constexpr std::uint32_t kMaxFrame = 64u << 20;
-
-std::string frame(std::string_view payload) {
-  return wire::Writer().bytes(payload).take();
-}
-
-// Reads one frame; `done(error, payload)`.
-void read_frame(std::shared_ptr<TlsStream> s, std::function<void(std::error_code, std::string)> done) {
-  auto head = std::make_shared<std::array<char, 4>>();
-  asio::async_read(*s, asio::buffer(*head), [s, head, done](std::error_code ec, size_t) {
-    if (ec) return done(ec, {});
-    std::uint32_t n = wire::Reader(std::string_view(head->data(), 4)).u32();
-    if (n > kMaxFrame) return done(asio::error::message_size, {});
-    auto body = std::make_shared<std::string>(n, '\0');
-    asio::async_read(*s, asio::buffer(*body), [body, done](std::error_code ec, size_t) {
-      done(ec, ec ? std::string() : std::move(*body));
-    });
-  });
-}
 
 void serve_connection(std::shared_ptr<TlsStream> s, PeerHello from, PeerRpc::Handler handler) {
   read_frame(s, [s, from, handler](std::error_code ec, std::string request) {

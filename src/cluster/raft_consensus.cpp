@@ -81,6 +81,8 @@ Status RaftConsensus::start() {
     });
     if (!posted) reply(encode(error_response("member is shutting down")));
   });
+  links_ = std::make_unique<PeerLinks>(*net_);
+  if (config_.on_message) links_->serve(config_.on_message);
   started_ = true;
   if (auto st = net_->listen(); !st) {
     stop();
@@ -185,6 +187,17 @@ void RaftConsensus::remove(std::uint64_t id, Done<bool> done) {
     if (r.code == ResponseCode::ok) done(true);
     else done(make_error("cannot remove member " + std::to_string(id) + ": " + r.payload));
   });
+}
+
+void RaftConsensus::send_message(std::uint64_t member_id, std::string message) {
+  std::string address;
+  {
+    std::lock_guard lock(status_mutex_);
+    for (auto& m : status_.members)
+      if (m.id == member_id) address = m.address;
+  }
+  if (address.empty() || stopped_ || !links_) return;
+  links_->send(address, std::move(message));
 }
 
 ConsensusStatus RaftConsensus::status() const {

@@ -21,6 +21,7 @@
 #include "cluster/cluster_messages.h"
 #include "cluster/consensus.h"
 #include "cluster/loop_thread.h"
+#include "cluster/peer_links.h"
 #include "cluster/peer_network.h"
 #include "cluster/peer_rpc.h"
 #include "cluster/raft_c.h"
@@ -41,6 +42,7 @@ class RaftConsensus final : public Consensus {
   void submit(std::string command, Done<std::string> done) override;
   void join(std::string member_address, Done<bool> done) override;
   void remove(std::uint64_t id, Done<bool> done) override;
+  void send_message(std::uint64_t member_id, std::string message) override;
   ConsensusStatus status() const override;
   void stop() override;
 
@@ -77,6 +79,7 @@ class RaftConsensus final : public Consensus {
   std::unique_ptr<PeerNetwork> net_;
   std::unique_ptr<RaftTlsTransport> transport_;
   std::unique_ptr<PeerRpc> rpc_;
+  std::unique_ptr<PeerLinks> links_;
 
   struct raft raft_ {};
   struct raft_io io_ {};

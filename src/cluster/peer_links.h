@@ -1,0 +1,46 @@
+#pragma once
+// Persistent one-way message links between members (Channel::messages), for the
+// application's own traffic (the XMPP cluster forwards stanzas and its session
+// registry on them). One outgoing connection per destination, dialed when the
+// first message is queued and re-dialed after a failure; messages to one
+// destination leave in the order they were queued, several per write.
+//
+// Best effort by design: a message queued while the destination is down waits
+// (up to kMaxQueuedBytes per destination; beyond that new messages are dropped
+// and the drop is logged), and a message written to a connection that then
+// breaks may be lost. Callers that need delivery confirm it at their level and
+// resend (at-least-once), as the XMPP cluster router does.
+//
+// Threading: send() from any thread; the handler runs on the network thread and
+// must not block. Lifetime: stop the PeerNetwork before destroying this object.
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+
+#include "cluster/peer_network.h"
+
+namespace convene::cluster {
+
+class PeerLinks {
+ public:
+  using Handler = std::function<void(std::uint64_t from, std::string message)>;
+  static constexpr size_t kMaxQueuedBytes = 64u << 20;
+
+  explicit PeerLinks(PeerNetwork& network) : network_(network) {}
+  // Receives messages with `handler` (call before PeerNetwork::listen()).
+  void serve(Handler handler);
+  void send(const std::string& address, std::string message);
+
+ private:
+  struct Link;
+  void kick(const std::shared_ptr<Link>& link);
+  void broken(const std::shared_ptr<Link>& link, const std::string& why);
+
+  PeerNetwork& network_;
+  std::map<std::string, std::shared_ptr<Link>> links_;  // network thread only
+};
+
+}  // namespace convene::cluster
