@@ -62,6 +62,7 @@ void Daemon::attach_cluster(std::shared_ptr<xmpp::ClusterStore> cluster) {
     cluster_ = cluster;
     store_->set_target(cluster);
   }
+  if (xmpp_) xmpp_->set_cluster(cluster);
   if (old && old != cluster) old->stop();
 }
 
@@ -73,6 +74,7 @@ void Daemon::detach_cluster() {
     cluster_.reset();
     if (store_) store_->set_target(local_);
   }
+  if (xmpp_ && old) xmpp_->set_cluster(nullptr);
   if (old) old->stop();
 }
 

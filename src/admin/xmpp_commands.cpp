@@ -240,6 +240,11 @@ Status status(CommandRequest& req) {
   line("Client sessions", std::to_string(service.client_sessions));
   line("Components connected", std::to_string(service.components.size()));
   for (auto& c : service.components) req.io.print("  " + c);
+  if (req.daemon.cluster_store()) {
+    line("Sessions on other nodes", std::to_string(service.cluster_sessions));
+    line("Components on other nodes", std::to_string(service.cluster_components.size()));
+    for (auto& c : service.cluster_components) req.io.print("  " + c);
+  }
   line("Call bridges", std::to_string(req.daemon.store().callbridges().size()));
   line("Users", std::to_string(req.daemon.store().users().size()));
   xmpp::Limits limits = configured_xmpp_limits(s);

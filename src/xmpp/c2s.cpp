@@ -4,6 +4,7 @@
 
 #include "xml/serializer.h"
 #include "xmpp/base64.h"
+#include "xmpp/cluster_router.h"
 #include "xmpp/routing_rules.h"
 
 namespace convene::xmpp {
@@ -56,10 +57,13 @@ std::string ClientStream::presence() const {
 }
 
 void ClientStream::set_presence(bool available, int priority, std::string raw) {
-  std::lock_guard lock(state_mu_);
-  available_ = available;
-  priority_ = priority;
-  presence_ = std::move(raw);
+  {
+    std::lock_guard lock(state_mu_);
+    available_ = available;
+    priority_ = priority;
+    presence_ = std::move(raw);
+  }
+  if (auto cluster = server_.cluster()) cluster->local_session_changed(*this);
 }
 
 // ---- helpers for modules -------------------------------------------------------
@@ -288,14 +292,15 @@ void ClientStream::on_bind(xml::Element& iq) {
     std::unique_lock lock(server_.mu);
     auto& list = server_.sessions[std::string(jid_.bare_view())];
     for (auto it = list.begin(); it != list.end(); ++it) {
-      if ((*it)->jid_ == jid_) {
-        replaced = *it;
+      if ((*it)->node() == 0 && (*it)->jid() == jid_) {
+        replaced = std::static_pointer_cast<ClientStream>(*it);
         list.erase(it);
         break;
       }
     }
     list.push_back(self);
   }
+  if (auto cluster = server_.cluster()) cluster->local_session_changed(*this);
   if (replaced) {
     replaced->ended_ = true;  // the new session owns the resource now
     replaced->post_close("conflict", "replaced by a new connection");
@@ -395,7 +400,7 @@ void ClientStream::end_session() {
     std::unique_lock lock(server_.mu);
     auto it = server_.sessions.find(std::string(jid_.bare_view()));
     if (it != server_.sessions.end()) {
-      std::erase(it->second, self);
+      std::erase_if(it->second, [&](auto& s) { return s.get() == static_cast<Session*>(self.get()); });
       if (it->second.empty()) server_.sessions.erase(it);
     }
     if (!sm_id_.empty()) {
@@ -403,6 +408,7 @@ void ClientStream::end_session() {
       if (r != server_.resumable.end() && r->second == self) server_.resumable.erase(r);
     }
   }
+  if (auto cluster = server_.cluster()) cluster->local_session_ended(jid_);
   if (available()) broadcast_unavailable(*this);
   server_.log->info("{}: session {} ended", peer(), jid_.full());
 }
@@ -509,7 +515,7 @@ void ClientStream::sm_resume(xml::Element& el) {
       it->second = self;
       auto& list = server_.sessions[std::string(jid_.bare_view())];
       for (auto& s : list)
-        if (s == old) s = self;
+        if (s.get() == static_cast<Session*>(old.get())) s = self;
     }
   }
   if (!old) {

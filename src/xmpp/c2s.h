@@ -20,27 +20,28 @@
 
 #include "xmpp/connection.h"
 #include "xmpp/sasl.h"
+#include "xmpp/session.h"
 
 namespace convene::xmpp {
 
 inline constexpr std::string_view kSmNs = "urn:xmpp:sm:3";
 
-class ClientStream : public Connection {
+class ClientStream : public Connection, public Session {
  public:
   ClientStream(Server& server, asio::ip::tcp::socket socket);
 
   // ---- any thread ----
   // A stanza for this session, already addressed. With stream management on, it
   // is kept until acknowledged (and survives a dropped connection until resumed).
-  void deliver(std::string_view bytes);
-  const Jid& jid() const { return jid_; }
-  bool available() const;
-  int priority() const;
-  std::string presence() const;  // last available presence (raw, as the user sent it)
+  void deliver(std::string_view bytes) override;
+  const Jid& jid() const override { return jid_; }
+  bool available() const override;
+  int priority() const override;
+  std::string presence() const override;  // last available presence (raw, as the user sent it)
   // For the router, which reads several fields at once under state_mutex().
-  std::mutex& state_mutex() const { return state_mu_; }
-  bool available_unlocked() const { return available_; }
-  int priority_unlocked() const { return priority_; }
+  std::mutex& state_mutex() const override { return state_mu_; }
+  bool available_unlocked() const override { return available_; }
+  int priority_unlocked() const override { return priority_; }
 
   // ---- this connection's thread (used by the feature modules) ----
   // Reply to an <iq/> with type result (and optional payload built by `fill`).
@@ -112,6 +113,9 @@ void handle_presence(ClientStream& session, xml::Element& presence, std::string_
 void handle_inbound_subscription(Server& server, const Jid& from, const Jid& to, std::string_view type,
                                  const xml::Element& stanza, std::string_view raw);
 void broadcast_unavailable(ClientStream& session);
+// Unavailable presence from `full` (a session that vanished with its node) to the
+// user's contacts with a 'from' subscription and to the user's other resources.
+void announce_unavailable(Server& server, const Jid& full);
 // offline.cpp
 void store_offline(Server& server, const Jid& to, const xml::Element& stanza, std::string_view raw,
                    std::string_view from);

@@ -4,6 +4,7 @@
 #include <future>
 #include <map>
 #include <mutex>
+#include <shared_mutex>
 
 #include "util/log.h"
 
@@ -142,12 +143,40 @@ class Machine final : public cluster::StateMachine {
   std::uint64_t restores_ = 0;
 };
 
+// Incoming cluster messages go to whichever handler the XMPP service set last.
+// A shared lock per call lets set() wait until no old handler is running.
+class MessageDispatch {
+ public:
+  void call(std::uint64_t from, std::string message) {
+    std::shared_lock lock(mu_);
+    if (handler_) handler_(from, std::move(message));
+  }
+  void set(ClusterBus::MessageHandler handler) {
+    std::unique_lock lock(mu_);
+    handler_ = std::move(handler);
+  }
+
+ private:
+  std::shared_mutex mu_;
+  ClusterBus::MessageHandler handler_;
+};
+
 class ClusterStoreImpl final : public ClusterStore {
  public:
   ClusterStoreImpl(std::shared_ptr<Machine> machine, std::unique_ptr<cluster::Consensus> consensus,
-                   std::uint64_t id, std::chrono::milliseconds request_timeout)
-      : machine_(std::move(machine)), consensus_(std::move(consensus)), id_(id),
+                   std::shared_ptr<MessageDispatch> dispatch, std::uint64_t id,
+                   std::chrono::milliseconds request_timeout)
+      : machine_(std::move(machine)), consensus_(std::move(consensus)), dispatch_(std::move(dispatch)), id_(id),
         request_timeout_(request_timeout) {}
+
+  // ---- ClusterBus ----
+  void send(std::uint64_t member, std::string message) override {
+    consensus_->send_message(member, std::move(message));
+  }
+  void set_message_handler(MessageHandler handler) override { dispatch_->set(std::move(handler)); }
+  void sync(std::function<void()> done) override {
+    send(json{{"noop", true}}, [done = std::move(done)](Status) { done(); });
+  }
   ~ClusterStoreImpl() override { stop(); }
 
   void submit(StoreCommand command, StoreDone done) override {
@@ -238,6 +267,7 @@ class ClusterStoreImpl final : public ClusterStore {
 
   std::shared_ptr<Machine> machine_;
   std::unique_ptr<cluster::Consensus> consensus_;
+  std::shared_ptr<MessageDispatch> dispatch_;
   const std::uint64_t id_;
   const std::chrono::milliseconds request_timeout_;
   std::atomic<bool> stopped_{false};
@@ -263,10 +293,12 @@ Result<std::unique_ptr<ClusterStore>> ClusterStore::open(ClusterStoreConfig conf
     logger("xmpp")->info("cluster: node {:x} is {} in term {} (leader {})", id, cluster::role_name(s.role), s.term,
                          s.leader_address.empty() ? "unknown" : s.leader_address);
   };
+  auto dispatch = std::make_shared<MessageDispatch>();
+  cc.on_message = [dispatch](std::uint64_t from, std::string message) { dispatch->call(from, std::move(message)); };
   auto consensus = cluster::start_consensus(std::move(cc));
   if (!consensus) return consensus.error();
-  return std::unique_ptr<ClusterStore>(
-      new ClusterStoreImpl(std::move(machine), std::move(*consensus), config.id, config.request_timeout));
+  return std::unique_ptr<ClusterStore>(new ClusterStoreImpl(std::move(machine), std::move(*consensus),
+                                                            std::move(dispatch), config.id, config.request_timeout));
 }
 
 Result<XmppState> copy_state(const XmppStore& store) {

@@ -29,6 +29,7 @@
 
 #include "cluster/consensus.h"
 #include "tls/tls_context_source.h"
+#include "xmpp/cluster_bus.h"
 #include "xmpp/store.h"
 #include "xmpp/xmpp_state.h"
 
@@ -45,7 +46,7 @@ struct ClusterStoreConfig {
   std::chrono::milliseconds request_timeout{5000};
 };
 
-class ClusterStore : public XmppStore {
+class ClusterStore : public XmppStore, public ClusterBus {
  public:
   static Result<std::unique_ptr<ClusterStore>> open(ClusterStoreConfig config);
 
@@ -60,7 +61,7 @@ class ClusterStore : public XmppStore {
   // Removes this node from the cluster (a clean leave); raft shuts down.
   virtual Status leave() = 0;
 
-  virtual cluster::ConsensusStatus status() const = 0;
+  cluster::ConsensusStatus status() const override = 0;
   virtual cluster::Consensus& consensus() = 0;
   // Closes raft; pending writes fail. Idempotent.
   virtual void stop() = 0;

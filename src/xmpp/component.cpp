@@ -4,6 +4,7 @@
 
 #include "xml/serializer.h"
 #include "xmpp/c2s.h"
+#include "xmpp/cluster_router.h"
 #include "xmpp/routing_rules.h"
 
 namespace convene::xmpp {
@@ -81,6 +82,7 @@ void ComponentStream::handle_stanza(xml::Element& stanza, std::string_view raw) 
       older->post_close("conflict", "replaced by a newer connection");
     }
     send("<handshake/>");
+    if (auto cluster = server_.cluster()) cluster->local_component_changed(domain_, true);
     server_.log->info("call bridge '{}' connected as {} from {}", name_, domain_, peer());
     return;
   }
@@ -101,12 +103,14 @@ void ComponentStream::handle_close() { stream_error({}); }
 void ComponentStream::on_disconnect() {
   if (!handshaken_) return;
   auto self = std::static_pointer_cast<ComponentStream>(shared_from_this());
-  std::unique_lock lock(server_.mu);
-  auto it = server_.components.find(domain_);
-  if (it != server_.components.end() && it->second == self) {
+  {
+    std::unique_lock lock(server_.mu);
+    auto it = server_.components.find(domain_);
+    if (it == server_.components.end() || it->second != self) return;
     server_.components.erase(it);
-    server_.log->info("call bridge '{}' disconnected ({})", name_, peer());
   }
+  if (auto cluster = server_.cluster()) cluster->local_component_changed(domain_, false);
+  server_.log->info("call bridge '{}' disconnected ({})", name_, peer());
 }
 
 }  // namespace convene::xmpp

@@ -5,6 +5,7 @@
 
 #include "xml/serializer.h"
 #include "xmpp/c2s.h"
+#include "xmpp/cluster_router.h"
 #include "xmpp/component.h"
 #include "xmpp/routing_rules.h"
 #include "xmpp/subscription.h"
@@ -38,11 +39,13 @@ std::string simple_presence(std::string_view type, std::string_view from, std::s
 void deliver_presence_bytes(Server& server, const Jid& from, const Jid& to, std::string_view bytes) {
   std::string out;
   if (server.is_component_domain(to.domain())) {
-    std::shared_lock lock(server.mu);
-    auto it = server.components.find(std::string(to.domain()));
-    if (it == server.components.end()) return;
     xml::write_readdressed(bytes, from.full(), to.full(), out);
-    it->second->send(out);
+    {
+      std::shared_lock lock(server.mu);
+      auto it = server.components.find(std::string(to.domain()));
+      if (it != server.components.end()) return it->second->send(out);
+    }
+    if (auto cluster = server.cluster()) cluster->to_remote_component(to.domain(), out);
     return;
   }
   if (to.domain() != server.settings.domain) return;
@@ -76,21 +79,26 @@ int parse_priority(const xml::Element& presence) {
   return std::clamp(value, -128, 127);
 }
 
-void broadcast(ClientStream& s, xml::Element& presence, std::string_view raw, bool include_directed) {
-  auto& server = s.server();
-  const Jid& me = s.jid();
+// Presence from `me` to its contacts with a 'from' subscription, its own other
+// resources and (if given) the JIDs it sent directed presence to.
+void broadcast_from(Server& server, const Jid& me, xml::Element& presence, std::string_view raw,
+                    const std::set<std::string>* directed) {
   for (const auto& item : server.store.roster(me.local())) {
     if (!has_from(item.subscription)) continue;
     auto contact = Jid::parse(item.jid);
     if (contact) route(server, me, *contact, presence, raw);
   }
   route(server, me, me.bare(), presence, raw);  // the user's own available resources
-  if (include_directed) {
-    for (const auto& d : s.directed()) {
+  if (directed) {
+    for (const auto& d : *directed) {
       auto j = Jid::parse(d);
       if (j) route(server, me, *j, presence, raw);
     }
   }
+}
+
+void broadcast(ClientStream& s, xml::Element& presence, std::string_view raw, bool include_directed) {
+  broadcast_from(s.server(), s.jid(), presence, raw, include_directed ? &s.directed() : nullptr);
 }
 
 void initial_presence_extras(ClientStream& s) {
@@ -202,6 +210,13 @@ void broadcast_unavailable(ClientStream& s) {
   auto& p = doc.create_element("presence", kClientNs);
   p.set_attr("type", "unavailable");
   broadcast(s, p, "<presence type='unavailable'/>", true);
+}
+
+void announce_unavailable(Server& server, const Jid& full) {
+  xml::Document doc;
+  auto& p = doc.create_element("presence", kClientNs);
+  p.set_attr("type", "unavailable");
+  broadcast_from(server, full, p, "<presence type='unavailable'/>", nullptr);
 }
 
 void handle_inbound_subscription(Server& server, const Jid& from, const Jid& to, std::string_view type,

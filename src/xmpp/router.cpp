@@ -7,6 +7,7 @@
 
 #include "xml/serializer.h"
 #include "xmpp/c2s.h"
+#include "xmpp/cluster_router.h"
 #include "xmpp/component.h"
 #include "xmpp/routing_rules.h"
 #include "xmpp/server.h"
@@ -70,7 +71,7 @@ void write_stanza(const xml::Element& stanza, std::string_view raw, std::string_
   xml::serialize(copy, out, {stanza.ns(), true});
 }
 
-std::vector<std::shared_ptr<ClientStream>> sessions_of(Server& server, std::string_view bare) {
+std::vector<std::shared_ptr<Session>> sessions_of(Server& server, std::string_view bare) {
   std::shared_lock lock(server.mu);
   auto it = server.sessions.find(std::string(bare));
   if (it == server.sessions.end()) return {};
@@ -102,17 +103,22 @@ std::string& scratch() {
 }
 
 void to_component(Server& server, const Jid& from, const Jid& to, xml::Element& stanza, std::string_view raw) {
-  std::shared_lock lock(server.mu);
-  auto it = server.components.find(std::string(to.domain()));
-  if (it == server.components.end()) {
-    lock.unlock();
-    if (stanza.name() == "presence") return;
-    bounce(server, from, to, stanza, kServiceUnavailable);
-    return;
-  }
   auto& out = scratch();
-  write_stanza(stanza, raw, from.full(), to.full(), out);
-  it->second->send(out);
+  {
+    std::shared_lock lock(server.mu);
+    auto it = server.components.find(std::string(to.domain()));
+    if (it != server.components.end()) {
+      write_stanza(stanza, raw, from.full(), to.full(), out);
+      it->second->send(out);
+      return;
+    }
+  }
+  if (auto cluster = server.cluster()) {  // connected to another node of the cluster?
+    write_stanza(stanza, raw, from.full(), to.full(), out);
+    if (cluster->to_remote_component(to.domain(), out)) return;
+  }
+  if (stanza.name() == "presence") return;
+  bounce(server, from, to, stanza, kServiceUnavailable);
 }
 
 void to_local_user(Server& server, const Jid& from, const Jid& to, xml::Element& stanza, std::string_view raw) {
@@ -125,7 +131,7 @@ void to_local_user(Server& server, const Jid& from, const Jid& to, xml::Element&
     auto it = server.sessions.find(std::string(to.bare_view()));
     SessionView views[64];
     size_t n = 0;
-    const std::vector<std::shared_ptr<ClientStream>>* list = nullptr;
+    const std::vector<std::shared_ptr<Session>>* list = nullptr;
     if (it != server.sessions.end()) {
       list = &it->second;
       for (auto& s : *list) {

@@ -29,6 +29,7 @@
 #include "xml/element.h"
 #include "xmpp/jid.h"
 #include "xmpp/service.h"
+#include "xmpp/session.h"
 #include "xmpp/store.h"
 
 namespace convene::xmpp {
@@ -36,6 +37,8 @@ namespace convene::xmpp {
 class Connection;
 class ClientStream;
 class ComponentStream;
+class ClusterRouter;
+class Session;
 
 // A stanza error (RFC 6120 §8.3) as a value: type and defined condition.
 struct StanzaError {
@@ -69,9 +72,20 @@ class Server {
 
   // ---- routing registry (guarded by mu) ----
   mutable std::shared_mutex mu;
-  std::unordered_map<std::string, std::vector<std::shared_ptr<ClientStream>>> sessions;  // bare →
-  std::unordered_map<std::string, std::shared_ptr<ComponentStream>> components;           // domain →
-  std::unordered_map<std::string, std::shared_ptr<ClientStream>> resumable;               // SM id →
+  // Sessions of this node (ClientStream) and, in a cluster, of the other nodes
+  // (RemoteSession, kept by the cluster router).
+  std::unordered_map<std::string, std::vector<std::shared_ptr<Session>>> sessions;  // bare →
+  std::unordered_map<std::string, std::shared_ptr<ComponentStream>> components;      // domain → (this node's)
+  std::unordered_map<std::string, std::uint64_t> remote_components;                  // domain → member id
+  std::unordered_map<std::string, std::shared_ptr<ClientStream>> resumable;          // SM id →
+
+  // ---- the cluster (cluster_router.h); null when not in an XMPP cluster ----
+  std::shared_ptr<ClusterRouter> cluster() const {
+    std::lock_guard lock(cluster_mu);
+    return cluster_router;
+  }
+  mutable std::mutex cluster_mu;
+  std::shared_ptr<ClusterRouter> cluster_router;
 
   // ---- every open connection (guarded by conn_mu) ----
   std::mutex conn_mu;
@@ -102,7 +116,7 @@ void write_stanza(const xml::Element& stanza, std::string_view raw, std::string_
                   std::string_view to, std::string& out);
 
 // Sessions of a bare JID (a snapshot; empty when none).
-std::vector<std::shared_ptr<ClientStream>> sessions_of(Server& server, std::string_view bare);
+std::vector<std::shared_ptr<Session>> sessions_of(Server& server, std::string_view bare);
 
 // Current time as XEP-0082 UTC ("2024-01-02T03:04:05Z").
 std::string xmpp_timestamp(int64_t seconds_since_epoch);

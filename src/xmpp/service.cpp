@@ -13,6 +13,7 @@
 #include "pki/key.h"
 #include "util/log.h"
 #include "xmpp/c2s.h"
+#include "xmpp/cluster_router.h"
 #include "xmpp/component.h"
 #include "xmpp/server.h"
 
@@ -113,12 +114,21 @@ class ServiceImpl final : public Service {
     }
     server_->log->info("XMPP service for {} listening on {} ({} thread(s){})", s.domain, fmt_list(listening_),
                        threads, s.allow_plaintext ? ", plaintext allowed" : "");
+    if (bus_) attach_router();
     return ok_status();
+  }
+
+  void set_cluster(std::shared_ptr<ClusterBus> bus) override {
+    std::lock_guard lock(mu_);
+    if (router_) detach_router();
+    bus_ = std::move(bus);
+    if (server_ && bus_) attach_router();
   }
 
   void stop() override {
     std::lock_guard lock(mu_);
     if (!server_) return;
+    if (router_) detach_router();  // while the loops still run: the router's tick lives on one
     for (auto& a : acceptors_) asio::post(a->get_executor(), [a = a.get()] {
       asio::error_code ec;
       a->close(ec);
@@ -168,8 +178,10 @@ class ServiceImpl final : public Service {
     st.running = true;
     st.listening = listening_;
     std::shared_lock l(server_->mu);
-    for (auto& [bare, list] : server_->sessions) st.client_sessions += list.size();
+    for (auto& [bare, list] : server_->sessions)
+      for (auto& session : list) (session->node() == 0 ? st.client_sessions : st.cluster_sessions) += 1;
     for (auto& [domain, c] : server_->components) st.components.push_back(domain + " from " + c->peer());
+    for (auto& [domain, node] : server_->remote_components) st.cluster_components.push_back(domain);
     return st;
   }
 
@@ -195,8 +207,28 @@ class ServiceImpl final : public Service {
     });
   }
 
+  // mu_ held, service running.
+  void attach_router() {
+    router_ = std::make_shared<ClusterRouter>(*server_, bus_);
+    {
+      std::lock_guard l(server_->cluster_mu);
+      server_->cluster_router = router_;
+    }
+    router_->start(*ios_[0]);
+  }
+  void detach_router() {
+    {
+      std::lock_guard l(server_->cluster_mu);
+      server_->cluster_router.reset();
+    }
+    router_->stop();
+    router_.reset();
+  }
+
   XmppStore& store_;
   mutable std::mutex mu_;
+  std::shared_ptr<ClusterBus> bus_;
+  std::shared_ptr<ClusterRouter> router_;
   std::unique_ptr<asio::ssl::context> tls_;
   std::unique_ptr<Server> server_;
   std::vector<std::unique_ptr<asio::io_context>> ios_;

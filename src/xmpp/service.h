@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "util/result.h"
+#include "xmpp/cluster_bus.h"
 #include "xmpp/store.h"
 
 namespace convene::xmpp {
@@ -39,8 +40,10 @@ struct Settings {
 struct ServiceStatus {
   bool running = false;
   std::vector<std::string> listening;       // "127.0.1.1:5222", ...
-  size_t client_sessions = 0;
+  size_t client_sessions = 0;               // on this node
   std::vector<std::string> components;      // connected "cb1.tptac9.com from 127.0.0.1:4711"
+  size_t cluster_sessions = 0;              // on the other nodes of the cluster
+  std::vector<std::string> cluster_components;  // connected to other nodes
 };
 
 class Service {
@@ -53,6 +56,10 @@ class Service {
   // Closes every stream (with <system-shutdown/>) and the listeners.
   virtual void stop() = 0;
   virtual ServiceStatus status() const = 0;
+  // Joins the service to an XMPP cluster (null: leaves it): sessions and call
+  // bridges of the other nodes become reachable (cluster_router.h). Kept across
+  // stop/start.
+  virtual void set_cluster(std::shared_ptr<ClusterBus> bus) = 0;
 };
 
 std::unique_ptr<Service> make_service(XmppStore& store);

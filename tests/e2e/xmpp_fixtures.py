@@ -93,11 +93,11 @@ async def event(client, name, timeout=TIMEOUT, condition=None):
         client.del_event_handler(name, handler)
 
 
-async def online(client, timeout=TIMEOUT, presence=True):
-    """Connects to 127.0.1.1:5222 explicitly, waits for session_start."""
+async def online(client, timeout=TIMEOUT, presence=True, address=ADDRESS):
+    """Connects to address:5222 (127.0.1.1 unless told) explicitly, waits for session_start."""
     started = asyncio.ensure_future(event(client, "session_start", timeout))
     failed = asyncio.ensure_future(event(client, "failed_auth", timeout))
-    client.connect(address=(ADDRESS, C2S_PORT))
+    client.connect(address=(address, C2S_PORT))
     done, _ = await asyncio.wait({started, failed}, timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
     for f in (started, failed):
         if f not in done:

@@ -1,0 +1,155 @@
+#pragma once
+// Routing across the nodes of an XMPP cluster (issue 4, seed 000): any node
+// accepts stanzas; the leader holds the cluster's session registry; a stanza for
+// a session held elsewhere goes to the leader, which hands it to the node holding
+// the session, which delivers it.
+//
+// Session registry. Every node tells the leader about its own sessions (bind,
+// presence change, end) and call-bridge components (connect, disconnect); the
+// leader keeps them per node and passes every change on to the other members,
+// so each node has a copy and routes with the usual code (router.cpp,
+// presence.cpp): sessions of other nodes sit in Server::sessions as
+// RemoteSessions, components in Server::remote_components. When the leader
+// changes, every node sends the new leader its whole list (node_sessions) and
+// gets everyone else's back: the registry is rebuilt by re-registration, never
+// trusted from a dead leader. The leader drops the entries of a member it has
+// not heard from for kSilentAfter (or that left the configuration), tells the
+// others, and sends unavailable presence for those users to their contacts.
+//
+// Forwarded stanzas. RemoteSession::deliver() gives the stanza a sequence
+// number and sends it to the leader (relay), which sends it to the holding node
+// (deliver), which delivers it locally and confirms to the origin (delivered).
+// The origin keeps every unconfirmed stanza and sends it again after a leader
+// change or kResendAfter; the holding node drops repeats by (origin,
+// incarnation, seq). So a stanza this node acknowledged to its client (XEP-0198)
+// survives the loss of the leader: at-least-once between nodes, exactly-once to
+// the client while both the origin and the holding node live.
+//
+// Store before stanza. A node that wrote the replicated store (a roster change
+// for a subscription) and then forwards the stanza that follows from it may be
+// faster than raft's commit reaching the holding node; that node's client would
+// answer from a stale roster. So a forwarded subscription presence or roster
+// push is held until this node's copy has caught up (ClusterBus::sync), and
+// stanzas arriving meanwhile queue behind it, keeping their order.
+//
+// Threads: local_* and relay/to_remote_component from any thread (connection
+// threads); messages arrive on the cluster's network thread; tick() runs on one
+// of the service's io_contexts. Lock order: registry_mu_ → Server::mu, and
+// Server::mu → pending_mu_ (relay runs under the router's shared lock): never
+// take Server::mu while holding pending_mu_.
+#include <asio/io_context.hpp>
+#include <asio/steady_timer.hpp>
+
+#include <chrono>
+#include <cstdint>
+#include <deque>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <set>
+#include <string>
+#include <string_view>
+
+#include "xmpp/cluster_bus.h"
+#include "xmpp/cluster_wire.h"
+#include "xmpp/session.h"
+
+namespace convene::xmpp {
+
+class Server;
+class RemoteSession;
+
+class ClusterRouter : public std::enable_shared_from_this<ClusterRouter> {
+ public:
+  static constexpr auto kTick = std::chrono::milliseconds(50);
+  static constexpr auto kResendAfter = std::chrono::milliseconds(1000);
+  static constexpr auto kGiveUpAfter = std::chrono::seconds(60);
+  static constexpr auto kSilentAfter = std::chrono::milliseconds(2000);
+
+  ClusterRouter(Server& server, std::shared_ptr<ClusterBus> bus);
+  ~ClusterRouter();
+  // Starts receiving and the periodic tick on `io`.
+  void start(asio::io_context& io);
+  // Stops receiving and ticking; removes every other node's sessions and
+  // components from the server. Blocks until no message handler runs.
+  void stop();
+
+  // ---- this node's own sessions and components (any thread) ----
+  void local_session_changed(const Session& session);
+  void local_session_ended(const Jid& jid);
+  void local_component_changed(const std::string& domain, bool connected);
+
+  // ---- stanzas for other nodes (any thread) ----
+  void relay(std::uint64_t node, const std::string& jid, std::string_view bytes);
+  // True when `domain` is a component connected to another node (the stanza goes there).
+  bool to_remote_component(std::string_view domain, std::string_view bytes);
+
+  struct Counters {
+    size_t remote_sessions = 0, remote_components = 0, unconfirmed = 0;
+    std::uint64_t forwarded = 0, delivered_here = 0, resent = 0, duplicates = 0;
+  };
+  Counters counters() const;
+
+ private:
+  struct Pending {
+    std::uint64_t target_node;
+    std::string jid;
+    std::string stanza;
+    std::chrono::steady_clock::time_point first_sent, last_sent;
+  };
+  struct NodeEntries {
+    std::map<std::string, std::shared_ptr<RemoteSession>> sessions;  // full JID →
+    std::set<std::string> components;
+  };
+
+  void on_message(std::uint64_t from, std::string bytes);
+  void schedule_tick();
+  void tick();
+  // The registry (registry_mu_).
+  void apply_registry(const RouterMessage& m);
+  void put_session(std::uint64_t node, const SessionEntry& e);
+  void drop_session(std::uint64_t node, const std::string& jid);
+  void put_component(std::uint64_t node, const std::string& domain);
+  void drop_component(std::uint64_t node, const std::string& domain);
+  std::vector<SessionEntry> replace_node(std::uint64_t node, const RouterMessage& m);  // returns dropped sessions
+  RouterMessage own_sessions() const;
+  RouterMessage node_sessions(std::uint64_t node);
+  // Sending.
+  std::uint64_t self() const { return self_; }
+  void to_leader_or_all(const RouterMessage& m);  // a change of this node's registry entries
+  void to_others(const RouterMessage& m, std::uint64_t except);
+  void send_pending(std::uint64_t seq, const Pending& p, std::uint64_t leader);
+  void deliver_here(const RouterMessage& m);
+  void deliver_now(const RouterMessage& m);
+  void begin_sync();
+  void end_sync(std::uint64_t generation);
+  void announce_gone(const std::vector<SessionEntry>& sessions);
+
+  Server& server_;
+  std::shared_ptr<ClusterBus> bus_;
+  const std::uint64_t self_;
+  const std::uint64_t incarnation_;
+  std::unique_ptr<asio::steady_timer> timer_;
+  bool stopped_ = false;  // timer thread
+
+  mutable std::mutex registry_mu_;
+  std::map<std::uint64_t, NodeEntries> registry_;  // other nodes' entries
+  std::uint64_t last_leader_ = 0;                  // tick thread
+
+  mutable std::mutex pending_mu_;
+  std::map<std::uint64_t, Pending> pending_;  // seq → unconfirmed stanza
+  std::uint64_t next_seq_ = 1;
+  std::map<std::pair<std::uint64_t, std::uint64_t>, std::set<std::uint64_t>> seen_;  // (origin, incarnation) →
+  Counters counters_;
+
+  struct Held {
+    RouterMessage message;
+    std::uint64_t generation;
+  };
+  std::mutex held_mu_;
+  std::deque<Held> held_;  // waiting for a sync, in arrival order
+  bool syncing_ = false;
+  std::uint64_t generation_ = 0;
+};
+
+}  // namespace convene::xmpp

@@ -1,0 +1,48 @@
+#pragma once
+// The messages XMPP cluster nodes exchange (cluster_router.h): the session
+// registry and forwarded stanzas. Binary (cluster/wire.h) rather than JSON:
+// forwarded stanzas are XML and would otherwise be escaped and unescaped on
+// every hop. Pure data and codec; any thread.
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace convene::xmpp {
+
+enum class RouterMessageType : std::uint8_t {
+  session_up = 1,      // node's session `sessions[0]` bound or changed presence
+  session_down = 2,    // node's session `jid` ended
+  node_sessions = 3,   // every session and component of `node` (replaces what was known)
+  component_up = 4,    // call bridge `jid` (its domain) connected to `node`
+  component_down = 5,  // ... disconnected
+  relay = 6,           // origin → leader: deliver `stanza` to `jid` on `target_node`
+  deliver = 7,         // leader → target node: deliver `stanza` to `jid`, then confirm to the origin
+  delivered = 8,       // target → origin: (incarnation, seq) delivered
+};
+
+struct SessionEntry {
+  std::string jid;  // full JID
+  bool available = false;
+  std::int32_t priority = 0;
+  std::string presence;  // last available presence, raw
+  bool operator==(const SessionEntry&) const = default;
+};
+
+struct RouterMessage {
+  RouterMessageType type = RouterMessageType::session_up;
+  std::uint64_t node = 0;  // whose session/component, or the origin of a stanza
+  std::uint64_t incarnation = 0, seq = 0;
+  std::uint64_t target_node = 0;
+  std::string jid;
+  std::vector<SessionEntry> sessions;
+  std::vector<std::string> components;
+  std::string stanza;
+  bool operator==(const RouterMessage&) const = default;
+};
+
+std::string encode(const RouterMessage& m);
+std::optional<RouterMessage> decode_router_message(std::string_view bytes);
+
+}  // namespace convene::xmpp

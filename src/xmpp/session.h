@@ -1,0 +1,35 @@
+#pragma once
+// A bound client session as the router sees it: something with a full JID and a
+// presence that stanzas can be delivered to. Local sessions are ClientStreams;
+// in a cluster, sessions held by other nodes are RemoteSessions (their
+// deliver() forwards the stanza through the cluster, cluster_router.h).
+//
+// Threads: every method may be called from any thread. jid() never changes.
+// The router reads several fields at once under state_mutex() with the
+// *_unlocked accessors.
+#include <cstdint>
+#include <mutex>
+#include <string>
+#include <string_view>
+
+#include "xmpp/jid.h"
+
+namespace convene::xmpp {
+
+class Session {
+ public:
+  virtual ~Session() = default;
+  // A stanza for this session, already addressed to it.
+  virtual void deliver(std::string_view bytes) = 0;
+  virtual const Jid& jid() const = 0;
+  virtual bool available() const = 0;
+  virtual int priority() const = 0;
+  virtual std::string presence() const = 0;  // last available presence (raw, as the user sent it)
+  virtual std::mutex& state_mutex() const = 0;
+  virtual bool available_unlocked() const = 0;
+  virtual int priority_unlocked() const = 0;
+  // The cluster member holding the session; 0 for a session of this node.
+  virtual std::uint64_t node() const { return 0; }
+};
+
+}  // namespace convene::xmpp
