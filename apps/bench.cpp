@@ -13,6 +13,7 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   app.add_option("--label", o.label, "server name printed in results");
   app.add_option("--host", o.host, "server address")->capture_default_str();
+  app.add_option("--host2", o.host2, "second server address: odd users connect there (cluster runs)");
   app.add_option("--port", o.port, "client port")->capture_default_str();
   app.add_option("--source", o.source, "local address to bind");
   app.add_option("--domain", o.domain, "XMPP domain")->capture_default_str();

@@ -149,6 +149,8 @@ class Engine {
     addr_.sin_family = AF_INET;
     addr_.sin_port = htons(o.port);
     inet_pton(AF_INET, o.host.c_str(), &addr_.sin_addr);
+    addr2_ = addr_;
+    if (!o.host2.empty()) inet_pton(AF_INET, o.host2.c_str(), &addr2_.sin_addr);
   }
   ~Engine() {
     for (auto& c : conns_)
@@ -182,7 +184,9 @@ class Engine {
       inet_pton(AF_INET, o_.source.c_str(), &src.sin_addr);
       ::bind(c.fd, reinterpret_cast<sockaddr*>(&src), sizeof src);
     }
-    int r = ::connect(c.fd, reinterpret_cast<sockaddr*>(&addr_), sizeof addr_);
+    // With a second host, odd users (the second of each messaging pair) connect there.
+    const sockaddr_in& to = (!o_.host2.empty() && c.user % 2 == 1) ? addr2_ : addr_;
+    int r = ::connect(c.fd, reinterpret_cast<const sockaddr*>(&to), sizeof to);
     if (r < 0 && errno != EINPROGRESS) return die(idx, std::string("connect: ") + std::strerror(errno));
     epoll_event ev{};
     ev.events = EPOLLIN | EPOLLOUT;
@@ -248,7 +252,7 @@ class Engine {
  private:
   const Options& o_;
   int ep_;
-  sockaddr_in addr_;
+  sockaddr_in addr_, addr2_;
   std::string open_, bind_, presence_;
   ScramKeyCache cache_;
   char buf_[1 << 16];

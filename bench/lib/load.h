@@ -11,6 +11,7 @@ enum class Mech { automatic, plain, scram_sha1, scram_sha256 };
 struct Options {
   std::string label = "server";    // name printed in results (convene, prosody, ejabberd)
   std::string host = "127.0.1.1";
+  std::string host2;               // if set, odd users connect here (a cluster: every message crosses nodes)
   uint16_t port = 5222;
   std::string source;              // local address to bind, empty: any
   std::string domain = "bench.test";

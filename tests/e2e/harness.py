@@ -17,6 +17,9 @@ CONVENED = BUILD / "apps" / "convened"
 MMP = BUILD / "apps" / "mmp"
 
 READY_TIMEOUT = 10.0
+# The loopback network of the simulated nodes: node N is NET.N. Another value
+# (CONVENE_TEST_NET=127.0.2) lets two runs share a machine.
+NET = os.environ.get("CONVENE_TEST_NET", "127.0.1")
 
 
 def wait_for(condition, timeout, what):
@@ -36,7 +39,7 @@ class Node:
         self.index = index
         self.name = name or f"node{index}"
         self.dir = Path(base) / self.name
-        self.address = f"127.0.1.{index}"
+        self.address = f"{NET}.{index}"
         self.proc: subprocess.Popen | None = None
         self.stdout = None
 

@@ -9,10 +9,10 @@ import time
 
 import pytest
 
-from harness import wait_for
+from harness import NET, wait_for
 from xmpp_fixtures import DOMAIN
 
-ADDR = {i: f"127.0.1.{i}" for i in (1, 2, 3)}
+ADDR = {i: f"{NET}.{i}" for i in (1, 2, 3)}
 TIMEOUT = 20.0
 
 

@@ -8,8 +8,10 @@ import ssl
 
 import pytest
 
+from harness import NET
+
 DOMAIN = "tptac9.com"
-ADDRESS = "127.0.1.1"
+ADDRESS = f"{NET}.1"
 C2S_PORT = 5222
 COMPONENT_PORT = 5223
 USERS = {"alice": "secret", "bob": "hunter22", "carol": "pa55word"}

@@ -1,0 +1,171 @@
+#!/usr/bin/python3
+"""XMPP cluster figures (issue 4): leader failover and cross-node throughput.
+
+    bench/xmpp-cluster-failover.py [--build build] [--trials 20] [--pairs 50] [--duration 5]
+
+Starts three real convened on 127.0.1.1-3 (the e2e harness, seed 000's sequence),
+then:
+
+1. Failover, --trials times: alice and bob (slixmpp, STARTTLS + SCRAM) log in on the
+   two followers; alice sends bob a message every 10 ms; the leader gets kill -9.
+   Measured from the kill: `new_leader_ms`, when a survivor's `xmpp cluster status`
+   first says LEADER (polled through mmp, ~5 ms a poll), and `routed_ms`, when bob
+   receives the first message alice sent after the kill. Every message sent in the
+   trial must arrive (lost= counts those that did not). The killed node is restarted
+   and must be a follower again before the next trial, so the leader moves around.
+2. Throughput: convene-bench `messages` with every pair on one follower, then with
+   each pair split over the two followers (every message crosses nodes through the
+   leader), same load, delivered/s and latency percentiles.
+
+A benchmark, not a test: figures, not pass/fail. Prints a summary and writes it to
+bench/results/xmpp-cluster-<time>.txt. Every process is stopped by its pid.
+"""
+import argparse
+import asyncio
+import os
+import re
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+TOP = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(TOP / "tests" / "e2e"))
+
+args = argparse.ArgumentParser()
+args.add_argument("--build", default=str(TOP / "build"))
+args.add_argument("--trials", type=int, default=20)
+args.add_argument("--pairs", type=int, default=50)
+args.add_argument("--duration", type=float, default=5)
+opts = args.parse_args()
+os.environ["CONVENE_BUILD"] = str(Path(opts.build).resolve())
+
+import harness  # noqa: E402  (reads CONVENE_BUILD)
+from harness import Node, wait_for  # noqa: E402
+from test_xmpp_cluster import ADDR, build_cluster, cluster_view, leader_index, peers_of  # noqa: E402
+from test_xmpp_cluster_routing import tls  # noqa: E402
+from xmpp_fixtures import DOMAIN, make_client, offline, online, run  # noqa: E402
+
+
+async def mmp_status(node):
+    p = await asyncio.create_subprocess_exec(str(harness.MMP), "--node", str(node.dir), "xmpp", "cluster", "status",
+                                             stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.DEVNULL)
+    out, _ = await p.communicate()
+    return out.decode()
+
+
+async def trial(nodes, leader):
+    a_i, b_i = [i for i in nodes if i != leader]
+    alice = await online(make_client(tls(nodes[a_i]), "alice", password="secret"), address=nodes[a_i].address)
+    bob = await online(make_client(tls(nodes[b_i]), "bob", password="secret"), address=nodes[b_i].address)
+    arrived = {}
+    bob.add_event_handler("message", lambda m: arrived.setdefault(str(m["body"]), time.monotonic()))
+    sent = {}
+    stop = asyncio.Event()
+
+    async def sender():
+        k = 0
+        while not stop.is_set():
+            body = f"m{k}"
+            sent[body] = time.monotonic()
+            alice.send_message(mto=f"bob@{DOMAIN}/test", mbody=body, mtype="chat")
+            k += 1
+            await asyncio.sleep(0.01)
+
+    task = asyncio.ensure_future(sender())
+    while len(arrived) < 5:  # traffic flows before the kill
+        await asyncio.sleep(0.01)
+    t0 = time.monotonic()
+    nodes[leader].signal(9)
+    new_leader = None
+    while new_leader is None and time.monotonic() - t0 < 10:
+        for i in (a_i, b_i):
+            if re.search(r"^State: LEADER", await mmp_status(nodes[i]), re.M):
+                new_leader = time.monotonic()
+                break
+    after_kill = lambda: [arrived[b] for b, t in sent.items() if t > t0 and b in arrived]  # noqa: E731
+    while not after_kill() and time.monotonic() - t0 < 10:
+        await asyncio.sleep(0.002)
+    routed = min(after_kill()) if after_kill() else None
+    await asyncio.sleep(0.3)
+    stop.set()
+    await task
+    deadline = time.monotonic() + 10
+    while len(arrived) < len(sent) and time.monotonic() < deadline:
+        await asyncio.sleep(0.02)
+    lost = len(set(sent) - set(arrived))
+    await offline(alice, bob)
+    ms = lambda t: None if t is None else (t - t0) * 1000  # noqa: E731
+    return ms(new_leader), ms(routed), lost, len(sent)
+
+
+def fmt(values):
+    v = [x for x in values if x is not None]
+    if not v:
+        return "none"
+    return f"median {statistics.median(v):.0f} ms, min {min(v):.0f}, max {max(v):.0f} (n={len(v)})"
+
+
+def bench_messages(host, host2=None, label=""):
+    cmd = [str(Path(opts.build) / "apps" / "convene-bench"), "--host", host, "--domain", DOMAIN, "--prefix", "user",
+           "--password", "secret", "--mech", "scram-sha-1", "--label", label]
+    if host2:
+        cmd += ["--host2", host2]
+    cmd += ["messages", "--pairs", str(opts.pairs), "--duration", str(opts.duration)]
+    out = subprocess.run(cmd, capture_output=True, text=True, timeout=300).stdout
+    return next((l for l in out.splitlines() if l.startswith("RESULT")), out.strip())
+
+
+def main():
+    base = Path(tempfile.mkdtemp(prefix="convene-cluster-bench-"))
+    nodes = {i: Node(base, i) for i in (1, 2, 3)}
+    lines = []
+    try:
+        for n in nodes.values():
+            n.start("--log-level", "warn")
+        build_cluster(nodes)
+        users = "".join(f"user{k}:secret\n" for k in range(2 * opts.pairs)) + "alice:secret\nbob:secret\n"
+        (nodes[1].files / "users.txt").write_text(users)
+        nodes[1].mmp("xmpp", "user", "import", "users.txt")
+        for n in nodes.values():
+            wait_for(lambda: "bob@" in n.mmp("xmpp", "user", "list").stdout, 30, f"users on {n.name}")
+            n.mmp("xmpp", "plaintext", "on")  # convene-bench speaks plain TCP + SCRAM
+            n.mmp("xmpp", "disable")
+            n.mmp("xmpp", "enable")
+        new_leader, routed, lost, sent = [], [], 0, 0
+        for k in range(opts.trials):
+            leader = leader_index(nodes)
+            nl, rt, lo, se = run(trial(nodes, leader), timeout=60)
+            new_leader.append(nl)
+            routed.append(rt)
+            lost += lo
+            sent += se
+            print(f"trial {k + 1}: leader was node{leader}; new leader {nl:.0f} ms, first routed message "
+                  f"{rt:.0f} ms, lost {lo} of {se}", flush=True)
+            nodes[leader].stop()
+            nodes[leader].start("--log-level", "warn")
+            wait_for(lambda: all(cluster_view(n, ADDR.values()) for n in nodes.values()), 30,
+                     f"node{leader} back as follower\n" + peers_of(nodes[leader])[2])
+        lines.append(f"failover (kill -9 of the leader, {opts.trials} trials, 3 nodes, 2 cores):")
+        lines.append(f"  new leader (first survivor saying LEADER): {fmt(new_leader)}")
+        lines.append(f"  first message routed between the survivors: {fmt(routed)}")
+        lines.append(f"  messages lost: {lost} of {sent} sent during the trials")
+        leader = leader_index(nodes)
+        a, b = [nodes[i].address for i in nodes if i != leader]
+        lines.append(f"throughput, {opts.pairs} pairs closed loop, {opts.duration:.0f} s (leader node{leader}):")
+        lines.append("  one node:    " + bench_messages(a, label="one-node"))
+        lines.append("  cross-node:  " + bench_messages(a, b, label="cross-node"))
+    finally:
+        for n in nodes.values():
+            n.stop()
+    text = "\n".join(lines)
+    print(text)
+    out = TOP / "bench" / "results" / f"xmpp-cluster-{time.strftime('%Y%m%d-%H%M%S')}.txt"
+    out.parent.mkdir(exist_ok=True)
+    out.write_text(text + "\n")
+    print(f"written to {out}")
+
+
+main()
