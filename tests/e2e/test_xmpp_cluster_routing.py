@@ -152,3 +152,34 @@ def test_leader_kill_users_on_survivors_keep_talking_and_lose_nothing(cluster):
 
 def test_follower_kill_users_on_survivors_keep_talking_and_lose_nothing(cluster):
     survivors_keep_talking(cluster, victim_is_leader=False)
+
+
+def test_call_bridge_added_on_any_node_serves_users_on_every_node(cluster):
+    import re
+    import slixmpp
+    # Seed 000 step 5, after the cluster exists: `xmpp callbridge add` on one node reaches all.
+    out = cluster[3].mmp("xmpp", "callbridge", "add", "cb4").stdout
+    secret = re.search(r"Secret\s*:\s*(\S+)", out).group(1)
+    for n in cluster.values():
+        wait_for(lambda: "cb4" in n.mmp("xmpp", "callbridge", "list").stdout, TIMEOUT, f"cb4 on {n.name}")
+
+    async def go():
+        # The bridge connects to node 2; users on nodes 1 and 3 reach it and it reaches them.
+        bridge = slixmpp.ComponentXMPP(f"cb4.{DOMAIN}", secret, cluster[2].address, 5223)
+        started = asyncio.ensure_future(event(bridge, "session_start"))
+        bridge.connect()
+        await started
+        wait_for(lambda: f"cb4.{DOMAIN}" in cluster[1].mmp("xmpp", "status").stdout, TIMEOUT,
+                 "the bridge listed on node 1 as connected to another node")
+        alice = await on(cluster[1], "alice")
+        carol = await on(cluster[3], "carol")
+        got = collect(bridge)
+        alice.send_message(mto=f"space1@cb4.{DOMAIN}", mbody="from node 1", mtype="chat")
+        carol.send_message(mto=f"space1@cb4.{DOMAIN}", mbody="from node 3", mtype="chat")
+        await until(lambda: "from node 1" in got and "from node 3" in got, "both users' messages at the bridge")
+        got_alice, got_carol = collect(alice), collect(carol)
+        bridge.send_message(mto=str(alice.boundjid), mfrom=f"space1@cb4.{DOMAIN}", mbody="to 1", mtype="chat")
+        bridge.send_message(mto=str(carol.boundjid), mfrom=f"space1@cb4.{DOMAIN}", mbody="to 3", mtype="chat")
+        await until(lambda: "to 1" in got_alice and "to 3" in got_carol, "the bridge's answers on nodes 1 and 3")
+        await offline(alice, carol, bridge)
+    run(go(), timeout=60)
