@@ -1,0 +1,52 @@
+"""Seed 000 step 9 on the XMPP cluster (issues 4 and 5): the call bridge finds the
+three nodes through DNS SRV (a real dnsmasq), slixmpp users on the other two nodes
+meet in one of its spaces, and when the node the call bridge is connected to dies
+(kill -9) the bridge moves to another node and the users, still connected to the
+surviving nodes, go on exchanging group messages in the same space."""
+import asyncio
+import re
+
+from harness import NET
+from test_callbridge import SRV, CallBridge, callbridges, connected, dnsmasq  # noqa: F401  (fixtures)
+from test_xmpp_cluster_routing import cluster, collect, on, until  # noqa: F401  (fixture)
+from xmpp_fixtures import DOMAIN, TIMEOUT, event, offline, run
+
+
+def test_space_keeps_working_when_the_call_bridges_node_dies(cluster, dnsmasq, callbridges):  # noqa: F811
+    listing = cluster[1].mmp("xmpp", "callbridge", "list").stdout
+    secret = re.search(r"cb1\s.*?Secret\s*:\s*(\S+)", listing, re.S)
+    assert secret, listing
+    records = []
+    for i in cluster:
+        records.append(f"srv-host={SRV},node{i}.{DOMAIN},5223,10,50")
+        records.append(f"host-record=node{i}.{DOMAIN},{NET}.{i}")
+    dns = dnsmasq(records)
+    cb = callbridges(secret.group(1), dns=dns.server)
+    first = cb.wait(connected, "the call bridge to connect via SRV")["server"]
+    victim = int(first[len("node")])
+    a_i, b_i = [i for i in cluster if i != victim]
+    room = f"room1@cb1.{DOMAIN}"
+
+    async def go():
+        alice = await on(cluster[a_i], "alice")
+        bob = await on(cluster[b_i], "bob")
+        for c in (alice, bob):
+            c.register_plugin("xep_0045")
+        await alice.plugin["xep_0045"].join_muc_wait(room, "Alice", timeout=TIMEOUT)
+        await bob.plugin["xep_0045"].join_muc_wait(room, "Bob", timeout=TIMEOUT)
+        got_bob = []
+        bob.add_event_handler("groupchat_message", lambda m: got_bob.append(str(m["body"])))
+        alice.send_message(mto=room, mbody="before", mtype="groupchat")
+        await until(lambda: "before" in got_bob, "a group message before the failover")
+        cluster[victim].kill()
+        moved = await asyncio.get_event_loop().run_in_executor(
+            None, lambda: cb.wait(lambda s: connected(s) and s["server"] != first, "the bridge on another node"))
+        assert moved["server"] in {f"node{a_i}.{DOMAIN}:5223", f"node{b_i}.{DOMAIN}:5223"}
+        # Alice and Bob never reconnected: they are still in the space and talk on.
+        alice.send_message(mto=room, mbody="after", mtype="groupchat")
+        await until(lambda: "after" in got_bob, "a group message after the failover", 20)
+        got_alice = asyncio.ensure_future(event(alice, "groupchat_message", condition=lambda m: m["body"] == "hi"))
+        bob.send_message(mto=room, mbody="hi", mtype="groupchat")
+        assert (await got_alice)["from"] == f"{room}/Bob"
+        await offline(alice, bob)
+    run(go(), timeout=90)
