@@ -75,6 +75,7 @@ void register_all_commands(CommandRegistry& registry) {
   register_pki_commands(registry);
   register_xmpp_commands(registry);
   register_xmpp_cluster_commands(registry);
+  register_xmpp_dns_commands(registry);
   register_database_commands(registry);
   register_backup_commands(registry);
 }

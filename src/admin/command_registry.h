@@ -68,6 +68,7 @@ void register_pki_commands(CommandRegistry& registry);
 void register_node_commands(CommandRegistry& registry);
 void register_xmpp_commands(CommandRegistry& registry);
 void register_xmpp_cluster_commands(CommandRegistry& registry);
+void register_xmpp_dns_commands(CommandRegistry& registry);
 void register_database_commands(CommandRegistry& registry);
 void register_backup_commands(CommandRegistry& registry);
 void register_all_commands(CommandRegistry& registry);

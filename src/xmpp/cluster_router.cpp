@@ -426,25 +426,80 @@ void ClusterRouter::end_sync(std::uint64_t generation) {
 }
 
 void ClusterRouter::deliver_now(const RouterMessage& m) {
-  {
-    bool done = false;
-    auto jid = Jid::parse(m.jid);
-    if (jid && !jid->has_local()) {  // a call bridge of this node
-      std::shared_lock lock(server_.mu);
-      auto it = server_.components.find(m.jid);
-      if (it != server_.components.end()) {
-        it->second->send(m.stanza);
-        done = true;
-      }
-    } else if (jid) {
-      for (auto& s : sessions_of(server_, jid->bare_view()))
-        if (s->node() == 0 && s->jid() == *jid) {
-          s->deliver(m.stanza);
-          done = true;
-          break;
-        }
+  if (!deliver_local(m.jid, m.stanza)) reroute(server_, m.stanza);  // the session ended on the way: route it as new
+}
+
+bool ClusterRouter::deliver_local(const std::string& target, const std::string& stanza) {
+  auto jid = Jid::parse(target);
+  if (!jid) return false;
+  if (!jid->has_local()) {  // a call bridge of this node
+    std::shared_lock lock(server_.mu);
+    auto it = server_.components.find(target);
+    if (it == server_.components.end()) return false;
+    it->second->send(stanza);
+    return true;
+  }
+  for (auto& s : sessions_of(server_, jid->bare_view()))
+    if (s->node() == 0 && s->jid() == *jid) {
+      s->deliver(stanza);
+      return true;
     }
-    if (!done) reroute(server_, m.stanza);  // the session ended on the way: route it as new
+  return false;
+}
+
+ClusterRouter::Location ClusterRouter::locate(const std::string& target) {
+  auto jid = Jid::parse(target);
+  if (!jid) return Location{Location::gone, 0};
+  std::shared_lock lock(server_.mu);
+  if (!jid->has_local()) {
+    if (server_.components.count(target)) return Location{Location::here, 0};
+    auto it = server_.remote_components.find(target);
+    // A call bridge between two connections is briefly nowhere: keep trying.
+    return it == server_.remote_components.end() ? Location{Location::unknown, 0} : Location{Location::elsewhere, it->second};
+  }
+  auto it = server_.sessions.find(std::string(jid->bare_view()));
+  if (it != server_.sessions.end())
+    for (auto& s : it->second)
+      if (s->jid() == *jid) return s->node() == 0 ? Location{Location::here, 0} : Location{Location::elsewhere, s->node()};
+  return Location{Location::gone, 0};
+}
+
+// Sends unconfirmed stanzas again (all of them, or those unconfirmed for
+// kResendAfter), each to where its target is now: a session or call bridge
+// may have moved (or its node died) since the stanza first left.
+void ClusterRouter::resend(bool all, std::uint64_t leader, Clock::time_point now) {
+  std::vector<std::pair<std::uint64_t, std::string>> due;
+  {
+    std::lock_guard lock(pending_mu_);
+    for (auto it = pending_.begin(); it != pending_.end();) {
+      if (now - it->second.first_sent > kGiveUpAfter) {
+        server_.log->warn("cluster: stanza for {} never confirmed by member {:x}: dropped", it->second.jid,
+                          it->second.target_node);
+        it = pending_.erase(it);
+        continue;
+      }
+      if (all || now - it->second.last_sent > kResendAfter) due.emplace_back(it->first, it->second.jid);
+      ++it;
+    }
+  }
+  for (auto& [seq, jid] : due) {
+    auto where = locate(jid);  // without pending_mu_ (lock order)
+    std::optional<Pending> take;
+    {
+      std::lock_guard lock(pending_mu_);
+      auto it = pending_.find(seq);
+      if (it == pending_.end()) continue;  // confirmed meanwhile
+      if (where.kind == Location::here || where.kind == Location::gone) {
+        take = std::move(it->second);
+        pending_.erase(it);
+      } else {
+        if (where.kind == Location::elsewhere) it->second.target_node = where.member;
+        it->second.last_sent = now;
+        send_pending(seq, it->second, leader);
+        ++counters_.resent;
+      }
+    }
+    if (take && !deliver_local(take->jid, take->stanza)) reroute(server_, take->stanza);
   }
 }
 
@@ -511,31 +566,9 @@ void ClusterRouter::tick() {
   if (st.leader_id != last_leader_) {
     last_leader_ = st.leader_id;
     if (st.leader_id != 0 && st.leader_id != self_) bus_->send(st.leader_id, encode(own_sessions()));
-    if (st.leader_id != 0) {  // what the old leader may have lost goes again, now
-      std::lock_guard lock(pending_mu_);
-      for (auto& [seq, p] : pending_) {
-        p.last_sent = now;
-        send_pending(seq, p, st.leader_id);
-        ++counters_.resent;
-      }
-    }
-  }
-  {
-    std::lock_guard lock(pending_mu_);
-    for (auto it = pending_.begin(); it != pending_.end();) {
-      if (now - it->second.first_sent > kGiveUpAfter) {
-        server_.log->warn("cluster: stanza for {} never confirmed by member {:x}: dropped", it->second.jid,
-                          it->second.target_node);
-        it = pending_.erase(it);
-        continue;
-      }
-      if (now - it->second.last_sent > kResendAfter) {
-        it->second.last_sent = now;
-        send_pending(it->first, it->second, st.leader_id);
-        ++counters_.resent;
-      }
-      ++it;
-    }
+    if (st.leader_id != 0) resend(true, st.leader_id, now);  // what the old leader may have lost goes again
+  } else {
+    resend(false, st.leader_id, now);
   }
   // Entries of nodes that left the configuration (everyone), or that the leader
   // has not heard from in a while (the leader, which then tells the others).

@@ -121,6 +121,13 @@ class ClusterRouter : public std::enable_shared_from_this<ClusterRouter> {
   void send_pending(std::uint64_t seq, const Pending& p, std::uint64_t leader);
   void deliver_here(const RouterMessage& m);
   void deliver_now(const RouterMessage& m);
+  bool deliver_local(const std::string& jid, const std::string& stanza);
+  struct Location {
+    enum Kind { here, elsewhere, unknown, gone } kind;
+    std::uint64_t member;  // elsewhere: the member holding it
+  };
+  Location locate(const std::string& jid);
+  void resend(bool all, std::uint64_t leader, std::chrono::steady_clock::time_point now);
   void begin_sync();
   void end_sync(std::uint64_t generation);
   void announce_gone(const std::vector<SessionEntry>& sessions);

@@ -50,3 +50,24 @@ def test_space_keeps_working_when_the_call_bridges_node_dies(cluster, dnsmasq, c
         assert (await got_alice)["from"] == f"{room}/Bob"
         await offline(alice, bob)
     run(go(), timeout=90)
+
+
+def test_dns_check_names_a_missing_node_and_a_wrong_port(cluster, dnsmasq):  # noqa: F811
+    client = f"_xmpp-client._tcp.{DOMAIN}"
+    hosts = [f"host-record=node{i}.{DOMAIN},{NET}.{i}" for i in cluster]
+    # Seed 000 scenario 1: node 3 was never added to the component record, and node 2's
+    # client record has the component port.
+    broken = dnsmasq(hosts + [f"srv-host={SRV},node1.{DOMAIN},5223,10,50",
+                              f"srv-host={SRV},node2.{DOMAIN},5223,10,50",
+                              f"srv-host={client},node1.{DOMAIN},5222,10,50",
+                              f"srv-host={client},node2.{DOMAIN},5223,10,50",
+                              f"srv-host={client},node3.{DOMAIN},5222,10,50"])
+    r = cluster[2].mmp("xmpp", "dns", "check", broken.server, check=False)
+    assert r.returncode == 1, r.stdout + r.stderr
+    assert f"PROBLEM: node {NET}.3 is missing: no target of {SRV} resolves to it" in r.stdout, r.stdout
+    assert f"PROBLEM: node2.{DOMAIN}:5223 (priority 10, weight 50) -> {NET}.2: wrong port" in r.stdout, r.stdout
+    assert "DNS check found 2 problem(s)" in r.stderr, r.stderr
+    good = dnsmasq(hosts + [f"srv-host={SRV},node{i}.{DOMAIN},5223,10,50" for i in cluster]
+                   + [f"srv-host={client},node{i}.{DOMAIN},5222,10,50" for i in cluster])
+    r = cluster[1].mmp("xmpp", "dns", "check", good.server)
+    assert "DNS check: OK" in r.stdout and "PROBLEM" not in r.stdout, r.stdout
