@@ -13,7 +13,12 @@ then:
    receives the first message alice sent after the kill. Every message sent in the
    trial must arrive (lost= counts those that did not). The killed node is restarted
    and must be a follower again before the next trial, so the leader moves around.
-2. Throughput: convene-bench `messages` with every pair on one follower, then with
+2. Call bridge failover, --trials times: convene-callbridge finds the nodes through
+   DNS SRV (a real dnsmasq); alice, on a node other than the bridge's, is in one of
+   its spaces and sends a group message every 10 ms; the bridge's node gets kill -9.
+   `bridge_ms`: from the kill to the first group message alice sent after it coming
+   back to her through the bridge (now on another node).
+3. Throughput: convene-bench `messages` with every pair on one follower, then with
    each pair split over the two followers (every message crosses nodes through the
    leader), same load, delivered/s and latency percentiles.
 
@@ -101,6 +106,47 @@ async def trial(nodes, leader):
     return ms(new_leader), ms(routed), lost, len(sent)
 
 
+async def bridge_trial(nodes, bridge):
+    """One call-bridge failover; returns (ms to the first echo of a post-kill message, lost)."""
+    first = bridge.status()["server"]
+    victim = int(first[len("node")])
+    a_i = next(i for i in nodes if i != victim)
+    alice = await online(make_client(tls(nodes[a_i]), "alice", password="secret"), address=nodes[a_i].address)
+    alice.register_plugin("xep_0045")
+    room = f"room1@cb1.{DOMAIN}"
+    await alice.plugin["xep_0045"].join_muc_wait(room, "Alice", timeout=10)
+    echoed, sent = {}, {}
+    alice.add_event_handler("groupchat_message", lambda m: echoed.setdefault(str(m["body"]), time.monotonic()))
+    stop = asyncio.Event()
+
+    async def sender():
+        k = 0
+        while not stop.is_set():
+            sent[f"g{k}"] = time.monotonic()
+            alice.send_message(mto=room, mbody=f"g{k}", mtype="groupchat")
+            k += 1
+            await asyncio.sleep(0.01)
+
+    task = asyncio.ensure_future(sender())
+    while len(echoed) < 5:
+        await asyncio.sleep(0.01)
+    t0 = time.monotonic()
+    nodes[victim].signal(9)
+    after = lambda: [echoed[b] for b, t in sent.items() if t > t0 and b in echoed]  # noqa: E731
+    while not after() and time.monotonic() - t0 < 15:
+        await asyncio.sleep(0.002)
+    back = min(after()) if after() else None
+    await asyncio.sleep(0.3)
+    stop.set()
+    await task
+    deadline = time.monotonic() + 10
+    while len(echoed) < len(sent) and time.monotonic() < deadline:
+        await asyncio.sleep(0.02)
+    lost = len(set(sent) - set(echoed))
+    await offline(alice)
+    return (None if back is None else (back - t0) * 1000), lost, len(sent), victim
+
+
 def fmt(values):
     v = [x for x in values if x is not None]
     if not v:
@@ -116,6 +162,38 @@ def bench_messages(host, host2=None, label=""):
     cmd += ["messages", "--pairs", str(opts.pairs), "--duration", str(opts.duration)]
     out = subprocess.run(cmd, capture_output=True, text=True, timeout=300).stdout
     return next((l for l in out.splitlines() if l.startswith("RESULT")), out.strip())
+
+
+def bridge_figures(nodes, base):
+    from dnsmasq_helper import Dnsmasq
+    from test_callbridge import SRV, CallBridge
+    listing = nodes[1].mmp("xmpp", "callbridge", "list").stdout
+    secret = re.search(r"cb1\s.*?Secret\s*:\s*(\S+)", listing, re.S).group(1)
+    records = []
+    for i, n in nodes.items():
+        records += [f"srv-host={SRV},node{i}.{DOMAIN},5223,10,50", f"host-record=node{i}.{DOMAIN},{n.address}"]
+    dns = Dnsmasq(base / "dns", records).start()
+    bridge = CallBridge(base, secret, dns=dns.server).start()
+    times, lost, sent = [], 0, 0
+    try:
+        for k in range(opts.trials):
+            bridge.wait(lambda s: s.get("state") == "connected", "the call bridge connected")
+            ms, lo, se, victim = run(bridge_trial(nodes, bridge), timeout=60)
+            times.append(ms)
+            lost += lo
+            sent += se
+            print(f"bridge trial {k + 1}: bridge was on node{victim}; group messages back after {ms:.0f} ms, "
+                  f"lost {lo} of {se}", flush=True)
+            nodes[victim].stop()
+            nodes[victim].start("--log-level", "warn")
+            wait_for(lambda: all(cluster_view(n, ADDR.values()) for n in nodes.values()), 30,
+                     f"node{victim} back as follower")
+    finally:
+        bridge.stop()
+        dns.stop()
+    return [f"call bridge failover (kill -9 of its XMPP node, {opts.trials} trials, SRV via dnsmasq):",
+            f"  first group message echoed through the bridge after the kill: {fmt(times)}",
+            f"  group messages lost: {lost} of {sent}"]
 
 
 def main():
@@ -152,6 +230,7 @@ def main():
         lines.append(f"  new leader (first survivor saying LEADER): {fmt(new_leader)}")
         lines.append(f"  first message routed between the survivors: {fmt(routed)}")
         lines.append(f"  messages lost: {lost} of {sent} sent during the trials")
+        lines += bridge_figures(nodes, base)
         leader = leader_index(nodes)
         a, b = [nodes[i].address for i in nodes if i != leader]
         lines.append(f"throughput, {opts.pairs} pairs closed loop, {opts.duration:.0f} s (leader node{leader}):")
