@@ -293,6 +293,21 @@ TEST_F(ConsensusTest, MessagesBetweenMembersArriveInOrderAndSurviveAReceiverRest
   EXPECT_TRUE(arrived()) << "no message after the receiver restarted";
 }
 
+TEST_F(ConsensusTest, MemberRemovedWhileDownLearnsItWhenItRestarts) {
+  make_three([&](int i) { return ca_files(i); });
+  int l = leader();
+  int victim = l == 3 ? 2 : 3;
+  auto dir = nodes_[victim]->data / "raft";
+  auto keep = std::move(nodes_[victim]);
+  keep->consensus->stop();
+  auto removed = c(l).remove(static_cast<std::uint64_t>(victim)).get();
+  ASSERT_TRUE(removed) << removed.error().text();
+  // It comes back with a log that still lists it as a voter: the leader tells it.
+  start(victim, ca_files(victim), false, 5000ms, dir);
+  ASSERT_TRUE(notifier_.wait([&] { return c(victim).status().removed; })) << "the removed member campaigns on";
+  EXPECT_EQ(c(l).status().members.size(), 2u);
+}
+
 TEST_F(ConsensusTest, PeerWithCertificateFromAnotherCaCannotJoin) {
   start(1, ca_files(1), true);
   ASSERT_TRUE(notifier_.wait([&] { return c(1).status().role == Role::leader; }));

@@ -72,6 +72,7 @@ Status RaftConsensus::start() {
   loop_ = std::make_unique<LoopThread>();
   net_ = std::make_unique<PeerNetwork>(config_.tls, config_.id, config_.address);
   transport_ = std::make_unique<RaftTlsTransport>(*loop_, *net_);
+  transport_->on_inbound = [this](std::uint64_t id, const std::string& address) { notice_stranger(id, address); };
   rpc_ = std::make_unique<PeerRpc>(*net_);
   rpc_->serve([this](const PeerHello&, std::string bytes, PeerRpc::Reply reply) {
     auto req = decode_request(bytes);
@@ -476,6 +477,23 @@ void RaftConsensus::lead_remove(std::uint64_t id, Respond respond) {
                     respond(Response{});
                   });
   if (rv != 0) respond(from_raft_error(rv, "cannot remove member"));
+}
+
+// A raft connection from a node that is not in the configuration: only a member
+// removed while it was down (or cut off) does that — a joining node talks to the
+// leader through member requests until it is added. Tell it, at most once a
+// second, so it shuts its raft down instead of campaigning forever.
+void RaftConsensus::notice_stranger(std::uint64_t id, const std::string& address) {
+  if (!accepting() || raft_state(&raft_) != RAFT_LEADER || id == config_.id || find_server(id)) return;
+  auto now = Clock::now();
+  auto& last = stranger_noticed_[id];
+  if (now - last < std::chrono::seconds(1)) return;
+  last = now;
+  logger("cluster")->info("node {}: node {} at {} is not a member (removed): telling it", config_.id, id, address);
+  Request notice;
+  notice.type = RequestType::removed_notice;
+  notice.id = id;
+  rpc_->call(address, encode(notice), std::chrono::milliseconds(2000), [](Result<std::string>) {});
 }
 
 void RaftConsensus::after(std::chrono::milliseconds delay, std::function<void()> fn) {

@@ -66,6 +66,7 @@ class RaftConsensus final : public Consensus {
   void after(std::chrono::milliseconds delay, std::function<void()> fn);
   void poll();
   void self_remove(const char* why);
+  void notice_stranger(std::uint64_t id, const std::string& address);
   void close_raft(std::function<void()> then);
   bool accepting() const { return raft_open_ && !raft_closing_; }
   const struct raft_server* find_server(std::uint64_t id) const;
@@ -94,6 +95,7 @@ class RaftConsensus final : public Consensus {
   std::uint64_t next_call_ = 1;
   std::string last_result_;
   bool was_member_ = false;
+  std::map<std::uint64_t, Clock::time_point> stranger_noticed_;
   bool removed_ = false;
 
   mutable std::mutex status_mutex_;
