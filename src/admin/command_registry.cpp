@@ -78,6 +78,7 @@ void register_all_commands(CommandRegistry& registry) {
   register_xmpp_dns_commands(registry);
   register_database_commands(registry);
   register_backup_commands(registry);
+  register_callbridge_commands(registry);
 }
 
 }  // namespace convene

@@ -1,5 +1,6 @@
 #include "admin/daemon.h"
 
+#include "admin/callbridge_settings.h"
 #include "admin/xmpp_cluster.h"
 #include "admin/xmpp_settings.h"
 #include "util/log.h"
@@ -44,6 +45,13 @@ Result<std::unique_ptr<Daemon>> Daemon::open(Node& node) {
   auto database = dbcluster::open_agent(node);
   if (!database) return database.error();
   daemon->database_ = std::move(*database);
+  // Like the XMPP service: a call bridge that cannot start is logged and shown by
+  // `callbridge status`; the node still serves mmp.
+  auto callbridge = node.config().section("callbridge");
+  if (callbridge.is_object() && callbridge.value("enabled", false)) {
+    if (auto st = start_callbridge(*daemon); !st)
+      logger("callbridge")->error("the call bridge is enabled but not running: {}", st.error().text());
+  }
   return daemon;
 }
 
@@ -79,6 +87,7 @@ void Daemon::detach_cluster() {
 }
 
 void Daemon::stop() {
+  callbridge_.stop();  // first: it is a client of the XMPP service stopping next
   if (xmpp_) xmpp_->stop();
   detach_cluster();
   if (database_) database_->stop();

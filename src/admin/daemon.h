@@ -13,6 +13,7 @@
 #include <memory>
 #include <mutex>
 
+#include "admin/callbridge_supervisor.h"
 #include "dbcluster/agent.h"
 #include "node/node.h"
 #include "xmpp/cluster_store.h"
@@ -37,6 +38,8 @@ class Daemon {
   xmpp::XmppStore& store() { return *store_; }
   xmpp::Service& xmpp() { return *xmpp_; }
   dbcluster::Agent& database() { return *database_; }
+  // The node's convene-callbridge (`callbridge ...` commands; callbridge_settings.h).
+  CallbridgeSupervisor& callbridge() { return callbridge_; }
 
   // The XMPP cluster. local_store() is this node's own store, whatever is attached.
   xmpp::XmppStore& local_store() { return *local_; }
@@ -62,6 +65,7 @@ class Daemon {
   std::mutex cluster_mutex_;
   std::shared_ptr<xmpp::ClusterStore> cluster_;
   std::mutex cluster_command_mutex_;
+  CallbridgeSupervisor callbridge_;
 };
 
 }  // namespace convene

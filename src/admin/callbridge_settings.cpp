@@ -1,0 +1,106 @@
+#include "admin/callbridge_settings.h"
+
+#include <arpa/inet.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <charconv>
+
+#include "admin/daemon.h"
+#include "node/node.h"
+#include "util/files.h"
+
+namespace convene {
+
+namespace fs = std::filesystem;
+
+CallbridgeFiles callbridge_files(const NodePaths& paths) {
+  fs::path dir = paths.state() / "callbridge";
+  return {dir, dir / "secret", dir / "spaces.sqlite", dir / "status.json", paths.logs() / "callbridge.log"};
+}
+
+Result<std::string> parse_ip_endpoint(const std::string& text, uint16_t default_port, const std::string& what) {
+  auto bad = [&](const std::string& why) {
+    return make_error("invalid " + what + " '" + text + "': " + why,
+                      "Give an IP address with an optional port, e.g. 192.0.2.10:" + std::to_string(default_port) +
+                          " or [2001:db8::10]:" + std::to_string(default_port) + ", or 'none'.");
+  };
+  std::string host = text, port_text;
+  bool v6 = false;
+  if (!text.empty() && text.front() == '[') {
+    auto close = text.find(']');
+    if (close == std::string::npos) return bad("missing ']'");
+    host = text.substr(1, close - 1);
+    v6 = true;
+    if (close + 1 < text.size()) {
+      if (text[close + 1] != ':') return bad("expected ':' after ']'");
+      port_text = text.substr(close + 2);
+      if (port_text.empty()) return bad("no port after ':'");
+    }
+  } else if (auto colon = text.find(':'); colon != std::string::npos) {
+    if (text.find(':', colon + 1) != std::string::npos) return bad("write IPv6 addresses as [address]:port");
+    host = text.substr(0, colon);
+    port_text = text.substr(colon + 1);
+    if (port_text.empty()) return bad("no port after ':'");
+  }
+  unsigned char buf[16];
+  if (inet_pton(v6 ? AF_INET6 : AF_INET, host.c_str(), buf) != 1)
+    return bad(v6 ? "not an IPv6 address" : "not an IPv4 address");
+  unsigned port = default_port;
+  if (!port_text.empty()) {
+    auto [p, ec] = std::from_chars(port_text.data(), port_text.data() + port_text.size(), port);
+    if (ec != std::errc() || p != port_text.data() + port_text.size() || port == 0 || port > 65535)
+      return bad("the port must be a number from 1 to 65535");
+  }
+  return (v6 ? "[" + host + "]" : host) + ":" + std::to_string(port);
+}
+
+Status check_callbridge_secret(const std::string& secret) {
+  if (secret.empty()) return make_error("no secret given: nothing was changed");
+  if (secret.size() > 256 ||
+      std::any_of(secret.begin(), secret.end(), [](unsigned char c) { return c <= ' ' || c == 0x7f; }))
+    return make_error("the secret holds spaces or control characters, or is longer than 256 characters",
+                      "Copy the secret exactly as 'xmpp callbridge list' shows it on an XMPP node.");
+  return ok_status();
+}
+
+fs::path callbridge_program() {
+  std::error_code ec;
+  fs::path self = fs::read_symlink("/proc/self/exe", ec);
+  return (ec ? fs::path("/usr/local/bin") : self.parent_path()) / "convene-callbridge";
+}
+
+Result<ChildLaunch> callbridge_launch(const NodePaths& paths, const nlohmann::json& section) {
+  nlohmann::json s = section.is_object() ? section : nlohmann::json::object();
+  std::string name = s.value("name", ""), domain = s.value("domain", "");
+  if (name.empty())
+    return make_error("no call bridge name", "Set it with 'callbridge name <name>' (without the domain, e.g. cb1).");
+  if (domain.empty()) return make_error("no call bridge domain", "Set it with 'callbridge domain <domain>'.");
+  auto files = callbridge_files(paths);
+  std::error_code ec;
+  if (!fs::is_regular_file(files.secret, ec))
+    return make_error("no call bridge secret",
+                      "Set it with 'callbridge secret' (the secret 'xmpp callbridge add " + name + "' printed).");
+  fs::path program = callbridge_program();
+  if (::access(program.c_str(), X_OK) != 0)
+    return make_error("the call bridge program " + program.string() + " is missing or not executable",
+                      "Install convene-callbridge next to convened.");
+  CONVENE_TRY(make_dirs(files.dir, true));
+  ChildLaunch launch;
+  launch.argv = {program.string(), "--name", name, "--domain", domain,
+                 "--secret-file", files.secret.string(), "--db", files.db.string(),
+                 "--status-file", files.status.string()};
+  if (s.contains("server")) launch.argv.insert(launch.argv.end(), {"--server", s.value("server", "")});
+  if (s.contains("dns")) launch.argv.insert(launch.argv.end(), {"--dns", s.value("dns", "")});
+  launch.log_file = files.log;
+  launch.status_file = files.status;
+  return launch;
+}
+
+Status start_callbridge(Daemon& daemon) {
+  auto launch = callbridge_launch(daemon.node().paths(), daemon.node().config().section("callbridge"));
+  if (!launch) return launch.error();
+  return daemon.callbridge().start(std::move(*launch));
+}
+
+}  // namespace convene
