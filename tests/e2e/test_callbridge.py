@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from dnsmasq_helper import Dnsmasq
-from harness import BUILD, wait_for
+from harness import BUILD, NET, wait_for
 from xmpp_fixtures import DOMAIN, TIMEOUT, USERS, event, make_client, offline, online, run, wait_port
 
 CALLBRIDGE = BUILD / "apps" / "convene-callbridge"
@@ -45,11 +45,11 @@ def xmpp_up(node, secret=None, users=False):
 
 
 def srv_records(indexes, port=5223, priority=10):
-    """SRV targets nodeN.<domain> (with their A records) for 127.0.1.N."""
+    """SRV targets nodeN.<domain> (with their A records) for NET.N (127.0.1.N by default)."""
     lines = []
     for i in indexes:
         lines.append(f"srv-host={SRV},node{i}.{DOMAIN},{port},{priority},50")
-        lines.append(f"host-record=node{i}.{DOMAIN},127.0.1.{i}")
+        lines.append(f"host-record=node{i}.{DOMAIN},{NET}.{i}")
     return lines
 
 
@@ -139,7 +139,7 @@ def test_connects_via_srv_and_fails_over_on_kill9(nodes, dnsmasq, callbridges):
     assert s["mode"] == f"DNS SRV {SRV}"
     first = s["server"]
     assert first in {f"node{i}.{DOMAIN}:5223" for i in (1, 2, 3)}
-    assert s["server_address"].startswith("127.0.1.")
+    assert s["server_address"].startswith(f"{NET}.")
     victim = n[int(first[len("node")]) - 1]
     wait_for(lambda: "call bridge 'cb1' connected" in (victim.dir / "logs" / "convened.log").read_text(),
              TIMEOUT, "the node to log the call bridge")
@@ -177,7 +177,7 @@ def test_wrong_secret_says_authentication_failure_and_recovers_when_fixed(nodes,
 def test_missing_srv_record_says_dns_and_names_it_then_recovers(nodes, dnsmasq, callbridges):
     node = nodes(1)
     secret = xmpp_up(node)
-    dns = dnsmasq([f"host-record=node1.{DOMAIN},127.0.1.1"])  # an A record but no SRV record
+    dns = dnsmasq([f"host-record=node1.{DOMAIN},{NET}.1"])  # an A record but no SRV record
     cb = callbridges(secret, dns=dns.server)
     s = cb.wait(lambda s: s.get("cause") == "dns", "a DNS failure")
     assert s["state"] == "failed"
@@ -219,18 +219,18 @@ def test_fixed_server_address_connects_only_there(nodes, dnsmasq, callbridges):
     secret = xmpp_up(n1)
     xmpp_up(n2, secret)
     dns = dnsmasq(srv_records([1, 2]))
-    cb = callbridges(secret, dns=dns.server, server="127.0.1.2:5223")
+    cb = callbridges(secret, dns=dns.server, server=f"{NET}.2:5223")
     s = cb.wait(connected, "the call bridge to connect to the fixed server")
-    assert s["server"] == "127.0.1.2:5223" and s["mode"] == "server 127.0.1.2:5223"
+    assert s["server"] == f"{NET}.2:5223" and s["mode"] == f"server {NET}.2:5223"
     n2.kill()
     s = cb.wait(lambda s: s.get("cause") == "unreachable", "an unreachable report for the fixed server")
-    assert [a["target"] for a in s["tried"]] == ["127.0.1.2:5223"]
+    assert [a["target"] for a in s["tried"]] == [f"{NET}.2:5223"]
 
 
 def test_space_join_groupchat_and_persistence_across_restart(nodes, callbridges):
     node = nodes(1)
     secret = xmpp_up(node, users=True)
-    cb = callbridges(secret, server="127.0.1.1:5223")
+    cb = callbridges(secret, server=f"{NET}.1:5223")
     cb.wait(connected, "the call bridge to connect")
 
     class X:  # what make_client needs from an XmppNode
