@@ -254,9 +254,16 @@ void ClusterRouter::put_component(std::uint64_t node, const std::string& domain)
 
 void ClusterRouter::drop_component(std::uint64_t node, const std::string& domain) {
   registry_[node].components.erase(domain);
+  // A call bridge that moved is claimed by its new node too until the old claim
+  // goes (the old node died without saying so): the remaining claim wins.
+  std::uint64_t other = 0;
+  for (auto& [n, entries] : registry_)
+    if (n != node && entries.components.count(domain)) other = n;
   std::unique_lock lock(server_.mu);
   auto it = server_.remote_components.find(domain);
-  if (it != server_.remote_components.end() && it->second == node) server_.remote_components.erase(it);
+  if (it == server_.remote_components.end() || it->second != node) return;
+  if (other) it->second = other;
+  else server_.remote_components.erase(it);
 }
 
 std::vector<SessionEntry> ClusterRouter::replace_node(std::uint64_t node, const RouterMessage& m) {
@@ -317,27 +324,27 @@ void ClusterRouter::on_message(std::uint64_t from, std::string bytes) {
       if (leading && m->node == from) to_others(*m, from);
       return;
     }
-    case RouterMessageType::node_sessions: {
+    case RouterMessageType::node_sessions:
+    case RouterMessageType::register_node: {
       if (m->node == self_) {
         // The leader dropped this node's entries (it did not hear from it for a
         // while, e.g. a partition): register again.
-        if (from == st.leader_id && from != self_) bus_->send(from, encode(own_sessions()));
+        if (from == st.leader_id && from != self_) register_with(from);
         return;
       }
       std::vector<SessionEntry> gone;
-      std::vector<RouterMessage> others;
       {
         std::lock_guard lock(registry_mu_);
-        if (m->node != self_) gone = replace_node(m->node, *m);
-        if (leading && m->node == from)
-          for (auto& [node, entries] : registry_)
-            if (node != from) others.push_back(node_sessions(node));
+        gone = replace_node(m->node, *m);
       }
-      if (leading && m->node == from) {
-        // The re-registering node gets everyone else's sessions back; the others learn its own.
+      if (m->type != RouterMessageType::register_node || m->node != from) return;
+      // A node re-registering with the one it takes for the leader gets everyone
+      // else's sessions back — even if this node does not know yet that it leads
+      // (its view of raft lags by a poll): the answer is a full copy either way.
+      send_registry(from);
+      if (leading) {
+        m->type = RouterMessageType::node_sessions;
         to_others(*m, from);
-        bus_->send(from, encode(own_sessions()));
-        for (auto& o : others) bus_->send(from, encode(o));
         announce_gone(gone);
       }
       return;
@@ -541,6 +548,23 @@ void ClusterRouter::send_pending(std::uint64_t seq, const Pending& p, std::uint6
   bus_->send(leader == self_ ? p.target_node : leader, encode(m));
 }
 
+void ClusterRouter::register_with(std::uint64_t leader) {
+  RouterMessage m = own_sessions();
+  m.type = RouterMessageType::register_node;
+  bus_->send(leader, encode(m));
+}
+
+void ClusterRouter::send_registry(std::uint64_t to) {
+  std::vector<RouterMessage> copy;
+  {
+    std::lock_guard lock(registry_mu_);
+    for (auto& [node, entries] : registry_)
+      if (node != to) copy.push_back(node_sessions(node));
+  }
+  for (auto& m : copy) bus_->send(to, encode(m));
+  bus_->send(to, encode(own_sessions()));  // last: this node's own claims are the freshest
+}
+
 void ClusterRouter::announce_gone(const std::vector<SessionEntry>& sessions) {
   if (!sessions.empty()) server_.log->info("cluster: {} session(s) of a gone member announced unavailable", sessions.size());
   for (auto& e : sessions)
@@ -565,7 +589,13 @@ void ClusterRouter::tick() {
   const auto now = Clock::now();
   if (st.leader_id != last_leader_) {
     last_leader_ = st.leader_id;
-    if (st.leader_id != 0 && st.leader_id != self_) bus_->send(st.leader_id, encode(own_sessions()));
+    if (st.leader_id != 0 && st.leader_id != self_) register_with(st.leader_id);
+    if (st.leader_id == self_) {
+      // Newly leading: what reached this node before it knew (changes it did not
+      // pass on) goes to everyone now.
+      for (auto& member : st.members)
+        if (member.id != self_) send_registry(member.id);
+    }
     if (st.leader_id != 0) resend(true, st.leader_id, now);  // what the old leader may have lost goes again
   } else {
     resend(false, st.leader_id, now);

@@ -11,10 +11,13 @@
 // presence.cpp): sessions of other nodes sit in Server::sessions as
 // RemoteSessions, components in Server::remote_components. When the leader
 // changes, every node sends the new leader its whole list (node_sessions) and
-// gets everyone else's back: the registry is rebuilt by re-registration, never
-// trusted from a dead leader. The leader drops the entries of a member it has
-// not heard from for kSilentAfter (or that left the configuration), tells the
-// others, and sends unavailable presence for those users to their contacts.
+// gets everyone else's back (register_node); a new leader also sends its whole
+// copy to everyone, for changes that reached it before it knew it led: the
+// registry is rebuilt by re-registration, never trusted from a dead leader. The
+// leader drops the entries of a member it has not heard from for kSilentAfter
+// (or that left the configuration), tells the others, and sends unavailable
+// presence for those users to their contacts. A call bridge that moved is
+// claimed by two nodes until the dead one's entries go; the remaining claim wins.
 //
 // Forwarded stanzas. RemoteSession::deliver() gives the stanza a sequence
 // number and sends it to the leader (relay), which sends it to the holding node
@@ -118,6 +121,8 @@ class ClusterRouter : public std::enable_shared_from_this<ClusterRouter> {
   std::uint64_t self() const { return self_; }
   void to_leader_or_all(const RouterMessage& m);  // a change of this node's registry entries
   void to_others(const RouterMessage& m, std::uint64_t except);
+  void register_with(std::uint64_t leader);  // this node's whole list, answered with the registry
+  void send_registry(std::uint64_t to);  // this node's sessions and its copy of every other node's
   void send_pending(std::uint64_t seq, const Pending& p, std::uint64_t leader);
   void deliver_here(const RouterMessage& m);
   void deliver_now(const RouterMessage& m);

@@ -20,6 +20,8 @@ enum class RouterMessageType : std::uint8_t {
   relay = 6,           // origin → leader: deliver `stanza` to `jid` on `target_node`
   deliver = 7,         // leader → target node: deliver `stanza` to `jid`, then confirm to the origin
   delivered = 8,       // target → origin: (incarnation, seq) delivered
+  register_node = 9,   // as node_sessions, sent by `node` itself to the (new) leader, which answers
+                       // with its whole registry and passes the list on as node_sessions
 };
 
 struct SessionEntry {

@@ -3,7 +3,7 @@ a real convened: configuration, call bridges, users, status, and a store that
 survives kill -9."""
 import re
 
-from harness import snapshot_tree
+from harness import NET, snapshot_tree
 
 SECRET_LINE = re.compile(r"^Secret +: ([A-Za-z0-9]{20})$", re.M)
 
@@ -51,7 +51,7 @@ def test_seed_steps_3_and_5_as_typed(node):
     assert kv(status, "Plaintext clients") == "not allowed"
     assert kv(status, "In-band registration") == "not allowed"
     assert kv(status, "Call bridges") == "3"
-    assert "127.0.1.1" in kv(status, "Listening")
+    assert f"{NET}.1" in kv(status, "Listening")
 
 
 def test_add_secret_copies_a_secret_and_refuses_a_mismatch(node):
@@ -192,7 +192,7 @@ def test_enable_disable_and_reset(node):
     node.mmp("xmpp", "enable")
     status = node.mmp("xmpp", "status").stdout
     assert kv(status, "Status") == "Enabled, running"
-    assert "127.0.1.1:5222" in kv(status, "Listening")
+    assert f"{NET}.1:5222" in kv(status, "Listening")
     # Enabled stays enabled across a restart of the daemon.
     node.restart()
     assert kv(node.mmp("xmpp", "status").stdout, "Status") == "Enabled, running"

@@ -1,6 +1,6 @@
 """XEP-0077 in-band registration: off by default; when the operator turns it on, a
 new account made over the wire logs in with STARTTLS + SCRAM like any other."""
-from xmpp_fixtures import (C2S_PORT, DOMAIN, make_client, offline, online, raw_stream, read_until, run,
+from xmpp_fixtures import (ADDRESS, C2S_PORT, DOMAIN, make_client, offline, online, raw_stream, read_until, run,
                            wait_port, xmpp_node)  # noqa: F401  (fixture)
 
 REGISTER = ("<iq type='set' id='reg1'><query xmlns='jabber:iq:register'>"
@@ -20,7 +20,7 @@ def test_register_then_log_in_with_scram(xmpp_node):
     node = xmpp_node.node
     node.mmp("xmpp", "registration", "on")
     node.mmp("xmpp", "enable")  # settings apply at the next enable
-    wait_port("127.0.1.1", C2S_PORT)
+    wait_port(ADDRESS, C2S_PORT)
 
     s = raw_stream(xmpp_node)
     s.sendall(b"<iq type='get' id='form'><query xmlns='jabber:iq:register'/></iq>")
