@@ -20,4 +20,16 @@ inline constexpr unsigned kXmppClusterPort = 5224;
 // member. Nothing to do otherwise.
 Status reopen_xmpp_cluster(Daemon& daemon);
 
+// The cluster (raft) port and the XMPP client port, from the node's configuration.
+unsigned xmpp_cluster_port(Node& node);
+unsigned xmpp_client_port(Node& node);
+// "127.0.1.1:5224" -> "127.0.1.1:5222": members are shown by their XMPP address,
+// as the seed does, although raft knows them by their cluster address.
+std::string shown_cluster_peer(Node& node, const std::string& cluster_address);
+
+struct CommandRequest;
+// `xmpp cluster remove <node>` (xmpp_cluster_remove.cpp, its own file to keep the
+// group file small).
+Status remove_xmpp_cluster_member(CommandRequest& req);
+
 }  // namespace convene

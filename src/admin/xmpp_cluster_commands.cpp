@@ -77,9 +77,6 @@ Result<std::uint64_t> node_id(Node& node) {
   return id;
 }
 
-unsigned cluster_port(Node& node) { return cluster_section(node).value("port", kXmppClusterPort); }
-unsigned client_port(Node& node) { return xmpp_section(node).value("client-port", 5222u); }
-
 // This node's cluster address: its first XMPP listen interface, on the cluster port.
 Result<std::string> own_address(Node& node) {
   json s = xmpp_section(node);
@@ -89,7 +86,7 @@ Result<std::string> own_address(Node& node) {
                       "Set them with 'xmpp listen <iface>'.");
   auto address = node.interfaces().address(listen[0].get<std::string>());
   if (!address) return address.error();
-  return *address + ":" + std::to_string(cluster_port(node));
+  return *address + ":" + std::to_string(xmpp_cluster_port(node));
 }
 
 Result<tls::TlsFiles> tls_files(Node& node) {
@@ -151,16 +148,9 @@ Status require_enabled_not_member(Node& node, const std::string& what) {
   return ok_status();
 }
 
-// "127.0.1.1:5224" -> "127.0.1.1:5222": peers are shown by their XMPP address, as the seed does.
-std::string shown_peer(Node& node, const std::string& cluster_address) {
-  auto colon = cluster_address.rfind(':');
-  std::string host = colon == std::string::npos ? cluster_address : cluster_address.substr(0, colon);
-  return host + ":" + std::to_string(client_port(node));
-}
-
 // "<ip>[:port]" or a name resolved to its first IPv4/IPv6 address.
 Result<std::string> member_address(Node& node, const std::string& text) {
-  std::string host = text, port = std::to_string(cluster_port(node));
+  std::string host = text, port = std::to_string(xmpp_cluster_port(node));
   if (auto colon = text.rfind(':'); colon != std::string::npos && text.find(':') == colon) {
     host = text.substr(0, colon);
     port = text.substr(colon + 1);
@@ -246,7 +236,7 @@ Status initialize(CommandRequest& req) {
   if (auto st = (*cluster)->load(*state); !st) return undo(st.error());
   req.daemon.attach_cluster(*cluster);
   CONVENE_TRY(set_cluster(req.node, [](json& c) { c["member"] = true; }));
-  req.io.print("XMPP cluster initialized: one node (" + shown_peer(req.node, (*cluster)->status().address) +
+  req.io.print("XMPP cluster initialized: one node (" + shown_cluster_peer(req.node, (*cluster)->status().address) +
                "), the leader, with this node's " + std::to_string(state->users().size()) + " users and " +
                std::to_string(state->callbridges().size()) + " call bridges.");
   return ok_status();
@@ -282,7 +272,7 @@ Status join_cluster(CommandRequest& req) {
     Error e = st.error();
     if (e.hint.empty())
       e.hint = "Check that " + req.args[0] + " is in an XMPP cluster ('xmpp cluster status' there), that its cluster "
-               "port " + std::to_string(cluster_port(req.node)) + " is reachable, and that each node's certificate "
+               "port " + std::to_string(xmpp_cluster_port(req.node)) + " is reachable, and that each node's certificate "
                "is trusted by the other's 'xmpp cluster trust' bundle.";
     return undo(e, false);
   }
@@ -343,7 +333,7 @@ Status cluster_status(CommandRequest& req) {
   auto members = s.members;
   std::sort(members.begin(), members.end(), [](auto& a, auto& b) { return a.address < b.address; });
   for (auto& m : members) {
-    std::string line = shown_peer(req.node, m.address);
+    std::string line = shown_cluster_peer(req.node, m.address);
     if (m.id == s.leader_id) line += " (Leader)";
     if (m.id == s.id) line += " (this node)";
     else if (m.last_contact_age) line += " last keep-alive " + age_text(*m.last_contact_age);
@@ -352,12 +342,26 @@ Status cluster_status(CommandRequest& req) {
     req.io.print(line);
   }
   if (s.removed) req.io.print("This node was removed from the cluster: run 'xmpp cluster disable', then join again.");
-  else if (s.leader_id == 0)
+  else if (s.leader_id == 0) {
     req.io.print("No leader known: this node cannot reach a majority of the cluster; writes are refused.");
+    // Said in words an operator acts on: writes here fail (after the request
+    // timeout) until the network to the other members is back.
+    req.io.print("This node is cut off from the majority: writes made here (e.g. 'xmpp user add') fail until it "
+                 "reaches the other members again; check the network to the peers listed above.");
+  }
   return ok_status();
 }
 
 }  // namespace
+
+unsigned xmpp_cluster_port(Node& node) { return cluster_section(node).value("port", kXmppClusterPort); }
+unsigned xmpp_client_port(Node& node) { return xmpp_section(node).value("client-port", 5222u); }
+
+std::string shown_cluster_peer(Node& node, const std::string& cluster_address) {
+  auto colon = cluster_address.rfind(':');
+  std::string host = colon == std::string::npos ? cluster_address : cluster_address.substr(0, colon);
+  return host + ":" + std::to_string(xmpp_client_port(node));
+}
 
 Status reopen_xmpp_cluster(Daemon& daemon) {
   if (!cluster_section(daemon.node()).value("member", false)) return ok_status();
@@ -381,6 +385,8 @@ void register_xmpp_cluster_commands(CommandRegistry& r) {
   add({"xmpp", "cluster", "join"}, "<node>", "join the cluster <node> belongs to (its data replaces this node's)", 1,
       1, join_cluster);
   add({"xmpp", "cluster", "status"}, "", "show the cluster's state, term and peers", 0, 0, cluster_status);
+  add({"xmpp", "cluster", "remove"}, "<node>", "remove another member (e.g. a dead one) from the cluster", 1, 1,
+      remove_xmpp_cluster_member);
 }
 
 }  // namespace convene
