@@ -29,3 +29,9 @@ def nodes(tmp_path):
 def node(nodes):
     """One running node on 127.0.1.1."""
     return nodes(1)
+
+
+@pytest.fixture
+def three(nodes):
+    """Three running nodes on 127.0.1.1-3 (the XMPP cluster tests' seed lab)."""
+    return {i: nodes(i) for i in (1, 2, 3)}

@@ -4,105 +4,11 @@ mutual TLS, driven through mmp in seed 000's order (steps 4-8). Shared state
 gives one entry. Every wait is a bounded poll of `xmpp cluster status` or
 `xmpp user list`, never a sleep."""
 import re
-import shutil
 import time
 
-import pytest
-
-from harness import NET, wait_for
+from harness import wait_for
+from xmpp_cluster_fixtures import ADDR, TIMEOUT, build_cluster, cluster_view, leader_index, peers_of, setup_certs
 from xmpp_fixtures import DOMAIN
-
-ADDR = {i: f"{NET}.{i}" for i in (1, 2, 3)}
-TIMEOUT = 20.0
-
-
-def peers_of(node):
-    """(state, leader line, [peer lines]) from `xmpp cluster status`."""
-    out = node.mmp("xmpp", "cluster", "status", check=False).stdout
-    m = re.search(r"^State: (\S+)", out, re.M)
-    state = m.group(1) if m else None
-    lines = out.split("List of peers\n", 1)[1].splitlines() if "List of peers\n" in out else []
-    peers = [l for l in lines if re.match(r"^\d+\.\d+\.\d+\.\d+:\d+", l)]
-    return state, peers, out
-
-
-def cluster_view(node, expected_peers):
-    """True when `node` shows exactly `expected_peers` (addresses) and one leader."""
-    state, peers, _ = peers_of(node)
-    if state not in ("LEADER", "FOLLOWER"):
-        return False
-    addresses = sorted(p.split()[0] for p in peers)
-    leaders = [p for p in peers if "(Leader)" in p]
-    return addresses == sorted(f"{a}:5222" for a in expected_peers) and len(leaders) == 1
-
-
-def leader_index(nodes):
-    for i, n in nodes.items():
-        if peers_of(n)[0] == "LEADER":
-            return i
-    return None
-
-
-def setup_certs(n1, others, mode):
-    """Seed step 4: every node gets the XMPP key/cert and the cluster trust bundle.
-    mode 'leaf': one shared self-signed certificate (the seed's lab, abhiall.cer);
-    mode 'ca': a lab CA signs one certificate per node; the bundle is the CA."""
-    all_nodes = [n1, *others]
-    sans = ",".join([DOMAIN, *ADDR.values()])
-    if mode == "leaf":
-        n1.mmp("pki", "selfsigned", "abhiall", f"CN:{DOMAIN}", f"subjectAltName:{sans}")
-        for n in others:
-            for f in ("abhiall.key", "abhiall.crt"):
-                shutil.copy(n1.files / f, n.files / f)
-        for n in all_nodes:
-            n.mmp("xmpp", "certs", "abhiall.key", "abhiall.crt")
-            n.mmp("xmpp", "cluster", "trust", "abhiall.crt")
-    else:
-        n1.mmp("pki", "ca", "create", "clusterca", "CN:Convene XMPP CA")
-        for n in all_nodes:
-            base = f"xmppserver{n.index}"
-            n1.mmp("pki", "csr", base, f"CN:{base}.{DOMAIN}", f"subjectAltName:{DOMAIN},{n.address}")
-            n1.mmp("pki", "ca", "sign", f"{base}.csr", f"{base}.crt", "clusterca")
-            if n is not n1:
-                for f in (f"{base}.key", f"{base}.crt", "clusterca.crt"):
-                    shutil.copy(n1.files / f, n.files / f)
-            n.mmp("xmpp", "certs", f"{base}.key", f"{base}.crt", "clusterca.crt")
-            n.mmp("xmpp", "cluster", "trust", "clusterca.crt")
-
-
-def build_cluster(nodes, mode="leaf"):
-    """Seed steps 3-8 on three nodes; returns the call bridges' secrets."""
-    n1, n2, n3 = nodes[1], nodes[2], nodes[3]
-    for n in nodes.values():
-        n.mmp("xmpp", "domain", DOMAIN)
-        n.mmp("xmpp", "listen", "a")
-    setup_certs(n1, [n2, n3], mode)
-    secrets = {}
-    for cb in ("cb1", "cb2", "cb3"):
-        out = n1.mmp("xmpp", "callbridge", "add", cb).stdout
-        secrets[cb] = re.search(r"Secret\s*:\s*(\S+)", out).group(1)
-    n1.mmp("xmpp", "disable")
-    n1.mmp("xmpp", "cluster", "enable")
-    out = n1.mmp("xmpp", "cluster", "initialize").stdout
-    assert "initialized" in out, out
-    n1.mmp("xmpp", "enable")
-    for n in (n2, n3):
-        for cb, secret in secrets.items():
-            n.mmp("xmpp", "callbridge", "add-secret", cb, input=f"{secret}\n")
-        n.mmp("xmpp", "disable")
-        n.mmp("xmpp", "cluster", "enable")
-        n.mmp("xmpp", "enable")
-        out = n.mmp("xmpp", "cluster", "join", ADDR[1]).stdout
-        assert "Joined the XMPP cluster" in out, out
-    for n in nodes.values():
-        wait_for(lambda: cluster_view(n, ADDR.values()), TIMEOUT, f"{n.name} to see three peers and one leader\n"
-                 + peers_of(n)[2])
-    return secrets
-
-
-@pytest.fixture
-def three(nodes):
-    return {i: nodes(i) for i in (1, 2, 3)}
 
 
 def test_seed_sequence_builds_a_three_node_cluster_and_replicates_writes(three):
