@@ -49,7 +49,7 @@ os.environ["CONVENE_BUILD"] = str(Path(opts.build).resolve())
 
 import harness  # noqa: E402  (reads CONVENE_BUILD)
 from harness import Node, wait_for  # noqa: E402
-from test_xmpp_cluster import ADDR, build_cluster, cluster_view, leader_index, peers_of  # noqa: E402
+from xmpp_cluster_fixtures import ADDR, build_cluster, cluster_view, leader_index, peers_of  # noqa: E402
 from test_xmpp_cluster_routing import tls  # noqa: E402
 from xmpp_fixtures import DOMAIN, make_client, offline, online, run  # noqa: E402
 

@@ -7,8 +7,6 @@ stays out and disturbs nobody. Every wait is a bounded poll, never a sleep."""
 import re
 import shutil
 
-import pytest
-
 from harness import wait_for
 from xmpp_cluster_fixtures import ADDR, TIMEOUT, build_cluster, cluster_view, leader_index, peers_of
 from xmpp_fixtures import DOMAIN
@@ -127,10 +125,6 @@ def test_remove_without_a_majority_fails_clearly(three):
     assert f"{ADDR[victim]}:5222" in peers_of(lone)[2]  # still a member
 
 
-@pytest.mark.xfail(strict=True, reason="needs src/cluster: a removed node that was down when it was removed is never "
-                   "told (the leader's removed_notice is sent once, at removal); it stays CANDIDATE with its old "
-                   "three-member configuration. Fix: the leader answers a raft connection from an id not in its "
-                   "configuration with removed_notice.")
 def test_restarted_removed_node_shows_it_was_removed(three):
     build_cluster(three)
     leader = leader_index(three)

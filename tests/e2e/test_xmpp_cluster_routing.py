@@ -9,7 +9,7 @@ from types import SimpleNamespace
 import pytest
 
 from harness import wait_for
-from test_xmpp_cluster import ADDR, TIMEOUT, build_cluster, cluster_view, leader_index, peers_of
+from xmpp_cluster_fixtures import ADDR, TIMEOUT, build_cluster, cluster_view, leader_index, peers_of
 from xmpp_fixtures import DOMAIN, USERS, event, make_client, offline, online, run
 
 
