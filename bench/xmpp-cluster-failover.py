@@ -61,27 +61,56 @@ async def mmp_status(node):
     return out.decode()
 
 
+class Stream:
+    """A message every 10 ms through `send(body)`; `arrived` is filled by the caller's
+    event handler (body -> arrival time). Measures around a kill."""
+
+    def __init__(self, send):
+        self.send, self.sent, self.arrived = send, {}, {}
+        self.stop = asyncio.Event()
+        self.task = None
+
+    async def start(self):
+        async def loop():
+            k = 0
+            while not self.stop.is_set():
+                self.sent[f"m{k}"] = time.monotonic()
+                self.send(f"m{k}")
+                k += 1
+                await asyncio.sleep(0.01)
+        self.task = asyncio.ensure_future(loop())
+        while len(self.arrived) < 5:  # traffic flows before the kill
+            await asyncio.sleep(0.01)
+
+    async def first_after(self, t0, timeout=15):
+        """Arrival time of the first message sent after t0, or None."""
+        after = lambda: [self.arrived[b] for b, t in self.sent.items() if t > t0 and b in self.arrived]  # noqa: E731
+        while not after() and time.monotonic() - t0 < timeout:
+            await asyncio.sleep(0.002)
+        return min(after()) if after() else None
+
+    async def finish(self):
+        """Stops sending, lets the rest arrive (bounded); returns (lost, sent)."""
+        await asyncio.sleep(0.3)
+        self.stop.set()
+        await self.task
+        deadline = time.monotonic() + 10
+        while len(self.arrived) < len(self.sent) and time.monotonic() < deadline:
+            await asyncio.sleep(0.02)
+        return len(set(self.sent) - set(self.arrived)), len(self.sent)
+
+
+def ms_since(t0, t):
+    return None if t is None else (t - t0) * 1000
+
+
 async def trial(nodes, leader):
     a_i, b_i = [i for i in nodes if i != leader]
     alice = await online(make_client(tls(nodes[a_i]), "alice", password="secret"), address=nodes[a_i].address)
     bob = await online(make_client(tls(nodes[b_i]), "bob", password="secret"), address=nodes[b_i].address)
-    arrived = {}
-    bob.add_event_handler("message", lambda m: arrived.setdefault(str(m["body"]), time.monotonic()))
-    sent = {}
-    stop = asyncio.Event()
-
-    async def sender():
-        k = 0
-        while not stop.is_set():
-            body = f"m{k}"
-            sent[body] = time.monotonic()
-            alice.send_message(mto=f"bob@{DOMAIN}/test", mbody=body, mtype="chat")
-            k += 1
-            await asyncio.sleep(0.01)
-
-    task = asyncio.ensure_future(sender())
-    while len(arrived) < 5:  # traffic flows before the kill
-        await asyncio.sleep(0.01)
+    stream = Stream(lambda body: alice.send_message(mto=f"bob@{DOMAIN}/test", mbody=body, mtype="chat"))
+    bob.add_event_handler("message", lambda m: stream.arrived.setdefault(str(m["body"]), time.monotonic()))
+    await stream.start()
     t0 = time.monotonic()
     nodes[leader].signal(9)
     new_leader = None
@@ -90,24 +119,14 @@ async def trial(nodes, leader):
             if re.search(r"^State: LEADER", await mmp_status(nodes[i]), re.M):
                 new_leader = time.monotonic()
                 break
-    after_kill = lambda: [arrived[b] for b, t in sent.items() if t > t0 and b in arrived]  # noqa: E731
-    while not after_kill() and time.monotonic() - t0 < 10:
-        await asyncio.sleep(0.002)
-    routed = min(after_kill()) if after_kill() else None
-    await asyncio.sleep(0.3)
-    stop.set()
-    await task
-    deadline = time.monotonic() + 10
-    while len(arrived) < len(sent) and time.monotonic() < deadline:
-        await asyncio.sleep(0.02)
-    lost = len(set(sent) - set(arrived))
+    routed = await stream.first_after(t0)
+    lost, sent = await stream.finish()
     await offline(alice, bob)
-    ms = lambda t: None if t is None else (t - t0) * 1000  # noqa: E731
-    return ms(new_leader), ms(routed), lost, len(sent)
+    return ms_since(t0, new_leader), ms_since(t0, routed), lost, sent
 
 
 async def bridge_trial(nodes, bridge):
-    """One call-bridge failover; returns (ms to the first echo of a post-kill message, lost)."""
+    """One call-bridge failover: (ms to the first echo of a post-kill message, lost, sent, victim)."""
     first = bridge.status()["server"]
     victim = int(first[len("node")])
     a_i = next(i for i in nodes if i != victim)
@@ -115,36 +134,16 @@ async def bridge_trial(nodes, bridge):
     alice.register_plugin("xep_0045")
     room = f"room1@cb1.{DOMAIN}"
     await alice.plugin["xep_0045"].join_muc_wait(room, "Alice", timeout=10)
-    echoed, sent = {}, {}
-    alice.add_event_handler("groupchat_message", lambda m: echoed.setdefault(str(m["body"]), time.monotonic()))
-    stop = asyncio.Event()
-
-    async def sender():
-        k = 0
-        while not stop.is_set():
-            sent[f"g{k}"] = time.monotonic()
-            alice.send_message(mto=room, mbody=f"g{k}", mtype="groupchat")
-            k += 1
-            await asyncio.sleep(0.01)
-
-    task = asyncio.ensure_future(sender())
-    while len(echoed) < 5:
-        await asyncio.sleep(0.01)
+    stream = Stream(lambda body: alice.send_message(mto=room, mbody=body, mtype="groupchat"))
+    alice.add_event_handler("groupchat_message",
+                            lambda m: stream.arrived.setdefault(str(m["body"]), time.monotonic()))
+    await stream.start()
     t0 = time.monotonic()
     nodes[victim].signal(9)
-    after = lambda: [echoed[b] for b, t in sent.items() if t > t0 and b in echoed]  # noqa: E731
-    while not after() and time.monotonic() - t0 < 15:
-        await asyncio.sleep(0.002)
-    back = min(after()) if after() else None
-    await asyncio.sleep(0.3)
-    stop.set()
-    await task
-    deadline = time.monotonic() + 10
-    while len(echoed) < len(sent) and time.monotonic() < deadline:
-        await asyncio.sleep(0.02)
-    lost = len(set(sent) - set(echoed))
+    back = await stream.first_after(t0)
+    lost, sent = await stream.finish()
     await offline(alice)
-    return (None if back is None else (back - t0) * 1000), lost, len(sent), victim
+    return ms_since(t0, back), lost, sent, victim
 
 
 def fmt(values):
@@ -162,6 +161,14 @@ def bench_messages(host, host2=None, label=""):
     cmd += ["messages", "--pairs", str(opts.pairs), "--duration", str(opts.duration)]
     out = subprocess.run(cmd, capture_output=True, text=True, timeout=300).stdout
     return next((l for l in out.splitlines() if l.startswith("RESULT")), out.strip())
+
+
+def bring_back(nodes, i):
+    """Restarts killed node i and waits until all three agree on three peers again."""
+    nodes[i].stop()
+    nodes[i].start("--log-level", "warn")
+    wait_for(lambda: all(cluster_view(n, ADDR.values()) for n in nodes.values()), 30,
+             f"node{i} back as follower\n" + peers_of(nodes[i])[2])
 
 
 def bridge_figures(nodes, base):
@@ -184,10 +191,7 @@ def bridge_figures(nodes, base):
             sent += se
             print(f"bridge trial {k + 1}: bridge was on node{victim}; group messages back after {ms:.0f} ms, "
                   f"lost {lo} of {se}", flush=True)
-            nodes[victim].stop()
-            nodes[victim].start("--log-level", "warn")
-            wait_for(lambda: all(cluster_view(n, ADDR.values()) for n in nodes.values()), 30,
-                     f"node{victim} back as follower")
+            bring_back(nodes, victim)
     finally:
         bridge.stop()
         dns.stop()
@@ -222,10 +226,7 @@ def main():
             sent += se
             print(f"trial {k + 1}: leader was node{leader}; new leader {nl:.0f} ms, first routed message "
                   f"{rt:.0f} ms, lost {lo} of {se}", flush=True)
-            nodes[leader].stop()
-            nodes[leader].start("--log-level", "warn")
-            wait_for(lambda: all(cluster_view(n, ADDR.values()) for n in nodes.values()), 30,
-                     f"node{leader} back as follower\n" + peers_of(nodes[leader])[2])
+            bring_back(nodes, leader)
         lines.append(f"failover (kill -9 of the leader, {opts.trials} trials, 3 nodes, 2 cores):")
         lines.append(f"  new leader (first survivor saying LEADER): {fmt(new_leader)}")
         lines.append(f"  first message routed between the survivors: {fmt(routed)}")
