@@ -276,3 +276,22 @@ def test_space_join_groupchat_and_persistence_across_restart(nodes, callbridges)
     cb.start()
     s = cb.wait(connected, "the call bridge to connect again")
     assert s["spaces"] == ["room1"] and s["occupants"] == 0
+
+
+def test_srv_priority_decides_the_order_of_nodes(nodes, dnsmasq, callbridges):
+    """RFC 2782 against a real DNS server: the lowest priority is tried first, every
+    time; the next priority only once it is gone."""
+    n = {i: nodes(i) for i in (1, 2, 3)}
+    secret = xmpp_up(n[1])
+    for i in (2, 3):
+        xmpp_up(n[i], secret)
+    # node3 is preferred (priority 5), then node1 (10), then node2 (20).
+    records = srv_records([3], priority=5) + srv_records([1], priority=10) + srv_records([2], priority=20)
+    dns = dnsmasq(records)
+    cb = callbridges(secret, dns=dns.server)
+    assert cb.wait(connected, "the call bridge to connect")["server"] == f"node3.{DOMAIN}:5223"
+    n[3].kill()
+    s = cb.wait(lambda s: connected(s) and s["server"] != f"node3.{DOMAIN}:5223", "the next priority")
+    assert s["server"] == f"node1.{DOMAIN}:5223", s
+    n[1].kill()
+    cb.wait(lambda s: connected(s) and s["server"] == f"node2.{DOMAIN}:5223", "the last priority")
