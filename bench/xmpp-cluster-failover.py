@@ -44,6 +44,8 @@ args.add_argument("--build", default=str(TOP / "build"))
 args.add_argument("--trials", type=int, default=20)
 args.add_argument("--pairs", type=int, default=50)
 args.add_argument("--duration", type=float, default=5)
+args.add_argument("--log-level", default="warn", help="of the nodes (info to see the router's decisions)")
+args.add_argument("--only", choices=["leader", "bridge", "throughput"], help="run one part only")
 opts = args.parse_args()
 os.environ["CONVENE_BUILD"] = str(Path(opts.build).resolve())
 
@@ -163,10 +165,28 @@ def bench_messages(host, host2=None, label=""):
     return next((l for l in out.splitlines() if l.startswith("RESULT")), out.strip())
 
 
+def leader_figures(nodes):
+    new_leader, routed, lost, sent = [], [], 0, 0
+    for k in range(opts.trials):
+        leader = leader_index(nodes)
+        nl, rt, lo, se = run(trial(nodes, leader), timeout=60)
+        new_leader.append(nl)
+        routed.append(rt)
+        lost += lo
+        sent += se
+        print(f"trial {k + 1}: leader was node{leader}; new leader {nl:.0f} ms, first routed message "
+              f"{rt:.0f} ms, lost {lo} of {se}", flush=True)
+        bring_back(nodes, leader)
+    return [f"failover (kill -9 of the leader, {opts.trials} trials, 3 nodes, 2 cores):",
+            f"  new leader (first survivor saying LEADER): {fmt(new_leader)}",
+            f"  first message routed between the survivors: {fmt(routed)}",
+            f"  messages lost: {lost} of {sent} sent during the trials"]
+
+
 def bring_back(nodes, i):
     """Restarts killed node i and waits until all three agree on three peers again."""
     nodes[i].stop()
-    nodes[i].start("--log-level", "warn")
+    nodes[i].start("--log-level", opts.log_level)
     wait_for(lambda: all(cluster_view(n, ADDR.values()) for n in nodes.values()), 30,
              f"node{i} back as follower\n" + peers_of(nodes[i])[2])
 
@@ -206,7 +226,7 @@ def main():
     lines = []
     try:
         for n in nodes.values():
-            n.start("--log-level", "warn")
+            n.start("--log-level", opts.log_level)
         build_cluster(nodes)
         users = "".join(f"user{k}:secret\n" for k in range(2 * opts.pairs)) + "alice:secret\nbob:secret\n"
         (nodes[1].files / "users.txt").write_text(users)
@@ -216,27 +236,16 @@ def main():
             n.mmp("xmpp", "plaintext", "on")  # convene-bench speaks plain TCP + SCRAM
             n.mmp("xmpp", "disable")
             n.mmp("xmpp", "enable")
-        new_leader, routed, lost, sent = [], [], 0, 0
-        for k in range(opts.trials):
+        if opts.only in (None, "leader"):
+            lines += leader_figures(nodes)
+        if opts.only in (None, "bridge"):
+            lines += bridge_figures(nodes, base)
+        if opts.only in (None, "throughput"):
             leader = leader_index(nodes)
-            nl, rt, lo, se = run(trial(nodes, leader), timeout=60)
-            new_leader.append(nl)
-            routed.append(rt)
-            lost += lo
-            sent += se
-            print(f"trial {k + 1}: leader was node{leader}; new leader {nl:.0f} ms, first routed message "
-                  f"{rt:.0f} ms, lost {lo} of {se}", flush=True)
-            bring_back(nodes, leader)
-        lines.append(f"failover (kill -9 of the leader, {opts.trials} trials, 3 nodes, 2 cores):")
-        lines.append(f"  new leader (first survivor saying LEADER): {fmt(new_leader)}")
-        lines.append(f"  first message routed between the survivors: {fmt(routed)}")
-        lines.append(f"  messages lost: {lost} of {sent} sent during the trials")
-        lines += bridge_figures(nodes, base)
-        leader = leader_index(nodes)
-        a, b = [nodes[i].address for i in nodes if i != leader]
-        lines.append(f"throughput, {opts.pairs} pairs closed loop, {opts.duration:.0f} s (leader node{leader}):")
-        lines.append("  one node:    " + bench_messages(a, label="one-node"))
-        lines.append("  cross-node:  " + bench_messages(a, b, label="cross-node"))
+            a, b = [nodes[i].address for i in nodes if i != leader]
+            lines.append(f"throughput, {opts.pairs} pairs closed loop, {opts.duration:.0f} s (leader node{leader}):")
+            lines.append("  one node:    " + bench_messages(a, label="one-node"))
+            lines.append("  cross-node:  " + bench_messages(a, b, label="cross-node"))
     finally:
         for n in nodes.values():
             n.stop()

@@ -150,6 +150,7 @@ void ClusterRouter::stop() {
 // ---- this node's sessions -----------------------------------------------------
 
 void ClusterRouter::local_session_changed(const Session& s) {
+  std::lock_guard order(local_mu_);
   RouterMessage m;
   m.type = RouterMessageType::session_up;
   m.node = self_;
@@ -162,6 +163,7 @@ void ClusterRouter::local_session_changed(const Session& s) {
 }
 
 void ClusterRouter::local_session_ended(const Jid& jid) {
+  std::lock_guard order(local_mu_);
   RouterMessage m;
   m.type = RouterMessageType::session_down;
   m.node = self_;
@@ -170,6 +172,7 @@ void ClusterRouter::local_session_ended(const Jid& jid) {
 }
 
 void ClusterRouter::local_component_changed(const std::string& domain, bool connected) {
+  std::lock_guard order(local_mu_);
   RouterMessage m;
   m.type = connected ? RouterMessageType::component_up : RouterMessageType::component_down;
   m.node = self_;
@@ -332,15 +335,17 @@ void ClusterRouter::on_message(std::uint64_t from, std::string bytes) {
         if (from == st.leader_id && from != self_) register_with(from);
         return;
       }
+      const bool registering = m->type == RouterMessageType::register_node && m->node == from;
       std::vector<SessionEntry> gone;
       {
         std::lock_guard lock(registry_mu_);
         gone = replace_node(m->node, *m);
+        if (registering) registered_at_[from] = Clock::now();
       }
-      if (m->type != RouterMessageType::register_node || m->node != from) return;
-      // A node re-registering with the one it takes for the leader gets everyone
-      // else's sessions back — even if this node does not know yet that it leads
-      // (its view of raft lags by a poll): the answer is a full copy either way.
+      if (!registering) return;
+      // A node registering with the one it takes for the leader gets back the
+      // lists this node knows to be current — even if it does not know yet that
+      // it leads (its view of raft lags by a poll).
       send_registry(from);
       if (leading) {
         m->type = RouterMessageType::node_sessions;
@@ -433,7 +438,10 @@ void ClusterRouter::end_sync(std::uint64_t generation) {
 }
 
 void ClusterRouter::deliver_now(const RouterMessage& m) {
-  if (!deliver_local(m.jid, m.stanza)) reroute(server_, m.stanza);  // the session ended on the way: route it as new
+  if (deliver_local(m.jid, m.stanza)) return;
+  // The session ended on the way (or was never here): route it as new.
+  server_.log->info("cluster: stanza from member {:x} for {}: no such session here, routed again", m.node, m.jid);
+  reroute(server_, m.stanza);
 }
 
 bool ClusterRouter::deliver_local(const std::string& target, const std::string& stanza) {
@@ -506,7 +514,10 @@ void ClusterRouter::resend(bool all, std::uint64_t leader, Clock::time_point now
         ++counters_.resent;
       }
     }
-    if (take && !deliver_local(take->jid, take->stanza)) reroute(server_, take->stanza);
+    if (take && !deliver_local(take->jid, take->stanza)) {
+      server_.log->info("cluster: unconfirmed stanza for {}: the session is gone, routed again", take->jid);
+      reroute(server_, take->stanza);
+    }
   }
 }
 
@@ -549,19 +560,27 @@ void ClusterRouter::send_pending(std::uint64_t seq, const Pending& p, std::uint6
 }
 
 void ClusterRouter::register_with(std::uint64_t leader) {
+  std::lock_guard order(local_mu_);
   RouterMessage m = own_sessions();
   m.type = RouterMessageType::register_node;
   bus_->send(leader, encode(m));
 }
 
+// This node's own list and its copies of the lists of nodes that registered
+// with it since it became leader (it has had every change of theirs since).
+// Never an older copy: it could bring back ended sessions or hide new ones.
 void ClusterRouter::send_registry(std::uint64_t to) {
   std::vector<RouterMessage> copy;
   {
     std::lock_guard lock(registry_mu_);
-    for (auto& [node, entries] : registry_)
-      if (node != to) copy.push_back(node_sessions(node));
+    const auto since = leading_since_.value_or(Clock::now() - kLeadershipLag);
+    for (auto& [node, entries] : registry_) {
+      auto at = registered_at_.find(node);
+      if (node != to && at != registered_at_.end() && at->second >= since) copy.push_back(node_sessions(node));
+    }
   }
   for (auto& m : copy) bus_->send(to, encode(m));
+  std::lock_guard order(local_mu_);
   bus_->send(to, encode(own_sessions()));  // last: this node's own claims are the freshest
 }
 
@@ -587,11 +606,22 @@ void ClusterRouter::tick() {
   if (stopped_) return;
   auto st = bus_->status();
   const auto now = Clock::now();
+  if (st.leader_id != self_) {
+    std::lock_guard lock(registry_mu_);
+    leading_since_.reset();
+  }
   if (st.leader_id != last_leader_) {
     last_leader_ = st.leader_id;
-    if (st.leader_id != 0 && st.leader_id != self_) register_with(st.leader_id);
+    if (st.leader_id != 0 && st.leader_id != self_) {
+      register_with(st.leader_id);
+      last_registered_ = now;
+    }
     if (st.leader_id == self_) {
-      // Newly leading: what reached this node before it knew (changes it did not
+      {
+        std::lock_guard lock(registry_mu_);
+        leading_since_ = now - kLeadershipLag;  // registrations that beat this tick count
+      }
+      // What reached this node before it knew it led (registrations it did not
       // pass on) goes to everyone now.
       for (auto& member : st.members)
         if (member.id != self_) send_registry(member.id);
@@ -599,6 +629,12 @@ void ClusterRouter::tick() {
     if (st.leader_id != 0) resend(true, st.leader_id, now);  // what the old leader may have lost goes again
   } else {
     resend(false, st.leader_id, now);
+    // Anti-entropy: a change the leader missed (sent while it was being replaced)
+    // is mended by the next whole list.
+    if (st.leader_id != 0 && st.leader_id != self_ && now - last_registered_ > kRegisterEvery) {
+      register_with(st.leader_id);
+      last_registered_ = now;
+    }
   }
   // Entries of nodes that left the configuration (everyone), or that the leader
   // has not heard from in a while (the leader, which then tells the others).

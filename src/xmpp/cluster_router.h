@@ -11,9 +11,11 @@
 // presence.cpp): sessions of other nodes sit in Server::sessions as
 // RemoteSessions, components in Server::remote_components. When the leader
 // changes, every node sends the new leader its whole list (node_sessions) and
-// gets everyone else's back (register_node); a new leader also sends its whole
-// copy to everyone, for changes that reached it before it knew it led: the
-// registry is rebuilt by re-registration, never trusted from a dead leader. The
+// gets back the lists of the nodes that registered since (register_node); every
+// node also registers again every kRegisterEvery, which mends a change sent to a
+// leader that was being replaced. Copies of other nodes' lists are only passed
+// on when fresh: the registry is rebuilt by re-registration, never trusted from
+// a dead leader or an old copy. The
 // leader drops the entries of a member it has not heard from for kSilentAfter
 // (or that left the configuration), tells the others, and sends unavailable
 // presence for those users to their contacts. A call bridge that moved is
@@ -49,6 +51,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <string>
 #include <string_view>
@@ -68,6 +71,8 @@ class ClusterRouter : public std::enable_shared_from_this<ClusterRouter> {
   static constexpr auto kResendAfter = std::chrono::milliseconds(1000);
   static constexpr auto kGiveUpAfter = std::chrono::seconds(60);
   static constexpr auto kSilentAfter = std::chrono::milliseconds(2000);
+  static constexpr auto kRegisterEvery = std::chrono::seconds(5);
+  static constexpr auto kLeadershipLag = std::chrono::seconds(1);  // raft view to this router's tick, bounded
 
   ClusterRouter(Server& server, std::shared_ptr<ClusterBus> bus);
   ~ClusterRouter();
@@ -144,9 +149,16 @@ class ClusterRouter : public std::enable_shared_from_this<ClusterRouter> {
   std::unique_ptr<asio::steady_timer> timer_;
   bool stopped_ = false;  // timer thread
 
+  // Held while a change of this node's own sessions, or a whole list of them, is
+  // made and sent: a list taken just before a session ended must not leave after
+  // the session's end was sent, or it brings the session back elsewhere.
+  std::mutex local_mu_;
   mutable std::mutex registry_mu_;
   std::map<std::uint64_t, NodeEntries> registry_;  // other nodes' entries
+  std::map<std::uint64_t, std::chrono::steady_clock::time_point> registered_at_;  // last register_node from each
+  std::optional<std::chrono::steady_clock::time_point> leading_since_;          // set while this node leads
   std::uint64_t last_leader_ = 0;                  // tick thread
+  std::chrono::steady_clock::time_point last_registered_{};  // tick thread
 
   mutable std::mutex pending_mu_;
   std::map<std::uint64_t, Pending> pending_;  // seq → unconfirmed stanza
