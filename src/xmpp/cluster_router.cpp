@@ -340,7 +340,10 @@ void ClusterRouter::on_message(std::uint64_t from, std::string bytes) {
       {
         std::lock_guard lock(registry_mu_);
         gone = replace_node(m->node, *m);
-        if (registering) registered_at_[from] = Clock::now();
+        if (registering) {
+        registered_at_[from] = Clock::now();
+        silenced_.erase(from);
+      }
       }
       if (!registering) return;
       // A node registering with the one it takes for the leader gets back the
@@ -660,14 +663,31 @@ void ClusterRouter::tick() {
     }
   }
   if (st.leader_id == self_) {
-    for (auto node : silent) {
-      server_.log->info("cluster: member {:x} silent or gone: its sessions are dropped", node);
+    // Every silent member once, whether or not this node holds entries of it:
+    // another node may still hold a copy this node never had.
+    std::vector<std::uint64_t> newly_silent;
+    {
+      std::lock_guard lock(registry_mu_);
+      for (auto& m : st.members) {
+        bool is_silent = m.id != self_ && m.last_contact_age && *m.last_contact_age > kSilentAfter;
+        if (!is_silent) {
+          silenced_.erase(m.id);
+        } else if (silenced_.insert(m.id).second) {
+          newly_silent.push_back(m.id);
+        }
+      }
+    }
+    for (auto node : newly_silent) {
+      server_.log->info("cluster: member {:x} silent: its sessions are dropped everywhere", node);
       RouterMessage empty;
       empty.type = RouterMessageType::node_sessions;
       empty.node = node;
       to_others(empty, 0);
     }
     announce_gone(gone);
+  } else {
+    std::lock_guard lock(registry_mu_);
+    silenced_.clear();
   }
   schedule_tick();
 }

@@ -157,6 +157,7 @@ class ClusterRouter : public std::enable_shared_from_this<ClusterRouter> {
   std::map<std::uint64_t, NodeEntries> registry_;  // other nodes' entries
   std::map<std::uint64_t, std::chrono::steady_clock::time_point> registered_at_;  // last register_node from each
   std::optional<std::chrono::steady_clock::time_point> leading_since_;          // set while this node leads
+  std::set<std::uint64_t> silenced_;  // members whose entries this leader had dropped everywhere
   std::uint64_t last_leader_ = 0;                  // tick thread
   std::chrono::steady_clock::time_point last_registered_{};  // tick thread
 
