@@ -244,6 +244,10 @@ Status status(CommandRequest& req) {
     line("Sessions on other nodes", std::to_string(service.cluster_sessions));
     line("Components on other nodes", std::to_string(service.cluster_components.size()));
     for (auto& c : service.cluster_components) req.io.print("  " + c);
+    line("Stanzas forwarded", std::to_string(service.forwarded) + " (resent " + std::to_string(service.resent) +
+                                  ", unconfirmed " + std::to_string(service.unconfirmed) + ")");
+    line("Stanzas delivered for other nodes", std::to_string(service.delivered_for_others) + " (repeats dropped " +
+                                                  std::to_string(service.duplicates) + ")");
   }
   line("Call bridges", std::to_string(req.daemon.store().callbridges().size()));
   line("Users", std::to_string(req.daemon.store().users().size()));

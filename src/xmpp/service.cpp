@@ -182,6 +182,15 @@ class ServiceImpl final : public Service {
       for (auto& session : list) (session->node() == 0 ? st.client_sessions : st.cluster_sessions) += 1;
     for (auto& [domain, c] : server_->components) st.components.push_back(domain + " from " + c->peer());
     for (auto& [domain, node] : server_->remote_components) st.cluster_components.push_back(domain);
+    l.unlock();  // the router's counters take its own locks, which come before Server::mu
+    if (router_) {
+      auto c = router_->counters();
+      st.forwarded = c.forwarded;
+      st.resent = c.resent;
+      st.unconfirmed = c.unconfirmed;
+      st.delivered_for_others = c.delivered_here;
+      st.duplicates = c.duplicates;
+    }
     return st;
   }
 

@@ -44,6 +44,9 @@ struct ServiceStatus {
   std::vector<std::string> components;      // connected "cb1.tptac9.com from 127.0.0.1:4711"
   size_t cluster_sessions = 0;              // on the other nodes of the cluster
   std::vector<std::string> cluster_components;  // connected to other nodes
+  // Stanzas this node sent to other nodes, sent again (unconfirmed in time or after a
+  // leader change), still unconfirmed, delivered here for other nodes, repeats dropped.
+  std::uint64_t forwarded = 0, resent = 0, unconfirmed = 0, delivered_for_others = 0, duplicates = 0;
 };
 
 class Service {

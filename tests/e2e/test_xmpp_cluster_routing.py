@@ -4,6 +4,7 @@ TLS) exchange presence and messages; the leader's kill -9 and a follower's kill 
 do not stop users on the surviving nodes, and no stanza a node acknowledged
 (XEP-0198) is lost. Waits are bounded events or polls, never sleeps."""
 import asyncio
+import re
 from types import SimpleNamespace
 
 import pytest
@@ -73,6 +74,11 @@ def test_users_on_different_nodes_exchange_presence_and_messages(cluster):
         carol.send_message(mto=f"bob@{DOMAIN}/test", mbody="3->2", mtype="chat")
         await until(lambda: "1->2" in got_bob and "3->2" in got_bob and "2->1" in got_alice and "1->3" in got_carol,
                     "messages across the three nodes")
+        # Node 1 says it forwarded stanzas to other nodes, node 2 that it delivered some for them.
+        status1 = cluster[1].mmp("xmpp", "status").stdout
+        status2 = cluster[2].mmp("xmpp", "status").stdout
+        assert re.search(r"Stanzas forwarded\s*:\s*[1-9]", status1), status1
+        assert re.search(r"Stanzas delivered for other nodes\s*:\s*[1-9]", status2), status2
         # An IQ round trip to a full JID on another node (XEP-0199 ping, answered by bob's client).
         assert await bob.plugin["xep_0199"].ping(jid=f"carol@{DOMAIN}/test", timeout=TIMEOUT) is not None
         # A user going offline on node 2 is seen unavailable on node 1.
