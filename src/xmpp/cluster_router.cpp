@@ -313,8 +313,9 @@ void ClusterRouter::on_message(std::uint64_t from, std::string bytes) {
     server_.log->warn("cluster: undecodable message from member {:x} ignored", from);
     return;
   }
-  auto st = bus_->status();
-  const bool leading = st.leader_id == self_;
+  // The consensus view is copied only for registry messages: forwarded stanzas,
+  // the hot path, do not need it.
+  auto leader = [this] { return bus_->status().leader_id; };
   switch (m->type) {
     case RouterMessageType::session_up:
     case RouterMessageType::session_down:
@@ -324,7 +325,7 @@ void ClusterRouter::on_message(std::uint64_t from, std::string bytes) {
         std::lock_guard lock(registry_mu_);
         apply_registry(*m);
       }
-      if (leading && m->node == from) to_others(*m, from);
+      if (m->node == from && leader() == self_) to_others(*m, from);
       return;
     }
     case RouterMessageType::node_sessions:
@@ -332,7 +333,7 @@ void ClusterRouter::on_message(std::uint64_t from, std::string bytes) {
       if (m->node == self_) {
         // The leader dropped this node's entries (it did not hear from it for a
         // while, e.g. a partition): register again.
-        if (from == st.leader_id && from != self_) register_with(from);
+        if (from != self_ && from == leader()) register_with(from);
         return;
       }
       const bool registering = m->type == RouterMessageType::register_node && m->node == from;
@@ -341,16 +342,16 @@ void ClusterRouter::on_message(std::uint64_t from, std::string bytes) {
         std::lock_guard lock(registry_mu_);
         gone = replace_node(m->node, *m);
         if (registering) {
-        registered_at_[from] = Clock::now();
-        silenced_.erase(from);
-      }
+          registered_at_[from] = Clock::now();
+          silenced_.erase(from);
+        }
       }
       if (!registering) return;
       // A node registering with the one it takes for the leader gets back the
       // lists this node knows to be current — even if it does not know yet that
       // it leads (its view of raft lags by a poll).
       send_registry(from);
-      if (leading) {
+      if (leader() == self_) {
         m->type = RouterMessageType::node_sessions;
         to_others(*m, from);
         announce_gone(gone);
