@@ -7,7 +7,6 @@
 // changes; a join that turns out to conflict (a call bridge whose secret differs
 // from the cluster's) is undone (this node leaves again) before the error is shown.
 #include <netdb.h>
-#include <openssl/rand.h>
 
 #include <algorithm>
 #include <cstring>
@@ -16,6 +15,7 @@
 #include "admin/command_registry.h"
 #include "admin/xmpp_cluster.h"
 #include "node/node.h"
+#include "node/node_id.h"
 #include "pki/pem.h"
 #include "util/files.h"
 #include "util/log.h"
@@ -48,34 +48,6 @@ Status set_cluster(Node& node, const std::function<void(json&)>& change) {
 }
 
 fs::path raft_dir(Node& node) { return node.paths().state() / "xmpp-raft"; }
-
-// The persistent member id: made once, kept by `xmpp reset`.
-Result<std::uint64_t> node_id(Node& node) {
-  fs::path path = node.paths().state() / "node-id";
-  std::error_code ec;
-  if (fs::exists(path, ec)) {
-    auto text = read_file(path);
-    if (!text) return text.error();
-    std::string t = trim(*text);
-    try {
-      std::uint64_t id = std::stoull(t, nullptr, 16);
-      if (id != 0) return id;
-    } catch (...) {
-    }
-    return make_error("'" + path.string() + "' does not hold a node id",
-                      "Move the file away: a new id is made (the node joins the cluster as a new member).");
-  }
-  std::uint64_t id = 0;
-  while (id == 0)
-    if (RAND_bytes(reinterpret_cast<unsigned char*>(&id), sizeof id) != 1) return make_error("the random generator failed");
-  id &= 0x7fffffffffffffffull;  // stays positive wherever it is printed signed
-  if (id == 0) id = 1;
-  char text[32];
-  std::snprintf(text, sizeof text, "%016llx\n", static_cast<unsigned long long>(id));
-  CONVENE_TRY(make_dirs(node.paths().state(), true));
-  CONVENE_TRY(write_file_atomic(path, text, 0600));
-  return id;
-}
 
 // This node's cluster address: its first XMPP listen interface, on the cluster port.
 Result<std::string> own_address(Node& node) {

@@ -6,20 +6,25 @@
 #include <chrono>
 #include <condition_variable>
 #include <mutex>
+#include <optional>
 #include <thread>
 
 #include <nlohmann/json.hpp>
 
+#include "dbcluster/agent_group.h"
 #include "dbcluster/backup_archive.h"
+#include "dbcluster/master_choice.h"
 #include "dbcluster/postgres_instance.h"
 #include "dbcluster/process.h"
 #include "dbcluster/replication.h"
 #include "dbcluster/status_view.h"
 #include "node/node.h"
+#include "node/node_id.h"
 #include "pki/certificate_info.h"
 #include "pki/key.h"
 #include "pki/pem.h"
 #include "pki/verify.h"
+#include "tls/tls_context_source.h"
 #include "util/files.h"
 #include "util/log.h"
 
@@ -72,16 +77,22 @@ class AgentImpl final : public Agent {
     auto cfg = config();
     if (pg_.initialized()) {
       CONVENE_TRY(pg_.prepare());
-      // Settings follow the configuration (the daemon may have been killed mid-change).
       if (cfg.value("enabled", false)) {
+        if (auto st = open_group(false); !st) log_->error("database: {}", st.error().text());
+        // Only a standby starts at once (it cannot take writes). A node that was
+        // master waits until the agents' group confirms it still is: another node
+        // may have been promoted while this one was down (the worker decides).
         auto me = my_address();
         std::string master = cfg.value("master", "");
-        if (me && master == *me)
-          CONVENE_TRY(pg_.configure(primary_settings(*me, "")));  // the worker sets the list within 200 ms
-        else if (me && !master.empty())
+        auto primary_data = pg_.was_primary();
+        if (me && !master.empty() && master != *me && primary_data && !*primary_data) {
           CONVENE_TRY(pg_.configure(standby_settings(*me, master)));
+          if (auto st = pg_.start(); !st) log_->error("database: {}", st.error().text());
+          following_ = master;
+        }
+      } else if (auto st = pg_.start(); !st) {
+        log_->error("database: {}", st.error().text());
       }
-      if (auto st = pg_.start(); !st) log_->error("database: {}", st.error().text());
     }
     log_expiry();
     worker_ = std::thread([this] { work(); });
@@ -117,6 +128,8 @@ class AgentImpl final : public Agent {
       // PostgreSQL re-reads its TLS files on reload; sessions already open keep the
       // old ones, so the replication links are cut and re-made with the new files.
       CONVENE_TRY(pg_.reload());
+      if (group_tls_)
+        if (auto st = group_tls_->reload(); !st) log_->error("agents' group certificates: {}", st.error().text());
       auto me = my_address();
       std::string master = cfg.value("master", "");
       if (me && master == *me) {
@@ -358,6 +371,7 @@ class AgentImpl final : public Agent {
     if (worker_.joinable()) worker_.join();
     if (remover_.joinable()) remover_.join();
     std::lock_guard lock(mutex_);
+    close_group();
     if (pg_.initialized())
       if (auto st = pg_.stop(); !st) log_->error("{}", st.error().text());
   }
@@ -487,7 +501,18 @@ class AgentImpl final : public Agent {
                     "CREATE TABLE IF NOT EXISTS ") +
         kMembersTable + " (address text PRIMARY KEY, joined timestamptz NOT NULL DEFAULT now());" +
         "GRANT SELECT, INSERT, DELETE ON " + kMembersTable + " TO replicator;" + "TRUNCATE " + kMembersTable + ";" +
-        "INSERT INTO " + kMembersTable + " (address) VALUES (" + sql_literal(me) + ");"));
+        "INSERT INTO " + kMembersTable + " (address) VALUES (" + sql_literal(me) + ");" +
+        // pg_rewind reads the new master's files through these (as replicator).
+        "GRANT EXECUTE ON FUNCTION pg_catalog.pg_ls_dir(text, boolean, boolean) TO replicator;"
+        "GRANT EXECUTE ON FUNCTION pg_catalog.pg_stat_file(text, boolean) TO replicator;"
+        "GRANT EXECUTE ON FUNCTION pg_catalog.pg_read_binary_file(text) TO replicator;"
+        "GRANT EXECUTE ON FUNCTION pg_catalog.pg_read_binary_file(text, bigint, bigint, boolean) TO replicator;"));
+    close_group();
+    CONVENE_TRY(erase_group_data());
+    CONVENE_TRY(open_group(true));
+    CONVENE_TRY(group_->init_master(me));
+    following_ = me;
+    following_epoch_ = 1;
     CONVENE_TRY(update([&](json& s) {
       s["enabled"] = true;
       s["master"] = me;
@@ -508,6 +533,11 @@ class AgentImpl final : public Agent {
     }));
     CONVENE_TRY(pg_.configure(standby_settings(me, master)));
     CONVENE_TRY(pg_.start());
+    following_ = master;
+    close_group();
+    CONVENE_TRY(erase_group_data());
+    CONVENE_TRY(open_group(false));
+    CONVENE_TRY(group_->join(master));
     auto reg = remote(master, std::string("INSERT INTO ") + kMembersTable + " (address) VALUES (" + sql_literal(me) +
                                   ") ON CONFLICT DO NOTHING");
     if (!reg) return make_error("copied the master's database but could not register with it: " + reg.error().message);
@@ -529,6 +559,16 @@ class AgentImpl final : public Agent {
   }
 
   Status do_remove() {
+    if (group_) {
+      if (auto st = group_->leave(); !st)
+        log_->warn("could not leave the agents' group cleanly ({}); remove this node on another member",
+                   st.error().message);
+    }
+    close_group();
+    CONVENE_TRY(erase_group_data());
+    fenced_ = false;
+    following_.clear();
+    following_epoch_ = 0;
     auto cfg = config();
     auto me = my_address();
     std::string master = cfg.value("master", "");
@@ -577,7 +617,9 @@ class AgentImpl final : public Agent {
     std::vector<NodeLine> out;
     for (auto& m : members) {
       NodeLine line{m, m == me, ""};
-      if (m == master) {
+      if (m == master && m == me && fenced_) {
+        line.state = "Fenced Master (no majority: not accepting writes)";
+      } else if (m == master) {
         line.state = (m == me ? pg_.running() : repl.ok()) ? "Connected Master" : "Unreachable";
       } else if (!repl) {
         line.state = m == me ? "Disconnected Slave (master unreachable)" : "Unknown (master unreachable)";
@@ -626,14 +668,65 @@ class AgentImpl final : public Agent {
     for (auto& w : expiry_warnings(cert_lines(config()), pki::current_time())) log_->warn("certificate: {}", w);
   }
 
-  // --- background: the master keeps its synchronous standby list -------------
+  // --- the agents' group ----------------------------------------------------
+
+  fs::path group_dir() const { return node_.paths().state() / "db-raft"; }
+
+  Status open_group(bool bootstrap) {
+    auto me = my_address();
+    if (!me) return me.error();
+    auto id = node_id(node_);
+    if (!id) return id.error();
+    auto installed = pg_.installed_tls();
+    auto tls = tls::TlsContextSource::open({installed.server_key, installed.server_cert, installed.ca_cert});
+    if (!tls) return tls.error();
+    AgentGroup::Config c{*id, *me, group_dir(), *tls, bootstrap};
+    auto group = AgentGroup::start(std::move(c));
+    if (!group) return group.error();
+    group_tls_ = *tls;
+    group_ = std::move(*group);
+    last_majority_ = Clock::now();
+    return ok_status();
+  }
+
+  void close_group() {
+    if (group_) group_->stop();
+    group_.reset();
+    group_tls_.reset();
+  }
+
+  Status erase_group_data() {
+    std::error_code ec;
+    fs::remove_all(group_dir(), ec);
+    if (ec) return make_error("cannot remove '" + group_dir().string() + "': " + ec.message());
+    return ok_status();
+  }
+
+  // --- background: failover and the master's synchronous standby list ----------
+  //
+  // Every 100 ms each agent reports its PostgreSQL to the group's leader and
+  // brings its PostgreSQL in line with the agreed record: the master runs a
+  // primary (promoting its standby when it was just chosen), every other node a
+  // standby of the master (rewound first when it was a primary). The leader also
+  // watches the master and, when it has been silent for kMasterSilence, promotes
+  // the most advanced standby (master_choice.h). A master that has not seen a
+  // majority for kFenceAfter stops its PostgreSQL (fencing): it could not commit
+  // anyway (synchronous replication), and its clients learn at once to look for
+  // the new master.
+
+  static constexpr auto kPeriod = std::chrono::milliseconds(100);
+  static constexpr auto kMajorityWindow = std::chrono::milliseconds(1000);
+  static constexpr auto kFenceAfter = std::chrono::milliseconds(1500);
+  static constexpr auto kMasterSilence = std::chrono::milliseconds(2000);
+  static constexpr auto kReportWait = std::chrono::milliseconds(1000);
+  static constexpr auto kRejoinRetry = std::chrono::seconds(2);
 
   void work() {
     auto last_expiry_log = Clock::now();
     for (;;) {
       {
         std::unique_lock lock(wake_mutex_);
-        wake_.wait_for(lock, std::chrono::milliseconds(200), [this] { return stopping_; });
+        wake_.wait_for(lock, kPeriod, [this] { return stopping_; });
         if (stopping_) return;
       }
       if (Clock::now() - last_expiry_log > std::chrono::hours(6)) {
@@ -642,26 +735,204 @@ class AgentImpl final : public Agent {
       }
       std::unique_lock lock(mutex_, std::try_to_lock);
       if (!lock.owns_lock()) continue;  // a command is changing things
-      auto cfg = config();
-      auto me = my_address();
-      if (!cfg.value("enabled", false) || !me || cfg.value("master", "") != *me || !pg_.running()) continue;
-      auto rows = pg_.query(std::string("SELECT address FROM ") + kMembersTable + " ORDER BY address");
-      if (!rows) continue;
-      std::vector<std::string> members;
-      for (auto& r : *rows) members.push_back(r[0].value_or(""));
-      auto names = synchronous_standby_names(members, *me);
-      if (names == current_sync_names_) continue;
-      if (auto st = pg_.configure(primary_settings(*me, names)); !st) {
-        log_->error("{}", st.error().text());
-        continue;
-      }
-      if (auto st = pg_.reload(); !st) {
-        log_->error("{}", st.error().text());
-        continue;
-      }
-      current_sync_names_ = names;
-      log_->info("synchronous_standby_names = '{}'", names);
+      reconcile();
     }
+  }
+
+  void reconcile() {
+    auto cfg = config();
+    if (!group_ || !cfg.value("enabled", false) || disabling_) return;
+    auto me_r = my_address();
+    if (!me_r) return;
+    const std::string me = *me_r;
+    auto now = Clock::now();
+    bool running = pg_.running();
+    AgentReport mine;
+    mine.running = running;
+    mine.epoch = following_epoch_;
+    if (running) {
+      if (auto rec = pg_.in_recovery()) mine.standby = *rec;
+      if (auto pos = pg_.wal_position()) mine.lsn = *pos;
+    }
+    group_->report(mine);
+
+    auto st = group_->status();
+    bool leading = st.role == cluster::Role::leader;
+    if (leading && !was_leading_) leading_since_ = now;
+    was_leading_ = leading;
+    if (group_->in_majority(kMajorityWindow)) last_majority_ = now;
+
+    // Fencing first: it must not wait for anything the lost majority would give.
+    bool think_master = group_->view().master == me;
+    if (think_master && now - last_majority_ > kFenceAfter) {
+      if (!fenced_) {
+        log_->warn("database: this master has not reached a majority of the agents for {} ms: stopping PostgreSQL "
+                   "(no writes without a majority)",
+                   std::chrono::duration_cast<std::chrono::milliseconds>(now - last_majority_).count());
+        fenced_ = true;
+      }
+      if (running && !mine.standby)
+        if (auto s = pg_.stop(true); !s) log_->error("{}", s.error().text());
+      return;
+    }
+    if (fenced_) {  // the majority is back: read the record again before acting on it
+      fenced_ = false;
+      group_->resync();
+      last_hello_ = now;
+      return;
+    }
+    if (!group_->synced()) {
+      if (now - last_hello_ > std::chrono::seconds(1)) {
+        group_->resync();
+        last_hello_ = now;
+      }
+      return;
+    }
+    auto view = group_->view();
+    if (view.master.empty()) return;
+    if (view.master != cfg.value("master", "")) {
+      log_->info("database: the master is now {} (epoch {})", view.master, view.epoch);
+      (void)update([&](json& s) { s["master"] = view.master; });
+    }
+    if (view.master == me) act_as_master(view, me, running, mine.standby);
+    else act_as_standby(view, me, running, mine.standby, now);
+    if (leading) watch_master(view, st, now);
+    else lost_since_.reset();
+  }
+
+  void act_as_master(const MasterView& view, const std::string& me, bool running, bool standby) {
+    if (!running) {
+      auto primary = pg_.was_primary();
+      Status s = primary && *primary ? pg_.configure(primary_settings(me, "")) : ok_status();
+      if (s) s = primary && *primary ? pg_.start() : pg_.start_promoted(primary_settings(me, ""));
+      if (!s) {
+        log_->error("database: cannot start the master: {}", s.error().text());
+        return;
+      }
+      log_->info("database: PostgreSQL started as master (epoch {})", view.epoch);
+      current_sync_names_ = "\x01";
+    } else if (standby) {
+      auto t0 = Clock::now();
+      Status s = pg_.promote();
+      if (s) s = pg_.configure(primary_settings(me, ""));
+      if (s) s = pg_.reload();
+      if (!s) {
+        log_->error("database: promotion failed: {}", s.error().text());
+        return;
+      }
+      log_->warn("database: promoted to master (epoch {}) in {} ms", view.epoch,
+                 std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - t0).count());
+      current_sync_names_ = "\x01";
+    }
+    following_ = me;
+    following_epoch_ = view.epoch;
+    keep_sync_names(me);
+  }
+
+  void act_as_standby(const MasterView& view, const std::string& me, bool running, bool standby,
+                      Clock::time_point now) {
+    const std::string& master = view.master;
+    bool needs_rewind = running && !standby;
+    if (!running) {
+      auto primary = pg_.was_primary();
+      needs_rewind = primary && *primary;
+    }
+    if (needs_rewind) {
+      if (now - last_rejoin_ < kRejoinRetry) return;
+      last_rejoin_ = now;
+      log_->warn("database: this node's data was a master's; rewinding onto the master {}", master);
+      auto s = pg_.rewind_from(master);
+      if (!s) {
+        log_->warn("database: {}; copying the master's database instead", s.error().text());
+        s = pg_.clone_from(master, me);
+      }
+      if (!s) {
+        log_->error("database: cannot follow {} yet: {}", master, s.error().text());
+        return;
+      }
+      running = false;
+    }
+    if (!running || following_ != master || following_epoch_ != view.epoch) {
+      if (auto s = pg_.configure(standby_settings(me, master)); !s) {
+        log_->error("{}", s.error().text());
+        return;
+      }
+      auto s = running ? pg_.reload() : pg_.start();  // PostgreSQL 15 takes a new primary_conninfo on reload
+      if (!s) {
+        log_->error("database: cannot run as a standby of {}: {}", master, s.error().text());
+        return;
+      }
+      if (following_ != master) log_->info("database: following the master {} (epoch {})", master, view.epoch);
+      following_ = master;
+      following_epoch_ = view.epoch;
+    }
+  }
+
+  void watch_master(const MasterView& view, const cluster::ConsensusStatus& st, Clock::time_point now) {
+    const cluster::Member* master = nullptr;
+    for (auto& m : st.members)
+      if (m.voter && AgentGroup::pg_address_of(m.address) == view.master) master = &m;
+    std::optional<std::int64_t> age;
+    if (master && master->id == st.id) age = 0;
+    else if (master && master->last_contact_age) age = master->last_contact_age->count();
+    auto ms = [](auto d) { return std::chrono::duration_cast<std::chrono::milliseconds>(d).count(); };
+    if (!master_lost(master != nullptr, age, ms(now - leading_since_), ms(kMasterSilence))) {
+      lost_since_.reset();
+      return;
+    }
+    if (!lost_since_) {
+      lost_since_ = now;
+      log_->warn("database: the master {} is lost ({}): choosing a new master", view.master,
+                 master ? "silent" : "no longer a member");
+      return;
+    }
+    if (promoted_from_ == view.epoch) return;
+    auto reports = group_->reports();
+    std::vector<StandbyReport> others;
+    for (auto& m : st.members) {
+      if (!m.voter || &m == master) continue;
+      StandbyReport r;
+      r.address = AgentGroup::pg_address_of(m.address);
+      r.reachable = m.id == st.id || (m.last_contact_age && *m.last_contact_age <= kMajorityWindow);
+      if (auto it = reports.find(m.id); it != reports.end()) {
+        r.fresh = it->second.at > *lost_since_;
+        r.standby = it->second.report.running && it->second.report.standby;
+        r.epoch = it->second.report.epoch;
+        r.lsn = it->second.report.lsn;
+      }
+      others.push_back(r);
+    }
+    auto choice = choose_new_master(others, view.epoch, now - *lost_since_ > kReportWait);
+    if (!choice) return;
+    promoted_from_ = view.epoch;
+    auto r = group_->promote(*choice, view.epoch);
+    if (!r || *r != "ok") {
+      log_->warn("database: promoting {} was not recorded: {}", *choice, r ? *r : r.error().message);
+      promoted_from_ = 0;
+      return;
+    }
+    log_->warn("database: {} chosen as master (epoch {}), {} ms after the master was lost", *choice, view.epoch + 1,
+               ms(Clock::now() - *lost_since_));
+  }
+
+  // The master keeps synchronous_standby_names in step with the members.
+  void keep_sync_names(const std::string& me) {
+    auto rows = pg_.query(std::string("SELECT address FROM ") + kMembersTable + " ORDER BY address");
+    if (!rows) return;
+    std::vector<std::string> members;
+    for (auto& r : *rows) members.push_back(r[0].value_or(""));
+    auto names = synchronous_standby_names(members, me);
+    if (names == current_sync_names_) return;
+    if (auto st = pg_.configure(primary_settings(me, names)); !st) {
+      log_->error("{}", st.error().text());
+      return;
+    }
+    if (auto st = pg_.reload(); !st) {
+      log_->error("{}", st.error().text());
+      return;
+    }
+    current_sync_names_ = names;
+    log_->info("synchronous_standby_names = '{}'", names);
   }
 
   Result<std::pair<BackupInfo, std::vector<BackupEntry>>> read_backup(const std::string& name) {
@@ -691,6 +962,16 @@ class AgentImpl final : public Agent {
   std::string current_sync_names_ = "\x01";  // unknown: the worker writes it once
   std::vector<std::string> last_members_;
   std::thread worker_, remover_;
+  // The agents' group and the failover state (worker and commands, under mutex_).
+  std::unique_ptr<AgentGroup> group_;
+  std::shared_ptr<tls::TlsContextSource> group_tls_;
+  std::atomic<bool> fenced_{false};
+  Clock::time_point last_majority_{}, last_hello_{}, leading_since_{}, last_rejoin_{};
+  bool was_leading_ = false;
+  std::optional<Clock::time_point> lost_since_;
+  std::uint64_t promoted_from_ = 0;
+  std::string following_;  // the master this node's PostgreSQL follows (or itself)
+  std::uint64_t following_epoch_ = 0;
   std::mutex wake_mutex_;
   std::condition_variable wake_;
   bool stopping_ = false;

@@ -168,6 +168,13 @@ Status PostgresInstance::promote() {
   return ok_status();
 }
 
+Status PostgresInstance::start_promoted(const PgSettings& primary_settings) {
+  CONVENE_TRY(configure(primary_settings));
+  CONVENE_TRY(write_postgres_file(data_dir() / "standby.signal", ""));
+  CONVENE_TRY(start());
+  return promote();
+}
+
 std::string PostgresInstance::local_conninfo(const std::string& dbname) const {
   return "host=" + conninfo_quote(run_dir().string()) + " port='" + std::to_string(kPort) +
          "' user='postgres' dbname=" + conninfo_quote(dbname) + " connect_timeout='5'";
@@ -181,6 +188,43 @@ Result<bool> PostgresInstance::in_recovery() const {
   auto rows = query("SELECT pg_is_in_recovery()");
   if (!rows) return rows.error();
   return rows->size() == 1 && (*rows)[0][0].value_or("") == "t";
+}
+
+Result<std::uint64_t> PostgresInstance::wal_position() const {
+  auto rows = query(
+      "SELECT (CASE WHEN pg_is_in_recovery() THEN GREATEST(COALESCE(pg_last_wal_receive_lsn(), '0/0'), "
+      "COALESCE(pg_last_wal_replay_lsn(), '0/0')) ELSE pg_current_wal_lsn() END) - '0/0'::pg_lsn");
+  if (!rows) return rows.error();
+  if (rows->size() != 1 || !(*rows)[0][0]) return make_error("no WAL position");
+  try {
+    return static_cast<std::uint64_t>(std::stoull(*(*rows)[0][0]));
+  } catch (...) {
+    return make_error("unreadable WAL position '" + *(*rows)[0][0] + "'");
+  }
+}
+
+Result<bool> PostgresInstance::was_primary() const {
+  auto r = run_program({kBin + "pg_controldata", "-D", data_dir().string()});
+  if (!r) return r.error();
+  if (r->exit_code != 0) return make_error("pg_controldata failed: " + r->output);
+  auto at = r->output.find("Database cluster state:");
+  if (at == std::string::npos) return make_error("pg_controldata printed no cluster state");
+  auto end = r->output.find('\n', at);
+  auto state = r->output.substr(at, end == std::string::npos ? std::string::npos : end - at);
+  return state.find("recovery") == std::string::npos;
+}
+
+Status PostgresInstance::rewind_from(const std::string& primary) {
+  CONVENE_TRY(stop());
+  ConnSpec spec;
+  spec.host = primary;
+  spec.connect_timeout_s = 5;
+  RunOptions o;
+  o.timeout = std::chrono::minutes(5);
+  return run_checked("rewinding onto the new master (pg_rewind)",
+                     {kBin + "pg_rewind", "-D", data_dir().string(),
+                      "--source-server=" + remote_conninfo(spec, installed_tls())},
+                     o);
 }
 
 Status PostgresInstance::clone_from(const std::string& primary, const std::string& my_address) {

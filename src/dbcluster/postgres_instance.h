@@ -57,12 +57,26 @@ class PostgresInstance {
   Status reload();
   // pg_ctl promote -w: ends recovery; returns once the instance takes writes.
   Status promote();
+  // Starts a stopped standby's data as the primary: in recovery first, then
+  // promoted, so it continues on a timeline of its own (a plain start would keep
+  // the old timeline and hide a diverged former master from pg_rewind).
+  Status start_promoted(const PgSettings& primary_settings);
 
   // The superuser connection over the Unix socket.
   std::string local_conninfo(const std::string& dbname = kClusterDatabase) const;
   Result<Rows> query(const std::string& sql, const std::string& dbname = kClusterDatabase) const;
   // True when the instance is a standby (pg_is_in_recovery()).
   Result<bool> in_recovery() const;
+
+  // Where this instance's WAL is: the primary's current position, or the most a
+  // standby has received or replayed (bytes since 0/0).
+  Result<std::uint64_t> wal_position() const;
+  // Whether the data directory was last a primary ("in production" or "shut down"
+  // in pg_controldata; a standby's say "in archive recovery"/"shut down in recovery").
+  Result<bool> was_primary() const;
+  // pg_rewind onto `primary`'s timeline (the instance is stopped first; a crashed
+  // one is recovered by pg_rewind itself). Afterwards configure() it as a standby.
+  Status rewind_from(const std::string& primary);
 
   // pg_basebackup from `primary` into a fresh data directory (the old one is
   // kept aside and put back if anything fails).

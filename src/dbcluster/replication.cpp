@@ -49,13 +49,17 @@ std::string primary_conninfo(const std::string& primary_host, const std::string&
 
 std::string synchronous_standby_names(const std::vector<std::string>& members, const std::string& primary) {
   std::string list;
+  std::size_t all = 1;  // the primary, even when not (yet) listed
   for (const auto& m : members) {
     if (m == primary) continue;
+    ++all;
     if (!list.empty()) list += ", ";
     list += "\"" + m + "\"";
   }
   if (list.empty()) return "";
-  return "ANY 1 (" + list + ")";
+  // With the primary, a commit is on all/2 + 1 members: a majority, so any
+  // majority left after the master's loss holds a standby that has it.
+  return "ANY " + std::to_string(all / 2) + " (" + list + ")";
 }
 
 }  // namespace convene::dbcluster

@@ -44,8 +44,9 @@ std::string remote_conninfo(const ConnSpec& spec, const TlsFiles& tls);
 // The standby's primary_conninfo (no dbname: a physical replication stream).
 std::string primary_conninfo(const std::string& primary_host, const std::string& my_address, const TlsFiles& tls);
 
-// "ANY 1 ("127.0.1.2", "127.0.1.3")": a commit waits for one standby of the
-// cluster's other members; empty when there are none (a lone primary must not wait).
+// "ANY 1 ("127.0.1.2", "127.0.1.3")": a commit waits for members/2 standbys of
+// the cluster's other members, so it is on a majority before it is acknowledged
+// (three nodes: one standby); empty when there are none (a lone primary must not wait).
 std::string synchronous_standby_names(const std::vector<std::string>& members, const std::string& primary);
 
 }  // namespace convene::dbcluster

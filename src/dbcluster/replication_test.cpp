@@ -37,6 +37,9 @@ TEST(Replication, SyncNamesExcludeThePrimaryAndAreEmptyAlone) {
   EXPECT_EQ(synchronous_standby_names({"127.0.1.1"}, "127.0.1.1"), "");
   EXPECT_EQ(synchronous_standby_names({"127.0.1.1", "127.0.1.2", "127.0.1.3"}, "127.0.1.1"),
             "ANY 1 (\"127.0.1.2\", \"127.0.1.3\")");
+  EXPECT_EQ(synchronous_standby_names({"a", "b"}, "a"), "ANY 1 (\"b\")");
+  // Five members: the master and two standbys are a majority.
+  EXPECT_EQ(synchronous_standby_names({"a", "b", "c", "d", "e"}, "a"), "ANY 2 (\"b\", \"c\", \"d\", \"e\")");
 }
 
 }  // namespace

@@ -1,0 +1,65 @@
+#include "dbcluster/master_record.h"
+
+#include <nlohmann/json.hpp>
+
+namespace convene::dbcluster {
+
+using json = nlohmann::json;
+
+std::string init_command(const std::string& master) { return json{{"op", "init"}, {"master", master}}.dump(); }
+
+std::string promote_command(const std::string& master, std::uint64_t from_epoch) {
+  return json{{"op", "promote"}, {"master", master}, {"from", from_epoch}}.dump();
+}
+
+std::string hello_command(std::uint64_t id, std::uint64_t nonce) {
+  return json{{"op", "hello"}, {"id", id}, {"nonce", nonce}}.dump();
+}
+
+std::string MasterRecord::apply(std::string_view command) {
+  json c = json::parse(command, nullptr, false);
+  if (!c.is_object()) return "bad";
+  std::string op = c.value("op", "");
+  std::lock_guard lock(mutex_);
+  if (op == "init") {
+    view_.master = c.value("master", "");
+    view_.epoch = 1;
+    return "ok";
+  }
+  if (op == "promote") {
+    if (c.value("from", std::uint64_t{0}) != view_.epoch) return "stale";
+    view_.master = c.value("master", "");
+    ++view_.epoch;
+    return "ok";
+  }
+  if (op == "hello") {
+    view_.hellos[c.value("id", std::uint64_t{0})] = c.value("nonce", std::uint64_t{0});
+    return "ok";
+  }
+  return "bad";
+}
+
+std::string MasterRecord::snapshot() {
+  std::lock_guard lock(mutex_);
+  json hellos = json::object();
+  for (auto& [id, nonce] : view_.hellos) hellos[std::to_string(id)] = nonce;
+  return json{{"master", view_.master}, {"epoch", view_.epoch}, {"hellos", hellos}}.dump();
+}
+
+void MasterRecord::restore(std::string_view snapshot) {
+  json s = json::parse(snapshot, nullptr, false);
+  if (!s.is_object()) return;
+  std::lock_guard lock(mutex_);
+  view_ = {};
+  view_.master = s.value("master", "");
+  view_.epoch = s.value("epoch", std::uint64_t{0});
+  json hellos = s.value("hellos", json::object());  // a named copy: items() of a temporary would dangle
+  for (auto& [id, nonce] : hellos.items()) view_.hellos[std::stoull(id)] = nonce.get<std::uint64_t>();
+}
+
+MasterView MasterRecord::view() const {
+  std::lock_guard lock(mutex_);
+  return view_;
+}
+
+}  // namespace convene::dbcluster
