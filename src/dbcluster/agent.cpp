@@ -805,6 +805,7 @@ class AgentImpl final : public Agent {
       auto primary = pg_.was_primary();
       Status s = primary && *primary ? pg_.configure(primary_settings(me, "")) : ok_status();
       if (s) s = primary && *primary ? pg_.start() : pg_.start_promoted(primary_settings(me, ""));
+      if (s && !(primary && *primary)) s = checkpoint();
       if (!s) {
         log_->error("database: cannot start the master: {}", s.error().text());
         return;
@@ -814,6 +815,9 @@ class AgentImpl final : public Agent {
     } else if (standby) {
       auto t0 = Clock::now();
       Status s = pg_.promote();
+      // A checkpoint puts the new timeline in the control file, where pg_rewind
+      // of the old master looks for it (postgres_instance.h).
+      if (s) s = checkpoint();
       if (s) s = pg_.configure(primary_settings(me, ""));
       if (s) s = pg_.reload();
       if (!s) {
@@ -827,6 +831,12 @@ class AgentImpl final : public Agent {
     following_ = me;
     following_epoch_ = view.epoch;
     keep_sync_names(me);
+  }
+
+  Status checkpoint() {
+    auto r = pg_.query("CHECKPOINT");
+    if (!r) return r.error();
+    return ok_status();
   }
 
   void act_as_standby(const MasterView& view, const std::string& me, bool running, bool standby,

@@ -203,28 +203,51 @@ Result<std::uint64_t> PostgresInstance::wal_position() const {
   }
 }
 
-Result<bool> PostgresInstance::was_primary() const {
+Result<std::string> PostgresInstance::control_field(const std::string& name) const {
   auto r = run_program({kBin + "pg_controldata", "-D", data_dir().string()});
   if (!r) return r.error();
   if (r->exit_code != 0) return make_error("pg_controldata failed: " + r->output);
-  auto at = r->output.find("Database cluster state:");
-  if (at == std::string::npos) return make_error("pg_controldata printed no cluster state");
+  auto at = r->output.find(name + ":");
+  if (at == std::string::npos) return make_error("pg_controldata printed no '" + name + "'");
   auto end = r->output.find('\n', at);
-  auto state = r->output.substr(at, end == std::string::npos ? std::string::npos : end - at);
-  return state.find("recovery") == std::string::npos;
+  auto value = r->output.substr(at + name.size() + 1, end == std::string::npos ? std::string::npos : end - at - name.size() - 1);
+  auto first = value.find_first_not_of(' ');
+  return first == std::string::npos ? std::string() : value.substr(first);
+}
+
+Result<bool> PostgresInstance::was_primary() const {
+  auto state = control_field("Database cluster state");
+  if (!state) return state.error();
+  return state->find("recovery") == std::string::npos;
 }
 
 Status PostgresInstance::rewind_from(const std::string& primary) {
-  CONVENE_TRY(stop());
   ConnSpec spec;
   spec.host = primary;
   spec.connect_timeout_s = 5;
+  auto conninfo = remote_conninfo(spec, installed_tls());
+  // pg_rewind takes the source's timeline from its control file, which a fast
+  // promotion only updates at its next checkpoint: until then it would find
+  // "no rewind required" and leave a diverged history. So wait for the source to
+  // be a primary whose checkpoint is on a later timeline than ours.
+  auto source = pg_query(conninfo, "SELECT pg_is_in_recovery(), (pg_control_checkpoint()).timeline_id");
+  if (!source) return make_error("cannot reach the new master " + primary + ": " + source.error().message);
+  auto mine = control_field("Latest checkpoint's TimeLineID");
+  if (!mine) return mine.error();
+  if (source->size() != 1 || (*source)[0][0].value_or("t") != "f" ||
+      std::stoul((*source)[0][1].value_or("0")) <= std::stoul(*mine))
+    return make_error("the new master " + primary + " has not finished its promotion yet");
+  CONVENE_TRY(stop());
   RunOptions o;
   o.timeout = std::chrono::minutes(5);
-  return run_checked("rewinding onto the new master (pg_rewind)",
-                     {kBin + "pg_rewind", "-D", data_dir().string(),
-                      "--source-server=" + remote_conninfo(spec, installed_tls())},
-                     o);
+  auto r = run_program({kBin + "pg_rewind", "-D", data_dir().string(), "--source-server=" + conninfo}, o);
+  if (!r) return r.error();
+  if (r->exit_code != 0) return make_error("pg_rewind failed: " + r->output);
+  // Its last line says what it did ("Done!" or "no rewind required").
+  auto out = r->output;
+  while (!out.empty() && out.back() == '\n') out.pop_back();
+  logger("database")->info("pg_rewind onto {}: {}", primary, out.substr(out.rfind('\n') + 1));
+  return ok_status();
 }
 
 Status PostgresInstance::clone_from(const std::string& primary, const std::string& my_address) {

@@ -83,6 +83,9 @@ class PostgresInstance {
   Status clone_from(const std::string& primary, const std::string& my_address);
 
  private:
+  // One "<name>: value" line of pg_controldata.
+  Result<std::string> control_field(const std::string& name) const;
+
   std::filesystem::path dir_;
   std::filesystem::path state_;
 };

@@ -11,6 +11,8 @@ import shutil
 import signal
 import subprocess
 import tempfile
+import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -54,8 +56,11 @@ def db_nodes():
                 os.kill(pid, signal.SIGQUIT)
             except ProcessLookupError:
                 pass
-    if all(_postmaster_pid(n) is None for n in started):
+    # CONVENE_KEEP=1 keeps the node directories (logs) for a look after a failure.
+    if all(_postmaster_pid(n) is None for n in started) and not os.environ.get("CONVENE_KEEP"):
         shutil.rmtree(base, ignore_errors=True)
+    else:
+        print(f"node directories kept in {base}")
 
 
 def sql(node, query, db="convene", check=True):
@@ -108,3 +113,104 @@ def build_cluster(nodes):
 
 def wait_disabled(node, timeout=30):
     wait_for(lambda: "Status                : Disabled" in status(node), timeout, f"{node.name} to be Disabled")
+
+
+def postmaster_and_children(node):
+    """The node's PostgreSQL processes: the postmaster and its children."""
+    pid = _postmaster_pid(node)
+    if not pid:
+        return []
+    pids = [pid]
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                stat = Path(f"/proc/{entry}/stat").read_text()
+            except OSError:
+                continue
+            if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
+                pids.append(int(entry))
+    return pids
+
+
+def kill_node_hard(node):
+    """The machine dies: kill -9 of convened and of its PostgreSQL, all at once."""
+    pg = postmaster_and_children(node)
+    node.kill()
+    for pid in pg:
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+
+
+def is_master(node):
+    r = sql(node, "SELECT pg_is_in_recovery()", db="postgres", check=False)
+    return r.returncode == 0 and r.stdout.strip() == "f"
+
+
+def is_slave(node):
+    r = sql(node, "SELECT pg_is_in_recovery()", db="postgres", check=False)
+    return r.returncode == 0 and r.stdout.strip() == "t"
+
+
+class FailoverWriter:
+    """A client that commits rows continuously on whichever node is master: one
+    session at a time; when it breaks, the client looks for the master again (as a
+    libpq client with every host listed and target_session_attrs=read-write would)
+    and goes on with the next id. Records every acknowledged row with its node and
+    time. Bounded: stops after `limit` rows or when told."""
+
+    def __init__(self, nodes, table, limit=200000):
+        self.nodes, self.table, self.limit = nodes, table, limit
+        self.acked = []  # (id, monotonic time, node index)
+        self.failed_attempts = 0
+        self.stop_flag = False
+        self.current = None
+        self.thread = threading.Thread(target=self.run, daemon=True)
+        self.thread.start()
+
+    def _master(self):
+        for n in self.nodes:
+            if n.proc is not None and n.proc.poll() is None and is_master(n):
+                return n
+        return None
+
+    def run(self):
+        i = 0
+        while not self.stop_flag and i < self.limit:
+            node = self._master()
+            if node is None:
+                time.sleep(0.02)  # polling for a master: nothing to await across processes
+                continue
+            proc = subprocess.Popen([PSQL, "-h", str(node.dir / "state" / "dbrun"), "-U", "postgres", "-d", "convene",
+                                     "-X", "-At", "-v", "ON_ERROR_STOP=1"], stdin=subprocess.PIPE,
+                                    stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, bufsize=1)
+            self.current = proc
+            try:
+                while not self.stop_flag and i < self.limit:
+                    i += 1
+                    proc.stdin.write(f"INSERT INTO {self.table} VALUES ({i}, clock_timestamp());\n\\echo ack {i}\n")
+                    proc.stdin.flush()
+                    if not proc.stdout.readline().startswith("INSERT") or proc.stdout.readline().strip() != f"ack {i}":
+                        self.failed_attempts += 1
+                        break
+                    self.acked.append((i, time.monotonic(), node.index))
+            except (BrokenPipeError, OSError):
+                self.failed_attempts += 1
+            finally:
+                try:
+                    proc.stdin.close()
+                except OSError:
+                    pass
+                proc.kill()
+                proc.wait()
+
+    def acked_since(self, t, node_index=None):
+        return [a for a in self.acked if a[1] > t and (node_index is None or a[2] == node_index)]
+
+    def stop(self):
+        self.stop_flag = True
+        if self.current is not None:
+            self.current.kill()  # a commit that waits forever must not hold the test
+        self.thread.join(timeout=60)
+        assert not self.thread.is_alive(), "the writer did not stop"
