@@ -12,10 +12,15 @@
 // that is a member but down keeps the master waiting rather than silently
 // degrading to asynchronous (no acknowledged row can be lost by promoting a slave).
 //
+// Failover: who the master is is not configuration but the record the agents
+// agree on through their own raft group (agent_group.h); the worker thread brings
+// this node's PostgreSQL in line with it every 100 ms, and on the group's leader
+// promotes the most advanced standby when the master is lost (agent.cpp, "background").
+//
 // Owned by the Daemon (one per convened). Thread-safety: every public method may
 // be called from any admin conversation thread; they are serialized by one mutex,
 // except status(), which only takes it briefly. A background thread keeps the
-// master's synchronous standby list in step with the members.
+// master's synchronous standby list in step with the members and does the failover.
 #include <functional>
 #include <memory>
 #include <string>

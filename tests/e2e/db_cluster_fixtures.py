@@ -192,11 +192,11 @@ class FailoverWriter:
                     proc.stdin.write(f"INSERT INTO {self.table} VALUES ({i}, clock_timestamp());\n\\echo ack {i}\n")
                     proc.stdin.flush()
                     if not proc.stdout.readline().startswith("INSERT") or proc.stdout.readline().strip() != f"ack {i}":
-                        self.failed_attempts += 1
+                        self.failed_attempts += not self.stop_flag  # stop() kills the session: not a failure
                         break
                     self.acked.append((i, time.monotonic(), node.index))
             except (BrokenPipeError, OSError):
-                self.failed_attempts += 1
+                self.failed_attempts += not self.stop_flag
             finally:
                 try:
                     proc.stdin.close()

@@ -1,0 +1,148 @@
+#!/usr/bin/python3
+"""Database cluster figures (issue 6): failover time and throughput during a live
+certificate rotation.
+
+    bench/db-failover.py [--build build] [--trials 10] [--window 10]
+
+Starts three real convened on NET.1-3 (the e2e harness; NET from CONVENE_TEST_NET,
+default 127.0.1), each with its own PostgreSQL 15, and builds the cluster with the
+seed's commands. Then:
+
+1. Failover, --trials times: a client commits rows one at a time on the master
+   (psql over the node's socket; after a broken session it looks for the master
+   again, as a libpq client with every host and target_session_attrs=read-write
+   would); the master's machine dies (kill -9 of convened and of PostgreSQL).
+   `failover_ms`: from the kill to the first row acknowledged by the new master.
+   Every acknowledged row must be on the new master (`lost` counts those that are
+   not). The dead node is restarted and must be an in-sync slave again before the
+   next trial, so the master moves around.
+2. Rotation: the same client commits for --window seconds (before), then for
+   --window seconds while `database cluster certs` installs new certificates on
+   every node one after the other (during). Commits per second before and during,
+   and the client's failed transactions during the rotation.
+
+A benchmark, not a test: figures, not pass/fail. Prints a summary and writes it to
+bench/results/db-cluster-<time>.txt. Every process is stopped by its pid.
+"""
+import argparse
+import os
+import shutil
+import signal
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+TOP = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(TOP / "tests" / "e2e"))
+
+args = argparse.ArgumentParser()
+args.add_argument("--build", default=str(TOP / "build"))
+args.add_argument("--trials", type=int, default=10)
+args.add_argument("--window", type=float, default=10, help="seconds of commits before and during the rotation")
+opts = args.parse_args()
+os.environ["CONVENE_BUILD"] = str(Path(opts.build).resolve())
+
+from harness import Node, wait_for  # noqa: E402  (reads CONVENE_BUILD)
+from db_cluster_fixtures import (ADDR, FailoverWriter, _postmaster_pid, build_cluster, is_master,  # noqa: E402
+                                 kill_node_hard, make_certs, sql, status_lines)
+
+
+def in_sync(master, node):
+    return f"  {ADDR[node.index]}          : Connected Slave ( In Sync )" in status_lines(master)
+
+
+def failover_trials(nodes, trials):
+    sql(nodes[0], "CREATE TABLE ledger (id int PRIMARY KEY, at timestamptz)")
+    results = []
+    for trial in range(1, trials + 1):
+        master = next(n for n in nodes if is_master(n))
+        sql(master, "TRUNCATE ledger")
+        writer = FailoverWriter(nodes, "ledger")
+        try:
+            wait_for(lambda: len(writer.acked) >= 20, 30, "rows on the master")
+            t_kill = time.monotonic()
+            kill_node_hard(master)
+            # (a row the dying master acknowledged just before the kill may be read after it)
+            taken = lambda: [a for a in writer.acked_since(t_kill) if a[2] != master.index]  # noqa: E731
+            wait_for(taken, 60, "a row acknowledged by a new master")
+        finally:
+            writer.stop()
+        first = taken()[0]
+        new = next(n for n in nodes if n.index == first[2])
+        acked = {a[0] for a in writer.acked}
+        present = {int(x) for x in sql(new, "SELECT id FROM ledger").stdout.split()}
+        lost = len(acked - present)
+        ms = (first[1] - t_kill) * 1000
+        results.append((ms, lost, len(acked)))
+        print(f"trial {trial}: master {ADDR[master.index]} killed; {ADDR[new.index]} took writes after {ms:.0f} ms; "
+              f"lost {lost} of {len(acked)} acknowledged", flush=True)
+        master.start()
+        wait_for(lambda: in_sync(new, master), 90, "the old master back as an in-sync slave")
+    return results
+
+
+def rotation(nodes, window):
+    master = next(n for n in nodes if is_master(n))
+    sql(master, "CREATE TABLE rot (id int PRIMARY KEY, at timestamptz)")
+    names = make_certs(nodes[0], nodes, server="rotserver", client="rotclient", ca="CA")
+    writer = FailoverWriter(nodes, "rot")
+    try:
+        t0 = time.monotonic()
+        wait_for(lambda: time.monotonic() - t0 >= window, window + 5, "the first window")
+        t1 = time.monotonic()
+        failed_before = writer.failed_attempts
+        for n in nodes:
+            n.mmp("database", "cluster", "certs", *names)
+        wait_for(lambda: time.monotonic() - t1 >= window, window + 60, "the second window")
+        t2 = time.monotonic()
+    finally:
+        writer.stop()
+    before = len([a for a in writer.acked if t0 < a[1] <= t1]) / (t1 - t0)
+    during = len([a for a in writer.acked if t1 < a[1] <= t2]) / (t2 - t1)
+    return before, during, writer.failed_attempts - failed_before
+
+
+def main():
+    base = Path(tempfile.mkdtemp(prefix="convene-dbbench-", dir="/tmp"))
+    os.chmod(base, 0o711)
+    nodes = [Node(base, i, name=f"node{i}") for i in (1, 2, 3)]
+    lines = []
+    try:
+        for n in nodes:
+            n.start()
+        build_cluster(nodes)
+        trials = failover_trials(nodes, opts.trials)
+        before, during, failed = rotation(nodes, opts.window)
+        times = [t[0] for t in trials]
+        load = os.getloadavg()
+        lines += [
+            f"# db-failover {time.strftime('%Y-%m-%d %H:%M:%S')}  load {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}"
+            f"  cores {os.cpu_count()}",
+            f"command: bench/db-failover.py --trials {opts.trials} --window {opts.window:g}",
+            f"failover (kill -9 of the master's convened + PostgreSQL -> first commit on the new master), "
+            f"{len(times)} trials: median {statistics.median(times):.0f} ms, min {min(times):.0f}, max {max(times):.0f}",
+            f"acknowledged rows lost: {sum(t[1] for t in trials)} of {sum(t[2] for t in trials)}",
+            f"rotation on all 3 nodes under a writer: {before:.0f} commits/s before, {during:.0f} during "
+            f"({during / before:.2f}x), failed transactions during: {failed}",
+        ]
+    finally:
+        for n in nodes:
+            n.stop(timeout=30)
+        for n in nodes:
+            pid = _postmaster_pid(n)
+            if pid:
+                try:
+                    os.kill(pid, signal.SIGQUIT)
+                except ProcessLookupError:
+                    pass
+        shutil.rmtree(base, ignore_errors=True)
+    print("\n".join(lines))
+    out = TOP / "bench" / "results" / f"db-cluster-{time.strftime('%Y%m%d-%H%M%S')}.txt"
+    out.write_text("\n".join(lines) + "\n")
+    print(f"written to {out}")
+
+
+if __name__ == "__main__":
+    main()
