@@ -77,7 +77,17 @@ class AgentImpl final : public Agent {
     auto cfg = config();
     if (pg_.initialized()) {
       CONVENE_TRY(pg_.prepare());
-      if (cfg.value("enabled", false)) {
+      if (cfg.value("enabled", false) && !fs::exists(group_dir())) {
+        // A cluster made before the agents had a group: run as configured, without
+        // failover, and say how to get it.
+        log_->warn("database: this node's cluster has no agents' group (made by an older version): no automatic "
+                   "failover until it is removed and joined again");
+        auto me = my_address();
+        std::string master = cfg.value("master", "");
+        if (me && master == *me) CONVENE_TRY(pg_.configure(primary_settings(*me, "")));
+        else if (me && !master.empty()) CONVENE_TRY(pg_.configure(standby_settings(*me, master)));
+        if (auto st = pg_.start(); !st) log_->error("database: {}", st.error().text());
+      } else if (cfg.value("enabled", false)) {
         if (auto st = open_group(false); !st) log_->error("database: {}", st.error().text());
         // Only a standby starts at once (it cannot take writes). A node that was
         // master waits until the agents' group confirms it still is: another node
@@ -741,10 +751,14 @@ class AgentImpl final : public Agent {
 
   void reconcile() {
     auto cfg = config();
-    if (!group_ || !cfg.value("enabled", false) || disabling_) return;
+    if (!cfg.value("enabled", false) || disabling_) return;
     auto me_r = my_address();
     if (!me_r) return;
     const std::string me = *me_r;
+    if (!group_) {  // an older cluster without failover: only the standby list
+      if (cfg.value("master", "") == me && pg_.running()) keep_sync_names(me);
+      return;
+    }
     auto now = Clock::now();
     bool running = pg_.running();
     AgentReport mine;
