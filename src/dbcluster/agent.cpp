@@ -569,6 +569,17 @@ class AgentImpl final : public Agent {
   }
 
   Status do_remove() {
+    auto cfg = config();
+    auto me = my_address();
+    std::string master = cfg.value("master", "");
+    auto rec = pg_.running() ? pg_.in_recovery() : Result<bool>(make_error("not running"));
+    if (rec && !*rec && me) {
+      // A leaving master tells the members that stay (they elect a new master);
+      // locally committed, so a cluster without standbys cannot hold the remove up.
+      auto r = pg_.query("SET synchronous_commit = local; DELETE FROM " + std::string(kMembersTable) +
+                         " WHERE address = " + sql_literal(*me));
+      if (!r) log_->warn("could not tell the other members that this node leaves: {}", r.error().message);
+    }
     if (group_) {
       if (auto st = group_->leave(); !st)
         log_->warn("could not leave the agents' group cleanly ({}); remove this node on another member",
@@ -579,25 +590,20 @@ class AgentImpl final : public Agent {
     fenced_ = false;
     following_.clear();
     following_epoch_ = 0;
-    auto cfg = config();
-    auto me = my_address();
-    std::string master = cfg.value("master", "");
-    if (pg_.running()) {
-      auto rec = pg_.in_recovery();
-      if (rec && *rec) {
-        if (me && !master.empty()) {
-          auto r = remote(master, std::string("DELETE FROM ") + kMembersTable + " WHERE address = " + sql_literal(*me));
-          if (!r) log_->warn("could not tell the master {} that this node leaves: {}", master, r.error().message);
-        }
-        CONVENE_TRY(pg_.promote());
+    if (rec && *rec) {
+      if (me && !master.empty()) {
+        auto r = remote(master, std::string("DELETE FROM ") + kMembersTable + " WHERE address = " + sql_literal(*me));
+        if (!r) log_->warn("could not tell the master {} that this node leaves: {}", master, r.error().message);
       }
-      // Standalone: forget the other members, stop waiting for standbys, stop listening on the network.
-      CONVENE_TRY(pg_.query(std::string("TRUNCATE ") + kMembersTable));
+      CONVENE_TRY(pg_.promote());
     }
+    // Standalone: stop waiting for standbys, stop listening on the network, then
+    // forget the other members (after the restart: no standby receives that).
     current_sync_names_.clear();
     if (pg_.initialized()) {
       CONVENE_TRY(pg_.configure({"", false, "", ""}));
       CONVENE_TRY(pg_.restart());
+      CONVENE_TRY(pg_.query(std::string("TRUNCATE ") + kMembersTable));
     }
     CONVENE_TRY(update([&](json& s) {
       s["enabled"] = false;

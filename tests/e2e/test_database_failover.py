@@ -88,3 +88,26 @@ def test_partitioned_master_stops_accepting_writes(db_nodes):
     wait_for(lambda: 3 in rows(n1, "notes"), 30, "the new master's row on the old master")
     assert 2 not in rows(survivor, "notes")
     assert [n for n in (n1, n2, n3) if is_master(n)] == [survivor]
+
+
+def test_master_removed_the_others_elect_a_new_one(db_nodes):
+    n1, n2, n3 = (db_nodes(i) for i in (1, 2, 3))
+    build_cluster([n1, n2, n3])
+    sql(n1, "CREATE TABLE plans (id int PRIMARY KEY)")
+    sql(n1, "INSERT INTO plans VALUES (1)")
+    out = n1.mmp("database", "cluster", "remove", input="Y\n").stdout
+    assert out.rstrip().endswith("Remove started...")
+    wait_for(lambda: "Status                : Disabled" in status_lines(n1)[0], 60, "node 1 to leave")
+    # The leaving master keeps its data as a standalone database ...
+    assert rows(n1, "plans") == {1}
+    assert is_master(n1)
+    # ... and the two that stay promote one of them; it lists only the two.
+    wait_for(lambda: new_master([n2, n3]) is not None, 30, "a new master among the remaining nodes")
+    survivor = new_master([n2, n3])
+    other = n3 if survivor is n2 else n2
+    sql(survivor, "INSERT INTO plans VALUES (2)")
+    wait_for(lambda: rows(other, "plans") == {1, 2}, 30, "the row on the other remaining node")
+    lines = status_lines(survivor)
+    assert f"Node in use           : {ADDR[survivor.index]}" in lines
+    assert not any(line.startswith(f"  {ADDR[1]} ") for line in lines)
+    assert rows(n1, "plans") == {1}
