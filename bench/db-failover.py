@@ -27,7 +27,6 @@ bench/results/db-cluster-<time>.txt. Every process is stopped by its pid.
 import argparse
 import os
 import shutil
-import signal
 import statistics
 import sys
 import tempfile
@@ -45,8 +44,8 @@ opts = args.parse_args()
 os.environ["CONVENE_BUILD"] = str(Path(opts.build).resolve())
 
 from harness import Node, wait_for  # noqa: E402  (reads CONVENE_BUILD)
-from db_cluster_fixtures import (ADDR, FailoverWriter, _postmaster_pid, build_cluster, is_master,  # noqa: E402
-                                 kill_node_hard, make_certs, sql, status_lines)
+from db_cluster_fixtures import (ADDR, FailoverWriter, build_cluster, is_master, kill_node_hard,  # noqa: E402
+                                 make_certs, sql, status_lines, stop_nodes)
 
 
 def in_sync(master, node):
@@ -128,15 +127,7 @@ def main():
             f"({during / before:.2f}x), failed transactions during: {failed}",
         ]
     finally:
-        for n in nodes:
-            n.stop(timeout=30)
-        for n in nodes:
-            pid = _postmaster_pid(n)
-            if pid:
-                try:
-                    os.kill(pid, signal.SIGQUIT)
-                except ProcessLookupError:
-                    pass
+        stop_nodes(nodes)
         shutil.rmtree(base, ignore_errors=True)
     print("\n".join(lines))
     out = TOP / "bench" / "results" / f"db-cluster-{time.strftime('%Y%m%d-%H%M%S')}.txt"

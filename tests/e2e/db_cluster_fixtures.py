@@ -32,6 +32,20 @@ def _postmaster_pid(node):
         return None
 
 
+def stop_nodes(nodes):
+    """Stops each convened by its pid; a PostgreSQL left behind by a crashed daemon
+    is stopped by its own pid."""
+    for node in nodes:
+        node.stop(timeout=30)
+    for node in nodes:
+        pid = _postmaster_pid(node)
+        if pid:
+            try:
+                os.kill(pid, signal.SIGQUIT)
+            except ProcessLookupError:
+                pass
+
+
 @pytest.fixture
 def db_nodes():
     # Not under pytest's tmp_path: pytest resets /tmp/pytest-of-root to 0700 at every
@@ -46,16 +60,7 @@ def db_nodes():
         return node.start()
 
     yield make
-    for node in started:
-        node.stop(timeout=30)
-    # A PostgreSQL left behind by a crashed daemon is stopped by its own pid.
-    for node in started:
-        pid = _postmaster_pid(node)
-        if pid:
-            try:
-                os.kill(pid, signal.SIGQUIT)
-            except ProcessLookupError:
-                pass
+    stop_nodes(started)
     # CONVENE_KEEP=1 keeps the node directories (logs) for a look after a failure.
     if all(_postmaster_pid(n) is None for n in started) and not os.environ.get("CONVENE_KEEP"):
         shutil.rmtree(base, ignore_errors=True)
