@@ -2,8 +2,10 @@
 # The main job: installs what is missing, builds, and runs a local Convene cluster
 # on loopback, ready to use: three nodes (127.0.1.1-3, directories run/node1-3)
 # clustered for XMPP as seed 000 does it, with one self-signed certificate they
-# share; a DNS server (dnsmasq on 127.0.1.53, never the system resolver) with the
-# _xmpp-client and _xmpp-component SRV records of the domain; and a call bridge
+# share; a database cluster on the same three nodes as seed 004 does it (one
+# PostgreSQL 15 each, certificates from a lab CA, node1 master, automatic
+# failover); a DNS server (dnsmasq on 127.0.1.53, never the system resolver) with
+# the _xmpp-client and _xmpp-component SRV records of the domain; and a call bridge
 # (cb1, run by node1's convened) that finds the nodes through those records and
 # hosts meeting spaces a new user can join from any XMPP client.
 #
@@ -18,8 +20,14 @@ export CONVENE_BUILD=$build
 
 domain=convene.test
 dns_ip=127.0.1.53
-run=$top/run
+run=${CONVENE_RUN:-$top/run}
 mkdir -p "$run"
+# PostgreSQL runs as user postgres: every directory above the nodes' must let it through.
+if ! runuser -u postgres -- test -x "$run"; then
+  echo "The postgres account cannot reach $run (a parent directory is private)." >&2
+  echo "Clone Convene elsewhere, or run with CONVENE_RUN=/var/lib/convene/run (any directory postgres can traverse)." >&2
+  exit 1
+fi
 pids=()
 cleanup() {
   for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
@@ -91,12 +99,32 @@ if ! mmp 1 xmpp cluster status | grep -q '^State: \(LEADER\|FOLLOWER\)'; then
   mmp 1 callbridge enable
 fi
 
+if mmp 1 database cluster status | grep -q '^Status *: Disabled'; then
+  echo "Configuring the database cluster (seed 004) ..."
+  if [ ! -f "$run/node1/files/dbca.crt" ]; then
+    mmp 1 pki ca create dbca CN:"Convene lab database CA" >/dev/null
+    for c in dbserver dbclient; do
+      mmp 1 pki csr $c CN:$c >/dev/null
+      mmp 1 pki ca sign $c.csr $c.crt dbca days:825 >/dev/null
+    done
+  fi
+  for i in 1 2 3; do
+    [ "$i" = 1 ] || cp "$run/node1/files/"{dbserver.key,dbserver.crt,dbclient.key,dbclient.crt,dbca.crt} "$run/node$i/files/"
+    mmp $i database cluster localnode a
+    mmp $i database cluster certs dbserver.key dbserver.crt dbclient.key dbclient.crt dbca.crt
+  done
+  echo Y | mmp 1 database cluster initialize >/dev/null
+  for i in 2 3; do echo Y | mmp $i database cluster join 127.0.1.1 >/dev/null; done
+fi
+
 for _ in $(seq 1 100); do  # up to 10 s for the call bridge to connect
   mmp 1 callbridge status | grep -qi 'connected to' && break
   sleep 0.1
 done
 echo
 mmp 1 xmpp cluster status
+echo
+mmp 1 database cluster status
 echo
 mmp 1 callbridge status || true
 echo
@@ -105,8 +133,9 @@ mmp 1 xmpp dns check $dns_ip:53 || true
 cat <<MSG
 
 Convene is running: XMPP domain $domain on 127.0.1.1, 127.0.1.2 and 127.0.1.3 (port
-5222, STARTTLS with the self-signed certificate run/node1/files/xmpp.crt), DNS with
-the SRV records on $dns_ip, and call bridge cb1.$domain.
+5222, STARTTLS with the self-signed certificate $run/node1/files/xmpp.crt), a database
+cluster of the same three nodes (PostgreSQL 15, port 5432), DNS with the SRV records
+on $dns_ip, and call bridge cb1.$domain.
 
   - Log in as demo / demo on any node (or register a new account in-band), and join
     the meeting space  welcome@cb1.$domain  (multi-user chat) — any space name works,
@@ -115,8 +144,10 @@ the SRV records on $dns_ip, and call bridge cb1.$domain.
       $build/apps/mmp --node $run/node1            # interactive: help, tab completion
       $build/apps/mmp --node $run/node2 xmpp cluster status
       $build/apps/mmp --node $run/node1 callbridge status
+      $build/apps/mmp --node $run/node2 database cluster status
   - Try a failover: kill -9 the node the call bridge is connected to (see its
-    status); it moves to another node and the space goes on.
+    status); it moves to another node and the space goes on. Or stop node1's
+    convened and its PostgreSQL: within seconds another node is the database master.
 
 Press Ctrl-C to stop everything.
 MSG
