@@ -143,7 +143,7 @@ class AgentImpl final : public Agent {
       auto me = my_address();
       std::string master = cfg.value("master", "");
       if (me && master == *me) {
-        (void)pg_.query("SELECT pg_terminate_backend(pid) FROM pg_stat_replication");
+        reconnect_standbys_one_by_one();
       } else if (me && !master.empty()) {
         (void)remote(master, "SELECT pg_terminate_backend(pid) FROM pg_stat_replication WHERE application_name = " +
                                  sql_literal(*me));
@@ -457,6 +457,26 @@ class AgentImpl final : public Agent {
       }
     }
     return ok_status();
+  }
+
+  // After new TLS files: each standby's stream is cut and re-made with them, one
+  // standby at a time, the next only once the previous streams again, so a
+  // commit always has a standby to wait for and never stalls on the rotation.
+  void reconnect_standbys_one_by_one() {
+    auto rows = pg_.query("SELECT pid, application_name FROM pg_stat_replication");
+    if (!rows) return;
+    for (auto& r : *rows) {
+      auto pid = r[0].value_or("0");
+      auto name = sql_literal(r[1].value_or(""));
+      if (!pg_.query("SELECT pg_terminate_backend(" + pid + ")")) continue;
+      auto deadline = Clock::now() + std::chrono::seconds(5);
+      while (Clock::now() < deadline) {
+        auto back = pg_.query("SELECT 1 FROM pg_stat_replication WHERE state = 'streaming' AND application_name = " +
+                              name + " AND pid <> " + pid);
+        if (back && !back->empty()) break;
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+      }
+    }
   }
 
   Status check_ready() {
