@@ -33,6 +33,11 @@ Connector::Connector(ConnectorConfig config, Spaces& spaces, std::function<void(
 void Connector::publish() {
   status_.spaces = spaces_.names();
   status_.occupants = spaces_.occupant_count();
+  auto store = spaces_.store_info();
+  status_.database = store.kind;
+  status_.database_where = store.where;
+  status_.database_server = store.server;
+  status_.database_problem = store.problem;
   if (ever_published_ && status_ == published_) return;
   published_ = status_;
   ever_published_ = true;

@@ -1,34 +1,44 @@
 #pragma once
-// Meeting spaces on disk: a SQLite file (embedded, no server). A space is created
-// the first time someone joins it (or by an operator, later through mmp) and stays
-// until removed, so spaces survive call-bridge restarts. Occupants are not stored:
-// they are live sessions and re-join after a restart, as XEP-0045 clients do.
+// Where meeting spaces are kept. A space is created the first time someone joins
+// it (or by an operator) and stays until removed, so spaces survive call-bridge
+// restarts. Occupants are not stored: they are live sessions and re-join after a
+// restart, as XEP-0045 clients do.
 //
-// Thread-safety: one SpaceStore per thread (the connector's).
-#include <memory>
+// Two implementations: a SQLite file (sqlite_space_store.h, the embedded default,
+// no server) and the PostgreSQL database cluster (postgres_space_store.h, when the
+// node's database cluster is enabled).
+//
+// Thread-safety: a store is used by one thread at a time (the connector's).
+#include <cstdint>
 #include <string>
 #include <vector>
 
 #include "util/result.h"
 
-struct sqlite3;
-
 namespace convene::callbridge {
+
+struct SpaceRecord {
+  std::string name;
+  int64_t created_unix = 0;
+};
+
+// What the status report says about the store.
+struct StoreInfo {
+  std::string kind;      // "SQLite" or "PostgreSQL"
+  std::string where;     // the file, or "cluster of 3 nodes"
+  std::string server;    // PostgreSQL: "host:port" of the current connection, empty when none
+  std::string problem;   // the last failure, empty once an operation succeeded again
+  bool operator==(const StoreInfo&) const = default;
+};
 
 class SpaceStore {
  public:
-  static Result<std::unique_ptr<SpaceStore>> open(const std::string& path);
-  ~SpaceStore();
-
+  virtual ~SpaceStore() = default;
   // Ensure the space exists; true when it was created now.
-  Result<bool> ensure(const std::string& name);
-  bool exists(const std::string& name);
-  Result<std::vector<std::string>> list();
-  Status remove(const std::string& name);
-
- private:
-  explicit SpaceStore(sqlite3* db) : db_(db) {}
-  sqlite3* db_;
+  virtual Result<bool> ensure(const std::string& name) = 0;
+  virtual Result<std::vector<std::string>> list() = 0;
+  virtual Status remove(const std::string& name) = 0;
+  virtual StoreInfo info() const = 0;
 };
 
 }  // namespace convene::callbridge

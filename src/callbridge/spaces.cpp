@@ -53,12 +53,19 @@ std::string error_reply(const xml::Element& stanza, std::string_view type, std::
   return out;
 }
 
-Spaces::Spaces(std::string component_domain, SpaceStore& store) : domain_(std::move(component_domain)), store_(store) {}
-
-std::vector<std::string> Spaces::names() {
-  auto all = store_.list();
-  return all ? *all : std::vector<std::string>{};
+Spaces::Spaces(std::string component_domain, SpaceStore& store) : domain_(std::move(component_domain)), store_(store) {
+  if (!load()) logger("callbridge")->warn("the known spaces could not be read yet; trying again after the next success");
 }
+
+bool Spaces::load() {
+  auto all = store_.list();
+  if (!all) return false;
+  known_.insert(all->begin(), all->end());
+  loaded_ = true;
+  return true;
+}
+
+std::vector<std::string> Spaces::names() const { return {known_.begin(), known_.end()}; }
 
 int Spaces::occupant_count() const {
   int n = 0;
@@ -135,10 +142,16 @@ void Spaces::on_presence(const xml::Element& stanza, const std::function<void(co
   for (auto& [n, occ] : room.by_nick)
     if (occ.jid == from->full()) return send(error_reply(stanza, "cancel", "not-acceptable"));
 
-  auto created = store_.ensure(room_name);
-  if (!created) {
-    logger("callbridge")->error("space {}: {}", room_name, created.error().text());
-    return send(error_reply(stanza, "wait", "internal-server-error"));
+  Result<bool> created = false;
+  if (!known_.contains(room_name)) {
+    created = store_.ensure(room_name);
+    if (!created) {
+      logger("callbridge")->error("space {}: {}", room_name, created.error().text());
+      if (room.by_nick.empty()) rooms_.erase(room_name);
+      return send(error_reply(stanza, "wait", "internal-server-error"));
+    }
+    known_.insert(room_name);
+    if (!loaded_) load();
   }
   // Existing occupants to the joiner, the joiner to everyone else, then the self-presence.
   for (auto& [n, occ] : room.by_nick) {

@@ -13,9 +13,15 @@
 // state kept in this process, so they survive the loss of an XMPP server (the
 // connector simply reconnects elsewhere) but not a call-bridge restart.
 //
+// The names of the spaces are kept in memory too (read from the store at start,
+// added to on creation): joining a known space and every message need no database
+// round trip, so occupants keep talking while the database cluster fails over;
+// only creating a space waits for the store.
+//
 // Thread-safety: used by the connector thread only.
 #include <functional>
 #include <map>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -31,8 +37,9 @@ class Spaces {
   // Handle one stanza addressed to the component; `send` receives every stanza to write.
   void handle(const xml::Element& stanza, const std::function<void(const std::string&)>& send);
 
-  std::vector<std::string> names();
+  std::vector<std::string> names() const;
   int occupant_count() const;
+  StoreInfo store_info() const { return store_.info(); }
 
  private:
   struct Occupant {
@@ -49,8 +56,13 @@ class Spaces {
   void leave(const std::string& room_name, Room& room, const std::string& nick,
              const std::function<void(const std::string&)>& send, bool self_notice);
 
+  // Reads the names from the store; false when it could not (tried again after the next success).
+  bool load();
+
   std::string domain_;
   SpaceStore& store_;
+  std::set<std::string> known_;
+  bool loaded_ = false;
   std::map<std::string, Room> rooms_;
 };
 

@@ -48,6 +48,13 @@ std::string iso_time(int64_t unix_ms) {
 }
 }  // namespace
 
+std::string describe_database(const LinkStatus& s) {
+  std::string out = s.database + " (" + s.database_where + ")";
+  if (!s.database_server.empty()) out += ", master " + s.database_server;
+  if (!s.database_problem.empty()) out += ", failing: " + s.database_problem;
+  return out;
+}
+
 nlohmann::json to_json(const LinkStatus& s) {
   nlohmann::json j{{"name", s.name},
                    {"domain", s.domain},
@@ -59,6 +66,10 @@ nlohmann::json to_json(const LinkStatus& s) {
                    {"connections", s.connections},
                    {"spaces", s.spaces},
                    {"occupants", s.occupants},
+                   {"database", {{"kind", s.database},
+                                 {"where", s.database_where},
+                                 {"server", s.database_server},
+                                 {"problem", s.database_problem}}},
                    {"message", s.message}};
   if (s.state == LinkState::connected) {
     j["server"] = s.server;
@@ -90,6 +101,7 @@ std::string to_text(const LinkStatus& s) {
   }
   if (!s.last_loss.empty()) out += "Last connection lost: " + s.last_loss + "\n";
   out += "Spaces: " + std::to_string(s.spaces.size()) + ", occupants: " + std::to_string(s.occupants) + "\n";
+  if (!s.database.empty()) out += "Spaces database: " + describe_database(s) + "\n";
   return out;
 }
 

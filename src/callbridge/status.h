@@ -45,11 +45,19 @@ struct LinkStatus {
   int64_t connections = 0;       // successful connections since start
   std::vector<std::string> spaces;  // meeting spaces known (persisted)
   int occupants = 0;
+  // Where the spaces are kept: "SQLite" (file) or "PostgreSQL" ("cluster of 3 nodes"),
+  // the server in use ("127.0.1.1:5432", PostgreSQL only) and the last failure.
+  std::string database;
+  std::string database_where;
+  std::string database_server;
+  std::string database_problem;
 
   bool operator==(const LinkStatus&) const = default;
 };
 
 nlohmann::json to_json(const LinkStatus& status);
+// "PostgreSQL (cluster of 3 nodes), master 127.0.1.1:5432" or "SQLite (/path/spaces.sqlite)".
+std::string describe_database(const LinkStatus& status);
 std::string to_text(const LinkStatus& status);
 
 // Write `status` as JSON to `path` atomically (temporary file + rename).
