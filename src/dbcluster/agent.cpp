@@ -246,6 +246,60 @@ class AgentImpl final : public Agent {
     return text;
   }
 
+  // --- the application database (the call bridge's spaces) ------------------
+
+  Result<std::string> application_conninfo() override {
+    json cfg;
+    {
+      std::lock_guard lock(state_mutex_);
+      cfg = config();
+    }
+    if (!cfg.value("enabled", false)) return make_error("this node is not in a database cluster");
+    auto me = my_address();
+    if (!me) return me.error();
+    return dbcluster::application_conninfo(application_hosts(*me, cfg.value("master", "")), pg_.installed_tls());
+  }
+
+  // Every member from the replicated members table (the last list read when the local
+  // PostgreSQL does not answer), the master first: libpq tries them in order.
+  std::vector<std::string> application_hosts(const std::string& me, const std::string& master) {
+    std::vector<std::string> members;
+    auto rows = pg_.query(std::string("SELECT address FROM ") + kMembersTable + " ORDER BY address");
+    {
+      std::lock_guard lock(state_mutex_);
+      if (rows) {
+        for (auto& r : *rows) members.push_back(r[0].value_or(""));
+        last_members_ = members;
+      } else {
+        members = last_members_;
+      }
+    }
+    for (const auto& m : {me, master})
+      if (!m.empty() && std::find(members.begin(), members.end(), m) == members.end()) members.push_back(m);
+    std::sort(members.begin(), members.end());
+    auto at = std::find(members.begin(), members.end(), master);
+    if (at != members.end()) std::rotate(members.begin(), at, at + 1);
+    return members;
+  }
+
+  // The call bridge's role and schema in the application database (run by initialize
+  // on the master; replicated to the slaves). The role may use its own schema only;
+  // the spaces tables are created by the call bridge itself
+  // (callbridge/postgres_space_store.h). Default privileges give it the tables
+  // postgres creates there too: a backup rollback restores them as postgres.
+  Status prepare_application_roles() {
+    CONVENE_TRY(pg_.query(std::string("DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '") +
+                          kCallbridgeRole + "') THEN CREATE ROLE " + kCallbridgeRole + " LOGIN; END IF; END $$;"));
+    std::string role = kCallbridgeRole;
+    CONVENE_TRY(pg_.query("CREATE SCHEMA IF NOT EXISTS callbridge;"
+                          "GRANT USAGE, CREATE ON SCHEMA callbridge TO " + role + ";"
+                          "ALTER DEFAULT PRIVILEGES IN SCHEMA callbridge GRANT SELECT, INSERT, DELETE ON TABLES TO " +
+                              role + ";"
+                              "GRANT SELECT, INSERT, DELETE ON ALL TABLES IN SCHEMA callbridge TO " + role + ";",
+                          kAppDatabase));
+    return ok_status();
+  }
+
   // --- backups -----------------------------------------------------------
 
   Result<std::string> snapshot(const std::string& name) override {
@@ -537,6 +591,7 @@ class AgentImpl final : public Agent {
         "GRANT EXECUTE ON FUNCTION pg_catalog.pg_stat_file(text, boolean) TO replicator;"
         "GRANT EXECUTE ON FUNCTION pg_catalog.pg_read_binary_file(text) TO replicator;"
         "GRANT EXECUTE ON FUNCTION pg_catalog.pg_read_binary_file(text, bigint, bigint, boolean) TO replicator;"));
+    CONVENE_TRY(prepare_application_roles());
     close_group();
     CONVENE_TRY(erase_group_data());
     CONVENE_TRY(open_group(true));

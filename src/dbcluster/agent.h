@@ -64,6 +64,13 @@ class Agent {
   virtual Status start_remove(const std::string& line) = 0;
   virtual std::string status_text() = 0;
 
+  // The libpq connection string of the application database for the call bridge's
+  // spaces (replication.h: application_conninfo): every member, the master first,
+  // target_session_attrs=read-write, role `callbridge` by this node's client
+  // certificate. An error when this node is not in a database cluster. Does not
+  // wait for a running command (safe to call while join or remove runs).
+  virtual Result<std::string> application_conninfo() = 0;
+
   // Backups in the file area.
   virtual Result<std::string> snapshot(const std::string& name) = 0;  // the file name written
   virtual Result<std::vector<std::string>> list_backups() = 0;

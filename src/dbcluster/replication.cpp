@@ -47,6 +47,15 @@ std::string primary_conninfo(const std::string& primary_host, const std::string&
          " connect_timeout='2' keepalives_idle='2' keepalives_interval='1' keepalives_count='3'";
 }
 
+std::string application_conninfo(const std::vector<std::string>& members, const TlsFiles& tls) {
+  std::string hosts;
+  for (const auto& m : members) hosts += (hosts.empty() ? "" : ",") + m;
+  return "host=" + conninfo_quote(hosts) + " port='" + std::to_string(kPort) + "' user=" +
+         conninfo_quote(kCallbridgeRole) + " dbname=" + conninfo_quote(kAppDatabase) + tls_part(tls) +
+         " target_session_attrs='read-write' connect_timeout='2' keepalives_idle='5' keepalives_interval='2'"
+         " keepalives_count='3' application_name='convene-callbridge'";
+}
+
 std::string synchronous_standby_names(const std::vector<std::string>& members, const std::string& primary) {
   std::string list;
   std::size_t all = 1;  // the primary, even when not (yet) listed

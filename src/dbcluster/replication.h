@@ -19,6 +19,7 @@ inline constexpr int kPort = 5432;
 inline constexpr const char* kReplicationRole = "replicator";
 inline constexpr const char* kClusterDatabase = "postgres";  // members table, status queries
 inline constexpr const char* kAppDatabase = "convene";       // the application's data
+inline constexpr const char* kCallbridgeRole = "callbridge";  // the call bridge's spaces (schema callbridge)
 
 struct TlsFiles {
   std::filesystem::path server_key, server_cert, client_key, client_cert, ca_cert;
@@ -43,6 +44,14 @@ std::string remote_conninfo(const ConnSpec& spec, const TlsFiles& tls);
 
 // The standby's primary_conninfo (no dbname: a physical replication stream).
 std::string primary_conninfo(const std::string& primary_host, const std::string& my_address, const TlsFiles& tls);
+
+// The application's connection string (the call bridge's spaces): every member
+// listed, in order, with target_session_attrs=read-write so libpq connects to
+// whichever is the master now; role `callbridge` in database `convene` by the
+// node's client certificate; keepalives so a silent master is noticed:
+// "host='127.0.1.1,127.0.1.2' port='5432' user='callbridge' dbname='convene'
+//  sslmode='verify-ca' sslcert=... target_session_attrs='read-write' connect_timeout='2' ..."
+std::string application_conninfo(const std::vector<std::string>& members, const TlsFiles& tls);
 
 // "ANY 1 ("127.0.1.2", "127.0.1.3")": a commit waits for members/2 standbys of
 // the cluster's other members, so it is on a majority before it is acknowledged

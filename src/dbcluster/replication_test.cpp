@@ -28,6 +28,19 @@ TEST(Replication, RemoteConninfoForQueriesAndForBasebackup) {
   EXPECT_EQ(r.find("dbname"), std::string::npos) << r;
 }
 
+TEST(Replication, ApplicationConninfoListsEveryMemberAndFollowsTheMaster) {
+  auto s = application_conninfo({"127.0.1.1", "127.0.1.2", "127.0.1.3"}, files());
+  EXPECT_NE(s.find("host='127.0.1.1,127.0.1.2,127.0.1.3' port='5432' user='callbridge' dbname='convene'"),
+            std::string::npos)
+      << s;
+  EXPECT_NE(s.find("sslmode='verify-ca' sslcert='/n/client.crt' sslkey='/n/client.key' sslrootcert='/n/ca.crt'"),
+            std::string::npos)
+      << s;
+  EXPECT_NE(s.find("target_session_attrs='read-write'"), std::string::npos) << s;
+  EXPECT_NE(s.find("connect_timeout="), std::string::npos) << s;
+  EXPECT_EQ(s.find("password"), std::string::npos) << s;
+}
+
 TEST(Replication, QuotingEscapesForLibpqAndConf) {
   EXPECT_EQ(conninfo_quote("a'b\\c"), "'a\\'b\\\\c'");
   EXPECT_EQ(conf_quote("x='y'"), "'x=''y'''");
