@@ -24,10 +24,6 @@ using nlohmann::json;
 
 namespace {
 
-// One callbridge command at a time: enable/disable/changes from two shells must
-// not interleave between checking the settings and (re)starting the process.
-std::mutex command_mutex;
-
 std::string kv(const std::string& key, const std::string& value, size_t width = 20) {
   std::string k = key;
   if (k.size() < width) k.resize(width, ' ');
@@ -52,7 +48,8 @@ Status apply(CommandRequest& req) {
 }
 
 Status set_key(CommandRequest& req, const std::string& key, const std::optional<std::string>& value) {
-  std::lock_guard lock(command_mutex);
+  // One at a time (with the database follower): no interleaving between checking the settings and (re)starting.
+  std::lock_guard lock(req.daemon.callbridge_mutex());
   CONVENE_TRY(req.node.config().update("callbridge", [&](json& s) {
     if (!s.is_object()) s = json::object();
     if (value)
@@ -96,7 +93,7 @@ Status secret(CommandRequest& req) {
   auto typed = req.io.prompt_secret("Enter callbridge secret");
   if (!typed) return make_error("no secret given: nothing was changed");
   CONVENE_TRY(check_callbridge_secret(*typed));
-  std::lock_guard lock(command_mutex);
+  std::lock_guard lock(req.daemon.callbridge_mutex());
   auto files = callbridge_files(req.node.paths());
   CONVENE_TRY(make_dirs(files.dir, true));
   CONVENE_TRY(write_file_atomic(files.secret, *typed + "\n", 0600));
@@ -105,7 +102,7 @@ Status secret(CommandRequest& req) {
 }
 
 Status enable(CommandRequest& req) {
-  std::lock_guard lock(command_mutex);
+  std::lock_guard lock(req.daemon.callbridge_mutex());
   CONVENE_TRY(start_callbridge(req.daemon));
   if (auto st = req.node.config().update("callbridge", [](json& s) {
         if (!s.is_object()) s = json::object();
@@ -121,7 +118,7 @@ Status enable(CommandRequest& req) {
 }
 
 Status disable(CommandRequest& req) {
-  std::lock_guard lock(command_mutex);
+  std::lock_guard lock(req.daemon.callbridge_mutex());
   CONVENE_TRY(req.node.config().update("callbridge", [](json& s) {
     if (!s.is_object()) s = json::object();
     s["enabled"] = false;
@@ -170,6 +167,14 @@ void print_link(CommandRequest& req, const json& st) {
   line("Connections", std::to_string(st.value("connections", 0)));
   line("Spaces", std::to_string(st.value("spaces", json::array()).size()) + " (" +
                      std::to_string(st.value("occupants", 0)) + " occupants)");
+  // Added after the lines operators' scripts read: where the spaces are kept.
+  json db = st.value("database", json::object());
+  if (db.is_object() && !db.value("kind", "").empty()) {
+    std::string text = db.value("kind", "") + " (" + db.value("where", "") + ")";
+    if (!db.value("server", "").empty()) text += ", master " + db.value("server", "");
+    line("Spaces database", text);
+    if (!db.value("problem", "").empty()) line("Spaces database error", db.value("problem", ""));
+  }
 }
 
 Status status(CommandRequest& req) {

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <charconv>
 
+#include "admin/callbridge_database.h"
 #include "admin/daemon.h"
 #include "node/node.h"
 #include "util/files.h"
@@ -16,7 +17,8 @@ namespace fs = std::filesystem;
 
 CallbridgeFiles callbridge_files(const NodePaths& paths) {
   fs::path dir = paths.state() / "callbridge";
-  return {dir, dir / "secret", dir / "spaces.sqlite", dir / "status.json", paths.logs() / "callbridge.log"};
+  return {dir, dir / "secret", dir / "spaces.sqlite", dir / "spaces.conninfo", dir / "status.json",
+          paths.logs() / "callbridge.log"};
 }
 
 Result<std::string> parse_ip_endpoint(const std::string& text, uint16_t default_port, const std::string& what) {
@@ -70,7 +72,8 @@ fs::path callbridge_program() {
   return (ec ? fs::path("/usr/local/bin") : self.parent_path()) / "convene-callbridge";
 }
 
-Result<ChildLaunch> callbridge_launch(const NodePaths& paths, const nlohmann::json& section) {
+Result<ChildLaunch> callbridge_launch(const NodePaths& paths, const nlohmann::json& section,
+                                      bool spaces_in_postgres) {
   nlohmann::json s = section.is_object() ? section : nlohmann::json::object();
   std::string name = s.value("name", ""), domain = s.value("domain", "");
   if (name.empty())
@@ -90,6 +93,7 @@ Result<ChildLaunch> callbridge_launch(const NodePaths& paths, const nlohmann::js
   launch.argv = {program.string(), "--name", name, "--domain", domain,
                  "--secret-file", files.secret.string(), "--db", files.db.string(),
                  "--status-file", files.status.string()};
+  if (spaces_in_postgres) launch.argv.insert(launch.argv.end(), {"--pg-conninfo-file", files.conninfo.string()});
   if (s.contains("server")) launch.argv.insert(launch.argv.end(), {"--server", s.value("server", "")});
   if (s.contains("dns")) launch.argv.insert(launch.argv.end(), {"--dns", s.value("dns", "")});
   launch.log_file = files.log;
@@ -98,9 +102,13 @@ Result<ChildLaunch> callbridge_launch(const NodePaths& paths, const nlohmann::js
 }
 
 Status start_callbridge(Daemon& daemon) {
-  auto launch = callbridge_launch(daemon.node().paths(), daemon.node().config().section("callbridge"));
+  auto db = spaces_database(daemon.database_if_open());
+  auto launch = callbridge_launch(daemon.node().paths(), daemon.node().config().section("callbridge"), db.postgres);
   if (!launch) return launch.error();
-  return daemon.callbridge().start(std::move(*launch));
+  if (db.postgres) CONVENE_TRY(write_spaces_conninfo(callbridge_files(daemon.node().paths()), db.conninfo));
+  CONVENE_TRY(daemon.callbridge().start(std::move(*launch)));
+  daemon.set_callbridge_on_postgres(db.postgres);
+  return ok_status();
 }
 
 }  // namespace convene

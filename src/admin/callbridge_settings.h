@@ -32,6 +32,7 @@ struct CallbridgeFiles {
   std::filesystem::path dir;     // DIR/state/callbridge
   std::filesystem::path secret;  // secret (0600)
   std::filesystem::path db;      // spaces.sqlite
+  std::filesystem::path conninfo;  // spaces.conninfo: the PostgreSQL connection string, when the cluster keeps the spaces
   std::filesystem::path status;  // status.json, written by the child
   std::filesystem::path log;     // DIR/logs/callbridge.log
 };
@@ -50,9 +51,15 @@ std::filesystem::path callbridge_program();
 
 // The child's command line from the section, or the first thing missing with the
 // command that sets it ("no call bridge secret: set it with 'callbridge secret'").
-Result<ChildLaunch> callbridge_launch(const NodePaths& paths, const nlohmann::json& section);
+// With `spaces_in_postgres`, the child keeps its spaces in the database cluster
+// (--pg-conninfo-file, callbridge_database.h); --db is still given: its spaces are
+// copied once.
+Result<ChildLaunch> callbridge_launch(const NodePaths& paths, const nlohmann::json& section,
+                                      bool spaces_in_postgres = false);
 
-// Starts (or restarts) the configured call bridge under the daemon's supervisor.
+// Starts (or restarts) the configured call bridge under the daemon's supervisor,
+// on the spaces database the node's state says (callbridge_database.h). The caller
+// holds daemon.callbridge_mutex().
 Status start_callbridge(Daemon& daemon);
 
 }  // namespace convene

@@ -49,9 +49,14 @@ Result<std::unique_ptr<Daemon>> Daemon::open(Node& node) {
   // `callbridge status`; the node still serves mmp.
   auto callbridge = node.config().section("callbridge");
   if (callbridge.is_object() && callbridge.value("enabled", false)) {
+    std::lock_guard lock(daemon->callbridge_mutex());
     if (auto st = start_callbridge(*daemon); !st)
       logger("callbridge")->error("the call bridge is enabled but not running: {}", st.error().text());
   }
+  // The call bridge's spaces follow the database cluster (callbridge_database.h).
+  Daemon* d = daemon.get();
+  daemon->spaces_follower_ =
+      std::make_unique<PeriodicTask>(std::chrono::seconds(1), [d] { follow_spaces_database(*d); });
   return daemon;
 }
 
@@ -87,6 +92,7 @@ void Daemon::detach_cluster() {
 }
 
 void Daemon::stop() {
+  if (spaces_follower_) spaces_follower_->stop();  // it could start the call bridge again
   callbridge_.stop();  // first: it is a client of the XMPP service stopping next
   if (xmpp_) xmpp_->stop();
   detach_cluster();

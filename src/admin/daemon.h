@@ -10,9 +10,11 @@
 // Thread-safety: accessors may be called from admin conversation threads; each
 // subsystem guards itself. attach/detach of the cluster store are serialized by
 // cluster_mutex(), which the `xmpp cluster` commands hold for their whole run.
+#include <atomic>
 #include <memory>
 #include <mutex>
 
+#include "admin/callbridge_database.h"
 #include "admin/callbridge_supervisor.h"
 #include "dbcluster/agent.h"
 #include "node/node.h"
@@ -38,8 +40,15 @@ class Daemon {
   xmpp::XmppStore& store() { return *store_; }
   xmpp::Service& xmpp() { return *xmpp_; }
   dbcluster::Agent& database() { return *database_; }
+  dbcluster::Agent* database_if_open() { return database_.get(); }
   // The node's convene-callbridge (`callbridge ...` commands; callbridge_settings.h).
   CallbridgeSupervisor& callbridge() { return callbridge_; }
+  // Held by whatever starts, stops or reconfigures the call bridge: its commands,
+  // the database commands' restarts and the spaces follower (callbridge_database.h).
+  std::mutex& callbridge_mutex() { return callbridge_mutex_; }
+  // Whether the running call bridge was started with its spaces in PostgreSQL.
+  bool callbridge_on_postgres() const { return callbridge_on_postgres_; }
+  void set_callbridge_on_postgres(bool on) { callbridge_on_postgres_ = on; }
 
   // The XMPP cluster. local_store() is this node's own store, whatever is attached.
   xmpp::XmppStore& local_store() { return *local_; }
@@ -66,6 +75,9 @@ class Daemon {
   std::shared_ptr<xmpp::ClusterStore> cluster_;
   std::mutex cluster_command_mutex_;
   CallbridgeSupervisor callbridge_;
+  std::mutex callbridge_mutex_;
+  std::atomic<bool> callbridge_on_postgres_{false};
+  std::unique_ptr<PeriodicTask> spaces_follower_;  // after callbridge_: stopped (destroyed) first
 };
 
 }  // namespace convene

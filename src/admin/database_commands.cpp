@@ -1,7 +1,9 @@
 // The `database cluster` command group (seed 004). Handlers are thin: the
 // agent (src/dbcluster/agent.h, owned by the Daemon) does the work; here are the
 // seed's conversation steps: checks before the question, the WARNING!!! text and
-// (Y/n), "Please wait...", "Remove started...".
+// (Y/n), "Please wait...", "Remove started...". The call bridge restarts at the
+// end of each procedure, as the warnings say (callbridge_database.h).
+#include "admin/callbridge_database.h"
 #include "admin/command_registry.h"
 #include "admin/daemon.h"
 #include "dbcluster/agent.h"
@@ -30,6 +32,7 @@ Status initialize(CommandRequest& req) {
   CONVENE_TRY(confirm_or_cancel(req.io, dbcluster::kInitializeWarning));
   req.io.print("Please wait...");
   CONVENE_TRY(a.initialize(req.line));
+  restart_callbridge_for_database(req.daemon, "'database cluster initialize'");
   req.io.print("Initialize complete");
   return ok_status();
 }
@@ -43,6 +46,7 @@ Status join(CommandRequest& req) {
   CONVENE_TRY(confirm_or_cancel(req.io, warning));
   req.io.print("Please wait...");
   CONVENE_TRY(a.join(req.args[0], req.line));
+  restart_callbridge_for_database(req.daemon, "'database cluster join'");
   req.io.print("Join complete");
   return ok_status();
 }
