@@ -13,13 +13,6 @@ class PostgresSpaceStore final : public SpaceStore {
         import_(std::move(options.import)),
         session_(std::move(options.conninfo), [this](PgSession& s) { return prepare(s); }, options.retry) {}
 
-  // Connects once now, so the log and the status say early whether it works.
-  void try_now() {
-    auto st = session_.run([] { return ok_status(); });
-    note(st);
-    if (!st) logger("callbridge")->warn("spaces database not reachable yet: {}", st.error().message);
-  }
-
   Result<bool> ensure(const std::string& name) override {
     bool created = false;
     auto st = session_.run([&]() -> Status {
@@ -132,9 +125,8 @@ Result<std::unique_ptr<SpaceStore>> open_postgres_space_store(PostgresStoreOptio
   auto info = options.conninfo();
   if (!info) return info.error();
   CONVENE_TRY(conninfo_host_count(*info));
-  auto store = std::make_unique<PostgresSpaceStore>(std::move(options));
-  store->try_now();
-  return std::unique_ptr<SpaceStore>(std::move(store));
+  // No connection yet: the first operation (Spaces reads the list at once) makes it.
+  return std::unique_ptr<SpaceStore>(std::make_unique<PostgresSpaceStore>(std::move(options)));
 }
 
 }  // namespace convene::callbridge

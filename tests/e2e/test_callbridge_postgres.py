@@ -1,0 +1,163 @@
+"""Issue 5: meeting spaces in the PostgreSQL database cluster. Three convened nodes
+with real PostgreSQL 15 (db_cluster_fixtures), XMPP and the supervised call bridge
+on node 1, slixmpp users.
+
+While the node is standalone the call bridge keeps its spaces in SQLite; `database
+cluster initialize` restarts it on PostgreSQL (libpq with every member listed and
+target_session_attrs=read-write) and copies the SQLite spaces in once. Spaces then
+live on the master and replicate to the slaves, survive kill -9 of the call bridge
+and `callbridge disable`/`enable`, and a connection cut by the server is replaced
+on the next write. `database cluster remove` puts the call bridge back on SQLite.
+(Automatic failover is not assumed here: it is being built separately.)"""
+import asyncio
+import os
+import re
+
+from db_cluster_fixtures import ADDR, build_cluster, db_nodes, sql, wait_disabled  # noqa: F401  (fixture)
+from harness import wait_for
+from test_callbridge_supervised import connected, pid_of, running, set_up, wait_status
+from xmpp_fixtures import DOMAIN, TIMEOUT, configure_xmpp, make_client, offline, online, run
+
+COMPONENT = f"cb1.{DOMAIN}"
+
+
+def join_space(x, room, nick="Alice", user="alice"):
+    """A slixmpp user joins room@cb1 (creating it if new) and leaves again."""
+    async def go():
+        c = make_client(x, user)
+        c.register_plugin("xep_0045")
+        await online(c)
+        await c.plugin["xep_0045"].join_muc_wait(f"{room}@{COMPONENT}", nick, timeout=TIMEOUT)
+        await offline(c)
+    run(go())
+
+
+def spaces_in(node, db="convene"):
+    r = sql(node, "SELECT name FROM callbridge.spaces ORDER BY name", db=db, check=False)
+    return r.stdout.split() if r.returncode == 0 else None
+
+
+def bridge_backends(node):
+    return sql(node, "SELECT pid FROM pg_stat_activity WHERE usename = 'callbridge'", db="postgres").stdout.split()
+
+
+def test_spaces_move_to_postgres_replicate_and_survive_restarts_and_cut_connections(db_nodes):  # noqa: F811
+    n1, n2, n3 = (db_nodes(i) for i in (1, 2, 3))
+    x = configure_xmpp(n1)
+    set_up(n1, x.callbridge_secret)
+    n1.mmp("callbridge", "enable")
+    s = wait_status(n1, connected, "the call bridge to connect")
+    sqlite = n1.dir / "state" / "callbridge" / "spaces.sqlite"
+    assert s["Spaces database"] == f"SQLite ({sqlite})"
+    # A space made while the node is standalone: in SQLite.
+    join_space(x, "early")
+    wait_status(n1, lambda s: s.get("Spaces", "").startswith("1 "), "the SQLite space in the status")
+    before = pid_of(status_now := wait_status(n1, connected, "the call bridge"))
+    assert status_now["Spaces"] == "1 (0 occupants)"
+
+    # Seed 004: the cluster. initialize restarts the call bridge on PostgreSQL.
+    build_cluster([n1, n2, n3])
+    s = wait_status(n1, lambda s: connected(s) and s.get("Spaces database", "").startswith("PostgreSQL"),
+                    "the call bridge restarted with its spaces in PostgreSQL")
+    assert pid_of(s) != before and not running(before)
+    argv = open(f"/proc/{pid_of(s)}/cmdline", "rb").read().split(b"\0")
+    conninfo_file = n1.dir / "state" / "callbridge" / "spaces.conninfo"
+    assert argv[argv.index(b"--pg-conninfo-file") + 1] == str(conninfo_file).encode()
+    # The daemon keeps the connection file's member list current (no restart for that).
+    wait_for(lambda: all(ADDR[i] in conninfo_file.read_text() for i in (1, 2, 3)), 15,
+             "every member in the call bridge's connection string")
+    conninfo = conninfo_file.read_text()
+    assert "target_session_attrs='read-write'" in conninfo and "user='callbridge'" in conninfo
+    assert "password" not in conninfo
+    assert oct(conninfo_file.stat().st_mode & 0o777) == "0o600"
+    # The SQLite space was copied in, once (the SQLite file is only read: see the end).
+    assert spaces_in(n1) == ["early"]
+    assert sql(n1, "SELECT bridge, spaces FROM callbridge.imports").stdout.split() == [f"{COMPONENT}|1"]
+
+    # A new space: a row on the master, replicated to both slaves.
+    join_space(x, "room1")
+    assert spaces_in(n1) == ["early", "room1"]
+    for n in (n2, n3):
+        wait_for(lambda n=n: spaces_in(n) == ["early", "room1"], 15, f"the spaces replicated to {n.name}")
+    assert sql(n2, "SELECT pg_is_in_recovery()").stdout.strip() == "t"
+
+    # kill -9 of the call bridge: the supervisor restarts it; the spaces are read
+    # from PostgreSQL, now with every member in its connection string.
+    first = pid_of(wait_status(n1, connected, "the call bridge"))
+    os.kill(first, 9)
+    s = wait_status(n1, lambda s: connected(s) and pid_of(s) not in (None, first) and s["Spaces"].startswith("2 "),
+                    "the call bridge restarted after kill -9 with both spaces")
+    assert s["Spaces database"] == f"PostgreSQL (cluster of 3 nodes), master {ADDR[1]}:5432", s[""]
+    assert s["Spaces"] == "2 (0 occupants)"
+    # The copy happens once: the restart copied nothing again.
+    assert sql(n1, "SELECT count(*) FROM callbridge.imports").stdout.strip() == "1"
+
+    # disable / enable: the same.
+    n1.mmp("callbridge", "disable")
+    wait_for(lambda: not bridge_backends(n1), 15, "the call bridge's connection to go with it")
+    n1.mmp("callbridge", "enable")
+    s = wait_status(n1, lambda s: connected(s) and s.get("Spaces", "").startswith("2 "),
+                    "the call bridge enabled again with both spaces")
+    assert s["Spaces database"].startswith("PostgreSQL (cluster of 3 nodes)")
+
+    # The server cuts the call bridge's connection: the next write reconnects.
+    wait_for(lambda: len(bridge_backends(n1)) == 1, 15, "the call bridge's connection on the master")
+    old = bridge_backends(n1)
+    # (OFFSET 0 keeps the filter first: otherwise the planner may terminate every backend.)
+    cut = sql(n1, "SELECT pg_terminate_backend(pid) FROM (SELECT pid FROM pg_stat_activity "
+                  "WHERE usename = 'callbridge' OFFSET 0) b", db="postgres").stdout.split()
+    assert cut == ["t"]
+    wait_for(lambda: not bridge_backends(n1), 15, "the call bridge's backend to end")
+    join_space(x, "room2")  # would raise on an error presence
+    assert spaces_in(n1) == ["early", "room1", "room2"]
+    new = bridge_backends(n1)
+    assert len(new) == 1 and new != old
+    wait_for(lambda: spaces_in(n3) == ["early", "room1", "room2"], 15, "room2 replicated")
+
+    # Leaving the cluster (it ends in the background): the call bridge goes back to SQLite.
+    n1.mmp("database", "cluster", "remove", input="Y\n")
+    wait_disabled(n1)
+    s = wait_status(n1, lambda s: connected(s) and s.get("Spaces database", "").startswith("SQLite"),
+                    "the call bridge back on SQLite after remove")
+    assert s["Spaces"] == "1 (0 occupants)"  # SQLite's own: spaces made in PostgreSQL stay there
+    log = (n1.dir / "logs" / "convened.log").read_text()
+    assert x.callbridge_secret not in log
+
+
+def test_a_bad_connection_file_is_reported_and_sqlite_is_untouched(db_nodes, tmp_path):  # noqa: F811
+    """convene-callbridge run by hand with a connection string that cannot be parsed:
+    it says so and exits; with one where nothing answers it keeps running and its
+    status names the database failure."""
+    import json
+    import subprocess
+    from harness import BUILD
+    program = BUILD / "apps" / "convene-callbridge"
+    secret = tmp_path / "secret"
+    secret.write_text("s3cretvalue\n")
+    conninfo = tmp_path / "conninfo"
+    conninfo.write_text("host='unterminated\n")
+    status = tmp_path / "status.json"
+    args = [str(program), "--name", "cb1", "--domain", DOMAIN, "--secret-file", str(secret),
+            "--db", str(tmp_path / "spaces.sqlite"), "--pg-conninfo-file", str(conninfo),
+            "--status-file", str(status), "--server", "127.0.0.1:1"]
+    r = subprocess.run(args, capture_output=True, text=True, timeout=30)
+    assert r.returncode == 1
+    assert "invalid PostgreSQL connection string" in r.stderr, r.stderr
+    assert not (tmp_path / "spaces.sqlite").exists()
+
+    conninfo.write_text("host='127.0.0.1' port='1' dbname='convene' connect_timeout='2'\n")
+    proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        def report():
+            try:
+                return json.loads(status.read_text())
+            except (OSError, ValueError):
+                return {}
+        wait_for(lambda: report().get("database", {}).get("problem"), 30, "the database failure in the status")
+        db = report()["database"]
+        assert db["kind"] == "PostgreSQL" and db["where"] == "cluster of 1 node" and db["server"] == ""
+        assert "no PostgreSQL master reachable" in db["problem"], db
+        assert proc.poll() is None  # still running: XMPP does not wait for the database
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
