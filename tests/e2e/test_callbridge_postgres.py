@@ -8,15 +8,15 @@ target_session_attrs=read-write) and copies the SQLite spaces in once. Spaces th
 live on the master and replicate to the slaves, survive kill -9 of the call bridge
 and `callbridge disable`/`enable`, and a connection cut by the server is replaced
 on the next write. `database cluster remove` puts the call bridge back on SQLite.
-(Automatic failover is not assumed here: it is being built separately.)"""
+With the master's PostgreSQL down, occupants keep talking. (Automatic failover is not assumed here: it is being built separately.)"""
 import asyncio
 import os
-import re
+import signal
 
-from db_cluster_fixtures import ADDR, build_cluster, db_nodes, sql, wait_disabled  # noqa: F401  (fixture)
+from db_cluster_fixtures import ADDR, _postmaster_pid, build_cluster, db_nodes, sql, wait_disabled  # noqa: F401
 from harness import wait_for
 from test_callbridge_supervised import connected, pid_of, running, set_up, wait_status
-from xmpp_fixtures import DOMAIN, TIMEOUT, configure_xmpp, make_client, offline, online, run
+from xmpp_fixtures import DOMAIN, TIMEOUT, configure_xmpp, event, make_client, offline, online, run
 
 COMPONENT = f"cb1.{DOMAIN}"
 
@@ -122,6 +122,49 @@ def test_spaces_move_to_postgres_replicate_and_survive_restarts_and_cut_connecti
     assert s["Spaces"] == "1 (0 occupants)"  # SQLite's own: spaces made in PostgreSQL stay there
     log = (n1.dir / "logs" / "convened.log").read_text()
     assert x.callbridge_secret not in log
+
+
+def test_occupants_keep_talking_and_known_spaces_stay_joinable_while_the_master_is_down(db_nodes):  # noqa: F811
+    """The master's PostgreSQL stops (no failover is assumed): the users already in a
+    space go on exchanging messages, a known space can still be joined (names are kept
+    in memory), and only creating a new space fails, with a stanza error."""
+    n1, n2, n3 = (db_nodes(i) for i in (1, 2, 3))
+    build_cluster([n1, n2, n3])
+    x = configure_xmpp(n1)
+    set_up(n1, x.callbridge_secret)
+    n1.mmp("callbridge", "enable")
+    wait_status(n1, lambda s: connected(s) and s.get("Spaces database", "").startswith("PostgreSQL"),
+                "the call bridge on PostgreSQL")
+    room = f"room1@{COMPONENT}"
+
+    async def go():
+        alice, bob, carol = (make_client(x, u) for u in ("alice", "bob", "carol"))
+        for c in (alice, bob, carol):
+            c.register_plugin("xep_0045")
+            await online(c)
+        await alice.plugin["xep_0045"].join_muc_wait(room, "Alice", timeout=TIMEOUT)
+        await bob.plugin["xep_0045"].join_muc_wait(room, "Bob", timeout=TIMEOUT)
+        assert spaces_in(n1) == ["room1"]
+
+        master = _postmaster_pid(n1)
+        os.kill(master, signal.SIGQUIT)  # immediate shutdown of the master's PostgreSQL
+        wait_for(lambda: sql(n1, "SELECT 1", check=False).returncode != 0, 15, "the master's PostgreSQL to stop")
+
+        got = asyncio.ensure_future(event(bob, "groupchat_message", condition=lambda m: m["body"] == "still here"))
+        alice.send_message(mto=room, mbody="still here", mtype="groupchat")
+        assert (await got)["from"] == f"{room}/Alice"
+        await carol.plugin["xep_0045"].join_muc_wait(room, "Carol", timeout=TIMEOUT)
+
+        # A new space needs the database: refused with a stanza error, not silently.
+        refused = asyncio.ensure_future(event(carol, "presence_error"))
+        carol.plugin["xep_0045"].join_muc(f"room2@{COMPONENT}", "Carol")
+        err = await asyncio.wait_for(refused, 30)
+        assert err["error"]["condition"] == "internal-server-error" and err["error"]["type"] == "wait"
+        await offline(alice, bob, carol)
+    run(go(), timeout=120)
+    s = wait_status(n1, lambda s: "Spaces database error" in s, "the database failure in callbridge status")
+    assert "no PostgreSQL master reachable" in s["Spaces database error"], s[""]
+    assert s["Spaces"].startswith("1 ")
 
 
 def test_a_bad_connection_file_is_reported_and_sqlite_is_untouched(db_nodes, tmp_path):  # noqa: F811
