@@ -14,7 +14,7 @@ import time
 
 from db_cluster_fixtures import (ADDR, CERT_FILES, PSQL, build_cluster, db_nodes, make_certs, sql, status,  # noqa: F401
                                  status_lines, wait_disabled)
-from harness import snapshot_tree, wait_for
+from harness import NET, snapshot_tree, wait_for
 
 
 def test_seed_004_as_typed(db_nodes):
@@ -27,12 +27,12 @@ def test_seed_004_as_typed(db_nodes):
     build_cluster([n1, n2, n3])
     lines = status_lines(n3)
     assert lines[0] == "Status                : Enabled"
-    assert "  127.0.1.1          : Connected Master" in lines
-    assert "  127.0.1.2          : Connected Slave ( In Sync )" in lines
-    assert "  127.0.1.3 (me)     : Connected Slave ( In Sync )" in lines
-    assert "Node in use           : 127.0.1.1" in lines
+    assert f"  {NET}.1          : Connected Master" in lines
+    assert f"  {NET}.2          : Connected Slave ( In Sync )" in lines
+    assert f"  {NET}.3 (me)     : Connected Slave ( In Sync )" in lines
+    assert f"Node in use           : {NET}.1" in lines
     assert "Interface             : a" in lines
-    assert "Last command          : 'database cluster join 127.0.1.1' (Success)" in lines
+    assert f"Last command          : 'database cluster join {NET}.1' (Success)" in lines
 
     # Data written on the master is on both slaves (synchronous replication).
     sql(n1, "CREATE TABLE calls (id int PRIMARY KEY, who text)")
@@ -86,9 +86,9 @@ def test_seed_004_as_typed(db_nodes):
         assert "The contents of this node's database will be destroyed!" in out
         assert "NOTE: This node is already in a cluster." not in out
     lines = status_lines(n3)
-    assert "  127.0.1.1          : Connected Master" in lines
-    assert "  127.0.1.2          : Connected Slave ( In Sync )" in lines
-    assert "  127.0.1.3 (me)     : Connected Slave ( In Sync )" in lines
+    assert f"  {NET}.1          : Connected Master" in lines
+    assert f"  {NET}.2          : Connected Slave ( In Sync )" in lines
+    assert f"  {NET}.3 (me)     : Connected Slave ( In Sync )" in lines
     assert "  Server Certificate  : dbserver2.cer" in lines
     for n in (n1, n2, n3):
         assert sql(n, "SELECT count(*) FROM calls").stdout.strip() == "101"
@@ -154,8 +154,8 @@ def test_live_rotation_with_a_writer(db_nodes):
         wait_for(lambda n=n: sql(n, "SELECT count(*) FROM w", check=False).stdout.strip() == str(len(acked)), 10,
                  f"all rows on {n.name}")
     lines = status_lines(n1)
-    assert "  127.0.1.2          : Connected Slave ( In Sync )" in lines, lines
-    assert "  127.0.1.3          : Connected Slave ( In Sync )" in lines, lines
+    assert f"  {NET}.2          : Connected Slave ( In Sync )" in lines, lines
+    assert f"  {NET}.3          : Connected Slave ( In Sync )" in lines, lines
     assert "  Client Certificate  : rotclient.cer" in lines
     ssl = sql(n1, "SELECT count(*) FROM pg_stat_ssl s JOIN pg_stat_replication r USING (pid) "
                   "WHERE s.ssl AND s.client_dn = '/CN=rotclient'", db="postgres").stdout.strip()
@@ -193,12 +193,12 @@ def test_bad_input_changes_nothing(db_nodes):
     # Join to an unreachable address: refused before the question, nothing destroyed.
     before = snapshot_tree(n2.dir / "state" / "db")
     t = time.monotonic()
-    r = n2.mmp("database", "cluster", "join", "127.0.1.9", input="Y\n", check=False)
-    assert r.returncode == 1 and "cannot reach a database master at 127.0.1.9" in r.stderr, r.stderr
+    r = n2.mmp("database", "cluster", "join", f"{NET}.9", input="Y\n", check=False)
+    assert r.returncode == 1 and f"cannot reach a database master at {NET}.9" in r.stderr, r.stderr
     assert "WARNING" not in r.stdout
     assert time.monotonic() - t < 10
     assert sql(n2, "SELECT x FROM keep").stdout.strip() == "42"
-    assert "  127.0.1.2 (me)     : Connected Slave ( In Sync )" in status_lines(n2)
+    assert f"  {NET}.2 (me)     : Connected Slave ( In Sync )" in status_lines(n2)
     # Join to a slave is refused too.
     r = n1.mmp("database", "cluster", "join", ADDR[2], input="Y\n", check=False)
     assert r.returncode == 1
