@@ -56,12 +56,14 @@ Result<std::unique_ptr<SpaceStore>> open_store(const std::string& db_file, const
                                                const std::string& bridge) {
   if (conninfo_file.empty()) return open_sqlite_space_store(db_file);
   // The SQLite spaces are read (never changed) for the one-time copy into PostgreSQL.
+  // An unreadable file must not keep the call bridge down: it starts without the
+  // copy (nothing is recorded as copied, so a later start with a good file does it).
   auto old = read_sqlite_spaces(db_file);
-  if (!old) return old.error();
+  if (!old) logger("callbridge")->error("the SQLite spaces are not copied into PostgreSQL: {}", old.error().text());
   PostgresStoreOptions options;
   options.conninfo = [conninfo_file] { return read_conninfo_file(conninfo_file); };
   options.bridge = bridge;
-  options.import = std::move(*old);
+  if (old) options.import = std::move(*old);
   return open_postgres_space_store(std::move(options));
 }
 }  // namespace

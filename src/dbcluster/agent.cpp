@@ -282,21 +282,23 @@ class AgentImpl final : public Agent {
     return members;
   }
 
-  // The call bridge's role and schema in the application database (run by initialize
-  // on the master; replicated to the slaves). The role may use its own schema only;
-  // the spaces tables are created by the call bridge itself
-  // (callbridge/postgres_space_store.h). Default privileges give it the tables
-  // postgres creates there too: a backup rollback restores them as postgres.
+  // The call bridge's role, schema and tables in the application database (run by
+  // initialize on the master; replicated to the slaves). The tables are the same as
+  // callbridge/postgres_space_store.cpp makes when they are missing; made here, owned
+  // by postgres with explicit grants, so a backup rollback (pg_dump --no-owner,
+  // restored as postgres) brings the call bridge's rights back with them.
   Status prepare_application_roles() {
     CONVENE_TRY(pg_.query(std::string("DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '") +
                           kCallbridgeRole + "') THEN CREATE ROLE " + kCallbridgeRole + " LOGIN; END IF; END $$;"));
     std::string role = kCallbridgeRole;
-    CONVENE_TRY(pg_.query("CREATE SCHEMA IF NOT EXISTS callbridge;"
-                          "GRANT USAGE, CREATE ON SCHEMA callbridge TO " + role + ";"
-                          "ALTER DEFAULT PRIVILEGES IN SCHEMA callbridge GRANT SELECT, INSERT, DELETE ON TABLES TO " +
-                              role + ";"
-                              "GRANT SELECT, INSERT, DELETE ON ALL TABLES IN SCHEMA callbridge TO " + role + ";",
-                          kAppDatabase));
+    CONVENE_TRY(pg_.query(
+        "CREATE SCHEMA IF NOT EXISTS callbridge;"
+        "CREATE TABLE IF NOT EXISTS callbridge.spaces (name text PRIMARY KEY, created_unix bigint NOT NULL);"
+        "CREATE TABLE IF NOT EXISTS callbridge.imports (bridge text PRIMARY KEY, spaces integer NOT NULL, "
+        "imported timestamptz NOT NULL DEFAULT now());"
+        "GRANT USAGE, CREATE ON SCHEMA callbridge TO " + role + ";"
+        "GRANT SELECT, INSERT, DELETE ON ALL TABLES IN SCHEMA callbridge TO " + role + ";",
+        kAppDatabase));
     return ok_status();
   }
 

@@ -100,6 +100,12 @@ def test_spaces_move_to_postgres_replicate_and_survive_restarts_and_cut_connecti
                     "the call bridge enabled again with both spaces")
     assert s["Spaces database"].startswith("PostgreSQL (cluster of 3 nodes)")
 
+    # A backup rollback restores the tables as postgres (pg_dump --no-owner): the
+    # call bridge keeps its rights on them (the next step writes).
+    n1.mmp("backup", "snapshot", "spaces")
+    assert "Database restored" in n1.mmp("backup", "rollback", "spaces", input="Y\n").stdout
+    assert spaces_in(n1) == ["early", "room1"]
+
     # The server cuts the call bridge's connection: the next write reconnects.
     wait_for(lambda: len(bridge_backends(n1)) == 1, 15, "the call bridge's connection on the master")
     old = bridge_backends(n1)
