@@ -9,7 +9,7 @@ from harness import CONVENED, Node
 
 def test_one_shot_command_and_exit_status(node):
     result = node.mmp("iface", "list")
-    assert result.stdout.strip() == "a : 127.0.1.1"
+    assert result.stdout.strip() == f"a : {node.address}"
 
 
 def test_admin_socket_is_private(node):
