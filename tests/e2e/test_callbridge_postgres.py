@@ -12,6 +12,7 @@ With the master's PostgreSQL down, occupants keep talking. (Automatic failover i
 import asyncio
 import os
 import signal
+import sqlite3
 
 from db_cluster_fixtures import ADDR, _postmaster_pid, build_cluster, db_nodes, sql, wait_disabled  # noqa: F401
 from harness import wait_for
@@ -81,30 +82,31 @@ def test_spaces_move_to_postgres_replicate_and_survive_restarts_and_cut_connecti
         wait_for(lambda n=n: spaces_in(n) == ["early", "room1"], 15, f"the spaces replicated to {n.name}")
     assert sql(n2, "SELECT pg_is_in_recovery()").stdout.strip() == "t"
 
-    # kill -9 of the call bridge: the supervisor restarts it; the spaces are read
-    # from PostgreSQL, now with every member in its connection string.
+    # An operator removes the copied space in PostgreSQL; then kill -9 of the call
+    # bridge: the supervisor restarts it, the spaces are read from PostgreSQL (now
+    # with every member in its connection string), and the copy is not made again.
+    sql(n1, "DELETE FROM callbridge.spaces WHERE name = 'early'")
     first = pid_of(wait_status(n1, connected, "the call bridge"))
     os.kill(first, 9)
-    s = wait_status(n1, lambda s: connected(s) and pid_of(s) not in (None, first) and s["Spaces"].startswith("2 "),
-                    "the call bridge restarted after kill -9 with both spaces")
+    s = wait_status(n1, lambda s: connected(s) and pid_of(s) not in (None, first),
+                    "the call bridge restarted after kill -9")
     assert s["Spaces database"] == f"PostgreSQL (cluster of 3 nodes), master {ADDR[1]}:5432", s[""]
-    assert s["Spaces"] == "2 (0 occupants)"
-    # The copy happens once: the restart copied nothing again.
-    assert sql(n1, "SELECT count(*) FROM callbridge.imports").stdout.strip() == "1"
+    assert s["Spaces"] == "1 (0 occupants)"
+    assert spaces_in(n1) == ["room1"]
 
     # disable / enable: the same.
     n1.mmp("callbridge", "disable")
     wait_for(lambda: not bridge_backends(n1), 15, "the call bridge's connection to go with it")
     n1.mmp("callbridge", "enable")
-    s = wait_status(n1, lambda s: connected(s) and s.get("Spaces", "").startswith("2 "),
-                    "the call bridge enabled again with both spaces")
+    s = wait_status(n1, lambda s: connected(s) and s.get("Spaces", "").startswith("1 "),
+                    "the call bridge enabled again with its space")
     assert s["Spaces database"].startswith("PostgreSQL (cluster of 3 nodes)")
 
     # A backup rollback restores the tables as postgres (pg_dump --no-owner): the
     # call bridge keeps its rights on them (the next step writes).
     n1.mmp("backup", "snapshot", "spaces")
     assert "Database restored" in n1.mmp("backup", "rollback", "spaces", input="Y\n").stdout
-    assert spaces_in(n1) == ["early", "room1"]
+    assert spaces_in(n1) == ["room1"]
 
     # The server cuts the call bridge's connection: the next write reconnects.
     wait_for(lambda: len(bridge_backends(n1)) == 1, 15, "the call bridge's connection on the master")
@@ -115,17 +117,20 @@ def test_spaces_move_to_postgres_replicate_and_survive_restarts_and_cut_connecti
     assert cut == ["t"]
     wait_for(lambda: not bridge_backends(n1), 15, "the call bridge's backend to end")
     join_space(x, "room2")  # would raise on an error presence
-    assert spaces_in(n1) == ["early", "room1", "room2"]
+    assert spaces_in(n1) == ["room1", "room2"]
     new = bridge_backends(n1)
     assert len(new) == 1 and new != old
-    wait_for(lambda: spaces_in(n3) == ["early", "room1", "room2"], 15, "room2 replicated")
+    wait_for(lambda: spaces_in(n3) == ["room1", "room2"], 15, "room2 replicated")
 
     # Leaving the cluster (it ends in the background): the call bridge goes back to SQLite.
     n1.mmp("database", "cluster", "remove", input="Y\n")
     wait_disabled(n1)
     s = wait_status(n1, lambda s: connected(s) and s.get("Spaces database", "").startswith("SQLite"),
                     "the call bridge back on SQLite after remove")
-    assert s["Spaces"] == "1 (0 occupants)"  # SQLite's own: spaces made in PostgreSQL stay there
+    # SQLite's own, unchanged ("early"): spaces made in PostgreSQL stay there.
+    assert s["Spaces"] == "1 (0 occupants)"
+    with sqlite3.connect(f"file:{sqlite}?mode=ro", uri=True) as db:
+        assert [r[0] for r in db.execute("SELECT name FROM spaces")] == ["early"]
     log = (n1.dir / "logs" / "convened.log").read_text()
     assert x.callbridge_secret not in log
 
