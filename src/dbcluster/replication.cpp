@@ -53,7 +53,10 @@ std::string application_conninfo(const std::vector<std::string>& members, const 
   return "host=" + conninfo_quote(hosts) + " port='" + std::to_string(kPort) + "' user=" +
          conninfo_quote(kCallbridgeRole) + " dbname=" + conninfo_quote(kAppDatabase) + tls_part(tls) +
          " target_session_attrs='read-write' connect_timeout='2' keepalives_idle='5' keepalives_interval='2'"
-         " keepalives_count='3' application_name='convene-callbridge'";
+         // tcp_user_timeout: a query sent to a master that went silent fails after 5 s
+         // instead of TCP's minutes of retransmissions.
+         " keepalives_count='3' tcp_user_timeout='5000'"
+         " application_name='convene-callbridge'";
 }
 
 std::string synchronous_standby_names(const std::vector<std::string>& members, const std::string& primary) {
