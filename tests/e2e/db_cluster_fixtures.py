@@ -105,6 +105,7 @@ def status_lines(node):
 
 
 def build_cluster(nodes):
+    """Seed 004 on `nodes`: the first initializes (the master), the others join it."""
     names = make_certs(nodes[0], nodes)
     for n in nodes:
         n.mmp("database", "cluster", "localnode", "a")
@@ -112,7 +113,7 @@ def build_cluster(nodes):
     out = nodes[0].mmp("database", "cluster", "initialize", input="Y\n").stdout
     assert "Please wait..." in out
     for n in nodes[1:]:
-        n.mmp("database", "cluster", "join", ADDR[1], input="Y\n", timeout=90)
+        n.mmp("database", "cluster", "join", nodes[0].address, input="Y\n", timeout=90)
     return names
 
 

@@ -13,7 +13,8 @@ import asyncio
 import os
 import sqlite3
 
-from db_cluster_fixtures import ADDR, build_cluster, db_nodes, sql, wait_disabled  # noqa: F401
+from db_cluster_fixtures import (ADDR, build_cluster, db_nodes, is_master, kill_node_hard, sql,  # noqa: F401
+                                 wait_disabled)
 from harness import wait_for
 from partition import Partition
 from test_callbridge_supervised import connected, pid_of, running, set_up, wait_status
@@ -220,3 +221,24 @@ def test_a_bad_connection_file_is_reported_and_sqlite_is_untouched(db_nodes, tmp
     finally:
         proc.terminate()
         proc.wait(timeout=10)
+
+
+def test_spaces_survive_a_database_failover(db_nodes):  # noqa: F811
+    """The database master's machine dies (kill -9 of convened and PostgreSQL) while a
+    call bridge on another node keeps its spaces in the cluster: a standby is
+    promoted, the bridge's next new space goes to the new master (libpq's
+    read-write host list), and the spaces made before are all there."""
+    n1, n2, n3 = (db_nodes(i) for i in (1, 2, 3))
+    build_cluster([n2, n1, n3])  # node 2 is the master; the call bridge is on node 1
+    x = configure_xmpp(n1)
+    set_up(n1, x.callbridge_secret)
+    n1.mmp("callbridge", "enable")
+    wait_status(n1, lambda s: connected(s) and s.get("Spaces database", "").startswith("PostgreSQL"),
+                "the call bridge on PostgreSQL")
+    join_space(x, "before")
+    assert spaces_in(n2) == ["before"]
+    kill_node_hard(n2)
+    wait_for(lambda: is_master(n1) or is_master(n3), 30, "a standby to be promoted")
+    join_space(x, "after")
+    master = n1 if is_master(n1) else n3
+    assert spaces_in(master) == ["after", "before"]
