@@ -236,6 +236,8 @@ class AgentImpl final : public Agent {
       std::string master = cfg.value("master", "");
       v.node_in_use = master;
       v.nodes = node_lines(*me, master);
+      std::lock_guard lock(state_mutex_);
+      v.failover = failover_line_;
     }
     v.certs = cert_lines(cfg);
     v.last_command = cfg.value("last_command", "");
@@ -597,7 +599,7 @@ class AgentImpl final : public Agent {
     close_group();
     CONVENE_TRY(erase_group_data());
     CONVENE_TRY(open_group(true));
-    CONVENE_TRY(group_->init_master(me));
+    CONVENE_TRY(group_->init_master(me, now_iso()));
     following_ = me;
     following_epoch_ = 1;
     CONVENE_TRY(update([&](json& s) {
@@ -667,6 +669,7 @@ class AgentImpl final : public Agent {
     fenced_ = false;
     following_.clear();
     following_epoch_ = 0;
+    set_failover_line("");
     if (rec && *rec) {
       if (me && !master.empty()) {
         auto r = remote(master, std::string("DELETE FROM ") + kMembersTable + " WHERE address = " + sql_literal(*me));
@@ -839,6 +842,7 @@ class AgentImpl final : public Agent {
     if (!me_r) return;
     const std::string me = *me_r;
     if (!group_) {  // an older cluster without failover: only the standby list
+      set_failover_line("Manual (this cluster predates automatic failover: remove and join again to get it)");
       if (cfg.value("master", "") == me && pg_.running()) keep_sync_names(me);
       return;
     }
@@ -868,6 +872,7 @@ class AgentImpl final : public Agent {
                    std::chrono::duration_cast<std::chrono::milliseconds>(now - last_majority_).count());
         fenced_ = true;
       }
+      set_failover_line("Automatic; this master reaches no majority of the agents: PostgreSQL stopped");
       if (running && !mine.standby)
         if (auto s = pg_.stop(true); !s) log_->error("{}", s.error().text());
       return;
@@ -879,6 +884,7 @@ class AgentImpl final : public Agent {
       return;
     }
     if (!group_->synced()) {
+      set_failover_line("Automatic; waiting for a majority of the agents' group");
       if (now - last_hello_ > std::chrono::seconds(1)) {
         group_->resync();
         last_hello_ = now;
@@ -887,6 +893,10 @@ class AgentImpl final : public Agent {
     }
     auto view = group_->view();
     if (view.master.empty()) return;
+    std::size_t voters = 0;
+    for (auto& m : st.members) voters += m.voter;
+    set_failover_line("Automatic (agents' group of " + std::to_string(voters) + "); master since " + view.since +
+                      (view.previous.empty() ? "" : ", took over from " + view.previous));
     if (view.master != cfg.value("master", "")) {
       log_->info("database: the master is now {} (epoch {})", view.master, view.epoch);
       (void)update([&](json& s) { s["master"] = view.master; });
@@ -928,6 +938,11 @@ class AgentImpl final : public Agent {
     following_ = me;
     following_epoch_ = view.epoch;
     keep_sync_names(me);
+  }
+
+  void set_failover_line(std::string line) {
+    std::lock_guard lock(state_mutex_);
+    failover_line_ = std::move(line);
   }
 
   Status checkpoint() {
@@ -1012,7 +1027,7 @@ class AgentImpl final : public Agent {
     auto choice = choose_new_master(others, view.epoch, now - *lost_since_ > kReportWait);
     if (!choice) return;
     promoted_from_ = view.epoch;
-    auto r = group_->promote(*choice, view.epoch);
+    auto r = group_->promote(*choice, view.epoch, now_iso());
     if (!r || *r != "ok") {
       log_->warn("database: promoting {} was not recorded: {}", *choice, r ? *r : r.error().message);
       promoted_from_ = 0;
@@ -1079,6 +1094,7 @@ class AgentImpl final : public Agent {
   std::uint64_t promoted_from_ = 0;
   std::string following_;  // the master this node's PostgreSQL follows (or itself)
   std::uint64_t following_epoch_ = 0;
+  std::string failover_line_;  // status's "Failover" line (state_mutex_)
   std::mutex wake_mutex_;
   std::condition_variable wake_;
   bool stopping_ = false;

@@ -48,13 +48,13 @@ void AgentGroup::stop() {
   if (consensus_) consensus_->stop();
 }
 
-Status AgentGroup::init_master(const std::string& master) {
+Status AgentGroup::init_master(const std::string& master, const std::string& at) {
   auto deadline = Clock::now() + kWait;
   while (consensus_->status().role != cluster::Role::leader) {
     if (Clock::now() > deadline) return make_error("the database agents' new group did not elect this node in time");
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
-  auto r = consensus_->submit(init_command(master)).get();
+  auto r = consensus_->submit(init_command(master, at)).get();
   if (!r) return r.error();
   resync();
   return ok_status();
@@ -152,8 +152,9 @@ std::map<std::uint64_t, AgentGroup::Received> AgentGroup::reports() const {
   return reports_;
 }
 
-Result<std::string> AgentGroup::promote(const std::string& address, std::uint64_t from_epoch) {
-  auto future = consensus_->submit(promote_command(address, from_epoch));
+Result<std::string> AgentGroup::promote(const std::string& address, std::uint64_t from_epoch,
+                                        const std::string& at) {
+  auto future = consensus_->submit(promote_command(address, from_epoch, at));
   if (future.wait_for(std::chrono::seconds(6)) != std::future_status::ready)
     return make_error("the promotion was not committed in time (outcome unknown)");
   return future.get();

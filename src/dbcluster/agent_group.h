@@ -55,7 +55,7 @@ class AgentGroup {
   ~AgentGroup();
 
   // initialize: waits for this one-member group to lead, then records this node as master.
-  Status init_master(const std::string& master);
+  Status init_master(const std::string& master, const std::string& at);
   // join: enters the group through any member's database address.
   Status join(const std::string& member_pg_address);
   // Leaves the group (when other members are left to agree); bounded in time.
@@ -84,7 +84,7 @@ class AgentGroup {
 
   // Submits "promote `address` from `epoch`"; the state machine's answer ("ok",
   // "stale") or the error.
-  Result<std::string> promote(const std::string& address, std::uint64_t from_epoch);
+  Result<std::string> promote(const std::string& address, std::uint64_t from_epoch, const std::string& at);
 
   // "127.0.1.1:5433" -> "127.0.1.1"
   static std::string pg_address_of(const std::string& member_address);

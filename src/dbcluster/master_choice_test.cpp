@@ -48,7 +48,9 @@ TEST(MasterRecord, PromotionIsACompareAndSetOnTheEpoch) {
   MasterRecord r;
   EXPECT_EQ(r.apply(init_command("10.0.0.1")), "ok");
   EXPECT_EQ(r.view().epoch, 1u);
-  EXPECT_EQ(r.apply(promote_command("10.0.0.2", 1)), "ok");
+  EXPECT_EQ(r.apply(promote_command("10.0.0.2", 1, "2026-11-22T14:00:00Z")), "ok");
+  EXPECT_EQ(r.view().previous, "10.0.0.1");
+  EXPECT_EQ(r.view().since, "2026-11-22T14:00:00Z");
   // A second leader deciding from the same epoch loses: no two masters.
   EXPECT_EQ(r.apply(promote_command("10.0.0.3", 1)), "stale");
   EXPECT_EQ(r.view().master, "10.0.0.2");
@@ -66,6 +68,7 @@ TEST(MasterRecord, SnapshotRestoresMasterEpochAndHellos) {
   EXPECT_EQ(b.view().master, "10.0.0.3");
   EXPECT_EQ(b.view().epoch, 2u);
   EXPECT_EQ(b.view().hellos.at(42), 7u);
+  EXPECT_EQ(b.view().previous, "10.0.0.1");
 }
 
 }  // namespace

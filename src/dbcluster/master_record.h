@@ -10,7 +10,7 @@
 // own: once its own hello is applied here, this replica holds every change
 // committed before it).
 //
-// Commands are JSON: {"op":"init","master":A}, {"op":"promote","master":B,"from":N},
+// Commands are JSON: {"op":"init","master":A,"at":T}, {"op":"promote","master":B,"from":N,"at":T},
 // {"op":"hello","id":I,"nonce":K}. Pure and deterministic: unit-tested.
 //
 // Thread-safety: apply/snapshot/restore run on the consensus loop thread; view()
@@ -27,11 +27,13 @@ namespace convene::dbcluster {
 struct MasterView {
   std::string master;       // PostgreSQL address of the master; empty before init
   std::uint64_t epoch = 0;  // 1 at initialize, +1 per promotion
+  std::string since;        // when it became master (UTC, as the deciding agent's clock said)
+  std::string previous;     // the master it took over from; empty after initialize
   std::map<std::uint64_t, std::uint64_t> hellos;  // member id -> last nonce applied
 };
 
-std::string init_command(const std::string& master);
-std::string promote_command(const std::string& master, std::uint64_t from_epoch);
+std::string init_command(const std::string& master, const std::string& at = "");
+std::string promote_command(const std::string& master, std::uint64_t from_epoch, const std::string& at = "");
 std::string hello_command(std::uint64_t id, std::uint64_t nonce);
 
 class MasterRecord final : public cluster::StateMachine {

@@ -50,6 +50,7 @@ std::string render_status(const StatusView& v, pki::Time now) {
     for (const auto& n : v.nodes) out += "  " + pad(n.address + (n.me ? " (me)" : ""), 19) + ": " + n.state + "\n";
   }
   out += field("Node in use", v.node_in_use.empty() ? "None" : v.node_in_use);
+  if (!v.failover.empty()) out += field("Failover", v.failover);
   out += "\n";
   out += field("Interface", v.interface.empty() ? "None" : v.interface);
   out += "\nCertificates\n";

@@ -48,6 +48,7 @@ struct StatusView {
   long disabling_seconds = 0;
   std::vector<NodeLine> nodes;
   std::string node_in_use;  // empty: "None"
+  std::string failover;     // empty: no line (a node not in a cluster)
   std::string interface;    // empty: "None"
   std::vector<CertLine> certs;
   std::string last_command;  // empty: no line

@@ -76,6 +76,20 @@ TEST(StatusView, EnabledThreeNodesAsInSeedStep13) {
             "Last command          : 'database cluster join 10.106.85.73' (Success)\n");
 }
 
+TEST(StatusView, FailoverLineFollowsNodeInUse) {
+  auto now = at(20000);
+  StatusView v;
+  v.state = StatusView::State::kEnabled;
+  v.node_in_use = "10.106.85.74";
+  v.failover = "Automatic (agents' group of 3); master since 2026-11-22T14:31:08Z, took over from 10.106.85.73";
+  auto text = render_status(v, now);
+  EXPECT_NE(text.find("Node in use           : 10.106.85.74\n"
+                      "Failover              : Automatic (agents' group of 3); master since 2026-11-22T14:31:08Z, "
+                      "took over from 10.106.85.73\n"),
+            std::string::npos)
+      << text;
+}
+
 TEST(StatusView, DisablingShowsSecondsAndEmptyNodes) {
   auto now = at(20000);
   StatusView v;

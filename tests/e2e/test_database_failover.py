@@ -49,6 +49,8 @@ def test_kill_master_under_writer(db_nodes):
              "the other standby to follow the new master")
     lines = status_lines(other)
     assert f"Node in use           : {ADDR[survivor.index]}" in lines
+    assert any(line.startswith("Failover              : Automatic (agents' group of 3); master since ") and
+               line.endswith(f", took over from {ADDR[1]}") for line in lines), lines
     assert f"  {ADDR[1]}          : Unreachable" in lines
 
     # The old master comes back: rewound onto the new timeline, it follows as a slave.
@@ -75,7 +77,10 @@ def test_partitioned_master_stops_accepting_writes(db_nodes):
         # The cut-off master fences itself: no session can write there any more.
         wait_for(lambda: sql(n1, "INSERT INTO notes VALUES (2, now())", check=False).returncode != 0 and
                  not is_master(n1), 30, "the cut-off master to stop accepting writes")
-        assert any("Fenced Master" in line for line in status_lines(n1))
+        lines = status_lines(n1)
+        assert any("Fenced Master" in line for line in lines)
+        assert "Failover              : Automatic; this master reaches no majority of the agents: PostgreSQL stopped" \
+            in lines
         wait_for(lambda: new_master([n2, n3]) is not None, 30, "the majority to promote a standby")
         survivor = new_master([n2, n3])
         sql(survivor, "INSERT INTO notes VALUES (3, now())")
