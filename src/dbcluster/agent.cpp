@@ -262,20 +262,21 @@ class AgentImpl final : public Agent {
     return dbcluster::application_conninfo(application_hosts(*me, cfg.value("master", "")), pg_.installed_tls());
   }
 
-  // Every member from the replicated members table (the last list read when the local
-  // PostgreSQL does not answer), the master first: libpq tries them in order.
-  std::vector<std::string> application_hosts(const std::string& me, const std::string& master) {
+  // The members from the replicated members table, or the last list read when the
+  // local PostgreSQL does not answer.
+  std::vector<std::string> known_members() {
     std::vector<std::string> members;
     auto rows = pg_.query(std::string("SELECT address FROM ") + kMembersTable + " ORDER BY address");
-    {
-      std::lock_guard lock(state_mutex_);
-      if (rows) {
-        for (auto& r : *rows) members.push_back(r[0].value_or(""));
-        last_members_ = members;
-      } else {
-        members = last_members_;
-      }
-    }
+    std::lock_guard lock(state_mutex_);
+    if (!rows) return last_members_;
+    for (auto& r : *rows) members.push_back(r[0].value_or(""));
+    last_members_ = members;
+    return members;
+  }
+
+  // Every member, the master first: libpq tries them in order.
+  std::vector<std::string> application_hosts(const std::string& me, const std::string& master) {
+    auto members = known_members();
     for (const auto& m : {me, master})
       if (!m.empty() && std::find(members.begin(), members.end(), m) == members.end()) members.push_back(m);
     std::sort(members.begin(), members.end());
@@ -695,17 +696,7 @@ class AgentImpl final : public Agent {
   // --- status -------------------------------------------------------------
 
   std::vector<NodeLine> node_lines(const std::string& me, const std::string& master) {
-    std::vector<std::string> members;
-    auto rows = pg_.query(std::string("SELECT address FROM ") + kMembersTable + " ORDER BY address");
-    {
-      std::lock_guard lock(state_mutex_);
-      if (rows) {
-        for (auto& r : *rows) members.push_back(r[0].value_or(""));
-        last_members_ = members;
-      } else {
-        members = last_members_;
-      }
-    }
+    auto members = known_members();
     if (std::find(members.begin(), members.end(), me) == members.end()) members.push_back(me);
     std::sort(members.begin(), members.end());
     std::string sql = "SELECT application_name, state, sync_state FROM pg_stat_replication";
