@@ -18,6 +18,8 @@
 #include <sys/epoll.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
+#include <openssl/err.h>
+#include <openssl/ssl.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -115,7 +117,7 @@ struct CpuWindow {
   double server_cpu_s() const { return srv0 >= 0 ? cpu_of(pid) - srv0 : -1; }
 };
 
-enum class St { connecting, features1, auth, features2, bind, ping, online, dead };
+enum class St { connecting, features1, proceed, handshake, auth, features2, bind, ping, online, dead };
 
 struct Conn {
   int fd = -1;
@@ -126,6 +128,7 @@ struct Conn {
   bool pollout = false;
   uint64_t t0 = 0;
   std::unique_ptr<ScramClient> scram;
+  SSL* ssl = nullptr;  // after STARTTLS: every byte goes through it
   std::string msg;       // message template to the partner
   size_t stamp_off = 0;  // where the 16 hex digits of the send time go
 };
@@ -145,6 +148,14 @@ class Engine {
     presence_ = "<presence/><iq type='get' id='" + std::string(kPingId) + "' to='" + o.domain +
                 "'><ping xmlns='urn:xmpp:ping'/></iq>";
     if (!o.scram_cache.empty()) cache_.load(o.scram_cache);
+    if (o.starttls) {
+      // A load tool, not a client: no certificate check (the servers under test use
+      // self-signed certificates); the cost measured is the server's TLS.
+      tls_ = SSL_CTX_new(TLS_client_method());
+      SSL_CTX_set_min_proto_version(tls_, TLS1_2_VERSION);
+      SSL_CTX_set_verify(tls_, SSL_VERIFY_NONE, nullptr);
+      SSL_CTX_set_mode(tls_, SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
+    }
     std::memset(&addr_, 0, sizeof addr_);
     addr_.sin_family = AF_INET;
     addr_.sin_port = htons(o.port);
@@ -153,8 +164,11 @@ class Engine {
     if (!o.host2.empty()) inet_pton(AF_INET, o.host2.c_str(), &addr2_.sin_addr);
   }
   ~Engine() {
-    for (auto& c : conns_)
+    for (auto& c : conns_) {
+      if (c.ssl) SSL_free(c.ssl);
       if (c.fd >= 0) ::close(c.fd);
+    }
+    if (tls_) SSL_CTX_free(tls_);
     ::close(ep_);
     if (!o_.scram_cache.empty() && cache_.misses()) cache_.save(o_.scram_cache);
   }
@@ -197,17 +211,24 @@ class Engine {
   }
 
   void close_all() {
-    for (auto& c : conns_)
+    for (auto& c : conns_) {
+      if (c.ssl) SSL_free(c.ssl);
+      c.ssl = nullptr;
       if (c.fd >= 0) {
         ::close(c.fd);
         c.fd = -1;
       }
+    }
   }
 
   // Sends a prebuilt string: straight to the socket when nothing is queued.
   void send(unsigned idx, std::string_view data) {
     Conn& c = conns_[idx];
     if (c.fd < 0) return;
+    if (c.ssl) {  // TLS: queue, then write what the record layer takes
+      c.out.append(data);
+      return flush(idx);
+    }
     if (c.out.size() == c.out_off) {
       ssize_t n = ::send(c.fd, data.data(), data.size(), MSG_NOSIGNAL);
       if (n == ssize_t(data.size())) return;
@@ -243,6 +264,10 @@ class Engine {
         send(idx, open_);
         continue;
       }
+      if (c.st == St::handshake) {
+        handshake(idx);
+        continue;
+      }
       if (evs[i].events & EPOLLOUT) flush(idx);
       if (evs[i].events & (EPOLLIN | EPOLLHUP | EPOLLERR)) readable(idx);
     }
@@ -255,6 +280,7 @@ class Engine {
   sockaddr_in addr_, addr2_;
   std::string open_, bind_, presence_;
   ScramKeyCache cache_;
+  SSL_CTX* tls_ = nullptr;
   char buf_[1 << 16];
 
   void want_out(unsigned idx, bool on) {
@@ -267,8 +293,34 @@ class Engine {
     epoll_ctl(ep_, EPOLL_CTL_MOD, c.fd, &ev);
   }
 
+  // Drives the TLS handshake after <proceed/>; then restarts the stream over TLS.
+  void handshake(unsigned idx) {
+    Conn& c = conns_[idx];
+    int r = SSL_do_handshake(c.ssl);
+    if (r == 1) {
+      c.st = St::features1;
+      want_out(idx, false);
+      return send(idx, open_);
+    }
+    int e = SSL_get_error(c.ssl, r);
+    if (e == SSL_ERROR_WANT_READ) return want_out(idx, false);
+    if (e == SSL_ERROR_WANT_WRITE) return want_out(idx, true);
+    char why[256];
+    ERR_error_string_n(ERR_get_error(), why, sizeof why);
+    die(idx, std::string("TLS handshake: ") + why);
+  }
+
   void flush(unsigned idx) {
     Conn& c = conns_[idx];
+    while (c.ssl && c.out_off < c.out.size()) {
+      int n = SSL_write(c.ssl, c.out.data() + c.out_off, int(c.out.size() - c.out_off));
+      if (n <= 0) {
+        int e = SSL_get_error(c.ssl, n);
+        if (e == SSL_ERROR_WANT_WRITE || e == SSL_ERROR_WANT_READ) return want_out(idx, true);
+        return die(idx, "TLS write failed");
+      }
+      c.out_off += size_t(n);
+    }
     while (c.out_off < c.out.size()) {
       ssize_t n = ::send(c.fd, c.out.data() + c.out_off, c.out.size() - c.out_off, MSG_NOSIGNAL);
       if (n < 0) {
@@ -286,6 +338,8 @@ class Engine {
     Conn& c = conns_[idx];
     if (c.st == St::dead) return;
     if (first_error.empty()) first_error = user_name(idx) + ": " + why;
+    if (c.ssl) SSL_free(c.ssl);
+    c.ssl = nullptr;
     if (c.fd >= 0) ::close(c.fd);
     c.fd = -1;
     c.st = St::dead;
@@ -294,6 +348,17 @@ class Engine {
 
   void readable(unsigned idx) {
     Conn& c = conns_[idx];
+    while (c.ssl) {
+      int n = SSL_read(c.ssl, buf_, sizeof buf_);
+      if (n > 0) {
+        c.in.append(buf_, size_t(n));
+        continue;
+      }
+      int e = SSL_get_error(c.ssl, n);
+      if (e == SSL_ERROR_WANT_READ || e == SSL_ERROR_WANT_WRITE) return process(idx);
+      process(idx);
+      return die(idx, e == SSL_ERROR_ZERO_RETURN ? "closed by the server" : "TLS read failed");
+    }
     for (;;) {
       ssize_t n = ::recv(c.fd, buf_, sizeof buf_, 0);
       if (n > 0) {
@@ -319,6 +384,12 @@ class Engine {
     switch (c.st) {
       case St::features1: {
         if (!has(in, "</stream:features>")) return;
+        if (o_.starttls && !c.ssl) {
+          if (!has(in, "<starttls")) return die(idx, "STARTTLS not offered: " + std::string(in.substr(0, 300)));
+          c.in.clear();
+          c.st = St::proceed;
+          return send(idx, "<starttls xmlns='urn:ietf:params:xml:ns:xmpp-tls'/>");
+        }
         Mech m = o_.mech;
         if (m == Mech::automatic) {
           if (has(in, ">PLAIN<")) m = Mech::plain;
@@ -360,6 +431,15 @@ class Engine {
         return send(idx, "<response xmlns='urn:ietf:params:xml:ns:xmpp-sasl'>" + base64_encode(final_msg) +
                              "</response>");
       }
+      case St::proceed:
+        if (has(in, "<failure")) return die(idx, "STARTTLS refused: " + std::string(in.substr(0, 300)));
+        if (!has(in, "<proceed")) return;
+        c.in.clear();
+        c.ssl = SSL_new(tls_);
+        SSL_set_fd(c.ssl, c.fd);
+        SSL_set_connect_state(c.ssl);
+        c.st = St::handshake;
+        return handshake(idx);
       case St::features2:
         if (!has(in, "</stream:features>")) return;
         c.in.clear();

@@ -30,6 +30,7 @@ struct Options {
   int server_pid = 0;              // for server CPU share and RSS (/proc/PID)
   Mech mech = Mech::automatic;     // automatic: PLAIN if offered, else SCRAM-SHA-1, else -256
   std::string scram_cache;         // file of cached SCRAM keys (read and written)
+  bool starttls = false;           // negotiate TLS (STARTTLS) before SASL; certificates are not checked
 };
 
 // Each prints one "RESULT ..." line of key=value pairs and returns 0, or 1 when the
