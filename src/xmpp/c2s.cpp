@@ -148,7 +148,7 @@ void ClientStream::send_features() {
     }
     if (tls_active() || server_.settings.allow_plaintext) {
       f += "<mechanisms xmlns='urn:ietf:params:xml:ns:xmpp-sasl'>";
-      for (auto m : sasl_mechanisms(tls_active())) {
+      for (auto m : sasl_mechanisms(tls_active() || server_.settings.allow_plaintext)) {
         f += "<mechanism>";
         f += m;
         f += "</mechanism>";
@@ -211,7 +211,8 @@ void ClientStream::handle_stanza(xml::Element& stanza, std::string_view raw) {
 }
 
 void ClientStream::on_auth(xml::Element& auth) {
-  sasl_ = std::make_unique<SaslExchange>(server_.store, tls_active());
+  sasl_ = std::make_unique<SaslExchange>(server_.store, tls_active() || server_.settings.allow_plaintext,
+                                         &server_.plain_cache);
   std::optional<std::string> initial;
   auto text = auth.text();
   if (!text.empty()) {

@@ -4,8 +4,8 @@
 
 namespace convene::xmpp {
 
-std::vector<std::string_view> sasl_mechanisms(bool tls) {
-  if (tls) return {"SCRAM-SHA-256", "SCRAM-SHA-1", "PLAIN"};
+std::vector<std::string_view> sasl_mechanisms(bool plain_allowed) {
+  if (plain_allowed) return {"SCRAM-SHA-256", "SCRAM-SHA-1", "PLAIN"};
   return {"SCRAM-SHA-256", "SCRAM-SHA-1"};
 }
 
@@ -21,7 +21,7 @@ SaslStep fail(SaslCondition c, std::string text) {
 
 SaslStep SaslExchange::start(std::string_view mechanism, std::optional<std::string> initial) {
   if (mechanism == "PLAIN") {
-    if (!tls_) return fail(SaslCondition::encryption_required, "PLAIN without TLS");
+    if (!plain_allowed_) return fail(SaslCondition::encryption_required, "PLAIN without TLS");
     if (!initial) {
       SaslStep s;
       s.kind = SaslStep::Kind::challenge;
@@ -58,7 +58,9 @@ SaslStep SaslExchange::plain(std::string_view data) {
   }
   auto creds = store_.credentials(*user, ScramHash::sha256);
   if (!creds) creds = store_.credentials(*user, ScramHash::sha1);
-  if (!creds || !verify_password(*creds, p->password))
+  bool ok = creds && (plain_cache_ ? plain_cache_->verify(*user, *creds, p->password)
+                                    : verify_password(*creds, p->password));
+  if (!ok)
     return fail(SaslCondition::not_authorized, "wrong user or password for '" + *user + "'");
   SaslStep s;
   s.kind = SaslStep::Kind::success;

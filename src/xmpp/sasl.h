@@ -1,7 +1,9 @@
 #pragma once
 // SASL negotiation for client streams (RFC 6120 §6): which mechanisms are
 // offered, and one authentication exchange as a state machine over the decoded
-// payloads. SCRAM-SHA-256 and SCRAM-SHA-1 always; PLAIN only over TLS.
+// payloads. SCRAM-SHA-256 and SCRAM-SHA-1 always; PLAIN over TLS, or without TLS
+// when the operator allowed plaintext streams (`xmpp plaintext on`: the stream is in
+// clear anyway, and benchmarks' reference setup is plain TCP + PLAIN).
 // Owned by one ClientStream, on its thread.
 #include <memory>
 #include <optional>
@@ -9,12 +11,13 @@
 #include <string_view>
 #include <vector>
 
+#include "xmpp/plain_verifier_cache.h"
 #include "xmpp/scram.h"
 #include "xmpp/store.h"
 
 namespace convene::xmpp {
 
-std::vector<std::string_view> sasl_mechanisms(bool tls);
+std::vector<std::string_view> sasl_mechanisms(bool plain_allowed);
 
 struct SaslStep {
   enum class Kind { challenge, success, failure };
@@ -27,7 +30,9 @@ struct SaslStep {
 
 class SaslExchange {
  public:
-  SaslExchange(const XmppStore& store, bool tls) : store_(store), tls_(tls) {}
+  // `plain_cache`: where PLAIN checks are remembered (null: every check is a PBKDF2).
+  SaslExchange(const XmppStore& store, bool plain_allowed, PlainVerifierCache* plain_cache = nullptr)
+      : store_(store), plain_allowed_(plain_allowed), plain_cache_(plain_cache) {}
   // <auth mechanism='...'>initial response</auth> (decoded; nullopt: none sent).
   SaslStep start(std::string_view mechanism, std::optional<std::string> initial);
   // <response>...</response> (decoded).
@@ -38,7 +43,8 @@ class SaslExchange {
   SaslStep plain(std::string_view data);
   bool plain_pending_ = false;
   const XmppStore& store_;
-  bool tls_;
+  bool plain_allowed_;
+  PlainVerifierCache* plain_cache_;
   std::unique_ptr<ScramServer> scram_;
   ScramHash hash_ = ScramHash::sha256;
   std::string user_;

@@ -28,6 +28,7 @@
 
 #include "xml/element.h"
 #include "xmpp/jid.h"
+#include "xmpp/plain_verifier_cache.h"
 #include "xmpp/service.h"
 #include "xmpp/session.h"
 #include "xmpp/store.h"
@@ -69,6 +70,7 @@ class Server {
   const Settings settings;
   asio::ssl::context* tls;  // null: no TLS (only possible with allow_plaintext)
   std::shared_ptr<spdlog::logger> log;
+  PlainVerifierCache plain_cache;  // SASL PLAIN checks (plain_verifier_cache.h)
 
   // ---- routing registry (guarded by mu) ----
   mutable std::shared_mutex mu;

@@ -149,6 +149,34 @@ def test_starttls_required_without_plaintext(node):
     run(go())
 
 
+def test_plain_without_tls_when_plaintext_is_on(node):
+    """`xmpp plaintext on`: PLAIN is offered and accepted on a plain TCP stream (the
+    benchmarks' reference setup), checked against the stored SCRAM keys — twice, so
+    the second login goes through the verifier cache; a wrong password is refused
+    before and after. (Without plaintext: the test above, TLS first.)"""
+    import base64
+    configure_xmpp(node, plaintext=True)
+
+    def stream():
+        s = socket.create_connection((ADDRESS, C2S_PORT), timeout=TIMEOUT)
+        s.sendall(HEADER.encode())
+        return s, read_until(s, b"</stream:features>").decode()
+
+    def plain(password):
+        s, features = stream()
+        assert "<mechanism>PLAIN</mechanism>" in features, features
+        payload = base64.b64encode(b"\0alice\0" + password.encode()).decode()
+        s.sendall(f"<auth xmlns='urn:ietf:params:xml:ns:xmpp-sasl' mechanism='PLAIN'>{payload}</auth>".encode())
+        answer = read_until(s, b"</").decode()  # </success> or <not-authorized/></failure>
+        s.close()
+        return answer
+
+    assert "<not-authorized/>" in plain("wrong password")
+    assert "<success" in plain("secret")
+    assert "<success" in plain("secret")
+    assert "<not-authorized/>" in plain("wrong password")
+
+
 def test_disable_sends_system_shutdown(node):
     xnode = configure_xmpp(node)
     s = raw_stream(xnode)
