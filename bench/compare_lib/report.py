@@ -1,0 +1,70 @@
+"""The comparison's outputs: a table of medians with min–max and the ratios
+Convene/peer (higher is better for rates, lower for memory, so the ratio is always
+"how many times better Convene is"), a CSV of every run, and a PNG chart (gnuplot)."""
+import csv
+import statistics
+import subprocess
+
+METRICS = [("login", "logins_per_s", "logins/s", True), ("messages", "msgs_per_s", "messages/s delivered", True),
+           ("idle", "rss_per_conn_kib", "KiB RSS per idle connection", False)]
+
+
+def _values(results, server, metric):
+    return [float(v) for s, _, m, v, _, _ in results if s == server and m == metric and v not in (None, "")]
+
+
+def write_report(out, header, results, servers):
+    out.mkdir(parents=True, exist_ok=True)
+    with open(out / "results.csv", "w", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(["server", "scenario", "metric", "value", "tool_cpu", "error"])
+        w.writerows(results)
+    lines = list(header)
+    lines.append(f"{'figure':30}" + "".join(f"{s:>24}" for s in servers) +
+                 "".join(f"{'convene/' + s:>18}" for s in servers if s != "convene"))
+    medians = {}
+    for _, metric, title, higher_better in METRICS:
+        row = f"{title:30}"
+        for s in servers:
+            v = _values(results, s, metric)
+            if v:
+                medians[(s, metric)] = statistics.median(v)
+                row += f"{statistics.median(v):>12.1f} ({min(v):.0f}-{max(v):.0f})".rjust(24)
+            else:
+                errors = {e for srv, _, m, _, _, e in results if srv == s and m == metric and e}
+                row += f"{'failed' + (': ' + next(iter(errors))[:14] if errors else ''):>24}"
+        for s in servers:
+            if s == "convene":
+                continue
+            c, p = medians.get(("convene", metric)), medians.get((s, metric))
+            ratio = (c / p if higher_better else p / c) if c and p else None
+            row += f"{(f'{ratio:.2f}x' if ratio else '-'):>18}"
+        lines.append(row)
+    lines.append("ratios: how many times better Convene is (rates: convene/peer; memory: peer/convene)")
+    failures = sorted({(s, m, e) for s, _, m, _, _, e in results if e})
+    for s, m, e in failures:
+        lines.append(f"failed: {s} {m}: {e}")
+    table = "\n".join(lines) + "\n"
+    (out / "table.txt").write_text(table)
+    _chart(out, servers, medians)
+    return table + f"written to {out}/ (table.txt, results.csv, chart.png)"
+
+
+def _chart(out, servers, medians):
+    data = out / "chart.dat"
+    with open(data, "w") as f:
+        f.write("figure " + " ".join(servers) + "\n")
+        for _, metric, title, _ in METRICS:
+            f.write('"' + title + '" ' + " ".join(str(medians.get((s, metric), 0)) for s in servers) + "\n")
+    plots = ", ".join(f"'{data}' every ::{{row}}::{{row}} using {i + 2}:xtic(1) title '{s}'"
+                      for i, s in enumerate(servers))
+    script = ["set terminal pngcairo size 1200,420", f"set output '{out / 'chart.png'}'",
+              "set style data histograms", "set style histogram clustered gap 1", "set style fill solid 0.8",
+              "set key top right", "set grid ytics", "set multiplot layout 1,3 title 'Convene, Prosody, ejabberd "
+              "(medians; one core each)'"]
+    for row, (_, _, title, _) in enumerate(METRICS):
+        script += [f"set title '{title}'", "set yrange [0:*]", "unset xtics",
+                   "plot " + plots.replace("{row}", str(row + 1))]
+    script.append("unset multiplot")
+    subprocess.run(["gnuplot"], input="\n".join(script), text=True, capture_output=True)
+    data.unlink()
