@@ -23,6 +23,7 @@ int main(int argc, char** argv) {
   app.add_option("--mech", mech, "SASL mechanism")
       ->check(CLI::IsMember({"auto", "plain", "scram-sha-1", "scram-sha-256"}))
       ->capture_default_str();
+  app.add_flag("!--no-quickack", o.quickack, "keep delayed ACKs (by default every read is acknowledged at once: TCP_QUICKACK)");
   app.add_flag("--starttls", o.starttls, "STARTTLS before SASL (TLS 1.2+, the server's certificate is not checked)");
   app.add_option("--scram-cache", o.scram_cache, "file caching SCRAM keys (no PBKDF2 on the tool's clock)");
   app.add_option("--concurrency", o.concurrency, "logins in progress at once")->capture_default_str();

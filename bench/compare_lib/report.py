@@ -7,10 +7,15 @@ import subprocess
 
 METRICS = [("login", "logins_per_s", "logins/s", True), ("messages", "msgs_per_s", "messages/s delivered", True),
            ("idle", "rss_per_conn_kib", "KiB RSS per idle connection", False)]
+# bench/compare --scaling: one run each, server and tool not pinned for messages.
+SCALING = [("idle-10000", "rss_per_conn_kib", "KiB per idle conn, 10k", False),
+           ("idle-19000", "rss_per_conn_kib", "KiB per idle conn, 19k", False),
+           ("messages-2cores", "msgs_per_s", "messages/s, 2 cores shared", True)]
 
 
-def _values(results, server, metric):
-    return [float(v) for s, _, m, v, _, _ in results if s == server and m == metric and v not in (None, "")]
+def _values(results, server, scenario, metric):
+    return [float(v) for s, sc, m, v, _, _ in results
+            if s == server and sc == scenario and m == metric and v not in (None, "")]
 
 
 def write_report(out, header, results, servers):
@@ -23,20 +28,21 @@ def write_report(out, header, results, servers):
     lines.append(f"{'figure':30}" + "".join(f"{s:>24}" for s in servers) +
                  "".join(f"{'convene/' + s:>18}" for s in servers if s != "convene"))
     medians = {}
-    for _, metric, title, higher_better in METRICS:
+    metrics = [m for m in METRICS + SCALING if any(sc == m[0] for _, sc, _, _, _, _ in results)]
+    for scenario, metric, title, higher_better in metrics:
         row = f"{title:30}"
         for s in servers:
-            v = _values(results, s, metric)
+            v = _values(results, s, scenario, metric)
             if v:
-                medians[(s, metric)] = statistics.median(v)
+                medians[(s, scenario)] = statistics.median(v)
                 row += f"{statistics.median(v):>12.1f} ({min(v):.0f}-{max(v):.0f})".rjust(24)
             else:
-                errors = {e for srv, _, m, _, _, e in results if srv == s and m == metric and e}
+                errors = {e for srv, sc, _, _, _, e in results if srv == s and sc == scenario and e}
                 row += f"{'failed' + (': ' + next(iter(errors))[:14] if errors else ''):>24}"
         for s in servers:
             if s == "convene":
                 continue
-            c, p = medians.get(("convene", metric)), medians.get((s, metric))
+            c, p = medians.get(("convene", scenario)), medians.get((s, scenario))
             ratio = (c / p if higher_better else p / c) if c and p else None
             row += f"{(f'{ratio:.2f}x' if ratio else '-'):>18}"
         lines.append(row)
@@ -46,23 +52,24 @@ def write_report(out, header, results, servers):
         lines.append(f"failed: {s} {m}: {e}")
     table = "\n".join(lines) + "\n"
     (out / "table.txt").write_text(table)
-    _chart(out, servers, medians)
+    _chart(out, servers, medians, metrics)
     return table + f"written to {out}/ (table.txt, results.csv, chart.png)"
 
 
-def _chart(out, servers, medians):
+def _chart(out, servers, medians, metrics):
     data = out / "chart.dat"
     with open(data, "w") as f:
         f.write("figure " + " ".join(servers) + "\n")
-        for _, metric, title, _ in METRICS:
-            f.write('"' + title + '" ' + " ".join(str(medians.get((s, metric), 0)) for s in servers) + "\n")
+        for scenario, _, title, _ in metrics:
+            f.write('"' + title + '" ' + " ".join(str(medians.get((s, scenario), 0)) for s in servers) + "\n")
     plots = ", ".join(f"'{data}' every ::{{row}}::{{row}} using {i + 2}:xtic(1) title '{s}'"
                       for i, s in enumerate(servers))
-    script = ["set terminal pngcairo size 1200,420", f"set output '{out / 'chart.png'}'",
+    rows = (len(metrics) + 2) // 3
+    script = [f"set terminal pngcairo size 1200,{420 * rows}", f"set output '{out / 'chart.png'}'",
               "set style data histograms", "set style histogram clustered gap 1", "set style fill solid 0.8",
-              "set key top right", "set grid ytics", "set multiplot layout 1,3 title 'Convene, Prosody, ejabberd "
-              "(medians; one core each)'"]
-    for row, (_, _, title, _) in enumerate(METRICS):
+              "set key top right", "set grid ytics", f"set multiplot layout {rows},3 title 'Convene, Prosody, ejabberd "
+              "(medians; server on one core, tool on the other, unless the panel says otherwise)'"]
+    for row, (_, _, title, _) in enumerate(metrics):
         script += [f"set title '{title}'", "set yrange [0:*]", "unset xtics",
                    "plot " + plots.replace("{row}", str(row + 1))]
     script.append("unset multiplot")

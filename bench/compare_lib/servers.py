@@ -2,7 +2,12 @@
 (bench.test), the same users (user0..userN-1, one password) made before the runs,
 plain TCP allowed with SASL PLAIN and STARTTLS offered (self-signed certificate),
 listen backlog 1024, loopback only, no extra modules (roster, disco, ping; nothing
-else), logs at warning. Each runs as its own account where it insists (Prosody
+else), logs at warning. Passwords: for the plain TCP + PLAIN runs Prosody and ejabberd
+keep them in plain text (internal_plain; auth_password_format: plain — ejabberd's
+default), so a PLAIN login costs them no key derivation, as in the issue's reference
+figures; Convene stores only SCRAM keys and caches a PLAIN verifier per user after the
+first login (bench/compare warms every server up with one login per user). For the
+STARTTLS + SCRAM runs all three store SCRAM keys (internal_hashed; scram). Each runs as its own account where it insists (Prosody
 refuses root; ejabberd is started as `ejabberd` with setpriv so it keeps the open-file
 limit, which `ejabberdctl` as root would lose through `su`), pinned with taskset.
 Every process is stopped by its pid."""
@@ -68,7 +73,7 @@ def stop_pid(pid, timeout=20):
 class Convene:
     label = "convene"
 
-    def __init__(self, work, build, host):
+    def __init__(self, work, build, host, tls=False):
         self.dir, self.build, self.host = work / "convene", Path(build), host
         self.proc = None
 
@@ -120,8 +125,8 @@ class Convene:
 class Prosody:
     label = "prosody"
 
-    def __init__(self, work, build, host):
-        self.dir, self.host = work / "prosody", host
+    def __init__(self, work, build, host, tls=False):
+        self.dir, self.host, self.tls = work / "prosody", host, tls
         self.proc = None
 
     def _config(self, registration):
@@ -135,7 +140,7 @@ interfaces = {{ "{self.host}" }}
 c2s_ports = {{ {PORT} }}
 modules_enabled = {{ {modules} }}
 modules_disabled = {{ "s2s" }}
-authentication = "internal_hashed"
+authentication = "{'internal_hashed' if self.tls else 'internal_plain'}"
 c2s_require_encryption = false
 allow_unencrypted_plain_auth = true
 allow_registration = {str(registration).lower()}
@@ -179,8 +184,8 @@ VirtualHost "{DOMAIN}"
 class Ejabberd:
     label = "ejabberd"
 
-    def __init__(self, work, build, host):
-        self.dir, self.host = work / "ejabberd", host
+    def __init__(self, work, build, host, tls=False):
+        self.dir, self.host, self.tls = work / "ejabberd", host, tls
         self.proc = None
 
     def _env_cmd(self, *args):
@@ -213,7 +218,7 @@ access_rules:
   register:
     allow: all
 auth_method: internal
-auth_password_format: scram
+auth_password_format: {'scram' if self.tls else 'plain'}
 shaper: {{}}
 modules:
   mod_roster: {{}}

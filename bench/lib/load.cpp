@@ -355,7 +355,10 @@ class Engine {
         continue;
       }
       int e = SSL_get_error(c.ssl, n);
-      if (e == SSL_ERROR_WANT_READ || e == SSL_ERROR_WANT_WRITE) return process(idx);
+      if (e == SSL_ERROR_WANT_READ || e == SSL_ERROR_WANT_WRITE) {
+        ack_now(c.fd);
+        return process(idx);
+      }
       process(idx);
       return die(idx, e == SSL_ERROR_ZERO_RETURN ? "closed by the server" : "TLS read failed");
     }
@@ -370,7 +373,15 @@ class Engine {
       process(idx);
       return die(idx, n == 0 ? "closed by the server" : std::string("recv: ") + std::strerror(errno));
     }
+    ack_now(c.fd);
     process(idx);
+  }
+
+  // Linux turns quick-ack mode off again by itself, so it is set after every read.
+  void ack_now(int fd) {
+    if (!o_.quickack) return;
+    int one = 1;
+    setsockopt(fd, IPPROTO_TCP, TCP_QUICKACK, &one, sizeof one);
   }
 
   static bool has(std::string_view s, std::string_view m) { return s.find(m) != std::string_view::npos; }

@@ -30,6 +30,10 @@ struct Options {
   int server_pid = 0;              // for server CPU share and RSS (/proc/PID)
   Mech mech = Mech::automatic;     // automatic: PLAIN if offered, else SCRAM-SHA-1, else -256
   std::string scram_cache;         // file of cached SCRAM keys (read and written)
+  // Acknowledge every read at once (TCP_QUICKACK) so a server that keeps Nagle on (Prosody's
+  // default) is not held up to 40 ms per message by the tool's delayed ACKs: with one message in
+  // flight per sender nothing else on that socket would carry the ACK. Costs one setsockopt per read.
+  bool quickack = true;
   bool starttls = false;           // negotiate TLS (STARTTLS) before SASL; certificates are not checked
 };
 
