@@ -101,7 +101,11 @@ class StreamParser {
   void restart();
   void stop();
   // Give back buffers while the connection is idle; they regrow on demand.
+  // Between stanzas this frees expat itself; the next feed() makes a new one,
+  // primed with a stand-in header (the stream's default namespace and 'stream').
   void release_memory();
+  // True while expat is freed by release_memory() (tests, memory figures).
+  bool released() const;
 
   const StreamHeader& header() const;
   bool stream_open() const;    // header seen, close not yet

@@ -318,5 +318,77 @@ TEST(StreamParser, SteadyStateReusesMemory) {
   EXPECT_EQ(rec.raws.back(), stanza);
 }
 
+// Idle release (release_memory between stanzas frees expat; the next bytes make a
+// new one): whatever the split, the events, raw bytes and errors are those of an
+// uninterrupted parse.
+TEST(StreamParser, IdleReleaseAtEveryCutChangesNothing) {
+  std::string stanzas =
+      "<message to='a@b' id='1'><body>one &amp; two</body></message> \n"
+      "<iq type='get' id='2'><query xmlns='jabber:iq:roster'/></iq>"
+      "<presence><show>away</show></presence></stream:stream>";
+  std::string input = std::string(kHeader) + stanzas;
+  Outcome whole = run_whole(input);
+  ASSERT_FALSE(whole.error);
+  ASSERT_EQ(whole.events.size(), 5u);
+  int released = 0;
+  for (size_t cut = kHeader.size(); cut < input.size(); ++cut) {
+    Recorder rec;
+    StreamParser parser(rec);
+    ASSERT_FALSE(parser.feed(input.substr(0, cut)));
+    parser.release_memory();
+    released += parser.released();
+    ASSERT_FALSE(parser.feed(input.substr(cut))) << "cut at " << cut;
+    EXPECT_FALSE(parser.released());
+    EXPECT_EQ(rec.events, whole.events) << "cut at " << cut;
+    EXPECT_EQ(rec.raws, whole.raws) << "cut at " << cut;
+  }
+  EXPECT_EQ(released, 6);  // after the header, each of the three stanzas and the two blanks
+}
+
+TEST(StreamParser, LimitsAndErrorsHoldAfterIdleRelease) {
+  ParserOptions small;
+  small.max_stanza_bytes = 64;
+  Recorder rec;
+  StreamParser parser(rec, small);
+  ASSERT_FALSE(parser.feed(std::string(kHeader) + "<message/>"));
+  parser.release_memory();
+  auto err = parser.feed("<message><body>" + std::string(80, 'x') + "</body></message>");
+  ASSERT_TRUE(err);
+  EXPECT_EQ(err->condition, StreamErrorCondition::policy_violation);
+
+  Recorder rec2;
+  StreamParser parser2(rec2);
+  ASSERT_FALSE(parser2.feed(std::string(kHeader) + "<message/>"));
+  parser2.release_memory();
+  err = parser2.feed("<message><unclosed></message>");
+  ASSERT_TRUE(err);
+  EXPECT_EQ(err->condition, StreamErrorCondition::not_well_formed);
+
+  // A prefix the client bound in its header must stay bound: such streams keep
+  // their parser (raw bytes are withheld for them anyway).
+  Recorder rec3;
+  StreamParser parser3(rec3);
+  ASSERT_FALSE(parser3.feed(
+      "<stream:stream xmlns='jabber:client' xmlns:stream='http://etherx.jabber.org/streams' "
+      "xmlns:p='urn:p'><message/>"));
+  parser3.release_memory();
+  EXPECT_FALSE(parser3.released());
+  ASSERT_FALSE(parser3.feed("<p:x/>"));
+  EXPECT_EQ(rec3.events.back(), "stanza <p:x xmlns:p='urn:p'/>");
+}
+
+TEST(StreamParser, RestartAfterIdleRelease) {
+  Recorder rec;
+  StreamParser parser(rec);
+  ASSERT_FALSE(parser.feed(std::string(kHeader) + "<message/>"));
+  parser.release_memory();
+  ASSERT_TRUE(parser.released());
+  parser.restart();
+  ASSERT_FALSE(parser.feed(std::string(kHeader) + "<presence/>"));
+  ASSERT_EQ(rec.events.size(), 4u);
+  EXPECT_EQ(rec.events[2], rec.events[0]);  // the new header, parsed as a header
+  EXPECT_EQ(rec.raws.back(), "<presence/>");
+}
+
 }  // namespace
 }  // namespace convene::xml

@@ -2,6 +2,7 @@
 
 #include <atomic>
 
+#include "xml/document_pool.h"
 #include "xml/serializer.h"
 #include "xmpp/base64.h"
 #include "xmpp/cluster_router.h"
@@ -75,8 +76,8 @@ void ClientStream::deliver_element(const xml::Element& element) {
 }
 
 void ClientStream::reply_result(const xml::Element& iq, const std::function<void(xml::Element&)>& fill) {
-  scratch_.clear();
-  auto& r = scratch_.create_element("iq", kClientNs);
+  xml::PooledDocument doc;
+  auto& r = doc->create_element("iq", kClientNs);
   r.set_attr("type", "result");
   if (auto id = iq.attr("id"); !id.empty()) r.set_attr("id", id);
   r.set_attr("to", jid_.valid() ? std::string_view(jid_.full()) : std::string_view());
@@ -86,8 +87,8 @@ void ClientStream::reply_result(const xml::Element& iq, const std::function<void
 }
 
 void ClientStream::reply_error(const xml::Element& iq, StanzaError error) {
-  scratch_.clear();
-  auto& r = scratch_.create_element(iq.name(), kClientNs);
+  xml::PooledDocument doc;
+  auto& r = doc->create_element(iq.name(), kClientNs);
   r.set_attr("type", "error");
   if (auto id = iq.attr("id"); !id.empty()) r.set_attr("id", id);
   if (jid_.valid()) r.set_attr("to", jid_.full());

@@ -11,6 +11,9 @@ namespace convene::xmpp {
 namespace {
 constexpr size_t kTlsReadBuffer = 4096;
 constexpr size_t kKeepWriteCapacity = 16 * 1024;
+// Long enough that a chatting client keeps its buffers between messages, short
+// enough that thousands of quiet ones cost little (issue 7: RSS per idle connection).
+constexpr auto kReleaseIdleAfter = std::chrono::seconds(2);
 
 xml::ParserOptions parser_options(const Limits& l, std::string_view ns) {
   xml::ParserOptions o;
@@ -103,6 +106,10 @@ void Connection::on_read(const asio::error_code& ec, const char* data, size_t n)
   }
   auto now = std::chrono::steady_clock::now();
   last_read_ = now;
+  if (!holds_busy_memory_) {
+    holds_busy_memory_ = true;
+    arm_timer();  // now also for the idle release
+  }
   // Token bucket: refill at the configured rate, capacity two seconds' worth.
   const double rate = static_cast<double>(server_.settings.limits.read_rate_bytes_per_second);
   bucket_ = std::min(2 * rate, bucket_ + rate * std::chrono::duration<double>(now - bucket_time_).count());
@@ -312,6 +319,7 @@ void Connection::arm_timer() {
   const auto& l = server_.settings.limits;
   auto deadline = last_read_ + std::chrono::seconds(l.idle_timeout_seconds);
   if (!authenticated_) deadline = std::min(deadline, started_ + std::chrono::seconds(l.auth_timeout_seconds));
+  if (holds_busy_memory_) deadline = std::min(deadline, last_read_ + kReleaseIdleAfter);
   timer_.expires_at(deadline);
   timer_.async_wait([self = shared_from_this()](const asio::error_code& ec) {
     if (!ec) self->on_timer();
@@ -332,7 +340,20 @@ void Connection::on_timer() {
     stream_error("connection-timeout", "idle time-out");
     return;
   }
+  if (holds_busy_memory_ && now >= last_read_ + kReleaseIdleAfter) release_idle_memory();
   arm_timer();
+}
+
+void Connection::release_idle_memory() {
+  holds_busy_memory_ = false;
+  parser_.release_memory();
+  std::string().swap(out_scratch_);
+  if (!write_in_flight_) std::string().swap(writing_);
+  {
+    std::lock_guard lock(out_mu_);
+    if (out_.empty()) std::string().swap(out_);
+  }
+  server_.idle_memory_released.store(true, std::memory_order_relaxed);
 }
 
 void Connection::teardown() {

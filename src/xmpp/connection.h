@@ -14,6 +14,11 @@
 //   idle) and the connection keeps a small read buffer.
 // - Writes are appended to one output string (under a short mutex) and written in
 //   one batch per wake-up; a burst to one peer becomes one write.
+// - Documents (a stanza being parsed, a reply being built) come from the thread's
+//   pool (xml/document_pool.h) and go back after use.
+// - A connection silent for kReleaseIdleAfter gives back what it only needs while
+//   busy: the parser (expat included) and the capacity of its output strings. The time-out timer does it, re-armed once per quiet spell,
+//   so a busy connection pays nothing per read.
 //
 // Limits: stanza size and depth (parser), read rate (token bucket: a burst of two
 // seconds' worth, then policy-violation), authentication time-out and idle
@@ -81,7 +86,6 @@ class Connection : public std::enable_shared_from_this<Connection>, public xml::
 
   Server& server_;
   std::string stream_id_;
-  xml::Document scratch_;  // for replies built on this thread; cleared per use
   std::string out_scratch_;
 
  private:
@@ -92,6 +96,7 @@ class Connection : public std::enable_shared_from_this<Connection>, public xml::
   void on_written(const asio::error_code& ec);
   void arm_timer();
   void on_timer();
+  void release_idle_memory();
   void teardown();
   void drain_backlog();
 
@@ -114,6 +119,7 @@ class Connection : public std::enable_shared_from_this<Connection>, public xml::
 
   bool reading_ = false, closed_ = false, close_after_write_ = false, tls_pending_ = false;
   bool header_sent_ = false, authenticated_ = false, admitted_ = false, disconnected_ = false;
+  bool holds_busy_memory_ = false;  // read since the last release_idle_memory()
   int holds_ = 0;
   std::unique_ptr<Held> held_;
   bool close_held_ = false;

@@ -71,6 +71,8 @@ class Server {
   asio::ssl::context* tls;  // null: no TLS (only possible with allow_plaintext)
   std::shared_ptr<spdlog::logger> log;
   PlainVerifierCache plain_cache;  // SASL PLAIN checks (plain_verifier_cache.h)
+  // Set when a connection gave back its idle buffers; heap_trimmer.h clears it.
+  std::atomic<bool> idle_memory_released{false};
 
   // ---- routing registry (guarded by mu) ----
   mutable std::shared_mutex mu;

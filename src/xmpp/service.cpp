@@ -15,6 +15,7 @@
 #include "xmpp/c2s.h"
 #include "xmpp/cluster_router.h"
 #include "xmpp/component.h"
+#include "xmpp/heap_trimmer.h"
 #include "xmpp/server.h"
 
 namespace convene::xmpp {
@@ -108,6 +109,8 @@ class ServiceImpl final : public Service {
     acceptors_ = std::move(acceptors);
     listening_ = std::move(listening);
     for (size_t i = 0; i < acceptors_.size(); ++i) accept(*acceptors_[i], i % 2 == 1);
+    trimmer_ = std::make_unique<HeapTrimmer>(*ios_[0], server_->idle_memory_released);
+    trimmer_->start();
     for (auto& io : ios_) {
       guards_.emplace_back(asio::make_work_guard(*io));
       threads_.emplace_back([io = io.get()] { io->run(); });
@@ -164,6 +167,7 @@ class ServiceImpl final : public Service {
     }
     open.clear();
     acceptors_.clear();
+    trimmer_.reset();
     ios_.clear();  // destroys pending handlers and with them the connections
     server_->log->info("XMPP service stopped");
     server_.reset();
@@ -241,6 +245,7 @@ class ServiceImpl final : public Service {
   std::unique_ptr<asio::ssl::context> tls_;
   std::unique_ptr<Server> server_;
   std::vector<std::unique_ptr<asio::io_context>> ios_;
+  std::unique_ptr<HeapTrimmer> trimmer_;
   std::vector<asio::executor_work_guard<asio::io_context::executor_type>> guards_;
   std::vector<std::thread> threads_;
   std::vector<std::unique_ptr<asio::ip::tcp::acceptor>> acceptors_;
