@@ -1,4 +1,4 @@
-// convene-bench: XMPP load generator (issue 7). Scenarios login, messages, idle; every
+// convene-bench: XMPP load generator (issue 7). Scenarios login, messages, idle, failover; every
 // result is one "RESULT key=value ..." line that includes the tool's own CPU share.
 // bench/run-convene.sh starts a node and runs them; the engine is bench/lib/load.cpp.
 #include <CLI/CLI.hpp>
@@ -9,7 +9,7 @@ int main(int argc, char** argv) {
   using convene::bench::Mech;
   convene::bench::Options o;
   std::string mech = "auto";
-  CLI::App app{"convene-bench — XMPP load generator (login, messages, idle)"};
+  CLI::App app{"convene-bench — XMPP load generator (login, messages, idle, failover)"};
   app.require_subcommand(1);
   app.add_option("--label", o.label, "server name printed in results");
   app.add_option("--host", o.host, "server address")->capture_default_str();
@@ -41,6 +41,14 @@ int main(int argc, char** argv) {
   msgs->add_option("--warmup", o.warmup, "seconds before measuring")->capture_default_str();
   msgs->add_option("--rate", o.rate, "open loop: messages/s in total (0: closed loop)")->capture_default_str();
   msgs->add_option("--body", o.body_bytes, "body bytes")->capture_default_str();
+  auto* failover = app.add_subcommand(
+      "failover", "open-loop messages between --host and --host2 users; kill -9 of --kill-pid under that load");
+  failover->add_option("--pairs", o.pairs)->capture_default_str();
+  failover->add_option("--rate", o.rate, "messages/s in total")->required();
+  failover->add_option("--kill-pid", o.kill_pid, "process to kill -9 (the cluster leader's convened)")->required();
+  failover->add_option("--kill-after", o.kill_after, "seconds of traffic before the kill")->capture_default_str();
+  failover->add_option("--duration", o.duration, "seconds of traffic after the kill")->capture_default_str();
+  failover->add_option("--body", o.body_bytes, "body bytes")->capture_default_str();
   CLI11_PARSE(app, argc, argv);
 
   o.mech = mech == "plain" ? Mech::plain
@@ -49,5 +57,6 @@ int main(int argc, char** argv) {
                                      : Mech::automatic;
   if (*login) return convene::bench::run_login(o);
   if (*idle) return convene::bench::run_idle(o);
+  if (*failover) return convene::bench::run_failover(o);
   return convene::bench::run_messages(o);
 }

@@ -21,6 +21,11 @@ then:
 3. Throughput: convene-bench `messages` with every pair on one follower, then with
    each pair split over the two followers (every message crosses nodes through the
    leader), same load, delivered/s and latency percentiles.
+4. Failover under load, --trials times (at most 5): convene-bench `failover`, --pairs
+   pairs split over the two followers sending --rate messages/s in all (open loop),
+   kill -9 of the leader after 2 s, 5 s more of traffic. `restored_ms`: from the kill
+   to the first message sent after it being delivered; `longest_gap_ms`: the longest
+   time without any delivery after the kill; lost: sent but never delivered.
 
 A benchmark, not a test: figures, not pass/fail. Prints a summary and writes it to
 bench/results/xmpp-cluster-<time>.txt. Every process is stopped by its pid.
@@ -45,7 +50,8 @@ args.add_argument("--trials", type=int, default=20)
 args.add_argument("--pairs", type=int, default=50)
 args.add_argument("--duration", type=float, default=5)
 args.add_argument("--log-level", default="warn", help="of the nodes (info to see the router's decisions)")
-args.add_argument("--only", choices=["leader", "bridge", "throughput"], help="run one part only")
+args.add_argument("--rate", type=float, default=2000, help="messages/s in all, failover under load")
+args.add_argument("--only", choices=["leader", "bridge", "throughput", "load"], help="run one part only")
 opts = args.parse_args()
 os.environ["CONVENE_BUILD"] = str(Path(opts.build).resolve())
 
@@ -165,6 +171,33 @@ def bench_messages(host, host2=None, label=""):
     return next((l for l in out.splitlines() if l.startswith("RESULT")), out.strip())
 
 
+def load_figures(nodes):
+    trials = min(opts.trials, 5)
+    rows, restored, gaps, lost, sent = [], [], [], 0, 0
+    for k in range(trials):
+        leader = leader_index(nodes)
+        a, b = [nodes[i].address for i in nodes if i != leader]
+        cmd = [str(Path(opts.build) / "apps" / "convene-bench"), "--host", a, "--host2", b, "--domain", DOMAIN,
+               "--prefix", "user", "--password", "secret", "--mech", "scram-sha-1", "--label", "convene",
+               "failover", "--pairs", str(opts.pairs), "--rate", str(opts.rate),
+               "--kill-pid", str(nodes[leader].proc.pid), "--kill-after", "2", "--duration", "5"]
+        out = subprocess.run(cmd, capture_output=True, text=True, timeout=120).stdout
+        line = next((l for l in out.splitlines() if l.startswith("RESULT")), out.strip())
+        f = dict(kv.split("=", 1) for kv in line.split()[1:] if "=" in kv)
+        print(f"load trial {k + 1}: leader was node{leader}; {line}", flush=True)
+        if "restored_ms" in f and float(f["restored_ms"]) >= 0:
+            restored.append(float(f["restored_ms"]))
+            gaps.append(float(f["longest_gap_ms"]))
+        lost += int(f.get("lost", 0))
+        sent += int(f.get("sent", 0))
+        bring_back(nodes, leader)
+    return [f"failover under load (convene-bench failover, {opts.pairs} pairs over the two followers, "
+            f"{opts.rate:.0f} msgs/s, kill -9 of the leader, {trials} trials):",
+            f"  first message sent after the kill delivered: {fmt(restored)}",
+            f"  longest time without a delivery after the kill: {fmt(gaps)}",
+            f"  messages lost: {lost} of {sent}"]
+
+
 def leader_figures(nodes):
     new_leader, routed, lost, sent = [], [], 0, 0
     for k in range(opts.trials):
@@ -240,6 +273,8 @@ def main():
             lines += leader_figures(nodes)
         if opts.only in (None, "bridge"):
             lines += bridge_figures(nodes, base)
+        if opts.only in (None, "load"):
+            lines += load_figures(nodes)
         if opts.only in (None, "throughput"):
             leader = leader_index(nodes)
             a, b = [nodes[i].address for i in nodes if i != leader]

@@ -24,6 +24,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <csignal>
 #include <cstdio>
 #include <cstring>
 #include <ctime>
@@ -541,6 +542,28 @@ LoginRun login_all(Engine& eng, const Options& o, unsigned n) {
   return r;
 }
 
+// Message templates: sender i to partner i^1, its send time (16 hex digits) at stamp_off.
+void build_message_templates(Engine& eng, const Options& o, unsigned n) {
+  std::string body(o.body_bytes, 'x');
+  for (unsigned i = 0; i < n; ++i) {
+    Conn& c = eng.conns_[i];
+    c.msg = "<message type='chat' to='" + eng.user_name(i ^ 1) + "@" + o.domain + "/b' id='";
+    c.stamp_off = c.msg.size();
+    c.msg += std::string(16, '0') + "'><body>" + body + "</body></message>";
+  }
+}
+
+// Sends connection i's message stamped with now; false when i is gone.
+bool send_stamped(Engine& eng, unsigned i) {
+  Conn& c = eng.conns_[i];
+  if (c.fd < 0) return false;
+  uint64_t t = now_ns();
+  static const char* d = "0123456789abcdef";
+  for (int k = 0; k < 16; ++k) c.msg[c.stamp_off + size_t(k)] = d[(t >> (60 - 4 * k)) & 15];
+  eng.send(i, c.msg);
+  return true;
+}
+
 void print_error(const Engine& eng) {
   if (!eng.first_error.empty()) std::fprintf(stderr, "first error: %s\n", eng.first_error.c_str());
 }
@@ -598,14 +621,7 @@ int run_messages(const Options& o) {
     print_error(eng);
     return 1;
   }
-  // Templates: sender i to partner i^1, stamp patched at stamp_off.
-  std::string body(o.body_bytes, 'x');
-  for (unsigned i = 0; i < n; ++i) {
-    Conn& c = eng.conns_[i];
-    c.msg = "<message type='chat' to='" + eng.user_name(i ^ 1) + "@" + o.domain + "/b' id='";
-    c.stamp_off = c.msg.size();
-    c.msg += std::string(16, '0') + "'><body>" + body + "</body></message>";
-  }
+  build_message_templates(eng, o, n);
   uint64_t sent = 0, received = 0, delivered = 0, bad = 0;
   Stats lat;
   uint64_t t_start = now_ns();
@@ -613,13 +629,7 @@ int run_messages(const Options& o) {
   uint64_t t_end = t_measure + uint64_t(o.duration * 1e9);
   bool sending = true;
   auto send_from = [&](unsigned i) {
-    Conn& c = eng.conns_[i];
-    if (c.fd < 0) return;
-    uint64_t t = now_ns();
-    static const char* d = "0123456789abcdef";
-    for (int k = 0; k < 16; ++k) c.msg[c.stamp_off + size_t(k)] = d[(t >> (60 - 4 * k)) & 15];
-    ++sent;
-    eng.send(i, c.msg);
+    if (send_stamped(eng, i)) ++sent;
   };
   eng.on_dead = [&](unsigned) {};
   eng.on_message = [&](unsigned idx, uint64_t stamp) {
@@ -671,6 +681,79 @@ int run_messages(const Options& o) {
   print_error(eng);
   eng.close_all();
   return 0;
+}
+
+int run_failover(const Options& o) {
+  const unsigned n = 2 * o.pairs;
+  if (o.host2.empty() || o.kill_pid <= 0 || o.rate <= 0) {
+    std::fprintf(stderr, "failover needs --host2, --kill-pid and --rate (users on two nodes that survive)\n");
+    return 1;
+  }
+  Engine eng(o);
+  eng.add_users(n);
+  auto r = login_all(eng, o, n);
+  if (r.online < n) {
+    std::printf("RESULT scenario=failover server=%s pairs=%u error=login online=%u failed=%u\n", o.label.c_str(),
+                o.pairs, r.online, r.failed);
+    print_error(eng);
+    return 1;
+  }
+  build_message_templates(eng, o, n);
+  uint64_t sent = 0, received = 0, bad = 0, sent_after = 0;
+  Stats lat;
+  const uint64_t t_start = now_ns();
+  uint64_t t_kill = t_start + uint64_t(o.kill_after * 1e9), t_end = t_kill + uint64_t(o.duration * 1e9);
+  bool killed = false;
+  int64_t restored_ns = -1;  // kill -> first message sent after it delivered
+  uint64_t last_delivery = 0, longest_gap = 0;
+  eng.on_dead = [&](unsigned) {};
+  eng.on_message = [&](unsigned, uint64_t stamp) {
+    uint64_t t = now_ns();
+    ++received;
+    if (!stamp || stamp > t) {
+      ++bad;
+      return;
+    }
+    lat.add(t - stamp);
+    if (killed && stamp >= t_kill && restored_ns < 0) restored_ns = int64_t(t - t_kill);
+    if (killed && last_delivery) longest_gap = std::max(longest_gap, t - std::max(last_delivery, t_kill));
+    last_delivery = t;
+  };
+  uint64_t rr = 0;
+  eng.on_tick = [&] {
+    uint64_t t = now_ns();
+    if (!killed && t >= t_kill) {
+      t_kill = now_ns();
+      ::kill(o.kill_pid, SIGKILL);
+      killed = true;
+      t_end = t_kill + uint64_t(o.duration * 1e9);
+    }
+    if (t >= t_end) return;
+    uint64_t due = uint64_t(o.rate * double(t - t_start) / 1e9);
+    while (sent < due) {
+      if (send_stamped(eng, unsigned(rr++ % n))) {
+        ++sent;
+        if (killed) ++sent_after;
+      }
+    }
+  };
+  while (now_ns() < t_end) eng.poll(1);
+  // Stanzas a surviving node accepted are resent through the new leader: give them time.
+  uint64_t drain_until = now_ns() + uint64_t(std::min(o.timeout, 15.0) * 1e9);
+  while (received < sent && now_ns() < drain_until) eng.poll(10);
+  unsigned dead = 0;
+  for (auto& c : eng.conns_) dead += c.st == St::dead;
+  std::printf("RESULT scenario=failover server=%s pairs=%u rate=%.0f killed_pid=%d restored_ms=%.1f "
+              "longest_gap_ms=%.1f p50_ms=%.3f p99_ms=%.3f max_ms=%.3f sent=%lu sent_after_kill=%lu received=%lu "
+              "lost=%ld bad=%lu dead_conns=%u\n",
+              o.label.c_str(), o.pairs, o.rate, o.kill_pid, restored_ns < 0 ? -1.0 : double(restored_ns) / 1e6,
+              double(longest_gap) / 1e6, lat.pct_ms(0.5), lat.pct_ms(0.99), lat.max_ms(), (unsigned long)sent,
+              (unsigned long)sent_after, (unsigned long)received, long(sent) - long(received), (unsigned long)bad,
+              dead);
+  std::fflush(stdout);
+  print_error(eng);
+  eng.close_all();
+  return restored_ns < 0 ? 1 : 0;
 }
 
 }  // namespace convene::bench

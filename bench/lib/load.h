@@ -35,6 +35,8 @@ struct Options {
   // flight per sender nothing else on that socket would carry the ACK. Costs one setsockopt per read.
   bool quickack = true;
   bool starttls = false;           // negotiate TLS (STARTTLS) before SASL; certificates are not checked
+  int kill_pid = 0;                // failover: the process to kill -9 (a cluster leader's convened)
+  double kill_after = 2;           // failover: seconds of traffic before the kill
 };
 
 // Each prints one "RESULT ..." line of key=value pairs and returns 0, or 1 when the
@@ -42,5 +44,8 @@ struct Options {
 int run_login(const Options& o);
 int run_messages(const Options& o);
 int run_idle(const Options& o);
+// Open-loop messages between users on --host and --host2 (two surviving nodes);
+// kill -9 of kill_pid after kill_after s; traffic goes on for `duration` s after it.
+int run_failover(const Options& o);
 
 }  // namespace convene::bench
