@@ -67,7 +67,7 @@ def _chart(out, servers, medians, metrics):
     rows = (len(metrics) + 2) // 3
     script = [f"set terminal pngcairo size 1200,{420 * rows}", f"set output '{out / 'chart.png'}'",
               "set style data histograms", "set style histogram clustered gap 1", "set style fill solid 0.8",
-              "set key top right", "set grid ytics", f"set multiplot layout {rows},3 title 'Convene, Prosody, ejabberd "
+              "set key outside bottom center horizontal", "set offsets 0, 0, graph 0.08, 0", "set grid ytics", f"set multiplot layout {rows},3 title 'Convene, Prosody, ejabberd "
               "(medians; server on one core, tool on the other, unless the panel says otherwise)'"]
     for row, (_, _, title, _) in enumerate(metrics):
         script += [f"set title '{title}'", "set yrange [0:*]", "unset xtics",
@@ -75,3 +75,19 @@ def _chart(out, servers, medians, metrics):
     script.append("unset multiplot")
     subprocess.run(["gnuplot"], input="\n".join(script), text=True, capture_output=True)
     data.unlink()
+
+
+def replot(out):
+    """Re-renders table.txt and chart.png of a results directory from its results.csv:
+    python3 bench/compare_lib/report.py bench/results/compare-<time>"""
+    with open(out / "results.csv", newline="") as f:
+        results = [tuple(r) for r in list(csv.reader(f))[1:]]
+    servers = list(dict.fromkeys(r[0] for r in results))
+    header = [l for l in (out / "table.txt").read_text().splitlines() if l.startswith("#")]
+    return write_report(out, header, results, servers)
+
+
+if __name__ == "__main__":
+    import sys
+    from pathlib import Path
+    print(replot(Path(sys.argv[1])))
