@@ -9,7 +9,10 @@
 namespace convene::xmpp {
 
 namespace {
-constexpr size_t kTlsReadBuffer = 4096;
+// Reads land here, on the connection's thread, and are parsed before the next one:
+// an idle connection holds no read buffer.
+thread_local char read_buffer[16 * 1024];
+
 constexpr size_t kKeepWriteCapacity = 16 * 1024;
 // Long enough that a chatting client keeps its buffers between messages, short
 // enough that thousands of quiet ones cost little (issue 7: RSS per idle connection).
@@ -77,23 +80,53 @@ void Connection::read_more() {
   reading_ = true;
   auto self = shared_from_this();
   if (tls_) {
-    if (!tls_read_buffer_) tls_read_buffer_.reset(new char[kTlsReadBuffer]);
-    tls_->async_read_some(asio::buffer(tls_read_buffer_.get(), kTlsReadBuffer),
-                          [self](const asio::error_code& ec, size_t n) {
-                            self->reading_ = false;
-                            self->on_read(ec, self->tls_read_buffer_.get(), n);
-                          });
+    // Bytes already inside OpenSSL never make the socket readable: read them now
+    // (posted, so a long run of them cannot nest on_read calls).
+    if (tls_->pending()) {
+      asio::post(socket_.get_executor(), [self] { self->tls_read(); });
+    } else {
+      tls_wait(asio::socket_base::wait_read, &Connection::tls_read);
+    }
     return;
   }
   socket_.async_wait(asio::socket_base::wait_read, [self](const asio::error_code& ec) {
     self->reading_ = false;
     if (ec) return self->on_read(ec, nullptr, 0);
-    thread_local char buffer[16 * 1024];
     asio::error_code rec;
-    size_t n = self->socket_.read_some(asio::buffer(buffer), rec);
+    size_t n = self->socket_.read_some(asio::buffer(read_buffer), rec);
     if (rec == asio::error::would_block || rec == asio::error::try_again) return self->read_more();
-    self->on_read(rec, buffer, n);
+    self->on_read(rec, read_buffer, n);
   });
+}
+
+void Connection::tls_wait(asio::socket_base::wait_type what, void (Connection::*then)()) {
+  socket_.async_wait(what, [self = shared_from_this(), then](const asio::error_code& ec) {
+    if (self->closed_) return;
+    if (ec) {
+      self->reading_ = false;
+      return self->on_read(ec, nullptr, 0);
+    }
+    ((*self).*then)();
+  });
+}
+
+void Connection::tls_read() {
+  if (closed_) return;
+  size_t n = 0;
+  switch (tls_->read(read_buffer, sizeof read_buffer, n)) {
+    case TlsSession::Step::done:
+      reading_ = false;
+      return on_read({}, read_buffer, n);
+    case TlsSession::Step::want_read: return tls_wait(asio::socket_base::wait_read, &Connection::tls_read);
+    case TlsSession::Step::want_write: return tls_wait(asio::socket_base::wait_write, &Connection::tls_read);
+    case TlsSession::Step::closed:
+      reading_ = false;
+      return on_read(asio::error::eof, nullptr, 0);
+    case TlsSession::Step::failed:
+      reading_ = false;
+      server_.log->info("{}: TLS error: {}", peer_, tls_->error());
+      return on_read(asio::error::connection_reset, nullptr, 0);
+  }
 }
 
 void Connection::on_read(const asio::error_code& ec, const char* data, size_t n) {
@@ -219,11 +252,38 @@ void Connection::flush() {
   }
   if (closed_) return;
   write_in_flight_ = true;
-  auto done = [self = shared_from_this()](const asio::error_code& ec, size_t) { self->on_written(ec); };
-  if (tls_ && !tls_pending_)
-    asio::async_write(*tls_, asio::buffer(writing_), std::move(done));
-  else
-    asio::async_write(socket_, asio::buffer(writing_), std::move(done));
+  if (tls_ && !tls_pending_) {
+    tls_written_ = 0;
+    return tls_write();
+  }
+  asio::async_write(socket_, asio::buffer(writing_),
+                    [self = shared_from_this()](const asio::error_code& ec, size_t) { self->on_written(ec); });
+}
+
+void Connection::tls_write() {
+  if (closed_) return;
+  auto wait = [this](asio::socket_base::wait_type what) {
+    socket_.async_wait(what, [self = shared_from_this()](const asio::error_code& ec) {
+      if (self->closed_) return;
+      if (ec) return self->on_written(ec);
+      self->tls_write();
+    });
+  };
+  while (tls_written_ < writing_.size()) {
+    size_t n = 0;
+    switch (tls_->write(writing_.data() + tls_written_, writing_.size() - tls_written_, n)) {
+      case TlsSession::Step::done: tls_written_ += n; break;
+      case TlsSession::Step::want_write: return wait(asio::socket_base::wait_write);
+      case TlsSession::Step::want_read: return wait(asio::socket_base::wait_read);
+      case TlsSession::Step::closed: return on_written(asio::error::eof);
+      case TlsSession::Step::failed:
+        server_.log->info("{}: TLS error: {}", peer_, tls_->error());
+        return on_written(asio::error::connection_reset);
+    }
+  }
+  // Posted, as asio::async_write would: on_written may flush again, and a peer
+  // others keep writing to must not grow this stack.
+  asio::post(socket_.get_executor(), [self = shared_from_this()] { self->on_written({}); });
 }
 
 void Connection::on_written(const asio::error_code& ec) {
@@ -243,21 +303,38 @@ void Connection::on_written(const asio::error_code& ec) {
   if (close_after_write_) return teardown();
   if (tls_pending_) {
     // <proceed/> is out: handshake (RFC 6120 §5.4.3.3).
-    tls_ = std::make_unique<asio::ssl::stream<asio::ip::tcp::socket&>>(socket_, *server_.tls);
-    tls_->async_handshake(asio::ssl::stream_base::server,
-                          [self = shared_from_this()](const asio::error_code& ec) {
-                            if (ec) {
-                              self->server_.log->info("{}: TLS handshake failed: {}", self->peer_, ec.message());
-                              self->tls_.reset();
-                              self->teardown();
-                              return;
-                            }
-                            self->tls_pending_ = false;
-                            self->parser_.restart();
-                            self->header_sent_ = false;
-                            self->read_more();
-                            self->flush();
-                          });
+    tls_ = TlsSession::accept(server_.tls->native_handle(), socket_.native_handle());
+    if (!tls_) {
+      server_.log->warn("{}: cannot start TLS (out of memory?)", peer_);
+      return teardown();
+    }
+    tls_handshake();
+  }
+}
+
+void Connection::tls_handshake() {
+  if (closed_) return;
+  auto wait = [this](asio::socket_base::wait_type what) {
+    socket_.async_wait(what, [self = shared_from_this()](const asio::error_code& ec) {
+      if (self->closed_) return;
+      if (ec) return self->teardown();
+      self->tls_handshake();
+    });
+  };
+  switch (tls_->handshake()) {
+    case TlsSession::Step::done:
+      tls_pending_ = false;
+      parser_.restart();
+      header_sent_ = false;
+      read_more();
+      return flush();
+    case TlsSession::Step::want_read: return wait(asio::socket_base::wait_read);
+    case TlsSession::Step::want_write: return wait(asio::socket_base::wait_write);
+    case TlsSession::Step::closed:
+    case TlsSession::Step::failed:
+      server_.log->info("{}: TLS handshake failed: {}", peer_,
+                        tls_->error().empty() ? std::string("connection closed") : tls_->error());
+      return teardown();
   }
 }
 
@@ -366,6 +443,7 @@ void Connection::teardown() {
   }
   asio::error_code ec;
   timer_.cancel();
+  if (tls_ && !tls_pending_) tls_->shutdown();  // close_notify, if it fits in the socket now
   socket_.shutdown(asio::socket_base::shutdown_both, ec);
   socket_.close(ec);
   parser_.stop();

@@ -8,10 +8,10 @@
 // post_close() must be called there.
 //
 // Buffers (issue 3 item 5):
-// - Reading a plain socket waits for readability first, then reads into a buffer
-//   owned by the thread, so an idle connection holds no read buffer. With TLS,
-//   OpenSSL runs with SSL_MODE_RELEASE_BUFFERS (its record buffers go back when
-//   idle) and the connection keeps a small read buffer.
+// - Reading waits for readability first, then reads into a buffer owned by the
+//   thread, so an idle connection holds no read buffer. With TLS, OpenSSL reads
+//   and writes the socket itself (tls_session.h: no asio::ssl::stream and its four
+//   buffers) with SSL_MODE_RELEASE_BUFFERS, so its record buffers go back when idle.
 // - Writes are appended to one output string (under a short mutex) and written in
 //   one batch per wake-up; a burst to one peer becomes one write.
 // - Documents (a stanza being parsed, a reply being built) come from the thread's
@@ -24,7 +24,6 @@
 // seconds' worth, then policy-violation), authentication time-out and idle
 // time-out (connection-timeout). Each ends only this stream, with its stream error.
 #include <asio.hpp>
-#include <asio/ssl.hpp>
 
 #include <chrono>
 #include <memory>
@@ -34,6 +33,7 @@
 
 #include "xml/stream_parser.h"
 #include "xmpp/server.h"
+#include "xmpp/tls_session.h"
 
 namespace convene::xmpp {
 
@@ -97,14 +97,19 @@ class Connection : public std::enable_shared_from_this<Connection>, public xml::
   void arm_timer();
   void on_timer();
   void release_idle_memory();
+  // TLS steps on the socket (tls_session.h): each runs until OpenSSL must wait,
+  // then waits for the socket with async_wait and runs again.
+  void tls_handshake();
+  void tls_read();
+  void tls_write();
+  void tls_wait(asio::socket_base::wait_type what, void (Connection::*then)());
   void teardown();
   void drain_backlog();
 
   struct Held;  // stanzas received while held, copied (rare path)
 
   asio::ip::tcp::socket socket_;
-  std::unique_ptr<asio::ssl::stream<asio::ip::tcp::socket&>> tls_;
-  std::unique_ptr<char[]> tls_read_buffer_;
+  std::unique_ptr<TlsSession> tls_;
   xml::StreamParser parser_;
   asio::steady_timer timer_;
   std::string peer_, peer_ip_;
@@ -116,6 +121,7 @@ class Connection : public std::enable_shared_from_this<Connection>, public xml::
   bool write_posted_ = false;
   std::string writing_;
   bool write_in_flight_ = false;
+  size_t tls_written_ = 0;  // of writing_, through TLS
 
   bool reading_ = false, closed_ = false, close_after_write_ = false, tls_pending_ = false;
   bool header_sent_ = false, authenticated_ = false, admitted_ = false, disconnected_ = false;
