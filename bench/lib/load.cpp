@@ -156,6 +156,9 @@ class Engine {
       SSL_CTX_set_min_proto_version(tls_, TLS1_2_VERSION);
       SSL_CTX_set_verify(tls_, SSL_VERIFY_NONE, nullptr);
       SSL_CTX_set_mode(tls_, SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
+      // One read() for everything the socket holds, not two per record (header, then
+      // body): readable() reads until OpenSSL wants more, so nothing stays buffered.
+      SSL_CTX_set_read_ahead(tls_, 1);
     }
     std::memset(&addr_, 0, sizeof addr_);
     addr_.sin_family = AF_INET;

@@ -17,6 +17,9 @@ std::unique_ptr<TlsSession> TlsSession::accept(SSL_CTX* ctx, int fd) {
   }
   SSL_set_accept_state(ssl);
   SSL_set_mode(ssl, SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER | SSL_MODE_RELEASE_BUFFERS);
+  // One read() for what the socket holds instead of two per record (header, body);
+  // pending() counts what is read ahead, so the connection reads it before waiting.
+  SSL_set_read_ahead(ssl, 1);
   return std::unique_ptr<TlsSession>(new TlsSession(ssl));
 }
 
