@@ -16,8 +16,9 @@
 //   one batch per wake-up; a burst to one peer becomes one write.
 // - Documents (a stanza being parsed, a reply being built) come from the thread's
 //   pool (xml/document_pool.h) and go back after use.
-// - A connection silent for kReleaseIdleAfter gives back what it only needs while
-//   busy: the parser (expat included) and the capacity of its output strings. The time-out timer does it, re-armed once per quiet spell,
+// - A connection silent for kReleaseIdleAfter (2 s, connection.cpp) gives back
+//   what it only needs while busy: the parser (expat included) and the capacity of
+//   its output strings. The time-out timer does it, re-armed once per quiet spell,
 //   so a busy connection pays nothing per read.
 //
 // Limits: stanza size and depth (parser), read rate (token bucket: a burst of two
