@@ -7,6 +7,7 @@ the directories above the node directories; convened itself gives the node
 directory and DIR/state group postgres g+x.
 """
 import os
+import select
 import shutil
 import signal
 import subprocess
@@ -30,6 +31,22 @@ def _postmaster_pid(node):
         return int(pidfile.read_text().split()[0])
     except (OSError, ValueError, IndexError):
         return None
+
+
+def _wait_postmaster_gone(node, timeout=10):
+    """True once no PostgreSQL runs for this node. Its postmaster.pid outlives a
+    SIGQUIT or kill -9, so the pid in it is checked, and awaited through a pidfd."""
+    pid = _postmaster_pid(node)
+    if pid is None:
+        return True
+    try:
+        fd = os.pidfd_open(pid)
+    except ProcessLookupError:
+        return True
+    try:
+        return bool(select.select([fd], [], [], timeout)[0])
+    finally:
+        os.close(fd)
 
 
 def stop_nodes(nodes):
@@ -62,7 +79,7 @@ def db_nodes():
     yield make
     stop_nodes(started)
     # CONVENE_KEEP=1 keeps the node directories (logs) for a look after a failure.
-    if all(_postmaster_pid(n) is None for n in started) and not os.environ.get("CONVENE_KEEP"):
+    if all(_wait_postmaster_gone(n) for n in started) and not os.environ.get("CONVENE_KEEP"):
         shutil.rmtree(base, ignore_errors=True)
     else:
         print(f"node directories kept in {base}")
