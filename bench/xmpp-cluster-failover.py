@@ -34,6 +34,7 @@ import argparse
 import asyncio
 import os
 import re
+import shutil
 import statistics
 import subprocess
 import sys
@@ -284,6 +285,8 @@ def main():
     finally:
         for n in nodes.values():
             n.stop()
+        if not os.environ.get("CONVENE_KEEP"):  # CONVENE_KEEP=1 keeps the nodes' logs
+            shutil.rmtree(base, ignore_errors=True)
     text = "\n".join(lines)
     print(text)
     out = TOP / "bench" / "results" / f"xmpp-cluster-{time.strftime('%Y%m%d-%H%M%S')}.txt"
