@@ -424,6 +424,7 @@ void Connection::on_timer() {
 void Connection::release_idle_memory() {
   holds_busy_memory_ = false;
   parser_.release_memory();
+  if (tls_ && !tls_pending_) tls_->release_idle_memory();
   std::string().swap(out_scratch_);
   if (!write_in_flight_) std::string().swap(writing_);
   {

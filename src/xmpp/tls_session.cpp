@@ -1,12 +1,50 @@
 #include "xmpp/tls_session.h"
 
+#include <openssl/crypto.h>
 #include <openssl/err.h>
+#include <sys/socket.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <climits>
 #include <cstring>
+#include <string_view>
 
 namespace convene::xmpp {
+
+namespace {
+// Where records are read to and opened into: one per thread, as the connection's
+// read buffer, so an idle session holds neither.
+thread_local char socket_bytes[32 * 1024];
+thread_local char opened[Tls13Records::kMaxCiphertext];
+
+int hex_digit(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+}  // namespace
+
+void TlsSession::prepare_context(SSL_CTX* ctx) { SSL_CTX_set_keylog_callback(ctx, &TlsSession::keylog); }
+
+// OpenSSL hands every secret of a handshake over as an NSS key log line; only the
+// two application traffic secrets are kept, in the session, never written out.
+void TlsSession::keylog(const SSL* ssl, const char* line) {
+  auto* self = static_cast<TlsSession*>(SSL_get_app_data(ssl));
+  if (!self) return;
+  std::string_view l(line);
+  int which = l.starts_with("CLIENT_TRAFFIC_SECRET_0 ") ? 0 : l.starts_with("SERVER_TRAFFIC_SECRET_0 ") ? 1 : -1;
+  if (which < 0) return;
+  std::string_view hex = l.substr(l.rfind(' ') + 1);
+  std::string& secret = self->secrets_[which];
+  secret.clear();
+  for (size_t i = 0; i + 1 < hex.size(); i += 2) {
+    int hi = hex_digit(hex[i]), lo = hex_digit(hex[i + 1]);
+    if (hi < 0 || lo < 0) return secret.clear();
+    secret += char(hi * 16 + lo);
+  }
+}
 
 std::unique_ptr<TlsSession> TlsSession::accept(SSL_CTX* ctx, int fd) {
   SSL* ssl = SSL_new(ctx);
@@ -17,13 +55,25 @@ std::unique_ptr<TlsSession> TlsSession::accept(SSL_CTX* ctx, int fd) {
   }
   SSL_set_accept_state(ssl);
   SSL_set_mode(ssl, SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER | SSL_MODE_RELEASE_BUFFERS);
-  // One read() for what the socket holds instead of two per record (header, body);
-  // pending() counts what is read ahead, so the connection reads it before waiting.
-  SSL_set_read_ahead(ssl, 1);
-  return std::unique_ptr<TlsSession>(new TlsSession(ssl));
+  // A client that drops the connection without close_notify has closed it (the XMPP
+  // stream says where it ends), not failed: no alert back into a closed socket.
+  SSL_set_options(ssl, SSL_OP_IGNORE_UNEXPECTED_EOF);
+  // No records of ours under the application keys before the session leaves OpenSSL.
+  SSL_set_num_tickets(ssl, 0);
+  std::unique_ptr<TlsSession> session(new TlsSession(ssl, fd));
+  SSL_set_app_data(ssl, session.get());
+  return session;
 }
 
-TlsSession::~TlsSession() { SSL_free(ssl_); }
+TlsSession::~TlsSession() {
+  SSL_free(ssl_);
+  for (auto& s : secrets_) OPENSSL_cleanse(s.data(), s.size());
+}
+
+TlsSession::Step TlsSession::failed(std::string why) {
+  error_ = std::move(why);
+  return Step::failed;
+}
 
 TlsSession::Step TlsSession::classify(int ret) {
   int err = SSL_get_error(ssl_, ret);
@@ -53,7 +103,27 @@ TlsSession::Step TlsSession::classify(int ret) {
 TlsSession::Step TlsSession::handshake() {
   ERR_clear_error();
   int r = SSL_do_handshake(ssl_);
-  return r == 1 ? Step::done : classify(r);
+  if (r != 1) return classify(r);
+  leave_openssl();
+  return Step::done;
+}
+
+void TlsSession::leave_openssl() {
+  const SSL_CIPHER* cipher = SSL_get_current_cipher(ssl_);
+  if (SSL_version(ssl_) == TLS1_3_VERSION && cipher && !SSL_has_pending(ssl_))
+    records_ = Tls13Records::make(SSL_CIPHER_get_id(cipher), secrets_[0], secrets_[1]);
+  for (auto& s : secrets_) {
+    OPENSSL_cleanse(s.data(), s.size());
+    std::string().swap(s);
+  }
+  if (records_) {
+    SSL_free(ssl_);
+    ssl_ = nullptr;
+    return;
+  }
+  // OpenSSL keeps it: one read() for what the socket holds instead of two per record
+  // (header, body); pending() counts what is read ahead.
+  SSL_set_read_ahead(ssl_, 1);
 }
 
 TlsSession::Step TlsSession::transfer(int (*op)(SSL*, void*, size_t, size_t*), void* data, size_t size, size_t& n) {
@@ -66,10 +136,12 @@ TlsSession::Step TlsSession::transfer(int (*op)(SSL*, void*, size_t, size_t*), v
 }
 
 TlsSession::Step TlsSession::read(char* buffer, size_t capacity, size_t& n) {
+  if (records_) return read_records(buffer, capacity, n);
   return transfer(&SSL_read_ex, buffer, capacity, n);
 }
 
 TlsSession::Step TlsSession::write(const char* data, size_t size, size_t& n) {
+  if (records_) return write_records(data, size, n);
   // SSL_write_ex takes const void*: adapt it to the one signature transfer() uses.
   auto write_ex = [](SSL* ssl, void* buf, size_t num, size_t* written) {
     return SSL_write_ex(ssl, buf, num, written);
@@ -77,13 +149,161 @@ TlsSession::Step TlsSession::write(const char* data, size_t size, size_t& n) {
   return transfer(write_ex, const_cast<char*>(data), size, n);
 }
 
-bool TlsSession::pending() const { return SSL_has_pending(ssl_) == 1; }
+bool TlsSession::pending() const {
+  if (records_)
+    return !plain_.empty() || peer_closed_ || Tls13Records::has_record(std::string_view(in_).substr(in_used_));
+  return SSL_has_pending(ssl_) == 1;
+}
 
 void TlsSession::shutdown() {
+  if (records_) {
+    const char close_notify[2] = {1, 0};  // warning, close_notify
+    if (records_->seal(Tls13Records::kAlert, close_notify, 2, out_)) (void)send_out();
+    return;
+  }
   if (!SSL_is_init_finished(ssl_)) return;
   ERR_clear_error();
   (void)SSL_shutdown(ssl_);
   ERR_clear_error();
+}
+
+// ---- the record layer's side ----------------------------------------------------
+
+TlsSession::Step TlsSession::read_records(char* buffer, size_t capacity, size_t& n) {
+  n = 0;
+  if (!plain_.empty()) {
+    n = std::min(capacity, plain_.size());
+    std::memcpy(buffer, plain_.data(), n);
+    plain_.erase(0, n);
+    return Step::done;
+  }
+  if (peer_closed_) return Step::closed;
+  for (;;) {
+    // Whole records first, then the socket.
+    size_t used = 0, size = 0;
+    uint8_t type = 0;
+    switch (records_->open(std::string_view(in_).substr(in_used_), used, type, opened, size)) {
+      case Tls13Records::Open::failed: return failed(records_->error());
+      case Tls13Records::Open::need_more: break;
+      case Tls13Records::Open::record: {
+        in_used_ += used;
+        if (in_used_ == in_.size()) in_.clear(), in_used_ = 0;
+        if (type == Tls13Records::kApplicationData) {
+          size_t take = std::min(size, capacity - n);
+          std::memcpy(buffer + n, opened, take);
+          n += take;
+          plain_.append(opened + take, size - take);
+          if (n == capacity || !plain_.empty()) return Step::done;
+        } else if (type == Tls13Records::kAlert) {
+          if (size == 2 && opened[1] == 0) {
+            peer_closed_ = true;
+            return n > 0 ? Step::done : Step::closed;
+          }
+          return failed(size == 2 ? "the client sent TLS alert " + std::to_string(uint8_t(opened[1]))
+                                  : "a malformed TLS alert");
+        } else if (type == Tls13Records::kHandshake) {
+          if (!on_handshake_bytes(opened, size)) return Step::failed;
+        } else {
+          return failed("unexpected content type " + std::to_string(type) + " after the handshake");
+        }
+        continue;
+      }
+    }
+    if (n > 0) return Step::done;
+    ssize_t got = ::recv(fd_, socket_bytes, sizeof socket_bytes, 0);
+    if (got > 0) {
+      in_.erase(0, in_used_);
+      in_used_ = 0;
+      in_.append(socket_bytes, size_t(got));
+      continue;
+    }
+    if (got == 0) return Step::closed;  // EOF without close_notify, as on OpenSSL's path
+    if (errno == EAGAIN || errno == EWOULDBLOCK) return Step::want_read;
+    if (errno == EINTR) continue;
+    if (errno == ECONNRESET || errno == EPIPE) return Step::closed;
+    return failed(std::strerror(errno));
+  }
+}
+
+// Post-handshake messages from a client: only KeyUpdate (RFC 8446 §4.6.3) belongs
+// here (a server gets no tickets, and it asked for no certificate).
+bool TlsSession::on_handshake_bytes(const char* data, size_t size) {
+  handshake_.append(data, size);
+  while (handshake_.size() >= 4) {
+    auto* h = reinterpret_cast<const unsigned char*>(handshake_.data());
+    size_t length = (size_t(h[1]) << 16) | (size_t(h[2]) << 8) | h[3];
+    if (h[0] != 24 || length != 1) {
+      failed("unexpected handshake message " + std::to_string(h[0]) + " after the handshake");
+      return false;
+    }
+    if (handshake_.size() < 5) return true;
+    unsigned char request = h[4];
+    handshake_.erase(0, 5);
+    if (request > 1) {
+      failed("malformed KeyUpdate");
+      return false;
+    }
+    if (!records_->update_read_key()) {
+      failed(records_->error());
+      return false;
+    }
+    if (request == 1) {  // update_requested: ours goes out under the old keys, then we switch
+      const char key_update[5] = {24, 0, 0, 1, 0};
+      if (!records_->seal(Tls13Records::kHandshake, key_update, sizeof key_update, out_) ||
+          !records_->update_write_key()) {
+        failed(records_->error());
+        return false;
+      }
+      if (send_out() == Step::failed) return false;  // what the socket does not take goes with the next write
+    }
+  }
+  return true;
+}
+
+TlsSession::Step TlsSession::write_records(const char* data, size_t size, size_t& n) {
+  n = 0;
+  if (out_sent_ == out_.size()) {
+    // Seal up to four records at once; the caller retries with the same bytes until
+    // they are all on the socket (the contract OpenSSL's path has too).
+    out_.clear();
+    out_sent_ = 0;
+    out_plain_ = std::min(size, 4 * Tls13Records::kMaxPlaintext);
+    if (!records_->seal(Tls13Records::kApplicationData, data, out_plain_, out_)) return failed(records_->error());
+  }
+  Step step = send_out();
+  if (step != Step::done) return step;
+  n = out_plain_;
+  out_plain_ = 0;
+  return Step::done;
+}
+
+TlsSession::Step TlsSession::send_out() {
+  while (out_sent_ < out_.size()) {
+    ssize_t put = ::send(fd_, out_.data() + out_sent_, out_.size() - out_sent_, MSG_NOSIGNAL);
+    if (put > 0) {
+      out_sent_ += size_t(put);
+      continue;
+    }
+    if (put < 0 && errno == EINTR) continue;
+    if (put < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return Step::want_write;
+    if (put < 0 && (errno == EPIPE || errno == ECONNRESET)) return Step::closed;
+    return failed(put < 0 ? std::strerror(errno) : "the socket took nothing");
+  }
+  out_.clear();
+  out_sent_ = 0;
+  return Step::done;
+}
+
+void TlsSession::release_idle_memory() {
+  if (!records_) return;
+  if (out_sent_ == out_.size()) {
+    std::string().swap(out_);
+    out_sent_ = 0;
+  }
+  if (in_.empty()) std::string().swap(in_);
+  if (plain_.empty()) std::string().swap(plain_);
+  if (handshake_.empty()) std::string().swap(handshake_);
+  records_->release_contexts();
 }
 
 }  // namespace convene::xmpp

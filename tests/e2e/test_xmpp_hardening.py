@@ -149,6 +149,35 @@ def test_starttls_required_without_plaintext(node):
     run(go())
 
 
+def test_tls_sessions_are_not_resumable(node):
+    """Like Prosody and ejabberd, Convene offers no TLS session resumption: no session
+    ticket arrives (OpenSSL's server sends two by default, right after the handshake,
+    so they are in before the stream's features), and a second connection offering the
+    first one's session gets a full handshake. The stream itself works over TLS."""
+    import ssl
+    xnode = configure_xmpp(node, plaintext=False)
+    ctx = ssl.create_default_context(cafile=str(xnode.cert))
+    ctx.check_hostname = False
+
+    def starttls(session=None):
+        s = raw_stream(xnode)
+        s.sendall(b"<starttls xmlns='urn:ietf:params:xml:ns:xmpp-tls'/>")
+        assert b"<proceed" in read_until(s, b"/>")
+        t = ctx.wrap_socket(s, session=session)
+        t.sendall(HEADER.encode())
+        features = read_until(t, b"</stream:features>").decode()
+        assert "<mechanism>SCRAM-SHA-1</mechanism>" in features, features
+        return t
+
+    first = starttls()
+    assert first.version() == "TLSv1.3"
+    assert not first.session.has_ticket
+    second = starttls(session=first.session)
+    assert not second.session_reused
+    first.close()
+    second.close()
+
+
 def test_plain_without_tls_when_plaintext_is_on(node):
     """`xmpp plaintext on`: PLAIN is offered and accepted on a plain TCP stream (the
     benchmarks' reference setup), checked against the stored SCRAM keys — twice, so
