@@ -38,6 +38,7 @@
 #include <vector>
 
 #include "scram_client.h"
+#include "xmpp/tls13_records.h"
 
 namespace convene::bench {
 namespace {
@@ -145,7 +146,12 @@ struct Conn {
   bool pollout = false;
   uint64_t t0 = 0;
   std::unique_ptr<ScramClient> scram;
-  SSL* ssl = nullptr;  // after STARTTLS: every byte goes through it
+  SSL* ssl = nullptr;  // after STARTTLS, during the handshake (and after it, for TLS 1.2)
+  // After a TLS 1.3 handshake: the record layer Convene's server uses (xmpp/tls13_records.h),
+  // so the tool's share of every record is the encryption alone. cin: received records.
+  std::unique_ptr<convene::xmpp::Tls13Records> rec;
+  std::string cin;
+  std::string secrets[2];  // client's, server's application traffic secret 0
   std::string msg;       // message template to the partner
   size_t stamp_off = 0;  // where the 16 hex digits of the send time go
 };
@@ -176,6 +182,12 @@ class Engine {
       // One read() for everything the socket holds, not two per record (header, then
       // body): readable() reads until OpenSSL wants more, so nothing stays buffered.
       SSL_CTX_set_read_ahead(tls_, 1);
+      SSL_CTX_set_keylog_callback(tls_, [](const SSL* ssl, const char* line) {
+        auto* c = static_cast<Conn*>(SSL_get_app_data(ssl));
+        std::string secret;
+        int which = convene::xmpp::Tls13Records::traffic_secret(line, secret);
+        if (c && which >= 0) c->secrets[which] = std::move(secret);
+      });
     }
     std::memset(&addr_, 0, sizeof addr_);
     addr_.sin_family = AF_INET;
@@ -235,6 +247,7 @@ class Engine {
     for (auto& c : conns_) {
       if (c.ssl) SSL_free(c.ssl);
       c.ssl = nullptr;
+      c.rec.reset();
       if (c.fd >= 0) {
         ::close(c.fd);
         c.fd = -1;
@@ -249,6 +262,12 @@ class Engine {
     if (c.ssl) {  // TLS: queue, then write what the record layer takes
       c.out.append(data);
       return flush(idx);
+    }
+    if (c.rec) {  // sealed here, then sent as plain bytes
+      sealed_.clear();
+      if (!c.rec->seal(convene::xmpp::Tls13Records::kApplicationData, data.data(), data.size(), sealed_))
+        return die(idx, "TLS: " + c.rec->error());
+      data = sealed_;
     }
     if (c.out.size() == c.out_off) {
       ssize_t n = ::send(c.fd, data.data(), data.size(), MSG_NOSIGNAL);
@@ -303,6 +322,8 @@ class Engine {
   ScramKeyCache cache_;
   SSL_CTX* tls_ = nullptr;
   char buf_[1 << 16];
+  char opened_[convene::xmpp::Tls13Records::kMaxCiphertext];
+  std::string sealed_;
 
   void want_out(unsigned idx, bool on) {
     Conn& c = conns_[idx];
@@ -319,6 +340,7 @@ class Engine {
     Conn& c = conns_[idx];
     int r = SSL_do_handshake(c.ssl);
     if (r == 1) {
+      leave_openssl(c);
       c.st = St::features1;
       want_out(idx, false);
       return send(idx, open_);
@@ -329,6 +351,49 @@ class Engine {
     char why[256];
     ERR_error_string_n(ERR_get_error(), why, sizeof why);
     die(idx, std::string("TLS handshake: ") + why);
+  }
+
+  // TLS 1.3 and nothing read ahead: the records are ours from here on.
+  void leave_openssl(Conn& c) {
+    const SSL_CIPHER* cipher = SSL_get_current_cipher(c.ssl);
+    if (SSL_version(c.ssl) == TLS1_3_VERSION && cipher && !SSL_has_pending(c.ssl))
+      c.rec = convene::xmpp::Tls13Records::make(SSL_CIPHER_get_id(cipher), c.secrets[1], c.secrets[0]);
+    c.secrets[0].clear();
+    c.secrets[1].clear();
+    if (!c.rec) return;
+    SSL_free(c.ssl);
+    c.ssl = nullptr;
+  }
+
+  // Plaintext from the socket's bytes: as they are, or opened from records.
+  bool absorb(unsigned idx, const char* data, size_t size) {
+    Conn& c = conns_[idx];
+    if (!c.rec) {
+      c.in.append(data, size);
+      return true;
+    }
+    using convene::xmpp::Tls13Records;
+    c.cin.append(data, size);
+    size_t at = 0;
+    for (;;) {
+      size_t used = 0, plain = 0;
+      uint8_t type = 0;
+      auto o = c.rec->open(std::string_view(c.cin).substr(at), used, type, opened_, plain);
+      if (o == Tls13Records::Open::need_more) break;
+      if (o == Tls13Records::Open::failed) {
+        die(idx, "TLS: " + c.rec->error());
+        return false;
+      }
+      at += used;
+      if (type == Tls13Records::kApplicationData) c.in.append(opened_, plain);
+      if (type == Tls13Records::kAlert) {
+        die(idx, "closed by the server");
+        return false;
+      }
+      // kHandshake: session tickets, which the tool does not use
+    }
+    c.cin.erase(0, at);
+    return true;
   }
 
   void flush(unsigned idx) {
@@ -361,6 +426,7 @@ class Engine {
     if (first_error.empty()) first_error = user_name(idx) + ": " + why;
     if (c.ssl) SSL_free(c.ssl);
     c.ssl = nullptr;
+    c.rec.reset();
     if (c.fd >= 0) ::close(c.fd);
     c.fd = -1;
     c.st = St::dead;
@@ -386,7 +452,7 @@ class Engine {
     for (;;) {
       ssize_t n = ::recv(c.fd, buf_, sizeof buf_, 0);
       if (n > 0) {
-        c.in.append(buf_, size_t(n));
+        if (!absorb(idx, buf_, size_t(n))) return;
         if (size_t(n) < sizeof buf_) break;
         continue;
       }
@@ -416,7 +482,7 @@ class Engine {
     switch (c.st) {
       case St::features1: {
         if (!has(in, "</stream:features>")) return;
-        if (o_.starttls && !c.ssl) {
+        if (o_.starttls && !c.ssl && !c.rec) {
           if (!has(in, "<starttls")) return die(idx, "STARTTLS not offered: " + std::string(in.substr(0, 300)));
           c.in.clear();
           c.st = St::proceed;
@@ -468,6 +534,7 @@ class Engine {
         if (!has(in, "<proceed")) return;
         c.in.clear();
         c.ssl = SSL_new(tls_);
+        SSL_set_app_data(c.ssl, &c);
         SSL_set_fd(c.ssl, c.fd);
         SSL_set_connect_state(c.ssl);
         c.st = St::handshake;

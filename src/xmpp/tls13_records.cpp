@@ -159,6 +159,30 @@ bool Tls13Records::seal(uint8_t type, const char* data, size_t size, std::string
   return true;
 }
 
+int Tls13Records::traffic_secret(std::string_view line, std::string& secret) {
+  int which = line.starts_with("CLIENT_TRAFFIC_SECRET_0 ")   ? 0
+              : line.starts_with("SERVER_TRAFFIC_SECRET_0 ") ? 1
+                                                             : -1;
+  if (which < 0) return -1;
+  auto digit = [](char c) {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+  };
+  std::string_view hex = line.substr(line.rfind(' ') + 1);
+  secret.clear();
+  for (size_t i = 0; i + 1 < hex.size(); i += 2) {
+    int hi = digit(hex[i]), lo = digit(hex[i + 1]);
+    if (hi < 0 || lo < 0) {
+      secret.clear();
+      return -1;
+    }
+    secret += char(hi * 16 + lo);
+  }
+  return which;
+}
+
 bool Tls13Records::has_record(std::string_view in) {
   if (in.size() < kHeader) return false;
   size_t length = (size_t(uint8_t(in[3])) << 8) | uint8_t(in[4]);

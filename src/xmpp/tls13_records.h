@@ -48,6 +48,9 @@ class Tls13Records {
   Open open(std::string_view in, size_t& used, uint8_t& type, char* plain, size_t& plain_size);
   // Whether `in` starts with a whole record.
   static bool has_record(std::string_view in);
+  // From a line of OpenSSL's key log callback: 0 for the client's application
+  // traffic secret 0, 1 for the server's (the secret in `secret`), -1 for any other.
+  static int traffic_secret(std::string_view keylog_line, std::string& secret);
 
   // The next generation of keys in one direction (KeyUpdate).
   bool update_read_key();

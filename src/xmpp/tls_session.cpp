@@ -17,13 +17,6 @@ namespace {
 // read buffer, so an idle session holds neither.
 thread_local char socket_bytes[32 * 1024];
 thread_local char opened[Tls13Records::kMaxCiphertext];
-
-int hex_digit(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
 }  // namespace
 
 void TlsSession::prepare_context(SSL_CTX* ctx) { SSL_CTX_set_keylog_callback(ctx, &TlsSession::keylog); }
@@ -33,17 +26,10 @@ void TlsSession::prepare_context(SSL_CTX* ctx) { SSL_CTX_set_keylog_callback(ctx
 void TlsSession::keylog(const SSL* ssl, const char* line) {
   auto* self = static_cast<TlsSession*>(SSL_get_app_data(ssl));
   if (!self) return;
-  std::string_view l(line);
-  int which = l.starts_with("CLIENT_TRAFFIC_SECRET_0 ") ? 0 : l.starts_with("SERVER_TRAFFIC_SECRET_0 ") ? 1 : -1;
-  if (which < 0) return;
-  std::string_view hex = l.substr(l.rfind(' ') + 1);
-  std::string& secret = self->secrets_[which];
-  secret.clear();
-  for (size_t i = 0; i + 1 < hex.size(); i += 2) {
-    int hi = hex_digit(hex[i]), lo = hex_digit(hex[i + 1]);
-    if (hi < 0 || lo < 0) return secret.clear();
-    secret += char(hi * 16 + lo);
-  }
+  std::string secret;
+  int which = Tls13Records::traffic_secret(line, secret);
+  if (which >= 0) self->secrets_[which] = std::move(secret);
+  OPENSSL_cleanse(secret.data(), secret.size());
 }
 
 std::unique_ptr<TlsSession> TlsSession::accept(SSL_CTX* ctx, int fd) {
