@@ -31,13 +31,15 @@ using StoreDone = std::function<void(Status)>;
 
 enum class Subscription { none, to, from, both };
 
+// Every member has an initializer, so RosterItem{"bob@x"} sets the rest to their
+// defaults without a -Wmissing-field-initializers warning.
 struct RosterItem {
-  std::string jid;                  // bare JID of the contact
-  std::string name;                 // may be empty
+  std::string jid{};                // bare JID of the contact
+  std::string name{};               // may be empty
   Subscription subscription = Subscription::none;
   bool ask_subscribe = false;       // we asked the contact (RFC 6121 "ask='subscribe'")
   bool pending_in = false;          // the contact asked us and we have not answered
-  std::vector<std::string> groups;
+  std::vector<std::string> groups{};
 };
 
 struct OfflineMessage {
