@@ -355,9 +355,7 @@ class Engine {
 
   // TLS 1.3 and nothing read ahead: the records are ours from here on.
   void leave_openssl(Conn& c) {
-    const SSL_CIPHER* cipher = SSL_get_current_cipher(c.ssl);
-    if (SSL_version(c.ssl) == TLS1_3_VERSION && cipher && !SSL_has_pending(c.ssl))
-      c.rec = convene::xmpp::Tls13Records::make(SSL_CIPHER_get_id(cipher), c.secrets[1], c.secrets[0]);
+    c.rec = convene::xmpp::Tls13Records::take_over(c.ssl, c.secrets[1], c.secrets[0]);
     c.secrets[0].clear();
     c.secrets[1].clear();
     if (!c.rec) return;

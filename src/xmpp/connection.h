@@ -9,16 +9,17 @@
 //
 // Buffers (issue 3 item 5):
 // - Reading waits for readability first, then reads into a buffer owned by the
-//   thread, so an idle connection holds no read buffer. With TLS, OpenSSL reads
-//   and writes the socket itself (tls_session.h: no asio::ssl::stream and its four
-//   buffers) with SSL_MODE_RELEASE_BUFFERS, so its record buffers go back when idle.
+//   thread, so an idle connection holds no read buffer. With TLS, OpenSSL does the
+//   handshake on the socket itself (tls_session.h: no asio::ssl::stream and its four
+//   buffers); after a TLS 1.3 handshake the session's own record layer takes over
+//   (tls13_records.h), and an idle one keeps only its keys.
 // - Writes are appended to one output string (under a short mutex) and written in
 //   one batch per wake-up; a burst to one peer becomes one write.
 // - Documents (a stanza being parsed, a reply being built) come from the thread's
 //   pool (xml/document_pool.h) and go back after use.
 // - A connection silent for kReleaseIdleAfter (2 s, connection.cpp) gives back
-//   what it only needs while busy: the parser (expat included) and the capacity of
-//   its output strings. The time-out timer does it, re-armed once per quiet spell,
+//   what it only needs while busy: the parser (expat included), the capacity of
+//   its output strings and the TLS session's cipher contexts and buffers. The time-out timer does it, re-armed once per quiet spell,
 //   so a busy connection pays nothing per read.
 //
 // Limits: stanza size and depth (parser), read rate (token bucket: a burst of two

@@ -53,14 +53,7 @@ Result<std::unique_ptr<asio::ssl::context>> make_tls_context(const Settings& s) 
   }
   // Give OpenSSL's record buffers back while a connection is idle.
   SSL_CTX_set_mode(native, SSL_MODE_RELEASE_BUFFERS);
-  // No TLS session resumption, as in Prosody and ejabberd (both set SSL_OP_NO_TICKET by
-  // default; ejabberd turns the session cache off too): a session could only be resumed on the node that issued it, and a
-  // client moved to another node, or back after a restart, makes a full handshake anyway.
-  // Without tickets a login also skips two encrypted tickets and their key derivation:
-  // ~200 us of a ~1 ms TLS login on this machine (bench/README.md, TLS logins).
-  SSL_CTX_set_options(native, SSL_OP_NO_TICKET);
-  SSL_CTX_set_session_cache_mode(native, SSL_SESS_CACHE_OFF);
-  SSL_CTX_set_num_tickets(native, 0);
+  // No session resumption, and sessions leave OpenSSL after a TLS 1.3 handshake.
   TlsSession::prepare_context(native);
   return ctx;
 }

@@ -52,10 +52,12 @@ bool expand_label(const char* digest, std::string_view secret, std::string_view 
 
 }  // namespace
 
-std::unique_ptr<Tls13Records> Tls13Records::make(uint32_t cipher_id, std::string_view read_secret,
-                                                 std::string_view write_secret) {
+std::unique_ptr<Tls13Records> Tls13Records::take_over(const SSL* ssl, std::string_view read_secret,
+                                                      std::string_view write_secret) {
+  const SSL_CIPHER* cipher = SSL_get_current_cipher(ssl);
+  if (SSL_version(ssl) != TLS1_3_VERSION || !cipher || SSL_has_pending(ssl)) return nullptr;
   std::unique_ptr<Tls13Records> r;
-  switch (cipher_id) {
+  switch (SSL_CIPHER_get_id(cipher)) {
     case TLS1_3_CK_AES_128_GCM_SHA256: r.reset(new Tls13Records(fetched("AES-128-GCM"), "SHA256", 16, 32)); break;
     case TLS1_3_CK_AES_256_GCM_SHA384: r.reset(new Tls13Records(fetched("AES-256-GCM"), "SHA384", 32, 48)); break;
     case TLS1_3_CK_CHACHA20_POLY1305_SHA256:

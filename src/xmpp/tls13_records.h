@@ -10,6 +10,7 @@
 // TLS (kTLS) would do the same job, but its module is not there on the machines we
 // run on. The cryptography stays OpenSSL's; only the framing is here.
 #include <openssl/evp.h>
+#include <openssl/ssl.h>
 
 #include <cstddef>
 #include <cstdint>
@@ -27,11 +28,11 @@ class Tls13Records {
   static constexpr size_t kMaxCiphertext = kMaxPlaintext + 256;
   static constexpr size_t kHeader = 5, kTag = 16;
 
-  // For cipher suite `cipher_id` (SSL_CIPHER_get_id) with the peer's (read) and
-  // our (write) application traffic secret 0; null for a suite not handled here
-  // (then OpenSSL keeps the session).
-  static std::unique_ptr<Tls13Records> make(uint32_t cipher_id, std::string_view read_secret,
-                                            std::string_view write_secret);
+  // Takes over `ssl` after its handshake, with the peer's (read) and our (write)
+  // application traffic secret 0: null unless it is TLS 1.3 with one of the three
+  // default suites and OpenSSL holds no byte read ahead (then OpenSSL keeps it).
+  static std::unique_ptr<Tls13Records> take_over(const SSL* ssl, std::string_view read_secret,
+                                                 std::string_view write_secret);
   ~Tls13Records();
   Tls13Records(const Tls13Records&) = delete;
   Tls13Records& operator=(const Tls13Records&) = delete;

@@ -19,7 +19,19 @@ thread_local char socket_bytes[32 * 1024];
 thread_local char opened[Tls13Records::kMaxCiphertext];
 }  // namespace
 
-void TlsSession::prepare_context(SSL_CTX* ctx) { SSL_CTX_set_keylog_callback(ctx, &TlsSession::keylog); }
+void TlsSession::prepare_context(SSL_CTX* ctx) {
+  SSL_CTX_set_keylog_callback(ctx, &TlsSession::keylog);
+  // No TLS session resumption, as in Prosody and ejabberd (both set SSL_OP_NO_TICKET by
+  // default; ejabberd turns the session cache off too): a session could only be
+  // resumed on the node that issued it, and a client moved to another node, or back
+  // after a restart, makes a full handshake anyway. Without tickets a login also skips
+  // two encrypted tickets and their key derivation (~200 us of a ~1 ms TLS login here,
+  // bench/README.md), and no record goes out under the application keys before the
+  // session leaves OpenSSL, so the record layer's first record is number 0.
+  SSL_CTX_set_options(ctx, SSL_OP_NO_TICKET);
+  SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_OFF);
+  SSL_CTX_set_num_tickets(ctx, 0);
+}
 
 // OpenSSL hands every secret of a handshake over as an NSS key log line; only the
 // two application traffic secrets are kept, in the session, never written out.
@@ -44,8 +56,6 @@ std::unique_ptr<TlsSession> TlsSession::accept(SSL_CTX* ctx, int fd) {
   // A client that drops the connection without close_notify has closed it (the XMPP
   // stream says where it ends), not failed: no alert back into a closed socket.
   SSL_set_options(ssl, SSL_OP_IGNORE_UNEXPECTED_EOF);
-  // No records of ours under the application keys before the session leaves OpenSSL.
-  SSL_set_num_tickets(ssl, 0);
   std::unique_ptr<TlsSession> session(new TlsSession(ssl, fd));
   SSL_set_app_data(ssl, session.get());
   return session;
@@ -95,9 +105,7 @@ TlsSession::Step TlsSession::handshake() {
 }
 
 void TlsSession::leave_openssl() {
-  const SSL_CIPHER* cipher = SSL_get_current_cipher(ssl_);
-  if (SSL_version(ssl_) == TLS1_3_VERSION && cipher && !SSL_has_pending(ssl_))
-    records_ = Tls13Records::make(SSL_CIPHER_get_id(cipher), secrets_[0], secrets_[1]);
+  records_ = Tls13Records::take_over(ssl_, secrets_[0], secrets_[1]);
   for (auto& s : secrets_) {
     OPENSSL_cleanse(s.data(), s.size());
     std::string().swap(s);

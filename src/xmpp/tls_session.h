@@ -43,7 +43,7 @@ class TlsSession {
   };
 
   // Lets sessions on `ctx` leave OpenSSL after a TLS 1.3 handshake (the key log
-  // callback; nothing is logged anywhere).
+  // callback, nothing logged anywhere) and turns session tickets off.
   static void prepare_context(SSL_CTX* ctx);
   // Server side of a session on `fd` (not owned); null if OpenSSL cannot make one.
   static std::unique_ptr<TlsSession> accept(SSL_CTX* ctx, int fd);
