@@ -119,7 +119,8 @@ struct StreamParser::Impl {
 #ifdef CONVENE_HAVE_XML_REPARSE_DEFERRAL
     // Expat ≥ 2.6 (and Debian 12's patched 2.5) may hold back a complete token
     // until more input arrives; for a chat stream that is pure latency, and our own
-    // pending-bytes cap already bounds the quadratic-reparse case it guards against.
+    // unfinished-token cap (max_token_bytes) bounds the quadratic-reparse case it
+    // guards against.
     XML_SetReparseDeferralEnabled(parser, XML_FALSE);
 #endif
   }
@@ -332,6 +333,7 @@ struct StreamParser::Impl {
       return;
     }
     if (stanza_too_big(event_end())) return;
+    last_event_end = event_end();
     text.append(s);
   }
 
@@ -378,6 +380,11 @@ struct StreamParser::Impl {
     if (total - keep > options.max_stanza_bytes) {
       fail(StreamErrorCondition::policy_violation,
            "stanza larger than " + std::to_string(options.max_stanza_bytes) + " bytes");
+      return error;
+    }
+    if (total - last_event_end > options.max_token_bytes) {
+      fail(StreamErrorCondition::policy_violation,
+           "unfinished XML token larger than " + std::to_string(options.max_token_bytes) + " bytes");
       return error;
     }
     keep_tail(keep);

@@ -35,7 +35,8 @@
 // Hardening: no DTD, entity declaration, processing instruction or comment is
 // accepted (RFC 6120 §11.1), so entity expansion — billion laughs — never starts;
 // stanza size and nesting depth are capped; the bytes of an unfinished token
-// count against the stanza cap, so a never-ending start tag is caught too.
+// count against the stanza cap and against a smaller cap of their own, so a
+// never-ending start tag is caught early, before rescanning it costs much.
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -75,6 +76,13 @@ struct ParserOptions {
   size_t max_stanza_bytes = 256 * 1024;
   size_t max_depth = 64;                 // element nesting in a stanza; the stanza is 1
   std::string content_ns;                // required default namespace; empty = any
+  // Bytes expat holds without having reported them: one unfinished token (a tag,
+  // an entity, a comment). Text and CDATA are reported as they arrive, so only
+  // markup counts, and no XMPP tag comes near this. Why a cap of its own: expat
+  // rescans an unfinished token from its start on every feed (reparse deferral is
+  // off, see install()), so a huge start tag sent a byte at a time would cost the
+  // square of its length; 16 KiB bounds that to ~10^8 byte scans per connection.
+  size_t max_token_bytes = 16 * 1024;
 };
 
 class StreamHandler {

@@ -181,6 +181,40 @@ TEST(StreamParser, StanzaSizeLimit) {
   EXPECT_EQ(error_of(endless, small), StreamErrorCondition::policy_violation);
 }
 
+// A start tag that never ends, sent a byte at a time, is refused once expat holds
+// max_token_bytes of it: without the cap it would be read to the stanza limit,
+// rescanned from its start on every byte.
+TEST(StreamParser, UnfinishedTokenLimitStopsSlowStartTag) {
+  ParserOptions options;  // defaults: 256 KiB stanzas, 16 KiB tokens
+  Recorder rec;
+  StreamParser parser(rec, options);
+  ASSERT_FALSE(parser.feed(kHeader));
+  ASSERT_FALSE(parser.feed("<message to='"));
+  std::optional<StreamError> error;
+  size_t fed = 0;
+  while (!error && fed < options.max_stanza_bytes) {
+    error = parser.feed("x");
+    ++fed;
+  }
+  ASSERT_TRUE(error);
+  EXPECT_EQ(error->condition, StreamErrorCondition::policy_violation);
+  EXPECT_LE(fed, options.max_token_bytes);
+}
+
+// Text is reported as it arrives, so a body longer than the token cap, in small
+// pieces, is still one good stanza.
+TEST(StreamParser, LongTextIsNotAnUnfinishedToken) {
+  ParserOptions options;
+  options.max_token_bytes = 1024;
+  std::string body(20 * 1024, 'a');
+  std::string input = std::string(kHeader) + "<message><body>" + body + "</body></message>";
+  std::vector<size_t> cuts;
+  for (size_t i = kHeader.size(); i < input.size(); i += 100) cuts.push_back(i);
+  Outcome r = run(input, cuts, options);
+  EXPECT_FALSE(r.error) << r.error->text;
+  ASSERT_EQ(r.events.size(), 2u);  // open, the message
+}
+
 TEST(StreamParser, DepthLimit) {
   ParserOptions opts;
   opts.max_depth = 4;
