@@ -1,10 +1,12 @@
 #include "util/files.h"
 
 #include <fcntl.h>
+#include <sys/random.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdint>
 #include <cstring>
 #include <fstream>
 #include <sstream>
@@ -29,11 +31,30 @@ static Status errno_error(const std::string& what, const fs::path& path) {
   return make_error(what + " '" + path.string() + "': " + std::strerror(errno));
 }
 
+// A fresh temporary next to `path`: O_EXCL|O_NOFOLLOW, so a name planted in
+// advance (a symlink to a file elsewhere, in a directory another user may write,
+// such as PostgreSQL's) is never followed or truncated; a random suffix, so such a
+// plant cannot even make the write fail.
+static Result<std::pair<int, fs::path>> create_temporary(const fs::path& path, unsigned mode) {
+  for (int attempt = 0; attempt < 8; ++attempt) {
+    std::uint64_t r = 0;
+    if (::getrandom(&r, sizeof r, 0) != static_cast<ssize_t>(sizeof r)) r ^= std::uint64_t(::getpid()) << 20 | attempt;
+    fs::path tmp = path;
+    tmp += ".tmp-" + std::to_string(::getpid()) + "-" + std::to_string(r);
+    int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
+    if (fd >= 0) return std::pair{fd, tmp};
+    if (errno != EEXIST) {
+      Status st = errno_error("cannot create", tmp);
+      return st.error();
+    }
+  }
+  return make_error("cannot create a temporary file next to '" + path.string() + "': every name tried exists");
+}
+
 Status write_file_atomic(const fs::path& path, std::string_view content, unsigned mode) {
-  fs::path tmp = path;
-  tmp += ".tmp-" + std::to_string(::getpid());
-  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
-  if (fd < 0) return errno_error("cannot create", tmp);
+  auto created = create_temporary(path, mode);
+  if (!created) return created.error();
+  auto [fd, tmp] = *created;
   ::fchmod(fd, mode);  // umask may have narrowed it; never widened beyond `mode`
   const char* p = content.data();
   size_t left = content.size();
