@@ -53,6 +53,9 @@ void run_conversation(Daemon& daemon, const CommandRegistry& registry, protocol:
     }
     argv.push_back(a.get<std::string>());
   }
+  // The command may ask the operator something ((Y/n), a secret): give a person
+  // time to answer, where the request itself had to come at once.
+  channel.set_timeouts(kAnswerTimeout, kAnswerTimeout);
   SocketConversation io(channel);
   auto status = run_command(daemon, registry, io, argv);
   if (status)

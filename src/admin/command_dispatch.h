@@ -1,11 +1,16 @@
 #pragma once
 // One admin conversation: read the request, answer a grammar query or run the
 // command it names, and finish with the "done" message.
+#include <chrono>
+
 #include "admin/command_registry.h"
 #include "admin/daemon.h"
 #include "protocol/admin_protocol.h"
 
 namespace convene {
+
+// How long a conversation waits for an operator's answer to a prompt.
+inline constexpr std::chrono::milliseconds kAnswerTimeout{10 * 60 * 1000};
 
 void run_conversation(Daemon& daemon, const CommandRegistry& registry, protocol::LineChannel& channel);
 

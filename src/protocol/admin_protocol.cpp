@@ -11,6 +11,21 @@ namespace convene::protocol {
 
 LineChannel::~LineChannel() { ::close(fd_); }
 
+namespace {
+timeval to_timeval(std::chrono::milliseconds ms) {
+  timeval tv{};
+  tv.tv_sec = static_cast<time_t>(ms.count() / 1000);
+  tv.tv_usec = static_cast<suseconds_t>((ms.count() % 1000) * 1000);
+  return tv;
+}
+}  // namespace
+
+void LineChannel::set_timeouts(std::chrono::milliseconds receive, std::chrono::milliseconds send) {
+  timeval r = to_timeval(receive), s = to_timeval(send);
+  ::setsockopt(fd_, SOL_SOCKET, SO_RCVTIMEO, &r, sizeof r);
+  ::setsockopt(fd_, SOL_SOCKET, SO_SNDTIMEO, &s, sizeof s);
+}
+
 Status LineChannel::send(const nlohmann::json& message) {
   std::string line = message.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
   const char* p = line.data();

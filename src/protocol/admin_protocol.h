@@ -13,6 +13,7 @@
 //
 // Keeping the grammar in the daemon keeps one registry and leaves the shell thin:
 // it never links the daemon's internals, it only renders and prompts.
+#include <chrono>
 #include <optional>
 #include <string>
 
@@ -33,6 +34,10 @@ class LineChannel {
   ~LineChannel();
   LineChannel(const LineChannel&) = delete;
   LineChannel& operator=(const LineChannel&) = delete;
+
+  // Bounds how long receive() and send() wait on the peer (SO_RCVTIMEO,
+  // SO_SNDTIMEO); a wait that runs out ends the conversation as a lost peer would.
+  void set_timeouts(std::chrono::milliseconds receive, std::chrono::milliseconds send);
 
   Status send(const nlohmann::json& message);
   // nullopt at end of stream, or on a malformed/oversize message.
