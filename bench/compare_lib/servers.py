@@ -73,8 +73,8 @@ def stop_pid(pid, timeout=20):
 class Convene:
     label = "convene"
 
-    def __init__(self, work, build, host, tls=False):
-        self.dir, self.build, self.host = work / "convene", Path(build), host
+    def __init__(self, work, build, host, tls=False, name="convene"):
+        self.dir, self.build, self.host = work / name, Path(build), host
         self.proc = None
 
     def mmp(self, *args):
