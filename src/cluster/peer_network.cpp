@@ -52,7 +52,7 @@ struct DialOp : std::enable_shared_from_this<DialOp> {
   bool finished = false;
 
   void fail(const std::string& why) {
-    finish(make_error("cannot connect to peer " + address + ": " + why));
+    finish(make_error(ErrorCode::unavailable, "cannot connect to peer " + address + ": " + why));
   }
   void finish(Result<std::shared_ptr<TlsStream>> r) {
     if (finished) return;

@@ -317,7 +317,7 @@ void RaftConsensus::route(Request req, std::string hint, std::string fallback, C
       }
       // A request that never reached the member can be retried; a submit that may
       // have reached it cannot (it could be applied twice).
-      bool never_sent = r.error().message.rfind("cannot connect", 0) == 0;
+      bool never_sent = r.code() == ErrorCode::unavailable;  // set by PeerNetwork when dialling failed
       if (req_type == RequestType::submit && !never_sent)
         return respond(error_response(r.error().message + " (outcome unknown)"));
       Response retry;
