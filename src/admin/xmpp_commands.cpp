@@ -8,7 +8,6 @@
 // durable before they are acknowledged. Every handler checks all of its input
 // before changing anything, so a refused command changes nothing. Secrets and
 // passwords are prompted, never arguments (arguments are logged).
-#include <openssl/rand.h>
 
 #include <algorithm>
 #include <future>
@@ -23,6 +22,7 @@
 #include "pki/pem.h"
 #include "pki/verify.h"
 #include "util/files.h"
+#include "util/random.h"
 #include "util/strings.h"
 #include "xmpp/jid.h"
 #include "xmpp/scram.h"
@@ -288,15 +288,7 @@ Status reset(CommandRequest& req) {
 // 20 characters from [A-Za-z0-9] (about 119 bits), like the seed's
 // "kvgP1SRzWVabhiPVAb1": easy to copy between terminals, nothing to escape.
 Result<std::string> random_secret() {
-  static const char kAlphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
-  std::string out;
-  while (out.size() < 20) {
-    unsigned char bytes[32];
-    if (RAND_bytes(bytes, sizeof bytes) != 1) return make_error("the random generator failed");
-    for (unsigned char b : bytes)
-      if (b < 248 && out.size() < 20) out.push_back(kAlphabet[b % 62]);  // 248 = 4*62: no bias
-  }
-  return out;
+  return random_id(20);
 }
 
 std::string shown_domain(CommandRequest& req) {
