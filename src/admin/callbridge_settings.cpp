@@ -9,6 +9,7 @@
 #include "admin/callbridge_database.h"
 #include "admin/daemon.h"
 #include "node/node.h"
+#include "util/endpoint.h"
 #include "util/files.h"
 
 namespace convene {
@@ -27,34 +28,13 @@ Result<std::string> parse_ip_endpoint(const std::string& text, uint16_t default_
                       "Give an IP address with an optional port, e.g. 192.0.2.10:" + std::to_string(default_port) +
                           " or [2001:db8::10]:" + std::to_string(default_port) + ", or 'none'.");
   };
-  std::string host = text, port_text;
-  bool v6 = false;
-  if (!text.empty() && text.front() == '[') {
-    auto close = text.find(']');
-    if (close == std::string::npos) return bad("missing ']'");
-    host = text.substr(1, close - 1);
-    v6 = true;
-    if (close + 1 < text.size()) {
-      if (text[close + 1] != ':') return bad("expected ':' after ']'");
-      port_text = text.substr(close + 2);
-      if (port_text.empty()) return bad("no port after ':'");
-    }
-  } else if (auto colon = text.find(':'); colon != std::string::npos) {
-    if (text.find(':', colon + 1) != std::string::npos) return bad("write IPv6 addresses as [address]:port");
-    host = text.substr(0, colon);
-    port_text = text.substr(colon + 1);
-    if (port_text.empty()) return bad("no port after ':'");
-  }
+  auto e = Endpoint::parse(text, default_port);
+  if (!e) return bad(e.error().message);
+  bool v6 = text.front() == '[';  // Endpoint::parse takes IPv6 only in brackets
   unsigned char buf[16];
-  if (inet_pton(v6 ? AF_INET6 : AF_INET, host.c_str(), buf) != 1)
+  if (inet_pton(v6 ? AF_INET6 : AF_INET, e->host.c_str(), buf) != 1)
     return bad(v6 ? "not an IPv6 address" : "not an IPv4 address");
-  unsigned port = default_port;
-  if (!port_text.empty()) {
-    auto [p, ec] = std::from_chars(port_text.data(), port_text.data() + port_text.size(), port);
-    if (ec != std::errc() || p != port_text.data() + port_text.size() || port == 0 || port > 65535)
-      return bad("the port must be a number from 1 to 65535");
-  }
-  return (v6 ? "[" + host + "]" : host) + ":" + std::to_string(port);
+  return e->to_string();
 }
 
 Status check_callbridge_secret(const std::string& secret) {

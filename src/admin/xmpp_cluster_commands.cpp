@@ -17,6 +17,7 @@
 #include "node/node.h"
 #include "node/node_id.h"
 #include "pki/pem.h"
+#include "util/endpoint.h"
 #include "util/files.h"
 #include "util/log.h"
 #include "util/strings.h"
@@ -123,9 +124,14 @@ Status require_enabled_not_member(Node& node, const std::string& what) {
 // "<ip>[:port]" or a name resolved to its first IPv4/IPv6 address.
 Result<std::string> member_address(Node& node, const std::string& text) {
   std::string host = text, port = std::to_string(xmpp_cluster_port(node));
-  if (auto colon = text.rfind(':'); colon != std::string::npos && text.find(':') == colon) {
-    host = text.substr(0, colon);
-    port = text.substr(colon + 1);
+  // Several ':' without brackets: a bare IPv6 address, which has no port.
+  if (std::count(text.begin(), text.end(), ':') <= 1 || text.starts_with('[')) {
+    auto e = Endpoint::parse(text, static_cast<std::uint16_t>(xmpp_cluster_port(node)));
+    if (!e)
+      return make_error(ErrorCode::invalid_argument, "cannot find the cluster member '" + text + "': " + e.error().message,
+                        "Give the IP address (or DNS name) of any node of the cluster, e.g. 'xmpp cluster join 10.0.0.1'.");
+    host = e->host;
+    port = std::to_string(e->port);
   }
   addrinfo hints{};
   hints.ai_family = AF_UNSPEC;
@@ -330,9 +336,7 @@ unsigned xmpp_cluster_port(Node& node) { return cluster_section(node).value("por
 unsigned xmpp_client_port(Node& node) { return xmpp_section(node).value("client-port", 5222u); }
 
 std::string shown_cluster_peer(Node& node, const std::string& cluster_address) {
-  auto colon = cluster_address.rfind(':');
-  std::string host = colon == std::string::npos ? cluster_address : cluster_address.substr(0, colon);
-  return host + ":" + std::to_string(xmpp_client_port(node));
+  return host_of(cluster_address) + ":" + std::to_string(xmpp_client_port(node));
 }
 
 Status reopen_xmpp_cluster(Daemon& daemon) {

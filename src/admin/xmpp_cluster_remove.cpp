@@ -13,16 +13,12 @@
 
 #include "admin/command_registry.h"
 #include "admin/xmpp_cluster.h"
+#include "util/endpoint.h"
 #include "util/strings.h"
 
 namespace convene {
 
 namespace {
-
-std::string host_of(const std::string& address) {
-  auto colon = address.rfind(':');
-  return colon == std::string::npos ? address : address.substr(0, colon);
-}
 
 std::string members_text(Node& node, std::vector<cluster::Member> members) {
   std::sort(members.begin(), members.end(), [](auto& a, auto& b) { return a.address < b.address; });
@@ -35,14 +31,19 @@ std::string members_text(Node& node, std::vector<cluster::Member> members) {
 // the client port (as status shows it) or the cluster port; anything else is
 // probably a typo for another node.
 Result<std::string> wanted_host(Node& node, const std::string& text) {
+  std::string hint = "Give the address as 'xmpp cluster status' shows it (e.g. 127.0.1.3:" +
+                     std::to_string(xmpp_client_port(node)) + "), or its IP alone.";
   std::string host = text;
-  if (auto colon = text.rfind(':'); colon != std::string::npos && text.find(':') == colon) {
-    host = text.substr(0, colon);
-    std::string port = text.substr(colon + 1);
-    if (port != std::to_string(xmpp_client_port(node)) && port != std::to_string(xmpp_cluster_port(node)))
-      return make_error("'" + text + "' names port " + port + ", which is not an XMPP cluster member's port",
-                        "Give the address as 'xmpp cluster status' shows it (e.g. 127.0.1.3:" +
-                            std::to_string(xmpp_client_port(node)) + "), or its IP alone.");
+  // Several ':' without brackets: a bare IPv6 address, which has no port.
+  if (std::count(text.begin(), text.end(), ':') <= 1 || text.starts_with('[')) {
+    auto e = Endpoint::parse(text, 0);
+    if (!e) return make_error(ErrorCode::invalid_argument, "'" + text + "': " + e.error().message, hint);
+    host = e->host;
+    if (e->port != 0 && e->port != xmpp_client_port(node) && e->port != xmpp_cluster_port(node))
+      return make_error(ErrorCode::invalid_argument,
+                        "'" + text + "' names port " + std::to_string(e->port) +
+                            ", which is not an XMPP cluster member's port",
+                        hint);
   }
   addrinfo hints{};
   hints.ai_family = AF_UNSPEC;

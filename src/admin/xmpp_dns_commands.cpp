@@ -7,6 +7,7 @@
 #include "admin/daemon.h"
 #include "admin/srv_check.h"
 #include "node/node.h"
+#include "util/endpoint.h"
 #include "xmpp/cluster_store.h"
 
 namespace convene {
@@ -18,7 +19,7 @@ using nlohmann::json;
 std::set<std::string> xmpp_nodes(CommandRequest& req, const json& section) {
   std::set<std::string> ips;
   if (auto cluster = req.daemon.cluster_store()) {
-    for (auto& m : cluster->status().members) ips.insert(m.address.substr(0, m.address.rfind(':')));
+    for (auto& m : cluster->status().members) ips.insert(host_of(m.address));
     return ips;
   }
   for (auto& name : section.value("listen", json::array()))
