@@ -66,7 +66,7 @@ Status RaftConsensus::start() {
   if (!config_.tls) return make_error("no TLS certificates configured for the cluster");
   if (!config_.state_machine) return make_error("no state machine given");
   CONVENE_TRY(make_dirs(config_.data_dir, true));
-  // A peer dying mid-write must not kill this process (FIELD-NOTES).
+  // A peer dying mid-write must not kill this process (SIGPIPE's default action ends it).
   ::signal(SIGPIPE, SIG_IGN);
 
   loop_ = std::make_unique<LoopThread>();
