@@ -26,6 +26,7 @@
 #include "util/strings.h"
 #include "xmpp/jid.h"
 #include "xmpp/scram.h"
+#include "xmpp/store_commands.h"
 #include "xmpp/xmpp_state.h"
 
 namespace convene {
@@ -278,7 +279,7 @@ Status reset(CommandRequest& req) {
     s = json::object();
     return ok_status();
   }));
-  CONVENE_TRY(req.daemon.store().submit_and_wait({{"op", "reset"}}));
+  CONVENE_TRY(req.daemon.store().submit_and_wait(xmpp::cmd::reset()));
   req.io.print("XMPP server reset");
   return ok_status();
 }
@@ -304,8 +305,7 @@ Status callbridge_add(CommandRequest& req) {
                       "Each call bridge needs a unique name. See them with 'xmpp callbridge list'.");
   auto secret = random_secret();
   if (!secret) return secret.error();
-  CONVENE_TRY(req.daemon.store().submit_and_wait(
-      {{"op", "callbridge.set"}, {"name", *name}, {"secret", *secret}, {"replace", false}}));
+  CONVENE_TRY(req.daemon.store().submit_and_wait(xmpp::cmd::callbridge_set(*name, *secret, false)));
   req.io.print(kv("Success", "true"));
   req.io.print(kv("Callbridge", *name));
   req.io.print(kv("Domain", shown_domain(req)));
@@ -329,8 +329,7 @@ Status callbridge_add_secret(CommandRequest& req) {
                       "first with 'xmpp callbridge del " + *name + "', then run 'xmpp callbridge add-secret " +
                           *name + "' again.");
   if (!existing)
-    CONVENE_TRY(req.daemon.store().submit_and_wait(
-        {{"op", "callbridge.set"}, {"name", *name}, {"secret", *secret}, {"replace", false}}));
+    CONVENE_TRY(req.daemon.store().submit_and_wait(xmpp::cmd::callbridge_set(*name, *secret, false)));
   req.io.print(kv("Success", "true"));
   req.io.print(kv("Callbridge", *name));
   req.io.print(kv("Domain", shown_domain(req)));
@@ -356,7 +355,7 @@ Status callbridge_list(CommandRequest& req) {
 Status callbridge_del(CommandRequest& req) {
   auto name = xmpp::prepare_callbridge_name(req.args[0]);
   if (!name) return name.error();
-  return req.daemon.store().submit_and_wait({{"op", "callbridge.del"}, {"name", *name}});
+  return req.daemon.store().submit_and_wait(xmpp::cmd::callbridge_del(*name));
 }
 
 // ---- users -------------------------------------------------------------------------
@@ -370,15 +369,14 @@ Result<std::string> user_name(const std::string& text) {
 }
 
 // Both SCRAM credentials of a password; the password itself is never stored.
-Result<json> user_command(const std::string& op, const std::string& user, const std::string& password) {
+using UserCommand = xmpp::StoreCommand (*)(std::string_view, const xmpp::ScramCredentials&, const xmpp::ScramCredentials&);
+
+Result<json> user_command(UserCommand build, const std::string& user, const std::string& password) {
   auto sha1 = xmpp::make_credentials(xmpp::ScramHash::sha1, password);
   if (!sha1) return sha1.error();
   auto sha256 = xmpp::make_credentials(xmpp::ScramHash::sha256, password);
   if (!sha256) return sha256.error();
-  return json{{"op", op},
-              {"user", user},
-              {"sha1", xmpp::encode_credentials(*sha1)},
-              {"sha256", xmpp::encode_credentials(*sha256)}};
+  return build(user, *sha1, *sha256);
 }
 
 Result<std::string> prompt_password(CommandRequest& req) {
@@ -400,7 +398,7 @@ Status user_add(CommandRequest& req) {
                       "Change its password with 'xmpp user passwd " + *user + "'.");
   auto password = prompt_password(req);
   if (!password) return password.error();
-  auto command = user_command("user.add", *user, *password);
+  auto command = user_command(xmpp::cmd::user_add, *user, *password);
   if (!command) return command.error();
   CONVENE_TRY(req.daemon.store().submit_and_wait(std::move(*command)));
   req.io.print("User " + user_address(req, *user) + " added");
@@ -414,7 +412,7 @@ Status user_passwd(CommandRequest& req) {
     return make_error("no user '" + *user + "'", "Add it with 'xmpp user add " + *user + "'.");
   auto password = prompt_password(req);
   if (!password) return password.error();
-  auto command = user_command("user.passwd", *user, *password);
+  auto command = user_command(xmpp::cmd::user_passwd, *user, *password);
   if (!command) return command.error();
   CONVENE_TRY(req.daemon.store().submit_and_wait(std::move(*command)));
   req.io.print("Password of " + user_address(req, *user) + " changed");
@@ -424,7 +422,7 @@ Status user_passwd(CommandRequest& req) {
 Status user_del(CommandRequest& req) {
   auto user = user_name(req.args[0]);
   if (!user) return user.error();
-  return req.daemon.store().submit_and_wait({{"op", "user.del"}, {"user", *user}});
+  return req.daemon.store().submit_and_wait(xmpp::cmd::user_del(*user));
 }
 
 Status user_list(CommandRequest& req) {
@@ -499,7 +497,7 @@ Status user_import(CommandRequest& req) {
   for (size_t t = 0; t < threads; ++t)
     workers.emplace_back([&, t] {
       for (size_t i = t; i < count; i += threads)
-        commands[i] = user_command("user.add", (*lines)[i].user, (*lines)[i].password);
+        commands[i] = user_command(xmpp::cmd::user_add, (*lines)[i].user, (*lines)[i].password);
     });
   for (auto& w : workers) w.join();
   for (size_t i = 0; i < count; ++i)
