@@ -54,8 +54,11 @@ fs::path callbridge_program() {
 
 Result<ChildLaunch> callbridge_launch(const NodePaths& paths, const nlohmann::json& section,
                                       bool spaces_in_postgres) {
-  nlohmann::json s = section.is_object() ? section : nlohmann::json::object();
-  std::string name = s.value("name", ""), domain = s.value("domain", "");
+  return callbridge_launch_for(paths, section.get<CallbridgeConfig>(), spaces_in_postgres);
+}
+
+Result<ChildLaunch> callbridge_launch_for(const NodePaths& paths, const CallbridgeConfig& c, bool spaces_in_postgres) {
+  const std::string &name = c.name, &domain = c.domain;
   if (name.empty())
     return make_error("no call bridge name", "Set it with 'callbridge name <name>' (without the domain, e.g. cb1).");
   if (domain.empty()) return make_error("no call bridge domain", "Set it with 'callbridge domain <domain>'.");
@@ -74,8 +77,8 @@ Result<ChildLaunch> callbridge_launch(const NodePaths& paths, const nlohmann::js
                  "--secret-file", files.secret.string(), "--db", files.db.string(),
                  "--status-file", files.status.string()};
   if (spaces_in_postgres) launch.argv.insert(launch.argv.end(), {"--pg-conninfo-file", files.conninfo.string()});
-  if (s.contains("server")) launch.argv.insert(launch.argv.end(), {"--server", s.value("server", "")});
-  if (s.contains("dns")) launch.argv.insert(launch.argv.end(), {"--dns", s.value("dns", "")});
+  if (c.server) launch.argv.insert(launch.argv.end(), {"--server", *c.server});
+  if (c.dns) launch.argv.insert(launch.argv.end(), {"--dns", *c.dns});
   launch.log_file = files.log;
   launch.status_file = files.status;
   return launch;
@@ -83,7 +86,7 @@ Result<ChildLaunch> callbridge_launch(const NodePaths& paths, const nlohmann::js
 
 Status start_callbridge(Daemon& daemon) {
   auto db = spaces_database(daemon.database_if_open());
-  auto launch = callbridge_launch(daemon.node().paths(), daemon.node().config().section("callbridge"), db.postgres);
+  auto launch = callbridge_launch_for(daemon.node().paths(), callbridge_config(daemon.node().config()), db.postgres);
   if (!launch) return launch.error();
   if (db.postgres) CONVENE_TRY(write_spaces_conninfo(callbridge_files(daemon.node().paths()), db.conninfo));
   CONVENE_TRY(daemon.callbridge().start(std::move(*launch)));

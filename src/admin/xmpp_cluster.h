@@ -2,7 +2,8 @@
 // The XMPP cluster on this node (issue 4), as the daemon and the `xmpp cluster`
 // commands (xmpp_cluster_commands.cpp) see it.
 //
-// Configuration: the "cluster" object of the node's "xmpp" section:
+// Configuration: the "cluster" object of the node's "xmpp" section
+// (XmppClusterConfig in config_sections.h):
 //   enabled  true|false      `xmpp cluster enable|disable`
 //   trust    "bundle.pem"    file-area name of the bundle peers must chain to
 //   member   true|false      this node is in a cluster (reopened at daemon start)
@@ -10,11 +11,10 @@
 // Raft's data is DIR/state/xmpp-raft; the member id is DIR/state/node-id, a
 // persistent random number that `xmpp reset` keeps, so a reset node that joins
 // again is the same member (one entry, never a duplicate).
+#include "admin/config_sections.h"
 #include "admin/daemon.h"
 
 namespace convene {
-
-inline constexpr unsigned kXmppClusterPort = 5224;
 
 // At daemon start: opens the cluster store and attaches it when this node is a
 // member. Nothing to do otherwise.

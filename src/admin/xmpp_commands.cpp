@@ -44,12 +44,9 @@ std::string kv(const std::string& key, const std::string& value, size_t width = 
   return k + ": " + value;
 }
 
-json xmpp_section(CommandRequest& req) {
-  json section = req.node.config().section("xmpp");
-  return section.is_object() ? section : json::object();
-}
+XmppConfig configured(CommandRequest& req) { return xmpp_config(req.node.config()); }
 
-std::string configured_domain(CommandRequest& req) { return xmpp_section(req).value("domain", ""); }
+std::string configured_domain(CommandRequest& req) { return configured(req).domain; }
 
 // Writes keys of the "xmpp" section; says when the running service will only
 // see them at its next start.
@@ -207,9 +204,9 @@ std::string certificate_note(CommandRequest& req, const std::string& name) {
 }
 
 Status status(CommandRequest& req) {
-  json s = xmpp_section(req);
+  XmppConfig c = configured(req);
   auto service = req.daemon.xmpp().status();
-  bool enabled = s.value("enabled", false);
+  bool enabled = c.enabled;
   auto failure = last_xmpp_start_error(req.node);
   auto line = [&](const std::string& key, const std::string& value) { req.io.print(kv(key, value, 21)); };
 
@@ -219,25 +216,25 @@ Status status(CommandRequest& req) {
   else if (enabled)
     state += ", NOT RUNNING: " + (failure ? failure->message : std::string("not started"));
   line("Status", state);
-  line("Domain", s.value("domain", "(not set)"));
+  line("Domain", c.domain.empty() ? "(not set)" : c.domain);  // `xmpp domain` never sets an empty one
   if (service.running) {
     line("Listening", join(service.listening, ", "));
   } else {
     std::vector<std::string> ifaces;
-    for (auto& name : s.value("listen", json::array())) {
-      auto address = req.node.interfaces().address(name.get<std::string>());
-      ifaces.push_back(name.get<std::string>() + " (" + (address ? *address : "unknown interface") + ")");
+    for (auto& name : c.listen) {
+      auto address = req.node.interfaces().address(name);
+      ifaces.push_back(name + " (" + (address ? *address : "unknown interface") + ")");
     }
     line("Listening", ifaces.empty() ? "(no interfaces set)" : "no; interfaces " + join(ifaces, ", "));
   }
-  std::string key = s.value("key", ""), cert = s.value("cert", ""), bundle = s.value("bundle", "");
+  const std::string &key = c.key, &cert = c.cert, &bundle = c.bundle;
   line("Key file", key.empty() ? "(not set)" : key + (req.node.paths().existing_file(key) ? "" : " (missing)"));
   line("Certificate file", cert.empty() ? "(not set)" : cert + certificate_note(req, cert));
   line("CA bundle file", bundle.empty() ? "none" : bundle + certificate_note(req, bundle));
-  line("Plaintext clients", s.value("plaintext", false)
+  line("Plaintext clients", c.plaintext
                                 ? "allowed (INSECURE: passwords and messages may cross the network unencrypted)"
                                 : "not allowed");
-  line("In-band registration", s.value("registration", false) ? "allowed" : "not allowed");
+  line("In-band registration", c.registration ? "allowed" : "not allowed");
   line("Client sessions", std::to_string(service.client_sessions));
   line("Components connected", std::to_string(service.components.size()));
   for (auto& c : service.components) req.io.print("  " + c);
@@ -252,7 +249,7 @@ Status status(CommandRequest& req) {
   }
   line("Call bridges", std::to_string(req.daemon.store().callbridges().size()));
   line("Users", std::to_string(req.daemon.store().users().size()));
-  xmpp::Limits limits = configured_xmpp_limits(s);
+  xmpp::Limits limits = configured_xmpp_limits(c);
   std::vector<std::string> shown;
   for (auto& spec : xmpp_limit_specs()) shown.push_back(std::string(spec.name) + "=" + std::to_string(spec.get(limits)));
   line("Limits", join(shown, " "));
