@@ -283,8 +283,8 @@ Status reset(CommandRequest& req) {
 
 // ---- call bridges ----------------------------------------------------------------
 
-// 20 characters from [A-Za-z0-9] (about 119 bits), like the seed's
-// "kvgP1SRzWVabhiPVAb1": easy to copy between terminals, nothing to escape.
+// 20 characters from [A-Za-z0-9] (about 119 bits), in the shape of CMS's secrets
+// ("kvgP1SRzWVabhiPVAb1"): easy to copy between terminals, nothing to escape.
 Result<std::string> random_secret() {
   return random_id(20);
 }
