@@ -26,7 +26,7 @@ int main(int argc, char** argv) {
 
   // Signals are taken synchronously by the main thread (sigwait below); every
   // thread started later inherits the mask. SIGPIPE is ignored: a peer that dies
-  // mid-write must not kill the node (FIELD-NOTES, raft).
+  // mid-write (a raft peer, a client) must not kill the node.
   sigset_t stop_signals;
   sigemptyset(&stop_signals);
   sigaddset(&stop_signals, SIGTERM);

@@ -22,7 +22,7 @@ unit_total=$(sed -nE 's/.* tests passed, ([0-9]+) tests failed out of ([0-9]+).*
 unit_failed=$(sed -nE 's/.* tests passed, ([0-9]+) tests failed out of ([0-9]+).*/\1/p' "$log/ctest.txt" | tail -1)
 
 echo "== end-to-end tests (pytest)"
-# Debian's python3-pytest and python3-slixmpp belong to /usr/bin/python3 (FIELD-NOTES).
+# Debian's python3-pytest and python3-slixmpp are installed for /usr/bin/python3, not for another python3 on PATH.
 (cd "$top" && /usr/bin/python3 -m pytest -q -p no:cacheprovider tests/e2e) | tee "$log/pytest.txt"
 e2e_rc=${PIPESTATUS[0]}
 e2e_passed=$(grep -oE '[0-9]+ passed' "$log/pytest.txt" | tail -1 | cut -d' ' -f1)

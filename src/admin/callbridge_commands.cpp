@@ -30,12 +30,9 @@ std::string kv(const std::string& key, const std::string& value, size_t width = 
   return k + ": " + value;
 }
 
-json section(CommandRequest& req) {
-  json s = req.node.config().section("callbridge");
-  return s.is_object() ? s : json::object();
-}
+CallbridgeConfig configured(CommandRequest& req) { return callbridge_config(req.node.config()); }
 
-bool enabled(CommandRequest& req) { return section(req).value("enabled", false); }
+bool enabled(CommandRequest& req) { return configured(req).enabled; }
 
 // Restarts a running call bridge so that it uses the new setting.
 Status apply(CommandRequest& req) {
@@ -178,11 +175,11 @@ void print_link(CommandRequest& req, const json& st) {
 }
 
 Status status(CommandRequest& req) {
-  json s = section(req);
+  CallbridgeConfig c = configured(req);
   auto files = callbridge_files(req.node.paths());
   auto proc = req.daemon.callbridge().state();
   auto line = [&](const std::string& k, const std::string& v) { req.io.print(kv(k, v)); };
-  bool on = s.value("enabled", false);
+  bool on = c.enabled;
 
   std::string state = on ? "Enabled" : "Disabled";
   if (proc.pid)
@@ -190,12 +187,12 @@ Status status(CommandRequest& req) {
   else if (on)
     state += ", NOT RUNNING";
   line("Status", state);
-  std::string name = s.value("name", ""), domain = s.value("domain", "");
+  const std::string &name = c.name, &domain = c.domain;
   line("Name", name.empty() ? "(not set: use 'callbridge name <name>')" : name);
   line("Domain", domain.empty() ? "(not set: use 'callbridge domain <domain>')" : domain);
-  line("Server", s.contains("server") ? s.value("server", "")
+  line("Server", c.server ? *c.server
                                       : "none (DNS SRV _xmpp-component._tcp." + (domain.empty() ? "<domain>" : domain) + ")");
-  line("DNS server", s.contains("dns") ? s.value("dns", "") : "none (the system's resolver)");
+  line("DNS server", c.dns ? *c.dns : "none (the system's resolver)");
   std::error_code ec;
   line("Secret", std::filesystem::is_regular_file(files.secret, ec) ? "set" : "not set (use 'callbridge secret')");
   if (proc.supervising || proc.pid) {
@@ -205,7 +202,7 @@ Status status(CommandRequest& req) {
     if (!proc.start_error.empty()) line("Start error", proc.start_error);
   } else if (on) {
     // Enabled but not supervised: the start at daemon start-up failed (logged).
-    auto launch = callbridge_launch(req.node.paths(), s);
+    auto launch = callbridge_launch_for(req.node.paths(), c);
     line("Process", "not running: " + (launch ? std::string("see ") + req.node.paths().logs().string() + "/convened.log"
                                               : launch.error().message));
     if (!launch && !launch.error().hint.empty()) req.io.print(launch.error().hint);

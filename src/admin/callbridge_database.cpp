@@ -30,8 +30,7 @@ Result<bool> write_spaces_conninfo(const CallbridgeFiles& files, const std::stri
 
 void follow_spaces_database(Daemon& daemon) {
   std::lock_guard lock(daemon.callbridge_mutex());
-  auto section = daemon.node().config().section("callbridge");
-  if (!section.is_object() || !section.value("enabled", false) || !daemon.callbridge().state().supervising) return;
+  if (!callbridge_config(daemon.node().config()).enabled || !daemon.callbridge().state().supervising) return;
   auto db = spaces_database(daemon.database_if_open());
   auto log = logger("callbridge");
   if (db.postgres != daemon.callbridge_on_postgres()) {
@@ -48,8 +47,7 @@ void follow_spaces_database(Daemon& daemon) {
 
 void restart_callbridge_for_database(Daemon& daemon, const std::string& why) {
   std::lock_guard lock(daemon.callbridge_mutex());
-  auto section = daemon.node().config().section("callbridge");
-  if (!section.is_object() || !section.value("enabled", false)) return;
+  if (!callbridge_config(daemon.node().config()).enabled) return;
   auto log = logger("callbridge");
   if (auto st = start_callbridge(daemon); !st)
     log->error("cannot restart the call bridge after {}: {}", why, st.error().text());

@@ -9,6 +9,7 @@
 #include "admin/callbridge_database.h"
 #include "admin/daemon.h"
 #include "node/node.h"
+#include "util/endpoint.h"
 #include "util/files.h"
 
 namespace convene {
@@ -27,34 +28,13 @@ Result<std::string> parse_ip_endpoint(const std::string& text, uint16_t default_
                       "Give an IP address with an optional port, e.g. 192.0.2.10:" + std::to_string(default_port) +
                           " or [2001:db8::10]:" + std::to_string(default_port) + ", or 'none'.");
   };
-  std::string host = text, port_text;
-  bool v6 = false;
-  if (!text.empty() && text.front() == '[') {
-    auto close = text.find(']');
-    if (close == std::string::npos) return bad("missing ']'");
-    host = text.substr(1, close - 1);
-    v6 = true;
-    if (close + 1 < text.size()) {
-      if (text[close + 1] != ':') return bad("expected ':' after ']'");
-      port_text = text.substr(close + 2);
-      if (port_text.empty()) return bad("no port after ':'");
-    }
-  } else if (auto colon = text.find(':'); colon != std::string::npos) {
-    if (text.find(':', colon + 1) != std::string::npos) return bad("write IPv6 addresses as [address]:port");
-    host = text.substr(0, colon);
-    port_text = text.substr(colon + 1);
-    if (port_text.empty()) return bad("no port after ':'");
-  }
+  auto e = Endpoint::parse(text, default_port);
+  if (!e) return bad(e.error().message);
+  bool v6 = text.front() == '[';  // Endpoint::parse takes IPv6 only in brackets
   unsigned char buf[16];
-  if (inet_pton(v6 ? AF_INET6 : AF_INET, host.c_str(), buf) != 1)
+  if (inet_pton(v6 ? AF_INET6 : AF_INET, e->host.c_str(), buf) != 1)
     return bad(v6 ? "not an IPv6 address" : "not an IPv4 address");
-  unsigned port = default_port;
-  if (!port_text.empty()) {
-    auto [p, ec] = std::from_chars(port_text.data(), port_text.data() + port_text.size(), port);
-    if (ec != std::errc() || p != port_text.data() + port_text.size() || port == 0 || port > 65535)
-      return bad("the port must be a number from 1 to 65535");
-  }
-  return (v6 ? "[" + host + "]" : host) + ":" + std::to_string(port);
+  return e->to_string();
 }
 
 Status check_callbridge_secret(const std::string& secret) {
@@ -74,8 +54,11 @@ fs::path callbridge_program() {
 
 Result<ChildLaunch> callbridge_launch(const NodePaths& paths, const nlohmann::json& section,
                                       bool spaces_in_postgres) {
-  nlohmann::json s = section.is_object() ? section : nlohmann::json::object();
-  std::string name = s.value("name", ""), domain = s.value("domain", "");
+  return callbridge_launch_for(paths, section.get<CallbridgeConfig>(), spaces_in_postgres);
+}
+
+Result<ChildLaunch> callbridge_launch_for(const NodePaths& paths, const CallbridgeConfig& c, bool spaces_in_postgres) {
+  const std::string &name = c.name, &domain = c.domain;
   if (name.empty())
     return make_error("no call bridge name", "Set it with 'callbridge name <name>' (without the domain, e.g. cb1).");
   if (domain.empty()) return make_error("no call bridge domain", "Set it with 'callbridge domain <domain>'.");
@@ -94,8 +77,8 @@ Result<ChildLaunch> callbridge_launch(const NodePaths& paths, const nlohmann::js
                  "--secret-file", files.secret.string(), "--db", files.db.string(),
                  "--status-file", files.status.string()};
   if (spaces_in_postgres) launch.argv.insert(launch.argv.end(), {"--pg-conninfo-file", files.conninfo.string()});
-  if (s.contains("server")) launch.argv.insert(launch.argv.end(), {"--server", s.value("server", "")});
-  if (s.contains("dns")) launch.argv.insert(launch.argv.end(), {"--dns", s.value("dns", "")});
+  if (c.server) launch.argv.insert(launch.argv.end(), {"--server", *c.server});
+  if (c.dns) launch.argv.insert(launch.argv.end(), {"--dns", *c.dns});
   launch.log_file = files.log;
   launch.status_file = files.status;
   return launch;
@@ -103,7 +86,7 @@ Result<ChildLaunch> callbridge_launch(const NodePaths& paths, const nlohmann::js
 
 Status start_callbridge(Daemon& daemon) {
   auto db = spaces_database(daemon.database_if_open());
-  auto launch = callbridge_launch(daemon.node().paths(), daemon.node().config().section("callbridge"), db.postgres);
+  auto launch = callbridge_launch_for(daemon.node().paths(), callbridge_config(daemon.node().config()), db.postgres);
   if (!launch) return launch.error();
   if (db.postgres) CONVENE_TRY(write_spaces_conninfo(callbridge_files(daemon.node().paths()), db.conninfo));
   CONVENE_TRY(daemon.callbridge().start(std::move(*launch)));

@@ -4,7 +4,7 @@
 // "callbridge" section of the node's configuration, turned into the command line
 // of convene-callbridge for the supervisor (callbridge_supervisor.h).
 //
-// Configuration keys of the "callbridge" section:
+// Configuration keys of the "callbridge" section (CallbridgeConfig in config_sections.h):
 //   name      "cb1"              unique call bridge name, without the domain
 //   domain    "tptac9.com"
 //   server    "127.0.1.1:5223"   optional fixed XMPP server; absent = DNS SRV
@@ -20,6 +20,7 @@
 #include <nlohmann/json.hpp>
 
 #include "admin/callbridge_supervisor.h"
+#include "admin/config_sections.h"
 #include "node/node_paths.h"
 #include "util/result.h"
 
@@ -54,6 +55,9 @@ std::filesystem::path callbridge_program();
 // With `spaces_in_postgres`, the child keeps its spaces in the database cluster
 // (--pg-conninfo-file, callbridge_database.h); --db is still given: its spaces are
 // copied once.
+Result<ChildLaunch> callbridge_launch_for(const NodePaths& paths, const CallbridgeConfig& config,
+                                          bool spaces_in_postgres = false);
+// The same from the section as stored.
 Result<ChildLaunch> callbridge_launch(const NodePaths& paths, const nlohmann::json& section,
                                       bool spaces_in_postgres = false);
 

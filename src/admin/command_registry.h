@@ -1,5 +1,5 @@
 #pragma once
-// Commands are data (STYLE.md habit 10): each command group registers specs
+// Commands are data, not code paths: each command group registers specs
 // (words, argument usage, help, handler) in one registry, which gives the daemon its
 // parser and the shell its help, usage lines and completion (sent over the socket).
 #include <functional>

@@ -37,8 +37,7 @@ Result<std::unique_ptr<Daemon>> Daemon::open(Node& node) {
   // A service that cannot start (a certificate gone, an address taken) must not
   // keep the node from serving mmp, where the operator fixes it: the reason is
   // logged and shown by `xmpp status`.
-  auto section = node.config().section("xmpp");
-  if (section.is_object() && section.value("enabled", false)) {
+  if (xmpp_config(node.config()).enabled) {
     if (auto st = start_xmpp_service(*daemon); !st)
       logger("xmpp")->error("XMPP service is enabled but not running: {}", st.error().text());
   }
@@ -47,8 +46,7 @@ Result<std::unique_ptr<Daemon>> Daemon::open(Node& node) {
   daemon->database_ = std::move(*database);
   // Like the XMPP service: a call bridge that cannot start is logged and shown by
   // `callbridge status`; the node still serves mmp.
-  auto callbridge = node.config().section("callbridge");
-  if (callbridge.is_object() && callbridge.value("enabled", false)) {
+  if (callbridge_config(node.config()).enabled) {
     std::lock_guard lock(daemon->callbridge_mutex());
     if (auto st = start_callbridge(*daemon); !st)
       logger("callbridge")->error("the call bridge is enabled but not running: {}", st.error().text());

@@ -8,7 +8,6 @@
 // durable before they are acknowledged. Every handler checks all of its input
 // before changing anything, so a refused command changes nothing. Secrets and
 // passwords are prompted, never arguments (arguments are logged).
-#include <openssl/rand.h>
 
 #include <algorithm>
 #include <future>
@@ -23,9 +22,11 @@
 #include "pki/pem.h"
 #include "pki/verify.h"
 #include "util/files.h"
+#include "util/random.h"
 #include "util/strings.h"
 #include "xmpp/jid.h"
 #include "xmpp/scram.h"
+#include "xmpp/store_commands.h"
 #include "xmpp/xmpp_state.h"
 
 namespace convene {
@@ -43,12 +44,9 @@ std::string kv(const std::string& key, const std::string& value, size_t width = 
   return k + ": " + value;
 }
 
-json xmpp_section(CommandRequest& req) {
-  json section = req.node.config().section("xmpp");
-  return section.is_object() ? section : json::object();
-}
+XmppConfig configured(CommandRequest& req) { return xmpp_config(req.node.config()); }
 
-std::string configured_domain(CommandRequest& req) { return xmpp_section(req).value("domain", ""); }
+std::string configured_domain(CommandRequest& req) { return configured(req).domain; }
 
 // Writes keys of the "xmpp" section; says when the running service will only
 // see them at its next start.
@@ -206,9 +204,9 @@ std::string certificate_note(CommandRequest& req, const std::string& name) {
 }
 
 Status status(CommandRequest& req) {
-  json s = xmpp_section(req);
+  XmppConfig c = configured(req);
   auto service = req.daemon.xmpp().status();
-  bool enabled = s.value("enabled", false);
+  bool enabled = c.enabled;
   auto failure = last_xmpp_start_error(req.node);
   auto line = [&](const std::string& key, const std::string& value) { req.io.print(kv(key, value, 21)); };
 
@@ -218,25 +216,25 @@ Status status(CommandRequest& req) {
   else if (enabled)
     state += ", NOT RUNNING: " + (failure ? failure->message : std::string("not started"));
   line("Status", state);
-  line("Domain", s.value("domain", "(not set)"));
+  line("Domain", c.domain.empty() ? "(not set)" : c.domain);  // `xmpp domain` never sets an empty one
   if (service.running) {
     line("Listening", join(service.listening, ", "));
   } else {
     std::vector<std::string> ifaces;
-    for (auto& name : s.value("listen", json::array())) {
-      auto address = req.node.interfaces().address(name.get<std::string>());
-      ifaces.push_back(name.get<std::string>() + " (" + (address ? *address : "unknown interface") + ")");
+    for (auto& name : c.listen) {
+      auto address = req.node.interfaces().address(name);
+      ifaces.push_back(name + " (" + (address ? *address : "unknown interface") + ")");
     }
     line("Listening", ifaces.empty() ? "(no interfaces set)" : "no; interfaces " + join(ifaces, ", "));
   }
-  std::string key = s.value("key", ""), cert = s.value("cert", ""), bundle = s.value("bundle", "");
+  const std::string &key = c.key, &cert = c.cert, &bundle = c.bundle;
   line("Key file", key.empty() ? "(not set)" : key + (req.node.paths().existing_file(key) ? "" : " (missing)"));
   line("Certificate file", cert.empty() ? "(not set)" : cert + certificate_note(req, cert));
   line("CA bundle file", bundle.empty() ? "none" : bundle + certificate_note(req, bundle));
-  line("Plaintext clients", s.value("plaintext", false)
+  line("Plaintext clients", c.plaintext
                                 ? "allowed (INSECURE: passwords and messages may cross the network unencrypted)"
                                 : "not allowed");
-  line("In-band registration", s.value("registration", false) ? "allowed" : "not allowed");
+  line("In-band registration", c.registration ? "allowed" : "not allowed");
   line("Client sessions", std::to_string(service.client_sessions));
   line("Components connected", std::to_string(service.components.size()));
   for (auto& c : service.components) req.io.print("  " + c);
@@ -251,7 +249,7 @@ Status status(CommandRequest& req) {
   }
   line("Call bridges", std::to_string(req.daemon.store().callbridges().size()));
   line("Users", std::to_string(req.daemon.store().users().size()));
-  xmpp::Limits limits = configured_xmpp_limits(s);
+  xmpp::Limits limits = configured_xmpp_limits(c);
   std::vector<std::string> shown;
   for (auto& spec : xmpp_limit_specs()) shown.push_back(std::string(spec.name) + "=" + std::to_string(spec.get(limits)));
   line("Limits", join(shown, " "));
@@ -278,25 +276,17 @@ Status reset(CommandRequest& req) {
     s = json::object();
     return ok_status();
   }));
-  CONVENE_TRY(req.daemon.store().submit_and_wait({{"op", "reset"}}));
+  CONVENE_TRY(req.daemon.store().submit_and_wait(xmpp::cmd::reset()));
   req.io.print("XMPP server reset");
   return ok_status();
 }
 
 // ---- call bridges ----------------------------------------------------------------
 
-// 20 characters from [A-Za-z0-9] (about 119 bits), like the seed's
-// "kvgP1SRzWVabhiPVAb1": easy to copy between terminals, nothing to escape.
+// 20 characters from [A-Za-z0-9] (about 119 bits), in the shape of CMS's secrets
+// ("kvgP1SRzWVabhiPVAb1"): easy to copy between terminals, nothing to escape.
 Result<std::string> random_secret() {
-  static const char kAlphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
-  std::string out;
-  while (out.size() < 20) {
-    unsigned char bytes[32];
-    if (RAND_bytes(bytes, sizeof bytes) != 1) return make_error("the random generator failed");
-    for (unsigned char b : bytes)
-      if (b < 248 && out.size() < 20) out.push_back(kAlphabet[b % 62]);  // 248 = 4*62: no bias
-  }
-  return out;
+  return random_id(20);
 }
 
 std::string shown_domain(CommandRequest& req) {
@@ -312,8 +302,7 @@ Status callbridge_add(CommandRequest& req) {
                       "Each call bridge needs a unique name. See them with 'xmpp callbridge list'.");
   auto secret = random_secret();
   if (!secret) return secret.error();
-  CONVENE_TRY(req.daemon.store().submit_and_wait(
-      {{"op", "callbridge.set"}, {"name", *name}, {"secret", *secret}, {"replace", false}}));
+  CONVENE_TRY(req.daemon.store().submit_and_wait(xmpp::cmd::callbridge_set(*name, *secret, false)));
   req.io.print(kv("Success", "true"));
   req.io.print(kv("Callbridge", *name));
   req.io.print(kv("Domain", shown_domain(req)));
@@ -337,8 +326,7 @@ Status callbridge_add_secret(CommandRequest& req) {
                       "first with 'xmpp callbridge del " + *name + "', then run 'xmpp callbridge add-secret " +
                           *name + "' again.");
   if (!existing)
-    CONVENE_TRY(req.daemon.store().submit_and_wait(
-        {{"op", "callbridge.set"}, {"name", *name}, {"secret", *secret}, {"replace", false}}));
+    CONVENE_TRY(req.daemon.store().submit_and_wait(xmpp::cmd::callbridge_set(*name, *secret, false)));
   req.io.print(kv("Success", "true"));
   req.io.print(kv("Callbridge", *name));
   req.io.print(kv("Domain", shown_domain(req)));
@@ -364,7 +352,7 @@ Status callbridge_list(CommandRequest& req) {
 Status callbridge_del(CommandRequest& req) {
   auto name = xmpp::prepare_callbridge_name(req.args[0]);
   if (!name) return name.error();
-  return req.daemon.store().submit_and_wait({{"op", "callbridge.del"}, {"name", *name}});
+  return req.daemon.store().submit_and_wait(xmpp::cmd::callbridge_del(*name));
 }
 
 // ---- users -------------------------------------------------------------------------
@@ -378,15 +366,14 @@ Result<std::string> user_name(const std::string& text) {
 }
 
 // Both SCRAM credentials of a password; the password itself is never stored.
-Result<json> user_command(const std::string& op, const std::string& user, const std::string& password) {
+using UserCommand = xmpp::StoreCommand (*)(std::string_view, const xmpp::ScramCredentials&, const xmpp::ScramCredentials&);
+
+Result<json> user_command(UserCommand build, const std::string& user, const std::string& password) {
   auto sha1 = xmpp::make_credentials(xmpp::ScramHash::sha1, password);
   if (!sha1) return sha1.error();
   auto sha256 = xmpp::make_credentials(xmpp::ScramHash::sha256, password);
   if (!sha256) return sha256.error();
-  return json{{"op", op},
-              {"user", user},
-              {"sha1", xmpp::encode_credentials(*sha1)},
-              {"sha256", xmpp::encode_credentials(*sha256)}};
+  return build(user, *sha1, *sha256);
 }
 
 Result<std::string> prompt_password(CommandRequest& req) {
@@ -408,7 +395,7 @@ Status user_add(CommandRequest& req) {
                       "Change its password with 'xmpp user passwd " + *user + "'.");
   auto password = prompt_password(req);
   if (!password) return password.error();
-  auto command = user_command("user.add", *user, *password);
+  auto command = user_command(xmpp::cmd::user_add, *user, *password);
   if (!command) return command.error();
   CONVENE_TRY(req.daemon.store().submit_and_wait(std::move(*command)));
   req.io.print("User " + user_address(req, *user) + " added");
@@ -422,7 +409,7 @@ Status user_passwd(CommandRequest& req) {
     return make_error("no user '" + *user + "'", "Add it with 'xmpp user add " + *user + "'.");
   auto password = prompt_password(req);
   if (!password) return password.error();
-  auto command = user_command("user.passwd", *user, *password);
+  auto command = user_command(xmpp::cmd::user_passwd, *user, *password);
   if (!command) return command.error();
   CONVENE_TRY(req.daemon.store().submit_and_wait(std::move(*command)));
   req.io.print("Password of " + user_address(req, *user) + " changed");
@@ -432,7 +419,7 @@ Status user_passwd(CommandRequest& req) {
 Status user_del(CommandRequest& req) {
   auto user = user_name(req.args[0]);
   if (!user) return user.error();
-  return req.daemon.store().submit_and_wait({{"op", "user.del"}, {"user", *user}});
+  return req.daemon.store().submit_and_wait(xmpp::cmd::user_del(*user));
 }
 
 Status user_list(CommandRequest& req) {
@@ -507,7 +494,7 @@ Status user_import(CommandRequest& req) {
   for (size_t t = 0; t < threads; ++t)
     workers.emplace_back([&, t] {
       for (size_t i = t; i < count; i += threads)
-        commands[i] = user_command("user.add", (*lines)[i].user, (*lines)[i].password);
+        commands[i] = user_command(xmpp::cmd::user_add, (*lines)[i].user, (*lines)[i].password);
     });
   for (auto& w : workers) w.join();
   for (size_t i = 0; i < count; ++i)

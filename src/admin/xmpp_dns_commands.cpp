@@ -4,32 +4,31 @@
 // naming a missing node, a wrong port, an unresolvable target or a stranger.
 // Fails (exit 1) when anything is wrong, so scripts can run it.
 #include "admin/command_registry.h"
+#include "admin/config_sections.h"
 #include "admin/daemon.h"
 #include "admin/srv_check.h"
 #include "node/node.h"
+#include "util/endpoint.h"
 #include "xmpp/cluster_store.h"
 
 namespace convene {
 
 namespace {
 
-using nlohmann::json;
-
-std::set<std::string> xmpp_nodes(CommandRequest& req, const json& section) {
+std::set<std::string> xmpp_nodes(CommandRequest& req, const XmppConfig& config) {
   std::set<std::string> ips;
   if (auto cluster = req.daemon.cluster_store()) {
-    for (auto& m : cluster->status().members) ips.insert(m.address.substr(0, m.address.rfind(':')));
+    for (auto& m : cluster->status().members) ips.insert(host_of(m.address));
     return ips;
   }
-  for (auto& name : section.value("listen", json::array()))
-    if (auto a = req.node.interfaces().address(name.get<std::string>())) ips.insert(*a);
+  for (auto& name : config.listen)
+    if (auto a = req.node.interfaces().address(name)) ips.insert(*a);
   return ips;
 }
 
 Status dns_check(CommandRequest& req) {
-  json s = req.node.config().section("xmpp");
-  if (!s.is_object()) s = json::object();
-  std::string domain = s.value("domain", "");
+  XmppConfig s = xmpp_config(req.node.config());
+  const std::string& domain = s.domain;
   if (domain.empty()) return make_error("the XMPP domain is not set", "Set it with 'xmpp domain <domain>'.");
   auto nodes = xmpp_nodes(req, s);
   if (nodes.empty())
@@ -45,8 +44,8 @@ Status dns_check(CommandRequest& req) {
                shown);
   auto addresses = [&](const std::string& host) { return (*resolver)->addresses(host); };
   int problems = 0;
-  for (auto [service, port] : {std::pair{std::string("_xmpp-client._tcp."), s.value("client-port", 5222u)},
-                               std::pair{std::string("_xmpp-component._tcp."), s.value("component-port", 5223u)}}) {
+  for (auto [service, port] : {std::pair{std::string("_xmpp-client._tcp."), s.client_port},
+                               std::pair{std::string("_xmpp-component._tcp."), s.component_port}}) {
     std::string record = service + domain;
     auto check = check_srv(record, (*resolver)->srv(record), addresses, port, nodes);
     for (auto& line : check.lines) req.io.print(line);

@@ -15,8 +15,7 @@ namespace {
 
 // A configured file name → its absolute path in the file area (the service may run
 // with another working directory than the node's).
-Result<std::string> file_path(Node& node, const json& section, const char* key, const std::string& what) {
-  std::string name = section.value(key, "");
+Result<std::string> file_path(Node& node, const std::string& name, const std::string& what) {
   auto path = node.paths().existing_file(name);
   if (!path)
     return make_error("the XMPP " + what + " '" + name + "' is missing from the file area",
@@ -58,11 +57,9 @@ const XmppLimitSpec* find_xmpp_limit(const std::string& name) {
   return nullptr;
 }
 
-xmpp::Limits configured_xmpp_limits(const json& section) {
+xmpp::Limits configured_xmpp_limits(const XmppConfig& config) {
   xmpp::Limits limits;
-  if (!section.is_object()) return limits;
-  auto configured = section.value("limits", json::object());
-  for (auto& [name, value] : configured.items()) {
+  for (auto& [name, value] : config.limits.items()) {
     auto* spec = find_xmpp_limit(name);
     if (spec && value.is_number_unsigned()) spec->set(limits, value.get<unsigned long>());
   }
@@ -70,42 +67,39 @@ xmpp::Limits configured_xmpp_limits(const json& section) {
 }
 
 Result<xmpp::Settings> xmpp_settings(Node& node) {
-  json section = node.config().section("xmpp");
-  if (!section.is_object()) section = json::object();
+  XmppConfig config = xmpp_config(node.config());
   xmpp::Settings settings;
 
-  std::string domain = section.value("domain", "");
-  if (domain.empty()) return make_error("no XMPP domain: set it with 'xmpp domain <domain>'");
-  settings.domain = domain;
+  if (config.domain.empty()) return make_error("no XMPP domain: set it with 'xmpp domain <domain>'");
+  settings.domain = config.domain;
 
-  auto listen = section.value("listen", json::array());
-  if (!listen.is_array() || listen.empty())
+  if (config.listen.empty())
     return make_error("no XMPP listening interfaces: set them with 'xmpp listen <iface> [<iface>...]'");
-  for (auto& iface : listen) {
-    auto address = node.interfaces().address(iface.get<std::string>());
+  for (auto& iface : config.listen) {
+    auto address = node.interfaces().address(iface);
     if (!address) return address.error();
     settings.addresses.push_back(*address);
   }
 
-  if (section.value("key", "").empty() || section.value("cert", "").empty())
+  if (config.key.empty() || config.cert.empty())
     return make_error("no XMPP certificates: set them with 'xmpp certs <key> <cert> [<bundle>]'");
-  auto key = file_path(node, section, "key", "private key");
+  auto key = file_path(node, config.key, "private key");
   if (!key) return key.error();
-  auto cert = file_path(node, section, "cert", "certificate");
+  auto cert = file_path(node, config.cert, "certificate");
   if (!cert) return cert.error();
   settings.key_file = *key;
   settings.cert_file = *cert;
-  if (!section.value("bundle", "").empty()) {
-    auto bundle = file_path(node, section, "bundle", "CA bundle");
+  if (!config.bundle.empty()) {
+    auto bundle = file_path(node, config.bundle, "CA bundle");
     if (!bundle) return bundle.error();
     settings.bundle_file = *bundle;
   }
 
-  settings.allow_plaintext = section.value("plaintext", false);
-  settings.allow_registration = section.value("registration", false);
-  settings.client_port = section.value("client-port", settings.client_port);
-  settings.component_port = section.value("component-port", settings.component_port);
-  settings.limits = configured_xmpp_limits(section);
+  settings.allow_plaintext = config.plaintext;
+  settings.allow_registration = config.registration;
+  settings.client_port = static_cast<uint16_t>(config.client_port);
+  settings.component_port = static_cast<uint16_t>(config.component_port);
+  settings.limits = configured_xmpp_limits(config);
   return settings;
 }
 

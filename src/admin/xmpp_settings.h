@@ -4,7 +4,7 @@
 // xmpp::Settings (interface names resolved to addresses, file names to absolute
 // paths in the file area).
 //
-// Configuration keys of the "xmpp" section:
+// Configuration keys of the "xmpp" section (XmppConfig in config_sections.h):
 //   domain        "tptac9.com"
 //   listen        ["a", "b"]             interface names, as CMS names them
 //   key, cert     "abhiall.key", ...      plain names in the file area
@@ -20,6 +20,7 @@
 #include <string>
 #include <vector>
 
+#include "admin/config_sections.h"
 #include "admin/daemon.h"
 #include "node/node.h"
 #include "xmpp/service.h"
@@ -42,7 +43,7 @@ const std::vector<XmppLimitSpec>& xmpp_limit_specs();
 const XmppLimitSpec* find_xmpp_limit(const std::string& name);
 // The defaults with the configured limits applied (also when the rest of the
 // settings is incomplete, for `xmpp status`).
-xmpp::Limits configured_xmpp_limits(const nlohmann::json& section);
+xmpp::Limits configured_xmpp_limits(const XmppConfig& config);
 
 // Builds the settings and starts the service (restarting it if it runs), and
 // remembers the outcome for `xmpp status`. Used at daemon start and by `xmpp enable`.

@@ -34,7 +34,8 @@ struct ComponentClient::Impl : xml::StreamHandler {
   bool header_seen = false;
   std::string stream_id;
   bool handshake_ok = false;
-  std::string stream_error;  // condition (and text) of a <stream:error/>
+  std::string stream_error;      // condition (and text) of a <stream:error/>, for people
+  std::string stream_condition;  // its condition alone, for decisions
   bool closed_by_peer = false;
   bool authenticating = false;
   const std::function<void(xml::Element&)>* stanza_fn = nullptr;
@@ -50,7 +51,8 @@ struct ComponentClient::Impl : xml::StreamHandler {
         if (child.name() == "text") text = std::string(child.text());
         else if (condition.empty()) condition = std::string(child.name());
       }
-      stream_error = condition.empty() ? "undefined-condition" : condition;
+      stream_condition = condition.empty() ? "undefined-condition" : condition;
+      stream_error = stream_condition;
       if (!text.empty()) stream_error += ": " + text;
       return;
     }
@@ -69,6 +71,7 @@ struct ComponentClient::Impl : xml::StreamHandler {
     header_seen = handshake_ok = closed_by_peer = authenticating = false;
     stream_id.clear();
     stream_error.clear();
+    stream_condition.clear();
   }
 
   // Read what is there and feed it. Returns an error text when the stream ended.
@@ -187,7 +190,7 @@ std::optional<ConnectFailure> ComponentClient::connect(const std::string& addres
     pollfd p{fd, POLLIN, 0};
     if (::poll(&p, 1, remaining_ms(deadline)) <= 0) continue;
     if (auto ended = impl_->read_some()) {
-      bool rejected = impl_->stream_error.rfind("not-authorized", 0) == 0;
+      bool rejected = impl_->stream_condition == "not-authorized";
       std::string message = *ended;
       impl_->reset();
       if (rejected) return ConnectFailure{Kind::authentication, "secret rejected (not-authorized)"};

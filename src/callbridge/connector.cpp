@@ -6,6 +6,7 @@
 #include "callbridge/target_plan.h"
 #include "dns/resolver.h"
 #include "dns/srv_order.h"
+#include "util/endpoint.h"
 #include "util/log.h"
 
 namespace convene::callbridge {
@@ -167,7 +168,7 @@ void Connector::run(const std::atomic<bool>& stop) {
     std::optional<ConnectFailure> failure;
     std::string address;
     for (auto& a : *addresses) {
-      address = (a.find(':') != std::string::npos ? "[" + a + "]" : a) + ":" + std::to_string(target->port);
+      address = Endpoint{a, target->port}.to_string();
       failure = client.connect(a, target->port, config_.component(), *secret, config_.connect_timeout, stop);
       if (!failure || failure->kind == ConnectFailure::Kind::authentication) break;
     }

@@ -7,7 +7,7 @@
 // entry of any other length makes the loader see the next batch as corrupt and
 // truncate the log there when the node restarts after a crash (kill -9): every
 // later entry — membership changes included — was lost on that node, which then
-// elected itself leader of a one-member cluster (measured; FIELD-NOTES). Entries
+// elected itself leader of a one-member cluster (measured). Entries
 // whose data is 8-aligned load whole.
 #include <optional>
 #include <string>

@@ -11,6 +11,7 @@
 #include <optional>
 
 #include "cluster/wire.h"
+#include "util/endpoint.h"
 #include "util/log.h"
 
 namespace convene::cluster {
@@ -52,7 +53,7 @@ struct DialOp : std::enable_shared_from_this<DialOp> {
   bool finished = false;
 
   void fail(const std::string& why) {
-    finish(make_error("cannot connect to peer " + address + ": " + why));
+    finish(make_error(ErrorCode::unavailable, "cannot connect to peer " + address + ": " + why));
   }
   void finish(Result<std::shared_ptr<TlsStream>> r) {
     if (finished) return;
@@ -71,20 +72,9 @@ struct DialOp : std::enable_shared_from_this<DialOp> {
 }  // namespace
 
 Result<std::pair<std::string, std::uint16_t>> split_address(const std::string& address) {
-  auto colon = address.rfind(':');
-  if (colon == std::string::npos || colon == 0 || colon + 1 == address.size())
-    return make_error("address '" + address + "' is not host:port");
-  std::string host = address.substr(0, colon);
-  if (host.size() > 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
-  unsigned long port = 0;
-  try {
-    size_t used = 0;
-    port = std::stoul(address.substr(colon + 1), &used);
-    if (used != address.size() - colon - 1 || port == 0 || port > 65535) throw std::out_of_range("port");
-  } catch (const std::exception&) {
-    return make_error("address '" + address + "' has no valid port");
-  }
-  return std::make_pair(host, static_cast<std::uint16_t>(port));
+  auto e = Endpoint::split(address);
+  if (!e) return e.error();
+  return std::make_pair(e->host, e->port);
 }
 
 PeerNetwork::PeerNetwork(std::shared_ptr<tls::TlsContextSource> tls, std::uint64_t self_id,
@@ -150,7 +140,7 @@ void PeerNetwork::handshake_incoming(asio::ip::tcp::socket socket) {
   });
   auto refuse = [this, stream, timer, remote](const std::string& why) {
     // Peers retry every few tens of ms: say it once per 10 s per address and reason.
-    auto host = remote.substr(0, remote.rfind(':'));
+    auto host = host_of(remote);
     auto now = std::chrono::steady_clock::now();
     auto& last = refusal_logged_[host + " " + why];
     if (last == std::chrono::steady_clock::time_point{} || now - last > std::chrono::seconds(10)) {

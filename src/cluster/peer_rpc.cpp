@@ -74,7 +74,7 @@ void PeerRpc::call(const std::string& address, std::string request, std::chrono:
     call->timer = std::make_unique<asio::steady_timer>(network_.io());
     call->timer->expires_at(started + timeout);
     call->timer->async_wait([call, address](std::error_code ec) {
-      if (!ec) call->finish(make_error("no answer from " + address + " in time"));
+      if (!ec) call->finish(make_error(ErrorCode::deadline_exceeded, "no answer from " + address + " in time"));
     });
     asio::async_write(*call->stream, asio::buffer(*out), [call, out, address](std::error_code ec, size_t) {
       if (ec) return call->finish(make_error("cannot send to " + address + ": " + ec.message()));

@@ -66,7 +66,7 @@ Status RaftConsensus::start() {
   if (!config_.tls) return make_error("no TLS certificates configured for the cluster");
   if (!config_.state_machine) return make_error("no state machine given");
   CONVENE_TRY(make_dirs(config_.data_dir, true));
-  // A peer dying mid-write must not kill this process (FIELD-NOTES).
+  // A peer dying mid-write must not kill this process (SIGPIPE's default action ends it).
   ::signal(SIGPIPE, SIG_IGN);
 
   loop_ = std::make_unique<LoopThread>();
@@ -317,7 +317,7 @@ void RaftConsensus::route(Request req, std::string hint, std::string fallback, C
       }
       // A request that never reached the member can be retried; a submit that may
       // have reached it cannot (it could be applied twice).
-      bool never_sent = r.error().message.rfind("cannot connect", 0) == 0;
+      bool never_sent = r.code() == ErrorCode::unavailable;  // set by PeerNetwork when dialling failed
       if (req_type == RequestType::submit && !never_sent)
         return respond(error_response(r.error().message + " (outcome unknown)"));
       Response retry;

@@ -1,10 +1,11 @@
 #include "dbcluster/agent_group.h"
 
-#include <sys/random.h>
-
 #include <thread>
 
 #include <nlohmann/json.hpp>
+
+#include "util/endpoint.h"
+#include "util/random.h"
 
 namespace convene::dbcluster {
 
@@ -15,8 +16,7 @@ constexpr auto kWait = std::chrono::seconds(10);
 
 std::uint64_t random_nonce() {
   std::uint64_t n = 0;
-  while (n == 0)
-    if (getrandom(&n, sizeof n, 0) != static_cast<ssize_t>(sizeof n)) n = static_cast<std::uint64_t>(::time(nullptr));
+  while (n == 0) n = random_u64();
   return n;
 }
 }  // namespace
@@ -161,8 +161,7 @@ Result<std::string> AgentGroup::promote(const std::string& address, std::uint64_
 }
 
 std::string AgentGroup::pg_address_of(const std::string& member_address) {
-  auto colon = member_address.rfind(':');
-  return colon == std::string::npos ? member_address : member_address.substr(0, colon);
+  return host_of(member_address);
 }
 
 }  // namespace convene::dbcluster

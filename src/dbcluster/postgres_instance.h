@@ -3,12 +3,12 @@
 // server log in DIR/state/dbrun, TLS files in DIR/state/dbcerts, all owned by the
 // `postgres` account (PostgreSQL will not run as root; the daemon runs its tools
 // through process.h as postgres). Listens on the node's database interface,
-// port 5432, and on a Unix socket in its own directory (FIELD-NOTES: several
+// port 5432, and on a Unix socket in its own directory (several
 // instances on one machine would collide on /var/run/postgresql otherwise).
 //
 // The settings the agent controls live in DATA/convene.conf, included from
 // postgresql.conf and rewritten whole on every change; postgresql.auto.conf is
-// kept empty (pg_basebackup -R and pg_rewind write there, FIELD-NOTES).
+// kept empty (pg_basebackup -R and pg_rewind write there and would override ours).
 //
 // Access: the node's directory and DIR/state get group `postgres` and mode 0710
 // (traversal only) so the postgres account can reach its own subdirectories;
@@ -92,7 +92,7 @@ class PostgresInstance {
 
 // Installs the operator's five files into `certs_dir` as PostgreSQL wants them
 // (owned by postgres, mode 0600), each by write-to-temporary + rename so a reload
-// never sees a half-replaced pair (FIELD-NOTES).
+// never sees a half-replaced pair (a certificate with the other key fails the reload).
 Status install_tls_files(const TlsFiles& from, const TlsFiles& to);
 
 }  // namespace convene::dbcluster

@@ -1,12 +1,11 @@
 #include "node/node_id.h"
 
-#include <sys/random.h>
-
 #include <cstdio>
 #include <filesystem>
 
 #include "node/node.h"
 #include "util/files.h"
+#include "util/random.h"
 #include "util/strings.h"
 
 namespace convene {
@@ -29,8 +28,7 @@ Result<std::uint64_t> node_id(Node& node) {
                       "Move the file away: a new id is made (the node joins the cluster as a new member).");
   }
   std::uint64_t id = 0;
-  while (id == 0)
-    if (getrandom(&id, sizeof id, 0) != static_cast<ssize_t>(sizeof id)) return make_error("the random generator failed");
+  while (id == 0) id = random_u64();
   id &= 0x7fffffffffffffffull;  // stays positive wherever it is printed signed
   if (id == 0) id = 1;
   char text[32];

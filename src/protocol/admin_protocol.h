@@ -1,7 +1,7 @@
 #pragma once
 // The admin protocol between mmp and convened: newline-delimited JSON over the
 // node's Unix socket (DIR/mmp.sock, mode 0600), one conversation per connection.
-// JSON because it is trivial to script and to test (ARCHITECTURE.md).
+// JSON because it is trivial to script and to test.
 //
 //   mmp → daemon  {"op":"run","argv":["pki","inspect","a.cer"]}
 //                 {"op":"grammar"}                  (help and completion)

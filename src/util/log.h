@@ -1,6 +1,7 @@
 #pragma once
-// A named logger per subsystem (STYLE.md habit 11). All loggers share the sinks set
-// up once by init_logging: the node's log file and stderr. Secrets never go to a log.
+// A named logger per subsystem, so every log line says which part of the node wrote
+// it. All loggers share the sinks set up once by init_logging: the node's log file
+// and stderr. Secrets never go to a log.
 #include <spdlog/spdlog.h>
 
 #include <filesystem>

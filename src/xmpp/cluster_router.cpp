@@ -1,12 +1,11 @@
 #include "xmpp/cluster_router.h"
 
-#include <openssl/rand.h>
-
 #include <asio/post.hpp>
 
 #include <future>
 #include <optional>
 
+#include "util/random.h"
 #include "xml/stream_parser.h"
 #include "xmpp/c2s.h"
 #include "xmpp/component.h"
@@ -64,12 +63,6 @@ class RemoteSession final : public Session {
 };
 
 namespace {
-
-std::uint64_t random_u64() {
-  std::uint64_t v = 0;
-  RAND_bytes(reinterpret_cast<unsigned char*>(&v), sizeof v);
-  return v;
-}
 
 // Parses one forwarded stanza (bytes of a jabber:client stanza) and routes it
 // afresh: for a stanza whose target session ended while it travelled.

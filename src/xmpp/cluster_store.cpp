@@ -7,6 +7,7 @@
 #include <shared_mutex>
 
 #include "util/log.h"
+#include "xmpp/store_commands.h"
 
 namespace convene::xmpp {
 
@@ -311,26 +312,14 @@ Result<XmppState> copy_state(const XmppStore& store) {
     auto sha1 = store.credentials(user, ScramHash::sha1);
     auto sha256 = store.credentials(user, ScramHash::sha256);
     if (!sha1 || !sha256) return make_error("cannot copy the XMPP data: user '" + user + "' has no credentials");
-    CONVENE_TRY(must(state.apply({{"op", "user.add"},
-                                  {"user", user},
-                                  {"sha1", encode_credentials(*sha1)},
-                                  {"sha256", encode_credentials(*sha256)}})));
+    CONVENE_TRY(must(state.apply(cmd::user_add(user, *sha1, *sha256))));
     for (auto& item : store.roster(user))
-      CONVENE_TRY(must(state.apply({{"op", "roster.set"},
-                                    {"user", user},
-                                    {"item",
-                                     {{"jid", item.jid},
-                                      {"name", item.name},
-                                      {"subscription", std::string(subscription_name(item.subscription))},
-                                      {"ask", item.ask_subscribe},
-                                      {"pending_in", item.pending_in},
-                                      {"groups", item.groups}}}})));
+      CONVENE_TRY(must(state.apply(cmd::roster_set(user, item))));
     for (auto& m : store.offline_messages(user))
-      CONVENE_TRY(must(state.apply(
-          {{"op", "offline.push"}, {"user", user}, {"stanza", m.stanza}, {"stamp", m.stamp}, {"to", m.to}})));
+      CONVENE_TRY(must(state.apply(cmd::offline_push(user, m.stanza, m.stamp, m.to))));
   }
   for (auto& cb : store.callbridges())
-    CONVENE_TRY(must(state.apply({{"op", "callbridge.set"}, {"name", cb.name}, {"secret", cb.secret}, {"replace", true}})));
+    CONVENE_TRY(must(state.apply(cmd::callbridge_set(cb.name, cb.secret, true))));
   return state;
 }
 

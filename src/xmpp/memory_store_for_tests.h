@@ -1,6 +1,7 @@
 #pragma once
-// Test-only: an in-memory XmppStore twin (STYLE.md habit 8). Commands apply at
-// once and `done` runs inside submit(), so tests see their writes immediately.
+// Test-only: an in-memory XmppStore twin, so tests need no disk or cluster.
+// Commands apply at once and `done` runs inside submit(), so tests see their
+// writes immediately.
 // Understands the same command ops as the real store (store.h).
 #include <map>
 #include <mutex>

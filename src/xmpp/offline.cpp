@@ -5,6 +5,7 @@
 
 #include "xml/serializer.h"
 #include "xmpp/c2s.h"
+#include "xmpp/store_commands.h"
 
 namespace convene::xmpp {
 
@@ -12,12 +13,9 @@ void store_offline(Server& server, const Jid& to, const xml::Element& stanza, st
                    std::string_view from) {
   std::string bytes;
   write_stanza(stanza, raw, from, to.full(), bytes);
-  StoreCommand cmd = {{"op", "offline.push"},
-                      {"user", std::string(to.local())},
-                      {"stanza", std::move(bytes)},
-                      {"stamp", static_cast<int64_t>(std::time(nullptr))}};
+  StoreCommand push = cmd::offline_push(to.local(), std::move(bytes), static_cast<int64_t>(std::time(nullptr)));
   std::string who = to.full();
-  server.store.submit(std::move(cmd), [&server, who](Status st) {
+  server.store.submit(std::move(push), [&server, who](Status st) {
     if (!st) server.log->warn("could not store an offline message for {}: {}", who, st.error().message);
   });
 }
@@ -50,7 +48,7 @@ void deliver_offline(ClientStream& s) {
     s.deliver(with_delay(m.stanza, server.settings.domain, m.stamp));
     last = std::max(last, m.id);
   }
-  StoreCommand pop = {{"op", "offline.pop"}, {"user", std::string(s.jid().local())}, {"up_to", last}};
+  StoreCommand pop = cmd::offline_pop(s.jid().local(), last);
   s.write_store({std::move(pop)}, {});
   server.log->info("delivered {} offline message(s) to {}", messages.size(), s.jid().full());
 }

@@ -3,14 +3,15 @@
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
-#include <openssl/rand.h>
 
 #include <stdexcept>
+
+#include "util/random.h"
 
 namespace convene::xmpp {
 
 PlainVerifierCache::PlainVerifierCache() {
-  if (RAND_bytes(key_.data(), int(key_.size())) != 1) throw std::runtime_error("the random generator failed");
+  convene::random_bytes(key_.data(), key_.size());
 }
 
 PlainVerifierCache::Mac PlainVerifierCache::mac(const ScramCredentials& c, std::string_view password) const {

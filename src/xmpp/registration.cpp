@@ -5,6 +5,7 @@
 #include "xmpp/c2s.h"
 #include "xmpp/jid.h"
 #include "xmpp/scram.h"
+#include "xmpp/store_commands.h"
 
 namespace convene::xmpp {
 
@@ -66,8 +67,7 @@ void ClientStream::on_register(xml::Element& iq) {
   // client's next <auth/> sees the new account.
   hold();
   auto self = std::static_pointer_cast<ClientStream>(shared_from_this());
-  StoreCommand add = {{"op", "user.add"}, {"user", *user}, {"sha1", encode_credentials(*sha1)},
-                      {"sha256", encode_credentials(*sha256)}};
+  StoreCommand add = cmd::user_add(*user, *sha1, *sha256);
   std::string name = *user;
   server_.store.submit(std::move(add), [self, id, name](Status st) {
     asio::post(self->executor(), [self, id, name, st] {

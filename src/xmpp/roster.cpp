@@ -1,6 +1,7 @@
 // Rosters (RFC 6121 §2): get, set, remove, and pushes to every session of the user.
 #include "xml/serializer.h"
 #include "xmpp/c2s.h"
+#include "xmpp/store_commands.h"
 #include "xmpp/subscription.h"
 
 namespace convene::xmpp {
@@ -83,7 +84,7 @@ void handle_roster_iq(ClientStream& s, xml::Element& iq) {
     if (!existing) return s.reply_error(iq, kItemNotFound);
     RosterItem item = *existing;
     Jid c = *contact;
-    s.write_store({{{"op", "roster.remove"}, {"user", user}, {"jid", c.full()}}},
+    s.write_store({cmd::roster_remove(user, c.full())},
                   [server_ptr, self, item, c, me, id, to] {
                     push_roster_item(*server_ptr, me.full(), item, true);
                     self->deliver(result_bytes(id, to));

@@ -1,10 +1,10 @@
 // The router: where a stanza goes once its sender is known (RFC 6120 §10,
 // RFC 6121 §8). Holds no feature code: stanzas for the server itself and
 // subscription presence are handed to their modules.
-#include <openssl/rand.h>
 
 #include <ctime>
 
+#include "util/random.h"
 #include "xml/serializer.h"
 #include "xmpp/c2s.h"
 #include "xmpp/cluster_router.h"
@@ -48,13 +48,7 @@ std::string xmpp_timestamp(int64_t seconds) {
 }
 
 std::string random_id(size_t n) {
-  static constexpr char kAlphabet[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
-  unsigned char bytes[64];
-  if (n > sizeof bytes) n = sizeof bytes;
-  RAND_bytes(bytes, static_cast<int>(n));
-  std::string out(n, 'x');
-  for (size_t i = 0; i < n; ++i) out[i] = kAlphabet[bytes[i] % 62];
-  return out;
+  return convene::random_id(n);
 }
 
 void write_stanza(const xml::Element& stanza, std::string_view raw, std::string_view from, std::string_view to,

@@ -3,12 +3,12 @@
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
-#include <openssl/rand.h>
 
 #include <charconv>
 #include <stdexcept>
 #include <vector>
 
+#include "util/random.h"
 #include "xmpp/base64.h"
 
 namespace convene::xmpp {
@@ -71,11 +71,7 @@ Result<std::string> salted_password(ScramHash h, std::string_view password,
 }
 
 std::string random_bytes(size_t n) {
-  std::string out(n, '\0');
-  if (RAND_bytes(reinterpret_cast<unsigned char*>(out.data()), int(n)) != 1) {
-    throw std::runtime_error("RAND_bytes failed");
-  }
-  return out;
+  return convene::random_bytes(n);
 }
 
 // Printable, comma-free, per RFC 5802 nonce syntax.

@@ -2,7 +2,7 @@
 // The XMPP service's durable, shared state: users (SCRAM credentials only, never
 // passwords), rosters, offline messages and call-bridge secrets.
 //
-// Replicated things in three parts (STYLE.md habit 7): every write is a
+// Replicated things in three parts: every write is a
 // StoreCommand (a JSON object such as {"op":"user.add",...}); an XmppState table
 // applies committed commands deterministically; a store decides how a command
 // becomes committed. The local store (local_store.h) appends it to a log on disk

@@ -1,5 +1,7 @@
 #include "xmpp/subscription.h"
 
+#include "xmpp/store_commands.h"
+
 namespace convene::xmpp {
 
 Subscription subscription_from_name(std::string_view s) {
@@ -70,15 +72,7 @@ Inbound inbound_unsubscribed(RosterItem& item) {
 }
 
 nlohmann::json roster_set_command(std::string_view user, const RosterItem& item) {
-  return {{"op", "roster.set"},
-          {"user", std::string(user)},
-          {"item",
-           {{"jid", item.jid},
-            {"name", item.name},
-            {"subscription", std::string(subscription_name(item.subscription))},
-            {"ask", item.ask_subscribe},
-            {"pending_in", item.pending_in},
-            {"groups", item.groups}}}};
+  return cmd::roster_set(user, item);
 }
 
 void append_roster_item(xml::Element& query, const RosterItem& item) {

@@ -1,5 +1,5 @@
 #pragma once
-// The XMPP service's shared state as a deterministic table (STYLE.md habit 7, the
+// The XMPP service's shared state as a deterministic table (the replicated things'
 // "table" part): users with their SCRAM credentials, rosters, offline messages and
 // call-bridge secrets, changed only by apply()-ing StoreCommands in log order.
 //
