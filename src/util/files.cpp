@@ -1,15 +1,15 @@
 #include "util/files.h"
 
 #include <fcntl.h>
-#include <sys/random.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
-#include <cstdint>
 #include <cstring>
 #include <fstream>
 #include <sstream>
+
+#include "util/random.h"
 
 namespace convene {
 
@@ -37,10 +37,8 @@ static Status errno_error(const std::string& what, const fs::path& path) {
 // plant cannot even make the write fail.
 static Result<std::pair<int, fs::path>> create_temporary(const fs::path& path, unsigned mode) {
   for (int attempt = 0; attempt < 8; ++attempt) {
-    std::uint64_t r = 0;
-    if (::getrandom(&r, sizeof r, 0) != static_cast<ssize_t>(sizeof r)) r ^= std::uint64_t(::getpid()) << 20 | attempt;
     fs::path tmp = path;
-    tmp += ".tmp-" + std::to_string(::getpid()) + "-" + std::to_string(r);
+    tmp += ".tmp-" + std::to_string(::getpid()) + "-" + random_id(12);
     int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
     if (fd >= 0) return std::pair{fd, tmp};
     if (errno != EEXIST) {
