@@ -38,7 +38,7 @@
 #include <vector>
 
 #include "scram_client.h"
-#include "xmpp/tls13_records.h"
+#include "tls/tls13_records.h"
 
 namespace convene::bench {
 namespace {
@@ -147,9 +147,9 @@ struct Conn {
   uint64_t t0 = 0;
   std::unique_ptr<ScramClient> scram;
   SSL* ssl = nullptr;  // after STARTTLS, during the handshake (and after it, for TLS 1.2)
-  // After a TLS 1.3 handshake: the record layer Convene's server uses (xmpp/tls13_records.h),
+  // After a TLS 1.3 handshake: the record layer Convene's server uses (tls/tls13_records.h),
   // so the tool's share of every record is the encryption alone. cin: received records.
-  std::unique_ptr<convene::xmpp::Tls13Records> rec;
+  std::unique_ptr<convene::tls::Tls13Records> rec;
   std::string cin;
   std::string secrets[2];  // client's, server's application traffic secret 0
   std::string msg;       // message template to the partner
@@ -185,7 +185,7 @@ class Engine {
       SSL_CTX_set_keylog_callback(tls_, [](const SSL* ssl, const char* line) {
         auto* c = static_cast<Conn*>(SSL_get_app_data(ssl));
         std::string secret;
-        int which = convene::xmpp::Tls13Records::traffic_secret(line, secret);
+        int which = convene::tls::Tls13Records::traffic_secret(line, secret);
         if (c && which >= 0) c->secrets[which] = std::move(secret);
       });
     }
@@ -265,7 +265,7 @@ class Engine {
     }
     if (c.rec) {  // sealed here, then sent as plain bytes
       sealed_.clear();
-      if (!c.rec->seal(convene::xmpp::Tls13Records::kApplicationData, data.data(), data.size(), sealed_))
+      if (!c.rec->seal(convene::tls::Tls13Records::kApplicationData, data.data(), data.size(), sealed_))
         return die(idx, "TLS: " + c.rec->error());
       data = sealed_;
     }
@@ -322,7 +322,7 @@ class Engine {
   ScramKeyCache cache_;
   SSL_CTX* tls_ = nullptr;
   char buf_[1 << 16];
-  char opened_[convene::xmpp::Tls13Records::kMaxCiphertext];
+  char opened_[convene::tls::Tls13Records::kMaxCiphertext];
   std::string sealed_;
 
   void want_out(unsigned idx, bool on) {
@@ -355,7 +355,7 @@ class Engine {
 
   // TLS 1.3 and nothing read ahead: the records are ours from here on.
   void leave_openssl(Conn& c) {
-    c.rec = convene::xmpp::Tls13Records::take_over(c.ssl, c.secrets[1], c.secrets[0]);
+    c.rec = convene::tls::Tls13Records::take_over(c.ssl, c.secrets[1], c.secrets[0]);
     c.secrets[0].clear();
     c.secrets[1].clear();
     if (!c.rec) return;
@@ -370,7 +370,7 @@ class Engine {
       c.in.append(data, size);
       return true;
     }
-    using convene::xmpp::Tls13Records;
+    using convene::tls::Tls13Records;
     c.cin.append(data, size);
     size_t at = 0;
     for (;;) {

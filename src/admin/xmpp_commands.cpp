@@ -24,9 +24,9 @@
 #include "pki/verify.h"
 #include "util/files.h"
 #include "util/strings.h"
-#include "xmpp/jid.h"
-#include "xmpp/scram.h"
 #include "xmpp/xmpp_state.h"
+#include "xmpp_core/jid.h"
+#include "xmpp_core/scram.h"
 
 namespace convene {
 
