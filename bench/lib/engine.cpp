@@ -26,6 +26,8 @@
 #include <cstring>
 
 #include "measure.h"
+#include "xmpp_core/base64.h"
+#include "xmpp_core/namespaces.h"
 
 namespace convene::bench {
 namespace {
@@ -58,12 +60,11 @@ Engine::Engine(const Options& o) : o_(o) {
   raise_fd_limit();
   keep_heap();
   ep_ = epoll_create1(EPOLL_CLOEXEC);
-  open_ = "<?xml version='1.0'?><stream:stream " + std::string(kStreamNs) + " to='" + o.domain +
-          "' version='1.0'>";
-  bind_ = "<iq type='set' id='bind1'><bind xmlns='urn:ietf:params:xml:ns:xmpp-bind'><resource>b</resource>"
-          "</bind></iq>";
+  open_ = "<?xml version='1.0'?><stream:stream xmlns='" + std::string(xmpp::kClientNs) + "' xmlns:stream='" +
+          std::string(xmpp::kStreamsNs) + "' to='" + o.domain + "' version='1.0'>";
+  bind_ = "<iq type='set' id='bind1'><bind xmlns='" + std::string(xmpp::kBindNs) + "'><resource>b</resource></bind></iq>";
   presence_ = "<presence/><iq type='get' id='" + std::string(kPingId) + "' to='" + o.domain +
-              "'><ping xmlns='urn:xmpp:ping'/></iq>";
+              "'><ping xmlns='" + std::string(xmpp::kPingNs) + "'/></iq>";
   if (!o.scram_cache.empty()) cache_.load(o.scram_cache);
   if (o.starttls) {
     // A load tool, not a client: no certificate check (the servers under test use
@@ -352,7 +353,7 @@ void Engine::process(unsigned idx) {
         if (!has(in, "<starttls")) return die(idx, "STARTTLS not offered: " + std::string(in.substr(0, 300)));
         c.in.clear();
         c.st = St::proceed;
-        return send(idx, "<starttls xmlns='urn:ietf:params:xml:ns:xmpp-tls'/>");
+        return send(idx, "<starttls xmlns='" + std::string(xmpp::kTlsNs) + "'/>");
       }
       Mech m = o_.mech;
       if (m == Mech::automatic) {
@@ -362,14 +363,14 @@ void Engine::process(unsigned idx) {
         else return die(idx, "no usable SASL mechanism: " + std::string(in.substr(0, 300)));
       }
       std::string user = user_name(idx);
-      std::string auth = "<auth xmlns='urn:ietf:params:xml:ns:xmpp-sasl' mechanism='";
+      std::string auth = "<auth xmlns='" + std::string(xmpp::kSaslNs) + "' mechanism='";
       if (m == Mech::plain) {
-        auth += "PLAIN'>" + base64_encode(std::string(1, '\0') + user + std::string(1, '\0') + o_.password);
+        auth += "PLAIN'>" + xmpp::base64_encode(std::string(1, '\0') + user + std::string(1, '\0') + o_.password);
       } else {
         bool sha256 = m == Mech::scram_sha256;
         c.scram = std::make_unique<ScramClient>(sha256, user, o_.password,
                                                 "bn" + std::to_string(idx) + "x" + std::to_string(c.t0 & 0xffffff));
-        auth += std::string(sha256 ? "SCRAM-SHA-256" : "SCRAM-SHA-1") + "'>" + base64_encode(c.scram->first());
+        auth += std::string(sha256 ? "SCRAM-SHA-256" : "SCRAM-SHA-1") + "'>" + xmpp::base64_encode(c.scram->first());
       }
       auth += "</auth>";
       c.in.clear();
@@ -388,11 +389,12 @@ void Engine::process(unsigned idx) {
       auto e = in.find("</challenge>");
       if (b == in.npos || e == in.npos || !c.scram) return;
       auto gt = in.find('>', b);
-      std::string server_first = base64_decode(in.substr(gt + 1, e - gt - 1));
+      auto decoded = xmpp::base64_decode(in.substr(gt + 1, e - gt - 1));
+      std::string server_first = decoded ? std::move(*decoded) : std::string();
       std::string final_msg = c.scram->final_message(server_first, cache_);
       if (final_msg.empty()) return die(idx, "bad SCRAM challenge: " + server_first);
       c.in.clear();
-      return send(idx, "<response xmlns='urn:ietf:params:xml:ns:xmpp-sasl'>" + base64_encode(final_msg) +
+      return send(idx, "<response xmlns='" + std::string(xmpp::kSaslNs) + "'>" + xmpp::base64_encode(final_msg) +
                            "</response>");
     }
     case St::proceed:

@@ -40,7 +40,6 @@ struct Conn {
   size_t stamp_off = 0;  // where the 16 hex digits of the send time go
 };
 
-constexpr std::string_view kStreamNs = "xmlns='jabber:client' xmlns:stream='http://etherx.jabber.org/streams'";
 constexpr std::string_view kPingId = "pz9q";
 class Engine {
  public:
