@@ -1,5 +1,6 @@
-// The XMPP load generator behind convene-bench (issue 7): one thread, one epoll set,
-// many non-blocking connections, pre-built byte strings, and no XML parser (see load.cpp).
+// The XMPP load generator behind convene-bench: one thread, one epoll set, many
+// non-blocking connections, pre-built byte strings, and no XML parser (engine.cpp says
+// why). These are its scenarios (load.cpp).
 #pragma once
 #include <cstdint>
 #include <string>

@@ -1,52 +1,15 @@
 #include "scram_client.h"
 
-#include <openssl/evp.h>
-#include <openssl/hmac.h>
-
 #include <cstdio>
+#include <cstdlib>
 #include <fstream>
 #include <sstream>
 
+#include "xmpp_core/base64.h"
+
 namespace convene::bench {
 
-std::string base64_encode(std::string_view in) {
-  std::string out(4 * ((in.size() + 2) / 3) + 1, '\0');
-  int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
-                          reinterpret_cast<const unsigned char*>(in.data()), int(in.size()));
-  out.resize(size_t(n));
-  return out;
-}
-
-std::string base64_decode(std::string_view in) {
-  if (in.size() % 4) return {};
-  std::string out(3 * in.size() / 4 + 1, '\0');
-  int n = EVP_DecodeBlock(reinterpret_cast<unsigned char*>(out.data()),
-                          reinterpret_cast<const unsigned char*>(in.data()), int(in.size()));
-  if (n < 0) return {};
-  size_t pad = 0;
-  if (!in.empty() && in.back() == '=') pad = (in.size() > 1 && in[in.size() - 2] == '=') ? 2 : 1;
-  out.resize(size_t(n) - pad);
-  return out;
-}
-
 namespace {
-const EVP_MD* md(bool sha256) { return sha256 ? EVP_sha256() : EVP_sha1(); }
-
-std::string hmac(bool sha256, std::string_view key, std::string_view data) {
-  unsigned char out[EVP_MAX_MD_SIZE];
-  unsigned len = 0;
-  HMAC(md(sha256), key.data(), int(key.size()), reinterpret_cast<const unsigned char*>(data.data()), data.size(),
-       out, &len);
-  return std::string(reinterpret_cast<char*>(out), len);
-}
-
-std::string digest(bool sha256, std::string_view data) {
-  unsigned char out[EVP_MAX_MD_SIZE];
-  unsigned len = 0;
-  EVP_Digest(data.data(), data.size(), out, &len, md(sha256), nullptr);
-  return std::string(reinterpret_cast<char*>(out), len);
-}
-
 std::string hex(std::string_view s) {
   static const char* d = "0123456789abcdef";
   std::string o;
@@ -63,8 +26,31 @@ std::string unhex(std::string_view s) {
   return o;
 }
 
+// "sp": salted password, so a line of the older client-key/stored-key form never
+// matches a key here.
 std::string key_of(bool sha256, const std::string& user, const std::string& salt, unsigned it) {
-  return std::string(sha256 ? "256 " : "1 ") + user + " " + base64_encode(salt) + " " + std::to_string(it);
+  return std::string(sha256 ? "sp256 " : "sp1 ") + user + " " + xmpp::base64_encode(salt) + " " + std::to_string(it);
+}
+
+// The salt and iteration count of a server-first message, to look the cache up
+// before the exchange goes on; the full check is xmpp::ScramClient's.
+bool salt_and_iterations(std::string_view server_first, std::string& salt, unsigned& it) {
+  size_t pos = 0;
+  while (pos < server_first.size()) {
+    size_t comma = server_first.find(',', pos);
+    if (comma == std::string_view::npos) comma = server_first.size();
+    auto part = server_first.substr(pos, comma - pos);
+    if (part.size() > 2 && part[1] == '=') {
+      if (part[0] == 's') {
+        auto s = xmpp::base64_decode(part.substr(2));
+        if (!s) return false;
+        salt = std::move(*s);
+      }
+      if (part[0] == 'i') it = unsigned(std::strtoul(std::string(part.substr(2)).c_str(), nullptr, 10));
+    }
+    pos = comma + 1;
+  }
+  return !salt.empty() && it != 0;
 }
 }  // namespace
 
@@ -73,61 +59,48 @@ void ScramKeyCache::load(const std::string& path) {
   std::string line;
   while (std::getline(in, line)) {
     std::istringstream ls(line);
-    std::string mech, user, salt, it, ck, sk;
-    if (!(ls >> mech >> user >> salt >> it >> ck >> sk)) continue;
-    map_[mech + " " + user + " " + salt + " " + it] = Keys{unhex(ck), unhex(sk)};
+    std::string mech, user, salt, it, salted, extra;
+    if (!(ls >> mech >> user >> salt >> it >> salted) || (ls >> extra)) continue;
+    if (mech != "sp1" && mech != "sp256") continue;
+    map_[mech + " " + user + " " + salt + " " + it] = unhex(salted);
   }
 }
 
 void ScramKeyCache::save(const std::string& path) const {
   std::ofstream out(path + ".tmp");
-  for (auto& [k, v] : map_) out << k << " " << hex(v.client_key) << " " << hex(v.stored_key) << "\n";
+  for (auto& [k, v] : map_) out << k << " " << hex(v) << "\n";
   out.close();
   std::rename((path + ".tmp").c_str(), path.c_str());
 }
 
-const ScramKeyCache::Keys& ScramKeyCache::keys(bool sha256, const std::string& user, const std::string& password,
-                                               const std::string& salt, unsigned iterations) {
-  auto k = key_of(sha256, user, salt, iterations);
-  auto it = map_.find(k);
-  if (it != map_.end()) return it->second;
-  ++misses_;
-  unsigned char salted[EVP_MAX_MD_SIZE];
-  int len = EVP_MD_get_size(md(sha256));
-  PKCS5_PBKDF2_HMAC(password.data(), int(password.size()), reinterpret_cast<const unsigned char*>(salt.data()),
-                    int(salt.size()), int(iterations), md(sha256), len, salted);
-  std::string sp(reinterpret_cast<char*>(salted), size_t(len));
-  Keys keys;
-  keys.client_key = hmac(sha256, sp, "Client Key");
-  keys.stored_key = digest(sha256, keys.client_key);
-  return map_.emplace(k, std::move(keys)).first->second;
+const std::string* ScramKeyCache::find(bool sha256, const std::string& user, const std::string& salt,
+                                       unsigned iterations) const {
+  auto it = map_.find(key_of(sha256, user, salt, iterations));
+  return it == map_.end() ? nullptr : &it->second;
 }
 
-std::string ScramClient::first() const { return "n,,n=" + user_ + ",r=" + nonce_; }
+void ScramKeyCache::add(bool sha256, const std::string& user, const std::string& salt, unsigned iterations,
+                        std::string salted) {
+  ++misses_;
+  map_[key_of(sha256, user, salt, iterations)] = std::move(salted);
+}
 
-std::string ScramClient::final_message(std::string_view server_first, ScramKeyCache& cache) const {
-  std::string r, s;
+ScramClient::ScramClient(bool sha256, std::string user, std::string password, std::string nonce)
+    : sha256_(sha256),
+      user_(user),
+      client_(sha256 ? xmpp::ScramHash::sha256 : xmpp::ScramHash::sha1, std::move(user), std::move(password), {},
+              std::move(nonce)) {}
+
+std::string ScramClient::final_message(std::string_view server_first, ScramKeyCache& cache) {
+  std::string salt;
   unsigned it = 0;
-  size_t pos = 0;
-  while (pos < server_first.size()) {
-    size_t comma = server_first.find(',', pos);
-    if (comma == std::string_view::npos) comma = server_first.size();
-    auto part = server_first.substr(pos, comma - pos);
-    if (part.size() > 2 && part[1] == '=') {
-      if (part[0] == 'r') r = std::string(part.substr(2));
-      if (part[0] == 's') s = base64_decode(part.substr(2));
-      if (part[0] == 'i') it = unsigned(std::strtoul(std::string(part.substr(2)).c_str(), nullptr, 10));
-    }
-    pos = comma + 1;
-  }
-  if (r.compare(0, nonce_.size(), nonce_) != 0 || s.empty() || it == 0) return {};
-  const auto& k = cache.keys(sha256_, user_, password_, s, it);
-  std::string without_proof = "c=biws,r=" + r;
-  std::string auth_message = "n=" + user_ + ",r=" + nonce_ + "," + std::string(server_first) + "," + without_proof;
-  std::string sig = hmac(sha256_, k.stored_key, auth_message);
-  std::string proof = k.client_key;
-  for (size_t i = 0; i < proof.size(); ++i) proof[i] = char(proof[i] ^ sig[i]);
-  return without_proof + ",p=" + base64_encode(proof);
+  if (!salt_and_iterations(server_first, salt, it)) return {};
+  const std::string* known = cache.find(sha256_, user_, salt, it);
+  if (known) client_.use_cached({salt, it, *known});
+  auto final_message = client_.receive_server_first(server_first);
+  if (!final_message) return {};
+  if (!known) cache.add(sha256_, user_, salt, it, client_.salted_password().salted);
+  return std::move(*final_message);
 }
 
 }  // namespace convene::bench

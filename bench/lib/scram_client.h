@@ -1,32 +1,31 @@
-// Client side of SCRAM-SHA-1 / SCRAM-SHA-256 (RFC 5802) for the load generator.
-// The salted password is derived once per (user, salt, iterations) and cached (in memory
-// and optionally in a file), so the tool does not spend its CPU on PBKDF2: it measures
-// the server's SASL cost, not its own. The server signature is not verified (a load tool).
+// SCRAM-SHA-1 / SCRAM-SHA-256 logins for the load generator. The exchange itself is
+// xmpp_core's ScramClient (the one the server's tests check against the RFC vectors);
+// what is the tool's own is the cache: the salted password is derived once per
+// (mechanism, user, salt, iterations) and kept in memory and optionally in a file,
+// so the tool does not spend its CPU on PBKDF2: it measures the server's SASL cost,
+// not its own. The server signature is not verified (a load tool).
 #pragma once
 #include <map>
 #include <string>
 #include <string_view>
 
-namespace convene::bench {
+#include "xmpp_core/scram.h"
 
-std::string base64_encode(std::string_view in);
-std::string base64_decode(std::string_view in);  // empty on error
+namespace convene::bench {
 
 class ScramKeyCache {
  public:
-  // Loads "mech user salt_b64 iterations clientkey_hex storedkey_hex" lines; missing file is fine.
+  // Loads "sp1|sp256 user salt_b64 iterations salted_hex" lines; a missing file is
+  // fine, and lines of another form (an older tool's keys) are skipped.
   void load(const std::string& path);
   void save(const std::string& path) const;
-  struct Keys {
-    std::string client_key, stored_key;
-  };
-  // PBKDF2 only on a miss.
-  const Keys& keys(bool sha256, const std::string& user, const std::string& password, const std::string& salt,
-                   unsigned iterations);
+  // The salted password for this challenge, if known.
+  const std::string* find(bool sha256, const std::string& user, const std::string& salt, unsigned iterations) const;
+  void add(bool sha256, const std::string& user, const std::string& salt, unsigned iterations, std::string salted);
   size_t misses() const { return misses_; }
 
  private:
-  std::map<std::string, Keys> map_;
+  std::map<std::string, std::string> map_;
   size_t misses_ = 0;
 };
 
@@ -34,14 +33,14 @@ class ScramKeyCache {
 // answers the server-first message; empty when it is malformed.
 class ScramClient {
  public:
-  ScramClient(bool sha256, std::string user, std::string password, std::string nonce)
-      : sha256_(sha256), user_(std::move(user)), password_(std::move(password)), nonce_(std::move(nonce)) {}
-  std::string first() const;
-  std::string final_message(std::string_view server_first, ScramKeyCache& cache) const;
+  ScramClient(bool sha256, std::string user, std::string password, std::string nonce);
+  std::string first() { return client_.client_first(); }
+  std::string final_message(std::string_view server_first, ScramKeyCache& cache);
 
  private:
   bool sha256_;
-  std::string user_, password_, nonce_;
+  std::string user_;
+  xmpp::ScramClient client_;
 };
 
 }  // namespace convene::bench

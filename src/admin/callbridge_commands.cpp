@@ -15,8 +15,8 @@
 #include "node/node.h"
 #include "util/files.h"
 #include "util/strings.h"
-#include "xmpp/jid.h"
 #include "xmpp/xmpp_state.h"
+#include "xmpp_core/jid.h"
 
 namespace convene {
 

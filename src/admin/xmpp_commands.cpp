@@ -24,10 +24,10 @@
 #include "util/files.h"
 #include "util/random.h"
 #include "util/strings.h"
-#include "xmpp/jid.h"
-#include "xmpp/scram.h"
 #include "xmpp/store_commands.h"
 #include "xmpp/xmpp_state.h"
+#include "xmpp_core/jid.h"
+#include "xmpp_core/scram.h"
 
 namespace convene {
 

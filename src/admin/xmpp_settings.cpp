@@ -4,7 +4,7 @@
 #include <mutex>
 
 #include "util/log.h"
-#include "xmpp/jid.h"
+#include "xmpp_core/jid.h"
 
 namespace convene {
 

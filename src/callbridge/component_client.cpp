@@ -13,12 +13,13 @@
 
 #include "xml/serializer.h"
 #include "xml/stream_parser.h"
-#include "xmpp/component.h"
+#include "xmpp_core/component_handshake.h"
+#include "xmpp_core/namespaces.h"
 
 namespace convene::callbridge {
 
 namespace {
-constexpr std::string_view kComponentNs = "jabber:component:accept";
+using xmpp::kComponentNs;
 using clock = std::chrono::steady_clock;
 
 int remaining_ms(clock::time_point deadline, int cap = 100) {

@@ -2,16 +2,18 @@
 
 #include "util/log.h"
 #include "xml/serializer.h"
-#include "xmpp/jid.h"
+#include "xmpp_core/jid.h"
+#include "xmpp_core/namespaces.h"
 
 namespace convene::callbridge {
 
 namespace {
-constexpr std::string_view kMucNs = "http://jabber.org/protocol/muc";
-constexpr std::string_view kMucUserNs = "http://jabber.org/protocol/muc#user";
-constexpr std::string_view kDiscoInfoNs = "http://jabber.org/protocol/disco#info";
-constexpr std::string_view kStanzasNs = "urn:ietf:params:xml:ns:xmpp-stanzas";
-constexpr std::string_view kComponentNs = "jabber:component:accept";
+using xmpp::kClientNs;
+using xmpp::kComponentNs;
+using xmpp::kDiscoInfoNs;
+using xmpp::kMucNs;
+using xmpp::kMucUserNs;
+using xmpp::kStanzasNs;
 
 std::string attr(std::string_view name, std::string_view value) {
   std::string out = " ";
@@ -124,7 +126,7 @@ void Spaces::on_presence(const xml::Element& stanza, const std::function<void(co
   auto& room = rooms_[room_name];
   std::string payload;
   for (auto& child : stanza.children())
-    if (child.ns() == kComponentNs || child.ns() == "jabber:client")
+    if (child.ns() == kComponentNs || child.ns() == kClientNs)
       if (child.name() == "show" || child.name() == "status") xml::serialize(child, payload, {kComponentNs, false});
   std::string self = room_name + "@" + domain_ + "/" + nick;
 

@@ -12,6 +12,7 @@
 #include <system_error>
 #include <vector>
 
+#include "tls/tls_session.h"
 #include "util/files.h"
 #include "util/log.h"
 
@@ -85,76 +86,110 @@ int verify_callback(int preverify_ok, X509_STORE_CTX* store) {
 
 }  // namespace
 
-Result<std::shared_ptr<asio::ssl::context>> make_mutual_tls_context(const TlsFiles& files) {
-  auto key_pem = read_input(files.key, "key");
+Result<std::shared_ptr<asio::ssl::context>> make_tls_context(const TlsContextSpec& spec) {
+  const bool mutual = spec.purpose == Purpose::mutual;
+  auto key_pem = read_input(spec.key, "key");
   if (!key_pem) return key_pem.error();
-  auto cert_pem = read_input(files.cert, "certificate");
+  auto cert_pem = read_input(spec.cert, "certificate");
   if (!cert_pem) return cert_pem.error();
-  auto trust_pem = read_input(files.trust, "trust bundle");
+  Result<std::string> trust_pem = std::string();
+  if (mutual) trust_pem = read_input(spec.trust, "trust bundle");
   if (!trust_pem) return trust_pem.error();
 
   auto chain = parse_certificates(*cert_pem);
   if (chain.empty())
-    return make_error("certificate file '" + files.cert.string() + "' holds no PEM certificate",
+    return make_error("certificate file '" + spec.cert.string() + "' holds no PEM certificate",
                       "give a PEM file starting with -----BEGIN CERTIFICATE-----");
   std::unique_ptr<BIO, BioFree> key_bio(
       BIO_new_mem_buf(key_pem->data(), static_cast<int>(key_pem->size())));
   PkeyPtr key(PEM_read_bio_PrivateKey(key_bio.get(), nullptr, nullptr, nullptr));
   if (!key) {
     ERR_clear_error();
-    return make_error("key file '" + files.key.string() + "' holds no PEM private key",
+    return make_error("key file '" + spec.key.string() + "' holds no PEM private key",
                       "give an unencrypted PEM key (-----BEGIN PRIVATE KEY-----)");
   }
   if (X509_check_private_key(chain.front().get(), key.get()) != 1) {
     ERR_clear_error();
-    return make_error("key '" + files.key.string() + "' does not match certificate '" +
-                          files.cert.string() + "' (" + subject_of(chain.front().get()) + ")",
+    return make_error("key '" + spec.key.string() + "' does not match certificate '" +
+                          spec.cert.string() + "' (" + subject_of(chain.front().get()) + ")",
                       "give the key that was generated with this certificate's request");
   }
-  auto trusted = parse_certificates(*trust_pem);
-  if (trusted.empty())
-    return make_error("trust bundle '" + files.trust.string() + "' holds no PEM certificate",
-                      "give the CA certificate(s) or the peers' own certificates, in PEM");
+  std::vector<X509Ptr> trusted;
+  if (mutual) {
+    trusted = parse_certificates(*trust_pem);
+    if (trusted.empty())
+      return make_error("trust bundle '" + spec.trust.string() + "' holds no PEM certificate",
+                        "give the CA certificate(s) or the peers' own certificates, in PEM");
+  }
+  std::vector<X509Ptr> extra_chain;
+  if (!spec.extra_chain.empty()) {
+    auto text = read_file(spec.extra_chain);
+    if (!text) return make_error("cannot read the bundle '" + spec.extra_chain.string() + "'");
+    extra_chain = parse_certificates(*text);
+  }
 
   std::shared_ptr<asio::ssl::context> ctx;
   try {
-    ctx = std::make_shared<asio::ssl::context>(asio::ssl::context::tls);
+    // Cluster links both accept and connect; the XMPP listeners only accept.
+    ctx = std::make_shared<asio::ssl::context>(mutual ? asio::ssl::context::tls : asio::ssl::context::tls_server);
   } catch (const std::exception& e) {
     return make_error(std::string("cannot create a TLS context: ") + e.what());
   }
   SSL_CTX* ssl = ctx->native_handle();
-  SSL_CTX_set_min_proto_version(ssl, TLS1_2_VERSION);
-  SSL_CTX_set_options(ssl, SSL_OP_NO_COMPRESSION | SSL_OP_NO_RENEGOTIATION | SSL_OP_NO_TICKET);
-  SSL_CTX_set_session_cache_mode(ssl, SSL_SESS_CACHE_OFF);
-  static const unsigned char kSessionContext[] = "convene";
-  SSL_CTX_set_session_id_context(ssl, kSessionContext, sizeof kSessionContext - 1);
+  // Both refuse anything older than TLS 1.2; each keeps the spelling it has always
+  // had (a minimum version, or OpenSSL's workarounds with the old versions off).
+  if (mutual) {
+    SSL_CTX_set_min_proto_version(ssl, TLS1_2_VERSION);
+    SSL_CTX_set_options(ssl, SSL_OP_NO_COMPRESSION | SSL_OP_NO_RENEGOTIATION | SSL_OP_NO_TICKET);
+    SSL_CTX_set_session_cache_mode(ssl, SSL_SESS_CACHE_OFF);
+    static const unsigned char kSessionContext[] = "convene";
+    SSL_CTX_set_session_id_context(ssl, kSessionContext, sizeof kSessionContext - 1);
+  } else {
+    asio::error_code ec;
+    ctx->set_options(asio::ssl::context::default_workarounds | asio::ssl::context::no_sslv2 |
+                         asio::ssl::context::no_sslv3 | asio::ssl::context::no_tlsv1 |
+                         asio::ssl::context::no_tlsv1_1,
+                     ec);
+  }
 
   if (SSL_CTX_use_certificate(ssl, chain.front().get()) != 1)
-    return make_error("certificate '" + files.cert.string() + "' refused: " + openssl_error());
+    return make_error("certificate '" + spec.cert.string() + "' refused: " + openssl_error());
   for (size_t i = 1; i < chain.size(); ++i)
     if (SSL_CTX_add1_chain_cert(ssl, chain[i].get()) != 1)
       return make_error("intermediate certificate " + std::to_string(i) + " of '" +
-                        files.cert.string() + "' refused: " + openssl_error());
+                        spec.cert.string() + "' refused: " + openssl_error());
   if (SSL_CTX_use_PrivateKey(ssl, key.get()) != 1 || SSL_CTX_check_private_key(ssl) != 1)
-    return make_error("key '" + files.key.string() + "' refused: " + openssl_error());
+    return make_error("key '" + spec.key.string() + "' refused: " + openssl_error());
+  for (auto& x : extra_chain) SSL_CTX_add1_chain_cert(ssl, x.get());
 
-  X509_STORE* store = SSL_CTX_get_cert_store(ssl);
-  for (auto& x : trusted) {
-    if (X509_STORE_add_cert(store, x.get()) != 1) {
-      // A certificate present twice in the bundle is harmless.
-      unsigned long e = ERR_peek_last_error();
-      if (ERR_GET_REASON(e) != X509_R_CERT_ALREADY_IN_HASH_TABLE)
-        return make_error("trust bundle '" + files.trust.string() + "': " + openssl_error());
-      ERR_clear_error();
+  if (mutual) {
+    X509_STORE* store = SSL_CTX_get_cert_store(ssl);
+    for (auto& x : trusted) {
+      if (X509_STORE_add_cert(store, x.get()) != 1) {
+        // A certificate present twice in the bundle is harmless.
+        unsigned long e = ERR_peek_last_error();
+        if (ERR_GET_REASON(e) != X509_R_CERT_ALREADY_IN_HASH_TABLE)
+          return make_error("trust bundle '" + spec.trust.string() + "': " + openssl_error());
+        ERR_clear_error();
+      }
     }
+    X509_STORE_set_flags(store, X509_V_FLAG_PARTIAL_CHAIN);
+    SSL_CTX_set_verify(ssl, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT, verify_callback);
+    if (X509_cmp_current_time(X509_get0_notAfter(chain.front().get())) < 0)
+      logger("tls")->warn("certificate '{}' ({}) has expired: peers will refuse it",
+                          spec.cert.string(), subject_of(chain.front().get()));
+  } else {
+    // Thousands of idle client connections: give OpenSSL's record buffers back
+    // while a connection has nothing in flight.
+    SSL_CTX_set_mode(ssl, SSL_MODE_RELEASE_BUFFERS);
+    // No session resumption, and sessions leave OpenSSL after a TLS 1.3 handshake.
+    TlsSession::prepare_context(ssl);
   }
-  X509_STORE_set_flags(store, X509_V_FLAG_PARTIAL_CHAIN);
-  SSL_CTX_set_verify(ssl, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT, verify_callback);
-
-  if (X509_cmp_current_time(X509_get0_notAfter(chain.front().get())) < 0)
-    logger("tls")->warn("certificate '{}' ({}) has expired: peers will refuse it",
-                        files.cert.string(), subject_of(chain.front().get()));
   return ctx;
+}
+
+Result<std::shared_ptr<asio::ssl::context>> make_mutual_tls_context(const TlsFiles& files) {
+  return make_tls_context({Purpose::mutual, files.key, files.cert, files.trust, {}});
 }
 
 }  // namespace convene::tls

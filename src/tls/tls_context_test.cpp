@@ -1,6 +1,7 @@
 #include "tls/tls_context.h"
 
 #include <gtest/gtest.h>
+#include <openssl/ssl.h>
 
 #include <fstream>
 
@@ -44,6 +45,44 @@ TEST(TlsContext, SaysWhatIsWrong) {
   auto bad_trust = make_mutual_tls_context({a.key, a.cert, dir / "junk.pem"});
   ASSERT_FALSE(bad_trust);
   EXPECT_NE(bad_trust.error().message.find("trust bundle"), std::string::npos);
+}
+
+TEST(TlsContext, EachPurposeKeepsItsOptions) {
+  TempDir dir;
+  auto ca = testing::make_ca(dir.path(), "ca");
+  auto leaf = testing::make_leaf(dir.path(), "node1", ca);
+
+  // Cluster links: both roles, peers verified, no resumption.
+  auto mutual = make_mutual_tls_context({leaf.key, leaf.cert, ca.cert});
+  ASSERT_TRUE(mutual) << mutual.error().text();
+  SSL_CTX* m = (*mutual)->native_handle();
+  EXPECT_EQ(SSL_CTX_get_verify_mode(m), SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT);
+  EXPECT_EQ(SSL_CTX_get_min_proto_version(m), TLS1_2_VERSION);
+  const uint64_t mutual_options = SSL_OP_NO_COMPRESSION | SSL_OP_NO_RENEGOTIATION | SSL_OP_NO_TICKET;
+  EXPECT_EQ(SSL_CTX_get_options(m) & mutual_options, mutual_options);
+  EXPECT_EQ(SSL_CTX_get_session_cache_mode(m), SSL_SESS_CACHE_OFF);
+  EXPECT_EQ(SSL_CTX_get_keylog_callback(m), nullptr);
+
+  // XMPP listeners: no client certificate asked, TLS 1.0/1.1 off, no tickets at all,
+  // idle buffers released, secrets kept for the record layer, the bundle sent as chain.
+  auto clients = make_tls_context({Purpose::xmpp_clients, leaf.key, leaf.cert, {}, ca.cert});
+  ASSERT_TRUE(clients) << clients.error().text();
+  SSL_CTX* c = (*clients)->native_handle();
+  EXPECT_EQ(SSL_CTX_get_verify_mode(c), SSL_VERIFY_NONE);
+  const uint64_t client_options = SSL_OP_ALL | SSL_OP_NO_SSLv3 | SSL_OP_NO_TLSv1 | SSL_OP_NO_TLSv1_1 | SSL_OP_NO_TICKET;
+  EXPECT_EQ(SSL_CTX_get_options(c) & client_options, client_options);
+  EXPECT_EQ(SSL_CTX_get_options(c) & SSL_OP_NO_RENEGOTIATION, 0u);
+  EXPECT_EQ(SSL_CTX_get_session_cache_mode(c), SSL_SESS_CACHE_OFF);
+  EXPECT_EQ(SSL_CTX_get_num_tickets(c), 0u);
+  EXPECT_NE(SSL_CTX_get_mode(c) & SSL_MODE_RELEASE_BUFFERS, 0u);
+  EXPECT_NE(SSL_CTX_get_keylog_callback(c), nullptr);
+  STACK_OF(X509)* chain = nullptr;
+  ASSERT_EQ(SSL_CTX_get0_chain_certs(c, &chain), 1);
+  EXPECT_EQ(sk_X509_num(chain), 1);
+
+  auto no_bundle = make_tls_context({Purpose::xmpp_clients, leaf.key, leaf.cert, {}, dir / "nope.pem"});
+  ASSERT_FALSE(no_bundle);
+  EXPECT_NE(no_bundle.error().message.find("cannot read the bundle"), std::string::npos);
 }
 
 TEST(TlsContextSource, ReloadKeepsOldContextOnBadFiles) {

@@ -4,17 +4,13 @@
 
 #include "xml/document_pool.h"
 #include "xml/serializer.h"
-#include "xmpp/base64.h"
 #include "xmpp/cluster_router.h"
 #include "xmpp/routing_rules.h"
+#include "xmpp_core/base64.h"
 
 namespace convene::xmpp {
 
 namespace {
-constexpr std::string_view kTlsNs = "urn:ietf:params:xml:ns:xmpp-tls";
-constexpr std::string_view kSaslNs = "urn:ietf:params:xml:ns:xmpp-sasl";
-constexpr std::string_view kBindNs = "urn:ietf:params:xml:ns:xmpp-bind";
-constexpr std::string_view kSessionNs = "urn:ietf:params:xml:ns:xmpp-session";
 constexpr int kMaxSaslFailures = 3;
 constexpr size_t kMaxUnacked = 10000;
 constexpr unsigned kResumeSeconds = 300;

@@ -21,10 +21,10 @@
 #include "xmpp/connection.h"
 #include "xmpp/sasl.h"
 #include "xmpp/session.h"
+#include "xmpp_core/namespaces.h"
 
 namespace convene::xmpp {
 
-inline constexpr std::string_view kSmNs = "urn:xmpp:sm:3";
 
 class ClientStream : public Connection, public Session {
  public:

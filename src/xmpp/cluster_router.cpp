@@ -87,7 +87,7 @@ class Rerouter final : public xml::StreamHandler {
 bool needs_store_sync(std::string_view stanza) {
   std::string_view head = stanza.substr(0, stanza.find('>'));
   if (head.starts_with("<presence")) return head.find("subscribe") != std::string_view::npos;
-  if (head.starts_with("<iq")) return stanza.find("jabber:iq:roster") != std::string_view::npos;
+  if (head.starts_with("<iq")) return stanza.find(kRosterNs) != std::string_view::npos;
   return false;
 }
 
@@ -95,7 +95,7 @@ void reroute(Server& server, std::string_view bytes) {
   Rerouter handler(server);
   xml::StreamParser parser(handler, {server.settings.limits.max_stanza_bytes, server.settings.limits.max_depth,
                                      std::string(kClientNs)});
-  std::string doc = "<stream:stream xmlns='jabber:client' xmlns:stream='http://etherx.jabber.org/streams'>";
+  std::string doc = "<stream:stream xmlns='" + std::string(kClientNs) + "' xmlns:stream='" + std::string(kStreamsNs) + "'>";
   doc.append(bytes);
   if (auto err = parser.feed(doc))
     server.log->warn("cluster: a forwarded stanza could not be parsed again: {}", err->text);

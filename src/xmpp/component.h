@@ -12,11 +12,9 @@
 #include <string_view>
 
 #include "xmpp/connection.h"
+#include "xmpp_core/component_handshake.h"
 
 namespace convene::xmpp {
-
-// Lower-case hex SHA-1 of stream id + secret (XEP-0114 §3).
-std::string component_handshake_digest(std::string_view stream_id, std::string_view secret);
 
 class ComponentStream : public Connection {
  public:

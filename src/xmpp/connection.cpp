@@ -8,6 +8,8 @@
 
 namespace convene::xmpp {
 
+using tls::TlsSession;
+
 namespace {
 // Reads land here, on the connection's thread, and are parsed before the next one:
 // an idle connection holds no read buffer.
@@ -360,9 +362,13 @@ void Connection::stream_error(std::string_view condition, std::string_view text)
   if (!condition.empty()) {
     out += "<stream:error><";
     out += condition;
-    out += " xmlns='urn:ietf:params:xml:ns:xmpp-streams'/>";
+    out += " xmlns='";
+    out += kStreamErrorsNs;
+    out += "'/>";
     if (!text.empty()) {
-      out += "<text xmlns='urn:ietf:params:xml:ns:xmpp-streams'>";
+      out += "<text xmlns='";
+      out += kStreamErrorsNs;
+      out += "'>";
       xml::escape_text(text, out);
       out += "</text>";
     }

@@ -33,9 +33,9 @@
 #include <string>
 #include <string_view>
 
+#include "tls/tls_session.h"
 #include "xml/stream_parser.h"
 #include "xmpp/server.h"
-#include "xmpp/tls_session.h"
 
 namespace convene::xmpp {
 
@@ -111,7 +111,7 @@ class Connection : public std::enable_shared_from_this<Connection>, public xml::
   struct Held;  // stanzas received while held, copied (rare path)
 
   asio::ip::tcp::socket socket_;
-  std::unique_ptr<TlsSession> tls_;
+  std::unique_ptr<tls::TlsSession> tls_;
   xml::StreamParser parser_;
   asio::steady_timer timer_;
   std::string peer_, peer_ip_;

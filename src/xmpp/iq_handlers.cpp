@@ -9,12 +9,6 @@ namespace convene::xmpp {
 
 namespace {
 
-constexpr std::string_view kDiscoInfo = "http://jabber.org/protocol/disco#info";
-constexpr std::string_view kDiscoItems = "http://jabber.org/protocol/disco#items";
-constexpr std::string_view kPing = "urn:xmpp:ping";
-constexpr std::string_view kSession = "urn:ietf:params:xml:ns:xmpp-session";
-constexpr std::string_view kRoster = "jabber:iq:roster";
-
 struct IqContext {
   Server& server;
   const Jid& to;  // the domain or an account's bare JID
@@ -27,24 +21,23 @@ using IqHandler = std::optional<StanzaError> (*)(IqContext&);
 
 std::optional<StanzaError> disco_info(IqContext& c) {
   if (c.iq.attr("type") != "get") return kBadRequest;
-  auto& q = c.reply.add_child("query", kDiscoInfo);
+  auto& q = c.reply.add_child("query", kDiscoInfoNs);
   if (!c.payload.attr("node").empty()) return kItemNotFound;
   if (c.to.is_domain()) {
     q.add_child("identity").set_attr("category", "server").set_attr("type", "im").set_attr("name", "Convene");
-    for (auto f : {kDiscoInfo, kDiscoItems, kPing, std::string_view("urn:xmpp:sm:3"), kRoster,
-                   std::string_view("urn:xmpp:delay")})
+    for (auto f : {kDiscoInfoNs, kDiscoItemsNs, kPingNs, kSmNs, kRosterNs, kDelayNs})
       q.add_child("feature").set_attr("var", f);
   } else {
     if (!c.server.store.user_exists(c.to.local())) return kServiceUnavailable;
     q.add_child("identity").set_attr("category", "account").set_attr("type", "registered");
-    q.add_child("feature").set_attr("var", kDiscoInfo);
+    q.add_child("feature").set_attr("var", kDiscoInfoNs);
   }
   return std::nullopt;
 }
 
 std::optional<StanzaError> disco_items(IqContext& c) {
   if (c.iq.attr("type") != "get") return kBadRequest;
-  auto& q = c.reply.add_child("query", kDiscoItems);
+  auto& q = c.reply.add_child("query", kDiscoItemsNs);
   if (c.to.is_domain()) {
     for (const auto& cb : c.server.store.callbridges())
       q.add_child("item").set_attr("jid", cb.name + "." + c.server.settings.domain).set_attr("name", cb.name);
@@ -64,10 +57,10 @@ struct Entry {
   IqHandler handler;
 };
 constexpr Entry kHandlers[] = {
-    {kDiscoInfo, disco_info},
-    {kDiscoItems, disco_items},
-    {kPing, ping},
-    {kSession, session},
+    {kDiscoInfoNs, disco_info},
+    {kDiscoItemsNs, disco_items},
+    {kPingNs, ping},
+    {kSessionNs, session},
 };
 
 // Builds the reply into `doc`; returns its root.
@@ -106,7 +99,7 @@ void handle_server_iq(ClientStream& s, xml::Element& iq, const Jid& to) {
   auto type = iq.attr("type");
   if (type == "result" || type == "error") return;  // e.g. answers to roster pushes
   auto* payload = iq.first_child_element();
-  if (payload && payload->ns() == kRoster && payload->name() == "query" && to.bare_view() == s.jid().bare_view())
+  if (payload && payload->ns() == kRosterNs && payload->name() == "query" && to.bare_view() == s.jid().bare_view())
     return handle_roster_iq(s, iq);
   xml::Document doc;
   auto& reply = answer(s.server(), s.jid(), to, iq, doc);

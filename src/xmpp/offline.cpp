@@ -23,7 +23,7 @@ void store_offline(Server& server, const Jid& to, const xml::Element& stanza, st
 namespace {
 // The stored stanza with <delay/> as its last child.
 std::string with_delay(const std::string& stanza, std::string_view domain, int64_t stamp) {
-  std::string delay = "<delay xmlns='urn:xmpp:delay' from='";
+  std::string delay = "<delay xmlns='" + std::string(kDelayNs) + "' from='";
   xml::escape_attr(domain, delay);
   delay += "' stamp='" + xmpp_timestamp(stamp) + "'>Offline Storage</delay>";
   if (stanza.ends_with("/>") && stanza.find('>') == stanza.size() - 1) {

@@ -21,7 +21,7 @@
 #include <string_view>
 #include <unordered_map>
 
-#include "xmpp/scram.h"
+#include "xmpp_core/scram.h"
 
 namespace convene::xmpp {
 

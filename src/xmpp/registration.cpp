@@ -3,15 +3,14 @@
 // through the store like `xmpp user add`: SCRAM keys only, never the password.
 #include "xml/serializer.h"
 #include "xmpp/c2s.h"
-#include "xmpp/jid.h"
-#include "xmpp/scram.h"
+#include "xmpp_core/jid.h"
+#include "xmpp_core/scram.h"
 #include "xmpp/store_commands.h"
 
 namespace convene::xmpp {
 
 namespace {
 
-constexpr std::string_view kRegisterNs = "jabber:iq:register";
 
 std::string iq_reply(std::string_view id, std::string_view type, std::string_view body) {
   std::string out = "<iq type='";
@@ -29,7 +28,9 @@ std::string error_body(const StanzaError& e) {
   out += e.type;
   out += "'><";
   out += e.condition;
-  out += " xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'/></error>";
+  out += " xmlns='";
+  out += kStanzasNs;
+  out += "'/></error>";
   return out;
 }
 
@@ -47,8 +48,9 @@ void ClientStream::on_register(xml::Element& iq) {
   const auto type = iq.attr("type");
   if (type == "get") {
     return send(iq_reply(id, "result",
-                         "<query xmlns='jabber:iq:register'><instructions>Choose a user name and a password."
-                         "</instructions><username/><password/></query>"));
+                         "<query xmlns='" + std::string(kRegisterNs) +
+                             "'><instructions>Choose a user name and a password."
+                             "</instructions><username/><password/></query>"));
   }
   if (type != "set") return send(iq_reply(id, "error", error_body(kBadRequest)));
   auto* query = iq.find_child("query", kRegisterNs);

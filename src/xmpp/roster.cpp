@@ -7,7 +7,6 @@
 namespace convene::xmpp {
 
 namespace {
-constexpr std::string_view kRosterNs = "jabber:iq:roster";
 
 std::string result_bytes(std::string_view id, std::string_view to) {
   std::string s = "<iq type='result' id='";

@@ -1,6 +1,6 @@
 #include "xmpp/sasl.h"
 
-#include "xmpp/jid.h"
+#include "xmpp_core/jid.h"
 
 namespace convene::xmpp {
 

@@ -12,8 +12,8 @@
 #include <vector>
 
 #include "xmpp/plain_verifier_cache.h"
-#include "xmpp/scram.h"
 #include "xmpp/store.h"
+#include "xmpp_core/scram.h"
 
 namespace convene::xmpp {
 

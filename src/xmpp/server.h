@@ -27,11 +27,13 @@
 #include <spdlog/spdlog.h>
 
 #include "xml/element.h"
-#include "xmpp/jid.h"
 #include "xmpp/plain_verifier_cache.h"
 #include "xmpp/service.h"
 #include "xmpp/session.h"
 #include "xmpp/store.h"
+#include "xmpp_core/jid.h"
+#include "xmpp_core/namespaces.h"
+#include "xmpp_core/stanza_error.h"
 
 namespace convene::xmpp {
 
@@ -40,26 +42,6 @@ class ClientStream;
 class ComponentStream;
 class ClusterRouter;
 class Session;
-
-// A stanza error (RFC 6120 §8.3) as a value: type and defined condition.
-struct StanzaError {
-  std::string_view type;       // "cancel", "modify", "auth", "wait"
-  std::string_view condition;  // "service-unavailable", ...
-};
-inline constexpr StanzaError kServiceUnavailable{"cancel", "service-unavailable"};
-inline constexpr StanzaError kFeatureNotImplemented{"cancel", "feature-not-implemented"};
-inline constexpr StanzaError kBadRequest{"modify", "bad-request"};
-inline constexpr StanzaError kForbidden{"auth", "forbidden"};
-inline constexpr StanzaError kNotAllowed{"cancel", "not-allowed"};
-inline constexpr StanzaError kRemoteServerNotFound{"cancel", "remote-server-not-found"};
-inline constexpr StanzaError kItemNotFound{"cancel", "item-not-found"};
-inline constexpr StanzaError kConflict{"cancel", "conflict"};
-inline constexpr StanzaError kInternalServerError{"wait", "internal-server-error"};
-
-inline constexpr std::string_view kClientNs = "jabber:client";
-inline constexpr std::string_view kComponentNs = "jabber:component:accept";
-inline constexpr std::string_view kStanzasNs = "urn:ietf:params:xml:ns:xmpp-stanzas";
-inline constexpr std::string_view kStreamErrorsNs = "urn:ietf:params:xml:ns:xmpp-streams";
 
 class Server {
  public:

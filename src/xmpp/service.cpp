@@ -3,21 +3,18 @@
 // new connections are spread round-robin over them).
 #include "xmpp/service.h"
 
-#include <openssl/pem.h>
-#include <openssl/ssl.h>
-
 #include <sched.h>
 
 #include <thread>
 
 #include "pki/key.h"
+#include "tls/tls_context.h"
 #include "util/log.h"
 #include "xmpp/c2s.h"
 #include "xmpp/cluster_router.h"
 #include "xmpp/component.h"
 #include "xmpp/heap_trimmer.h"
 #include "xmpp/server.h"
-#include "xmpp/tls_session.h"
 
 namespace convene::xmpp {
 
@@ -31,31 +28,11 @@ unsigned usable_cores() {
 }
 
 
-Result<std::unique_ptr<asio::ssl::context>> make_tls_context(const Settings& s) {
+// The listeners' context (tls/tls_context.h, Purpose::xmpp_clients); the files are
+// checked here first so an operator's mistake is told in the PKI's words.
+Result<std::shared_ptr<asio::ssl::context>> make_tls_context(const Settings& s) {
   if (auto st = pki::check_key_cert_files(s.key_file, s.cert_file); !st) return st.error();
-  auto ctx = std::make_unique<asio::ssl::context>(asio::ssl::context::tls_server);
-  asio::error_code ec;
-  ctx->set_options(asio::ssl::context::default_workarounds | asio::ssl::context::no_sslv2 |
-                       asio::ssl::context::no_sslv3 | asio::ssl::context::no_tlsv1 | asio::ssl::context::no_tlsv1_1,
-                   ec);
-  ctx->use_certificate_chain_file(s.cert_file, ec);
-  if (ec) return make_error("cannot load the certificate '" + s.cert_file + "': " + ec.message());
-  ctx->use_private_key_file(s.key_file, asio::ssl::context::pem, ec);
-  if (ec) return make_error("cannot load the key '" + s.key_file + "': " + ec.message());
-  SSL_CTX* native = ctx->native_handle();
-  if (!s.bundle_file.empty()) {
-    FILE* f = std::fopen(s.bundle_file.c_str(), "r");
-    if (!f) return make_error("cannot read the bundle '" + s.bundle_file + "'");
-    while (X509* cert = PEM_read_X509(f, nullptr, nullptr, nullptr)) {
-      SSL_CTX_add0_chain_cert(native, cert);
-    }
-    std::fclose(f);
-  }
-  // Give OpenSSL's record buffers back while a connection is idle.
-  SSL_CTX_set_mode(native, SSL_MODE_RELEASE_BUFFERS);
-  // No session resumption, and sessions leave OpenSSL after a TLS 1.3 handshake.
-  TlsSession::prepare_context(native);
-  return ctx;
+  return tls::make_tls_context({tls::Purpose::xmpp_clients, s.key_file, s.cert_file, {}, s.bundle_file});
 }
 
 class ServiceImpl final : public Service {
@@ -72,7 +49,7 @@ class ServiceImpl final : public Service {
       return make_error("the XMPP domain is not set or not valid", "set it with: xmpp domain <domain>");
     s.domain = *domain;
     if (s.addresses.empty()) return make_error("no listen interface is set", "set one with: xmpp listen <iface>");
-    std::unique_ptr<asio::ssl::context> tls;
+    std::shared_ptr<asio::ssl::context> tls;
     if (!s.key_file.empty() || !s.cert_file.empty()) {
       auto t = make_tls_context(s);
       if (!t) return t.error();
@@ -245,7 +222,7 @@ class ServiceImpl final : public Service {
   mutable std::mutex mu_;
   std::shared_ptr<ClusterBus> bus_;
   std::shared_ptr<ClusterRouter> router_;
-  std::unique_ptr<asio::ssl::context> tls_;
+  std::shared_ptr<asio::ssl::context> tls_;
   std::unique_ptr<Server> server_;
   std::vector<std::unique_ptr<asio::io_context>> ios_;
   std::unique_ptr<HeapTrimmer> trimmer_;

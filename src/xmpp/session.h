@@ -12,7 +12,7 @@
 #include <string>
 #include <string_view>
 
-#include "xmpp/jid.h"
+#include "xmpp_core/jid.h"
 
 namespace convene::xmpp {
 

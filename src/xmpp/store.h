@@ -22,7 +22,7 @@
 #include <nlohmann/json.hpp>
 
 #include "util/result.h"
-#include "xmpp/scram.h"
+#include "xmpp_core/scram.h"
 
 namespace convene::xmpp {
 

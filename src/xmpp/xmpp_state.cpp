@@ -2,7 +2,7 @@
 
 #include <mutex>
 
-#include "xmpp/jid.h"
+#include "xmpp_core/jid.h"
 
 namespace convene::xmpp {
 

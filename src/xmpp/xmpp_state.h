@@ -38,8 +38,8 @@
 #include <nlohmann/json.hpp>
 
 #include "util/result.h"
-#include "xmpp/scram.h"
 #include "xmpp/store.h"
+#include "xmpp_core/scram.h"
 
 namespace convene::xmpp {
 

@@ -1,4 +1,4 @@
-#include "xmpp/tls_session.h"
+#include "tls/tls_session.h"
 
 #include <openssl/crypto.h>
 #include <openssl/err.h>
@@ -10,7 +10,7 @@
 #include <cstring>
 #include <string_view>
 
-namespace convene::xmpp {
+namespace convene::tls {
 
 namespace {
 // Where records are read to and opened into: one per thread, as the connection's
@@ -300,4 +300,4 @@ void TlsSession::release_idle_memory() {
   records_->release_contexts();
 }
 
-}  // namespace convene::xmpp
+}  // namespace convene::tls

@@ -1,4 +1,4 @@
-#include "xmpp/jid.h"
+#include "xmpp_core/jid.h"
 
 #include <arpa/inet.h>
 #include <idn2.h>

@@ -1,4 +1,4 @@
-#include "xmpp/jid.h"
+#include "xmpp_core/jid.h"
 
 #include <gtest/gtest.h>
 

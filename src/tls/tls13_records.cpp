@@ -1,4 +1,4 @@
-#include "xmpp/tls13_records.h"
+#include "tls/tls13_records.h"
 
 #include <openssl/core_names.h>
 #include <openssl/crypto.h>
@@ -8,7 +8,7 @@
 #include <algorithm>
 #include <cstring>
 
-namespace convene::xmpp {
+namespace convene::tls {
 
 namespace {
 
@@ -235,4 +235,4 @@ Tls13Records::Open Tls13Records::open(std::string_view in, size_t& used, uint8_t
   return Open::record;
 }
 
-}  // namespace convene::xmpp
+}  // namespace convene::tls

@@ -1,4 +1,4 @@
-#include "xmpp/base64.h"
+#include "xmpp_core/base64.h"
 
 #include <openssl/evp.h>
 

@@ -18,7 +18,7 @@
 #include <string>
 #include <string_view>
 
-namespace convene::xmpp {
+namespace convene::tls {
 
 class Tls13Records {
  public:
@@ -84,4 +84,4 @@ class Tls13Records {
   std::string error_;
 };
 
-}  // namespace convene::xmpp
+}  // namespace convene::tls

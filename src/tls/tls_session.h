@@ -28,9 +28,9 @@
 #include <memory>
 #include <string>
 
-#include "xmpp/tls13_records.h"
+#include "tls/tls13_records.h"
 
-namespace convene::xmpp {
+namespace convene::tls {
 
 class TlsSession {
  public:
@@ -95,4 +95,4 @@ class TlsSession {
   std::string error_;
 };
 
-}  // namespace convene::xmpp
+}  // namespace convene::tls

@@ -1,4 +1,4 @@
-#include "xmpp/scram.h"
+#include "xmpp_core/scram.h"
 
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
@@ -9,7 +9,7 @@
 #include <vector>
 
 #include "util/random.h"
-#include "xmpp/base64.h"
+#include "xmpp_core/base64.h"
 
 namespace convene::xmpp {
 

@@ -7,7 +7,7 @@
 // PLAIN (only over TLS) is checked against the same credentials.
 //
 // Messages here are the decoded SASL payloads; the XMPP layer base64-encodes and
-// -decodes the element text (xmpp/base64.h).
+// -decodes the element text (xmpp_core/base64.h).
 //
 // Scope and limits: no channel binding (the -PLUS variants are not offered, so a
 // client's 'y' flag is accepted and 'p=' refused); user names and passwords are

@@ -1,4 +1,4 @@
-#include "xmpp/tls_session.h"
+#include "tls/tls_session.h"
 
 #include <gtest/gtest.h>
 #include <openssl/bio.h>
@@ -13,7 +13,7 @@
 
 #include "pki/pki_test_support.h"
 
-namespace convene::xmpp {
+namespace convene::tls {
 namespace {
 
 // A server TlsSession and a plain OpenSSL client on the two ends of a non-blocking
@@ -255,4 +255,4 @@ TEST(TlsSession, CloseNotifyFromTheServerReachesTheClient) {
 }
 
 }  // namespace
-}  // namespace convene::xmpp
+}  // namespace convene::tls
