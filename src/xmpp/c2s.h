@@ -9,6 +9,7 @@
 // before the session enters the registry and never changes after.
 #include <asio.hpp>
 
+#include <atomic>
 #include <deque>
 #include <functional>
 #include <memory>
@@ -86,7 +87,8 @@ class ClientStream : public Connection, public Session {
   Jid jid_;
   bool bound_ = false;
   bool initial_presence_sent_ = false;
-  bool ended_ = false;
+  // Atomic: a newer bind of the same full JID sets it from that connection's thread.
+  std::atomic<bool> ended_{false};
   std::set<std::string> directed_;  // full JIDs given directed presence
 
   mutable std::mutex state_mu_;  // guards the fields below
