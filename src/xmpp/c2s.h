@@ -115,9 +115,6 @@ void handle_presence(ClientStream& session, xml::Element& presence, std::string_
 void handle_inbound_subscription(Server& server, const Jid& from, const Jid& to, std::string_view type,
                                  const xml::Element& stanza, std::string_view raw);
 void broadcast_unavailable(ClientStream& session);
-// Unavailable presence from `full` (a session that vanished with its node) to the
-// user's contacts with a 'from' subscription and to the user's other resources.
-void announce_unavailable(Server& server, const Jid& full);
 // offline.cpp
 void store_offline(Server& server, const Jid& to, const xml::Element& stanza, std::string_view raw,
                    std::string_view from);
