@@ -76,13 +76,21 @@ TEST(SessionRegistry, BindUnbindAndObservers) {
   EXPECT_EQ(observer->events.size(), 5u);
 }
 
-TEST(SessionRegistry, NewestBindOfAFullJidReplacesTheOlder) {
+// A registry with an observer and a bound session, and a second session for the same full JID.
+struct TwoSessionsOfOneJid : ::testing::Test {
+  void bind_first(const std::string& jid) {
+    r.add_observer(observer);
+    old_session = std::make_shared<FakeSession>(jid);
+    new_session = std::make_shared<FakeSession>(jid);
+    r.bind(old_session);
+  }
   SessionRegistry r;
-  auto observer = std::make_shared<RecordingObserver>();
-  r.add_observer(observer);
-  auto old_session = std::make_shared<FakeSession>("bob@example.com/res");
-  auto new_session = std::make_shared<FakeSession>("bob@example.com/res");
-  r.bind(old_session);
+  std::shared_ptr<RecordingObserver> observer = std::make_shared<RecordingObserver>();
+  std::shared_ptr<FakeSession> old_session, new_session;
+};
+
+TEST_F(TwoSessionsOfOneJid, TheNewestBindReplacesTheOlder) {
+  bind_first("bob@example.com/res");
   EXPECT_EQ(r.bind(new_session), old_session);
   auto list = r.sessions_of("bob@example.com");
   ASSERT_EQ(list.size(), 1u);
@@ -108,13 +116,9 @@ TEST(SessionRegistry, ALocalBindDoesNotReplaceARemoteSession) {
   EXPECT_EQ(r.sessions_of("bob@example.com"), (std::vector<std::shared_ptr<Session>>{local}));
 }
 
-TEST(SessionRegistry, ResumeMovesTheSessionToItsSuccessor) {
-  SessionRegistry r;
-  auto observer = std::make_shared<RecordingObserver>();
-  r.add_observer(observer);
-  auto old_session = std::make_shared<FakeSession>("carol@example.com/res");
-  auto successor = std::make_shared<FakeSession>("carol@example.com/res");
-  r.bind(old_session);
+TEST_F(TwoSessionsOfOneJid, ResumeMovesTheSessionToItsSuccessor) {
+  bind_first("carol@example.com/res");
+  auto& successor = new_session;
   r.add_resumable("sm1", old_session);
 
   EXPECT_EQ(r.resume("nope", successor, [](Session&) { return true; }), nullptr);
