@@ -4,7 +4,6 @@
 
 #include "xml/document_pool.h"
 #include "xml/serializer.h"
-#include "xmpp/cluster_router.h"
 #include "xmpp/routing_rules.h"
 #include "xmpp_core/base64.h"
 
@@ -60,7 +59,7 @@ void ClientStream::set_presence(bool available, int priority, std::string raw) {
     priority_ = priority;
     presence_ = std::move(raw);
   }
-  if (auto cluster = server_.cluster()) cluster->local_session_changed(*this);
+  server_.registry.presence_changed(*this);
 }
 
 // ---- helpers for modules -------------------------------------------------------
@@ -284,21 +283,8 @@ void ClientStream::on_bind(xml::Element& iq) {
   auto j = Jid::make(user_, server_.settings.domain, resource);
   if (!j) return reply_error(iq, kBadRequest);
   jid_ = *j;
-  auto self = std::static_pointer_cast<ClientStream>(shared_from_this());
-  std::shared_ptr<ClientStream> replaced;
-  {
-    std::unique_lock lock(server_.mu);
-    auto& list = server_.sessions[std::string(jid_.bare_view())];
-    for (auto it = list.begin(); it != list.end(); ++it) {
-      if ((*it)->node() == 0 && (*it)->jid() == jid_) {
-        replaced = std::static_pointer_cast<ClientStream>(*it);
-        list.erase(it);
-        break;
-      }
-    }
-    list.push_back(self);
-  }
-  if (auto cluster = server_.cluster()) cluster->local_session_changed(*this);
+  auto replaced = std::static_pointer_cast<ClientStream>(
+      server_.registry.bind(std::static_pointer_cast<ClientStream>(shared_from_this())));
   if (replaced) {
     replaced->ended_ = true;  // the new session owns the resource now
     replaced->post_close("conflict", "replaced by a new connection");
@@ -391,22 +377,8 @@ void ClientStream::on_disconnect() {
 }
 
 void ClientStream::end_session() {
-  if (ended_) return;
-  ended_ = true;
-  auto self = std::static_pointer_cast<ClientStream>(shared_from_this());
-  {
-    std::unique_lock lock(server_.mu);
-    auto it = server_.sessions.find(std::string(jid_.bare_view()));
-    if (it != server_.sessions.end()) {
-      std::erase_if(it->second, [&](auto& s) { return s.get() == static_cast<Session*>(self.get()); });
-      if (it->second.empty()) server_.sessions.erase(it);
-    }
-    if (!sm_id_.empty()) {
-      auto r = server_.resumable.find(sm_id_);
-      if (r != server_.resumable.end() && r->second == self) server_.resumable.erase(r);
-    }
-  }
-  if (auto cluster = server_.cluster()) cluster->local_session_ended(jid_);
+  if (ended_.exchange(true)) return;
+  server_.registry.unbind(*this, sm_id_);
   if (available()) broadcast_unavailable(*this);
   server_.log->info("{}: session {} ended", peer(), jid_.full());
 }
@@ -433,10 +405,8 @@ void ClientStream::on_sm(xml::Element& el) {
         reply += "/>";
       }
     }
-    if (!sm_id_.empty()) {
-      std::unique_lock lock(server_.mu);
-      server_.resumable[sm_id_] = std::static_pointer_cast<ClientStream>(shared_from_this());
-    }
+    if (!sm_id_.empty())
+      server_.registry.add_resumable(sm_id_, std::static_pointer_cast<ClientStream>(shared_from_this()));
     send(reply);
     return;
   }
@@ -476,8 +446,8 @@ void ClientStream::sm_ack(uint32_t h) {
 }
 
 // Moves the session (identity, presence, SM queue) from a detached stream to the
-// stream resuming it. Called with server.mu held exclusively, so no stanza is
-// delivered to either meanwhile.
+// stream resuming it. Called under the registry's lock held exclusively
+// (SessionRegistry::resume), so no stanza is delivered to either meanwhile.
 void take_over(ClientStream& from, ClientStream& to) {
   std::scoped_lock lock(from.state_mu_, to.state_mu_);
   from.taken_over_ = true;
@@ -502,20 +472,13 @@ void ClientStream::sm_resume(xml::Element& el) {
   std::string previd(el.attr("previd"));
   uint32_t h = 0;
   for (char c : el.attr("h")) h = h * 10 + static_cast<uint32_t>(c - '0');
-  auto self = std::static_pointer_cast<ClientStream>(shared_from_this());
-  std::shared_ptr<ClientStream> old;
-  {
-    std::unique_lock lock(server_.mu);
-    auto it = server_.resumable.find(previd);
-    if (it != server_.resumable.end() && it->second->user_ == user_ && !it->second->ended_) {
-      old = it->second;
-      take_over(*old, *this);
-      it->second = self;
-      auto& list = server_.sessions[std::string(jid_.bare_view())];
-      for (auto& s : list)
-        if (s.get() == static_cast<Session*>(old.get())) s = self;
-    }
-  }
+  auto old = std::static_pointer_cast<ClientStream>(server_.registry.resume(
+      previd, std::static_pointer_cast<ClientStream>(shared_from_this()), [this](Session& session) {
+        auto& previous = static_cast<ClientStream&>(session);  // only ClientStreams are resumable
+        if (previous.user_ != user_ || previous.ended_) return false;
+        take_over(previous, *this);
+        return true;
+      }));
   if (!old) {
     send("<failed xmlns='urn:xmpp:sm:3'><item-not-found xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'/></failed>");
     return;

@@ -9,6 +9,7 @@
 // before the session enters the registry and never changes after.
 #include <asio.hpp>
 
+#include <atomic>
 #include <deque>
 #include <functional>
 #include <memory>
@@ -86,7 +87,8 @@ class ClientStream : public Connection, public Session {
   Jid jid_;
   bool bound_ = false;
   bool initial_presence_sent_ = false;
-  bool ended_ = false;
+  // Atomic: a newer bind of the same full JID sets it from that connection's thread.
+  std::atomic<bool> ended_{false};
   std::set<std::string> directed_;  // full JIDs given directed presence
 
   mutable std::mutex state_mu_;  // guards the fields below
@@ -113,9 +115,6 @@ void handle_presence(ClientStream& session, xml::Element& presence, std::string_
 void handle_inbound_subscription(Server& server, const Jid& from, const Jid& to, std::string_view type,
                                  const xml::Element& stanza, std::string_view raw);
 void broadcast_unavailable(ClientStream& session);
-// Unavailable presence from `full` (a session that vanished with its node) to the
-// user's contacts with a 'from' subscription and to the user's other resources.
-void announce_unavailable(Server& server, const Jid& full);
 // offline.cpp
 void store_offline(Server& server, const Jid& to, const xml::Element& stanza, std::string_view raw,
                    std::string_view from);

@@ -1,15 +1,16 @@
 #pragma once
-// Routing across the nodes of an XMPP cluster (issue 4, seed 000): any node
+// Routing across the nodes of an XMPP cluster: any node
 // accepts stanzas; the leader holds the cluster's session registry; a stanza for
 // a session held elsewhere goes to the leader, which hands it to the node holding
 // the session, which delivers it.
 //
-// Session registry. Every node tells the leader about its own sessions (bind,
-// presence change, end) and call-bridge components (connect, disconnect); the
-// leader keeps them per node and passes every change on to the other members,
-// so each node has a copy and routes with the usual code (router.cpp,
-// presence.cpp): sessions of other nodes sit in Server::sessions as
-// RemoteSessions, components in Server::remote_components. When the leader
+// Session registry (cluster_router_registry.cpp). The router observes this
+// node's SessionRegistry (session_registry.h): every node tells the leader about
+// its own sessions (bind, presence change, end) and call-bridge components
+// (connect, disconnect); the leader keeps them per node and passes every change on
+// to the other members, so each node has a copy and routes with the usual code
+// (router.cpp, presence.cpp): sessions of other nodes sit in the SessionRegistry
+// as RemoteSessions, components as remote components. When the leader
 // changes, every node sends the new leader its whole list (node_sessions) and
 // gets back the lists of the nodes that registered since (register_node); every
 // node also registers again every kRegisterEvery, which mends a change sent to a
@@ -21,7 +22,7 @@
 // presence for those users to their contacts. A call bridge that moved is
 // claimed by two nodes until the dead one's entries go; the remaining claim wins.
 //
-// Forwarded stanzas. RemoteSession::deliver() gives the stanza a sequence
+// Forwarded stanzas (cluster_router_relay.cpp). RemoteSession::deliver() gives the stanza a sequence
 // number and sends it to the leader (relay), which sends it to the holding node
 // (deliver), which delivers it locally and confirms to the origin (delivered).
 // The origin keeps every unconfirmed stanza and sends it again after a leader
@@ -37,11 +38,19 @@
 // push is held until this node's copy has caught up (ClusterBus::sync), and
 // stanzas arriving meanwhile queue behind it, keeping their order.
 //
-// Threads: local_* and relay/to_remote_component from any thread (connection
-// threads); messages arrive on the cluster's network thread; tick() runs on one
-// of the service's io_contexts. Lock order: registry_mu_ → Server::mu, and
-// Server::mu → pending_mu_ (relay runs under the router's shared lock): never
-// take Server::mu while holding pending_mu_.
+// Ordering of this node's own changes. The SessionObserver hooks run on the
+// thread that made the change, under the SessionRegistry's order lock, so they
+// arrive here in the order the changes were made; each is sent while local_mu_ is
+// held, and so is every whole list (taken from the registry under local_mu_): a
+// change and a list leave in the order they were made.
+//
+// Threads: the observer hooks and relay/to_remote_component from any thread
+// (connection threads); messages arrive on the cluster's network thread; tick()
+// runs on one of the service's io_contexts. Lock order: the SessionRegistry's
+// order lock → local_mu_ → the SessionRegistry's lock; registry_mu_ → the
+// SessionRegistry's lock; the SessionRegistry's lock → pending_mu_ (relay runs
+// under its shared lock): never call into the SessionRegistry while holding
+// pending_mu_.
 #include <asio/io_context.hpp>
 #include <asio/steady_timer.hpp>
 
@@ -59,13 +68,14 @@
 #include "xmpp/cluster_bus.h"
 #include "xmpp/cluster_wire.h"
 #include "xmpp/session.h"
+#include "xmpp/session_registry.h"
 
 namespace convene::xmpp {
 
 class Server;
 class RemoteSession;
 
-class ClusterRouter : public std::enable_shared_from_this<ClusterRouter> {
+class ClusterRouter : public std::enable_shared_from_this<ClusterRouter>, public SessionObserver {
  public:
   static constexpr auto kTick = std::chrono::milliseconds(50);
   static constexpr auto kResendAfter = std::chrono::milliseconds(1000);
@@ -79,13 +89,16 @@ class ClusterRouter : public std::enable_shared_from_this<ClusterRouter> {
   // Starts receiving and the periodic tick on `io`.
   void start(asio::io_context& io);
   // Stops receiving and ticking; removes every other node's sessions and
-  // components from the server. Blocks until no message handler runs.
+  // components from the SessionRegistry. Blocks until no message handler runs.
+  // Remove the router from the registry's observers first.
   void stop();
 
-  // ---- this node's own sessions and components (any thread) ----
-  void local_session_changed(const Session& session);
-  void local_session_ended(const Jid& jid);
-  void local_component_changed(const std::string& domain, bool connected);
+  // ---- this node's own sessions and components (SessionObserver; any thread) ----
+  void on_bound(const Session& session) override;
+  void on_presence_changed(const Session& session) override;
+  void on_unbound(const Jid& jid) override;
+  void on_component_up(const std::string& domain) override;
+  void on_component_down(const std::string& domain) override;
 
   // ---- stanzas for other nodes (any thread) ----
   void relay(std::uint64_t node, const std::string& jid, std::string_view bytes);
@@ -110,6 +123,8 @@ class ClusterRouter : public std::enable_shared_from_this<ClusterRouter> {
     std::set<std::string> components;
   };
 
+  void session_up(const Session& session);
+  void component_changed(const std::string& domain, bool connected);
   void on_message(std::uint64_t from, std::string bytes);
   void schedule_tick();
   void tick();

@@ -1,8 +1,6 @@
 #include "xmpp/component.h"
 
 #include "xml/serializer.h"
-#include "xmpp/c2s.h"
-#include "xmpp/cluster_router.h"
 #include "xmpp/routing_rules.h"
 
 namespace convene::xmpp {
@@ -48,20 +46,14 @@ void ComponentStream::handle_stanza(xml::Element& stanza, std::string_view raw) 
     }
     handshaken_ = true;
     set_authenticated();
-    std::shared_ptr<ComponentStream> older;
-    {
-      std::unique_lock lock(server_.mu);
-      auto& slot = server_.components[domain_];
-      older = slot;
-      slot = std::static_pointer_cast<ComponentStream>(shared_from_this());
-      registered_ = true;
-    }
+    registered_ = true;
+    auto older =
+        server_.registry.register_component(domain_, std::static_pointer_cast<ComponentStream>(shared_from_this()));
     if (older) {
       older->registered_ = false;
       older->post_close("conflict", "replaced by a newer connection");
     }
     send("<handshake/>");
-    if (auto cluster = server_.cluster()) cluster->local_component_changed(domain_, true);
     server_.log->info("call bridge '{}' connected as {} from {}", name_, domain_, peer());
     return;
   }
@@ -81,14 +73,7 @@ void ComponentStream::handle_close() { stream_error({}); }
 
 void ComponentStream::on_disconnect() {
   if (!handshaken_) return;
-  auto self = std::static_pointer_cast<ComponentStream>(shared_from_this());
-  {
-    std::unique_lock lock(server_.mu);
-    auto it = server_.components.find(domain_);
-    if (it == server_.components.end() || it->second != self) return;
-    server_.components.erase(it);
-  }
-  if (auto cluster = server_.cluster()) cluster->local_component_changed(domain_, false);
+  if (!server_.registry.unregister_component(domain_, *this)) return;
   server_.log->info("call bridge '{}' disconnected ({})", name_, peer());
 }
 

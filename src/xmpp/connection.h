@@ -27,6 +27,7 @@
 // time-out (connection-timeout). Each ends only this stream, with its stream error.
 #include <asio.hpp>
 
+#include <atomic>
 #include <chrono>
 #include <memory>
 #include <mutex>
@@ -56,7 +57,7 @@ class Connection : public std::enable_shared_from_this<Connection>, public xml::
   const std::string& peer() const { return peer_; }    // "127.0.0.1:4711"
   const std::string& peer_ip() const { return peer_ip_; }
   asio::any_io_executor executor() { return socket_.get_executor(); }
-  bool closed() const { return closed_; }
+  bool closed() const { return closed_; }  // any thread
 
  protected:
   // ---- for subclasses, on the connection's thread ----
@@ -125,7 +126,9 @@ class Connection : public std::enable_shared_from_this<Connection>, public xml::
   bool write_in_flight_ = false;
   size_t tls_written_ = 0;  // of writing_, through TLS
 
-  bool reading_ = false, closed_ = false, close_after_write_ = false, tls_pending_ = false;
+  bool reading_ = false, close_after_write_ = false, tls_pending_ = false;
+  // Atomic: written on this connection's thread, read by closed() from others (Service::stop).
+  std::atomic<bool> closed_{false};
   bool header_sent_ = false, authenticated_ = false, admitted_ = false, disconnected_ = false;
   bool holds_busy_memory_ = false;  // read since the last release_idle_memory()
   int holds_ = 0;

@@ -5,8 +5,6 @@
 
 #include "xml/serializer.h"
 #include "xmpp/c2s.h"
-#include "xmpp/cluster_router.h"
-#include "xmpp/component.h"
 #include "xmpp/routing_rules.h"
 #include "xmpp/subscription.h"
 
@@ -40,12 +38,7 @@ void deliver_presence_bytes(Server& server, const Jid& from, const Jid& to, std:
   std::string out;
   if (server.is_component_domain(to.domain())) {
     xml::write_readdressed(bytes, from.full(), to.full(), out);
-    {
-      std::shared_lock lock(server.mu);
-      auto it = server.components.find(std::string(to.domain()));
-      if (it != server.components.end()) return it->second->send(out);
-    }
-    if (auto cluster = server.cluster()) cluster->to_remote_component(to.domain(), out);
+    send_to_component(server, to.domain(), out);
     return;
   }
   if (to.domain() != server.settings.domain) return;

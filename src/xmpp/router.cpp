@@ -8,7 +8,6 @@
 #include "xml/serializer.h"
 #include "xmpp/c2s.h"
 #include "xmpp/cluster_router.h"
-#include "xmpp/component.h"
 #include "xmpp/routing_rules.h"
 #include "xmpp/server.h"
 
@@ -66,10 +65,13 @@ void write_stanza(const xml::Element& stanza, std::string_view raw, std::string_
 }
 
 std::vector<std::shared_ptr<Session>> sessions_of(Server& server, std::string_view bare) {
-  std::shared_lock lock(server.mu);
-  auto it = server.sessions.find(std::string(bare));
-  if (it == server.sessions.end()) return {};
-  return it->second;
+  return server.registry.sessions_of(bare);
+}
+
+bool send_to_component(Server& server, std::string_view domain, std::string_view bytes) {
+  if (server.registry.send_to_component(domain, bytes)) return true;
+  auto cluster = server.cluster();  // connected to another node of the cluster?
+  return cluster && cluster->to_remote_component(domain, bytes);
 }
 
 void bounce(Server& server, const Jid& from, const Jid& to, const xml::Element& stanza, StanzaError error) {
@@ -98,19 +100,8 @@ std::string& scratch() {
 
 void to_component(Server& server, const Jid& from, const Jid& to, xml::Element& stanza, std::string_view raw) {
   auto& out = scratch();
-  {
-    std::shared_lock lock(server.mu);
-    auto it = server.components.find(std::string(to.domain()));
-    if (it != server.components.end()) {
-      write_stanza(stanza, raw, from.full(), to.full(), out);
-      it->second->send(out);
-      return;
-    }
-  }
-  if (auto cluster = server.cluster()) {  // connected to another node of the cluster?
-    write_stanza(stanza, raw, from.full(), to.full(), out);
-    if (cluster->to_remote_component(to.domain(), out)) return;
-  }
+  write_stanza(stanza, raw, from.full(), to.full(), out);
+  if (send_to_component(server, to.domain(), out)) return;
   if (stanza.name() == "presence") return;
   bounce(server, from, to, stanza, kServiceUnavailable);
 }
@@ -119,38 +110,33 @@ void to_local_user(Server& server, const Jid& from, const Jid& to, xml::Element&
   const auto kind = stanza_kind(stanza.name());
   const auto type = stanza.attr("type");
   RouteDecision decision;
-  bool online = false;
-  {
-    std::shared_lock lock(server.mu);
-    auto it = server.sessions.find(std::string(to.bare_view()));
-    if (it != server.sessions.end()) {
-      // A user with a session exists: no account look-up (it was 4.7% of the
-      // server's time when routing chat, perf).
-      online = true;
-      SessionView views[64];
-      size_t n = 0;
-      const auto& list = it->second;
-      for (auto& s : list) {
-        if (n == 64) break;
-        auto& v = views[n++];
-        std::lock_guard sl(s->state_mutex());
-        v.available = s->available_unlocked();
-        v.priority = s->priority_unlocked();
-        v.resource_match = to.has_resource() && s->jid() == to;
-      }
-      decision = decide_route(kind, type, to.has_resource(), true, std::span(views, n));
-      if (decision.action == RouteDecision::Action::deliver) {
-        for (size_t i = 0; i < n; ++i) {
-          if (!(decision.targets & (uint64_t{1} << i))) continue;
-          auto& out = scratch();
-          write_stanza(stanza, raw, from.full(), list[i]->jid().full(), out);
-          list[i]->deliver(out);
-        }
-        return;
-      }
+  bool delivered = false;
+  const bool online = server.registry.with_sessions(to.bare_view(), [&](std::span<const std::shared_ptr<Session>> list) {
+    // A user with a session exists: no account look-up (it was 4.7% of the
+    // server's time when routing chat, perf).
+    SessionView views[64];
+    size_t n = 0;
+    for (auto& s : list) {
+      if (n == 64) break;
+      auto& v = views[n++];
+      std::lock_guard sl(s->state_mutex());
+      v.available = s->available_unlocked();
+      v.priority = s->priority_unlocked();
+      v.resource_match = to.has_resource() && s->jid() == to;
     }
-  }
-  // Without a session the store says whether the account exists (outside server.mu,
+    decision = decide_route(kind, type, to.has_resource(), true, std::span(views, n));
+    if (decision.action != RouteDecision::Action::deliver) return;
+    // Delivered under the registry's shared lock: deliver() only queues (session_registry.h).
+    for (size_t i = 0; i < n; ++i) {
+      if (!(decision.targets & (uint64_t{1} << i))) continue;
+      auto& out = scratch();
+      write_stanza(stanza, raw, from.full(), list[i]->jid().full(), out);
+      list[i]->deliver(out);
+    }
+    delivered = true;
+  });
+  if (delivered) return;
+  // Without a session the store says whether the account exists (outside the registry's lock,
   // where this look-up has always been).
   if (!online) decision = decide_route(kind, type, to.has_resource(), server.store.user_exists(to.local()), {});
   switch (decision.action) {

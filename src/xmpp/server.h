@@ -4,21 +4,14 @@
 // Threads: the service runs N io_contexts, one thread each ("one event loop per
 // core"). A connection lives on one io_context for its whole life; everything it
 // owns (parser, SASL state, timers) is touched only there. What other threads may
-// touch is named below and guarded by the mutexes next to it.
-//
-// Routing registry (`mu`): bound client sessions by bare JID, live components by
-// domain, resumable (XEP-0198) sessions by id. Readers take it shared and call
-// ClientStream::deliver()/ComponentStream::send() while holding it: those only
-// append to the target's output buffer (a short mutex) and post one flush to the
-// target's thread when none is pending, so a burst of stanzas to one peer becomes
-// one write.
+// touch is named below: the routing registry (session_registry.h, which owns its
+// lock), the cluster router (cluster_mu) and the connection list (conn_mu).
 #include <asio.hpp>
 #include <asio/ssl.hpp>
 
 #include <atomic>
 #include <memory>
 #include <mutex>
-#include <shared_mutex>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -28,8 +21,9 @@
 
 #include "xml/element.h"
 #include "xmpp/plain_verifier_cache.h"
-#include "xmpp/service.h"
 #include "xmpp/session.h"
+#include "xmpp/session_registry.h"
+#include "xmpp/settings.h"
 #include "xmpp/store.h"
 #include "xmpp_core/jid.h"
 #include "xmpp_core/namespaces.h"
@@ -56,16 +50,13 @@ class Server {
   // Set when a connection gave back its idle buffers; heap_trimmer.h clears it.
   std::atomic<bool> idle_memory_released{false};
 
-  // ---- routing registry (guarded by mu) ----
-  mutable std::shared_mutex mu;
   // Sessions of this node (ClientStream) and, in a cluster, of the other nodes
-  // (RemoteSession, kept by the cluster router).
-  std::unordered_map<std::string, std::vector<std::shared_ptr<Session>>> sessions;  // bare →
-  std::unordered_map<std::string, std::shared_ptr<ComponentStream>> components;      // domain → (this node's)
-  std::unordered_map<std::string, std::uint64_t> remote_components;                  // domain → member id
-  std::unordered_map<std::string, std::shared_ptr<ClientStream>> resumable;          // SM id →
+  // (RemoteSession, kept by the cluster router), components, resumable sessions.
+  SessionRegistry registry;
 
   // ---- the cluster (cluster_router.h); null when not in an XMPP cluster ----
+  // For stanzas to components of other nodes; the router hears about this node's
+  // sessions as an observer of the registry.
   std::shared_ptr<ClusterRouter> cluster() const {
     std::lock_guard lock(cluster_mu);
     return cluster_router;
@@ -101,8 +92,18 @@ void bounce(Server& server, const Jid& from, const Jid& to, const xml::Element& 
 void write_stanza(const xml::Element& stanza, std::string_view raw, std::string_view from,
                   std::string_view to, std::string& out);
 
+// Sends bytes (already addressed) to the component serving `domain`, on this node
+// or, in a cluster, on another; false when no node has it.
+bool send_to_component(Server& server, std::string_view domain, std::string_view bytes);
+
 // Sessions of a bare JID (a snapshot; empty when none).
 std::vector<std::shared_ptr<Session>> sessions_of(Server& server, std::string_view bare);
+
+// ---- presence (presence.cpp) ---------------------------------------------------
+
+// Unavailable presence from `full` (a session that vanished with its node) to the
+// user's contacts with a 'from' subscription and to the user's other resources.
+void announce_unavailable(Server& server, const Jid& full);
 
 // Current time as XEP-0082 UTC ("2024-01-02T03:04:05Z").
 std::string xmpp_timestamp(int64_t seconds_since_epoch);

@@ -139,12 +139,7 @@ class ServiceImpl final : public Service {
     for (auto& io : ios_) io->stop();
     for (auto& t : threads_) t.join();
     threads_.clear();
-    {
-      std::unique_lock l(server_->mu);
-      server_->sessions.clear();
-      server_->components.clear();
-      server_->resumable.clear();
-    }
+    server_->registry.clear();
     open.clear();
     acceptors_.clear();
     trimmer_.reset();
@@ -161,12 +156,11 @@ class ServiceImpl final : public Service {
     if (!server_) return st;
     st.running = true;
     st.listening = listening_;
-    std::shared_lock l(server_->mu);
-    for (auto& [bare, list] : server_->sessions)
-      for (auto& session : list) (session->node() == 0 ? st.client_sessions : st.cluster_sessions) += 1;
-    for (auto& [domain, c] : server_->components) st.components.push_back(domain + " from " + c->peer());
-    for (auto& [domain, node] : server_->remote_components) st.cluster_components.push_back(domain);
-    l.unlock();  // the router's counters take its own locks, which come before Server::mu
+    auto counts = server_->registry.counts();
+    st.client_sessions = counts.local_sessions;
+    st.cluster_sessions = counts.remote_sessions;
+    st.components = std::move(counts.components);
+    st.cluster_components = std::move(counts.remote_components);
     if (router_) {
       auto c = router_->counters();
       st.forwarded = c.forwarded;
@@ -207,6 +201,7 @@ class ServiceImpl final : public Service {
       std::lock_guard l(server_->cluster_mu);
       server_->cluster_router = router_;
     }
+    server_->registry.add_observer(router_);
     router_->start(*ios_[0]);
   }
   void detach_router() {
@@ -214,6 +209,7 @@ class ServiceImpl final : public Service {
       std::lock_guard l(server_->cluster_mu);
       server_->cluster_router.reset();
     }
+    server_->registry.remove_observer(router_.get());
     router_->stop();
     router_.reset();
   }
