@@ -146,7 +146,7 @@ class AgentImpl final : public Agent {
         reconnect_standbys_one_by_one();
       } else if (me && !master.empty()) {
         (void)remote(master, "SELECT pg_terminate_backend(pid) FROM pg_stat_replication WHERE application_name = " +
-                                 sql_literal(*me));
+                                 pg::sql_literal(*me));
       }
       log_->info("database cluster certificates rotated on the running cluster");
       say("Certificates updated");
@@ -526,7 +526,7 @@ class AgentImpl final : public Agent {
     if (!rows) return;
     for (auto& r : *rows) {
       auto pid = r[0].value_or("0");
-      auto name = sql_literal(r[1].value_or(""));
+      auto name = pg::sql_literal(r[1].value_or(""));
       if (!pg_.query("SELECT pg_terminate_backend(" + pid + ")")) continue;
       auto deadline = Clock::now() + std::chrono::seconds(5);
       while (Clock::now() < deadline) {
@@ -558,11 +558,11 @@ class AgentImpl final : public Agent {
     return {me, true, "", primary_conninfo(master, me, pg_.installed_tls())};
   }
 
-  Result<Rows> remote(const std::string& host, const std::string& sql) const {
+  Result<pg::Rows> remote(const std::string& host, const std::string& sql) const {
     ConnSpec spec;
     spec.host = host;
     spec.connect_timeout_s = 2;
-    return pg_query(remote_conninfo(spec, pg_.installed_tls()), sql);
+    return pg::query(remote_conninfo(spec, pg_.installed_tls()), sql);
   }
 
   // --- initialize / join / remove ---------------------------------------------
@@ -590,7 +590,7 @@ class AgentImpl final : public Agent {
                     "CREATE TABLE IF NOT EXISTS ") +
         kMembersTable + " (address text PRIMARY KEY, joined timestamptz NOT NULL DEFAULT now());" +
         "GRANT SELECT, INSERT, DELETE ON " + kMembersTable + " TO replicator;" + "TRUNCATE " + kMembersTable + ";" +
-        "INSERT INTO " + kMembersTable + " (address) VALUES (" + sql_literal(me) + ");" +
+        "INSERT INTO " + kMembersTable + " (address) VALUES (" + pg::sql_literal(me) + ");" +
         // pg_rewind reads the new master's files through these (as replicator).
         "GRANT EXECUTE ON FUNCTION pg_catalog.pg_ls_dir(text, boolean, boolean) TO replicator;"
         "GRANT EXECUTE ON FUNCTION pg_catalog.pg_stat_file(text, boolean) TO replicator;"
@@ -628,14 +628,14 @@ class AgentImpl final : public Agent {
     CONVENE_TRY(erase_group_data());
     CONVENE_TRY(open_group(false));
     CONVENE_TRY(group_->join(master));
-    auto reg = remote(master, std::string("INSERT INTO ") + kMembersTable + " (address) VALUES (" + sql_literal(me) +
+    auto reg = remote(master, std::string("INSERT INTO ") + kMembersTable + " (address) VALUES (" + pg::sql_literal(me) +
                                   ") ON CONFLICT DO NOTHING");
     if (!reg) return make_error("copied the master's database but could not register with it: " + reg.error().message);
     // Done when the master counts this node as a synchronous standby.
     auto deadline = Clock::now() + std::chrono::seconds(20);
     while (Clock::now() < deadline) {
       auto rows = remote(master, "SELECT state, sync_state FROM pg_stat_replication WHERE application_name = " +
-                                     sql_literal(me));
+                                     pg::sql_literal(me));
       if (rows && !rows->empty() && (*rows)[0][0].value_or("") == "streaming" &&
           ((*rows)[0][1].value_or("") == "quorum" || (*rows)[0][1].value_or("") == "sync")) {
         log_->info("joined the database cluster of {} in {} ms", master,
@@ -657,7 +657,7 @@ class AgentImpl final : public Agent {
       // A leaving master tells the members that stay (they elect a new master);
       // locally committed, so a cluster without standbys cannot hold the remove up.
       auto r = pg_.query("SET synchronous_commit = local; DELETE FROM " + std::string(kMembersTable) +
-                         " WHERE address = " + sql_literal(*me));
+                         " WHERE address = " + pg::sql_literal(*me));
       if (!r) log_->warn("could not tell the other members that this node leaves: {}", r.error().message);
     }
     if (group_) {
@@ -673,7 +673,7 @@ class AgentImpl final : public Agent {
     set_failover_line("");
     if (rec && *rec) {
       if (me && !master.empty()) {
-        auto r = remote(master, std::string("DELETE FROM ") + kMembersTable + " WHERE address = " + sql_literal(*me));
+        auto r = remote(master, std::string("DELETE FROM ") + kMembersTable + " WHERE address = " + pg::sql_literal(*me));
         if (!r) log_->warn("could not tell the master {} that this node leaves: {}", master, r.error().message);
       }
       CONVENE_TRY(pg_.promote());
@@ -700,7 +700,7 @@ class AgentImpl final : public Agent {
     if (std::find(members.begin(), members.end(), me) == members.end()) members.push_back(me);
     std::sort(members.begin(), members.end());
     std::string sql = "SELECT application_name, state, sync_state FROM pg_stat_replication";
-    Result<Rows> repl = master == me ? pg_.query(sql) : remote(master, sql);
+    Result<pg::Rows> repl = master == me ? pg_.query(sql) : remote(master, sql);
     std::vector<NodeLine> out;
     for (auto& m : members) {
       NodeLine line{m, m == me, ""};
