@@ -15,14 +15,21 @@
 // Failover: who the master is is not configuration but the record the agents
 // agree on through their own raft group (agent_group.h); the worker thread brings
 // this node's PostgreSQL in line with it every 100 ms, and on the group's leader
-// promotes the most advanced standby when the master is lost (agent.cpp, "background").
+// promotes the most advanced standby when the master is lost (failover.h).
 //
-// Owned by the Daemon (one per convened). Thread-safety: every public method may
-// be called from any admin conversation thread; they are serialized by one mutex,
-// except status(), which only takes it briefly. A background thread keeps the
-// master's synchronous standby list in step with the members and does the failover.
+// The parts (agent_core.h says which lock guards what):
+//   membership.h        the command steps: localnode, certs, initialize, join, remove
+//   failover.h          the reconciler, on the worker thread
+//   agent_status.h      the status text
+//   callbridge_schema.h the call bridge's database, role, schema and connection string
 // Backups of the node (snapshot, rollback) are the backup library's
 // (backup/node_backup.h), which runs its database steps through with_database().
+//
+// Owned by the Daemon (one per convened). Threads: admin conversation threads call
+// the public methods; commands are serialized by the command mutex, which
+// status_text() and application_conninfo() do not wait for. The worker thread
+// reconciles every 100 ms under the same mutex (skipping a round while a command
+// holds it). The remover thread runs a started remove under it.
 #include <functional>
 #include <memory>
 #include <string>
