@@ -11,15 +11,16 @@
 //   callbridge_schema.h the call bridge's database, role and schema: initialize
 //
 // Locks (every part keeps to this):
-//   command_mutex  held by every command, the remover for its whole run and the
-//                  worker for one reconcile step (try_lock: a command wins). It
-//                  guards the PostgreSQL instance's control (start, stop,
-//                  configure), group, group_tls, following, following_epoch,
-//                  current_sync_names, last_majority and the reconciler's fields.
+//   command_mutex  held by every command, the remover for its whole run, the
+//                  worker for one reconcile step (try_lock: a command wins) and
+//                  Agent::with_database (the backups). It guards the PostgreSQL
+//                  instance's control (start, stop, configure), group, group_tls,
+//                  following, following_epoch, current_sync_names, last_majority
+//                  and the reconciler's fields.
 //   state_mutex    short; guards what status_text() reads without the command
 //                  mutex (which a running join or remove holds for seconds):
-//                  disabling_since, failover_line, last_members, and every write
-//                  of the config section (update()).
+//                  disabling_since, failover_line, last_members, and the agent's
+//                  writes of the config section (update()).
 //   disabling, fenced are atomics for the same reader.
 #include <atomic>
 #include <chrono>
