@@ -4,7 +4,6 @@
 #include <poll.h>
 #include <signal.h>
 #include <sys/eventfd.h>
-#include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -14,8 +13,7 @@
 #include <future>
 
 #include "util/log.h"
-
-extern char** environ;
+#include "util/process.h"
 
 namespace convene {
 
@@ -50,13 +48,6 @@ std::string describe_exit(int status) {
   return "ended (wait status " + std::to_string(status) + ")";
 }
 
-int wait_for_child(pid_t pid) {
-  int status = 0;
-  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
-  }
-  return status;
-}
-
 // Waits until one of `fds` is readable or `timeout` passes (negative: forever).
 // Returns the index of the first readable one, or -1 on time-out.
 int wait_readable(std::initializer_list<int> fds, int timeout_ms) {
@@ -77,69 +68,34 @@ Result<Child> spawn(const ChildLaunch& launch) {
   if (launch.argv.empty()) return make_error("no program to start");
   std::error_code ec;
   fs::remove(launch.status_file, ec);
-  // Everything the child needs is prepared before fork: after it, only
-  // async-signal-safe calls (convened has other threads).
-  std::vector<char*> argv;
-  for (auto& a : launch.argv) argv.push_back(const_cast<char*>(a.c_str()));
-  argv.push_back(nullptr);
   int log = ::open(launch.log_file.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
   if (log < 0) return make_error("cannot open the log file " + launch.log_file.string() + ": " + std::strerror(errno));
   int null = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
-  int exec_error[2];  // the child reports a failed exec here; closed (EOF) by a successful one
-  if (null < 0 || ::pipe2(exec_error, O_CLOEXEC) != 0) {
+  if (null < 0) {
     int e = errno;
     ::close(log);
-    if (null >= 0) ::close(null);
     return make_error(std::string("cannot prepare the child's descriptors: ") + std::strerror(e));
   }
-  pid_t parent = ::getpid();
-  pid_t pid = ::fork();
-  if (pid == 0) {
-    sigset_t none;
-    sigemptyset(&none);
-    sigprocmask(SIG_SETMASK, &none, nullptr);
-    struct sigaction dfl {};
-    dfl.sa_handler = SIG_DFL;
-    sigaction(SIGPIPE, &dfl, nullptr);  // an ignored signal stays ignored across exec
-    ::setsid();                         // a ^C at convened's terminal is for convened, which stops it
-    ::prctl(PR_SET_PDEATHSIG, SIGTERM);
-    if (::getppid() != parent) _exit(1);  // convened died before the prctl
-    ::dup2(null, 0);
-    ::dup2(log, 1);
-    ::dup2(log, 2);
-    ::dup2(exec_error[1], 3);
-    ::fcntl(3, F_SETFD, FD_CLOEXEC);
-    ::syscall(SYS_close_range, 4U, ~0U, 0U);
-    ::execve(argv[0], argv.data(), environ);
-    int e = errno;
-    [[maybe_unused]] auto n = ::write(3, &e, sizeof e);
-    _exit(127);
-  }
-  int fork_errno = errno;
+  SpawnSpec spec;
+  spec.argv = launch.argv;
+  spec.stdin_fd = null;
+  spec.stdout_fd = log;
+  spec.stderr_fd = log;
+  spec.parent_death_signal = SIGTERM;  // this thread is the supervisor's own (see the header)
+  spec.default_sigpipe = true;
+  spec.report_exec_failure = true;
+  auto pid = spawn_process(spec);
   ::close(log);
   ::close(null);
-  ::close(exec_error[1]);
-  if (pid < 0) {
-    ::close(exec_error[0]);
-    return make_error(std::string("fork: ") + std::strerror(fork_errno));
-  }
-  int e = 0;
-  ssize_t n;
-  do n = ::read(exec_error[0], &e, sizeof e);
-  while (n < 0 && errno == EINTR);
-  ::close(exec_error[0]);
-  if (n == static_cast<ssize_t>(sizeof e)) {
-    wait_for_child(pid);
-    return make_error("cannot start " + launch.argv[0] + ": " + std::strerror(e));
-  }
-  int pidfd = static_cast<int>(::syscall(SYS_pidfd_open, pid, 0));
+  if (!pid) return pid.error();
+  int pidfd = static_cast<int>(::syscall(SYS_pidfd_open, *pid, 0));
   if (pidfd < 0) {
     int pe = errno;
-    ::kill(pid, SIGKILL);
-    wait_for_child(pid);
+    ::kill(*pid, SIGKILL);
+    wait_for_exit(*pid);
     return make_error(std::string("pidfd_open: ") + std::strerror(pe));
   }
-  return Child{pid, pidfd, clock_type::now()};
+  return Child{*pid, pidfd, clock_type::now()};
 }
 
 }  // namespace
@@ -222,13 +178,13 @@ void CallbridgeSupervisor::supervise(std::shared_ptr<Run> run) {
                     timing_.stop_bound.count());
           ::kill(child->pid, SIGKILL);
         }
-        int status = wait_for_child(child->pid);
+        int status = wait_for_exit(child->pid);
         ::close(child->pidfd);
         log->info("stopped {} (pid {}): {}", program, child->pid, describe_exit(status));
         set_state([](SupervisedState& s) { s.pid = 0; });
         return;
       }
-      int status = wait_for_child(child->pid);
+      int status = wait_for_exit(child->pid);
       ::close(child->pidfd);
       if (clock_type::now() - child->started >= timing_.stable_after) delay = timing_.backoff_initial;
       std::string how = describe_exit(status);

@@ -13,6 +13,8 @@
 // The child gets stdin from /dev/null, stdout and stderr appended to its log file,
 // an empty signal mask and default dispositions, and no other descriptor of
 // convened (close_range after the dup2s): never the admin socket or the node lock.
+// The fork and those steps are the tree's one spawner's (util/process.h); a failed
+// exec is reported back through it, and the supervisor adds the pidfd.
 //
 // Thread-safety: start/stop/state may be called from any thread; start and stop
 // are serialized.

@@ -15,16 +15,24 @@
 // Failover: who the master is is not configuration but the record the agents
 // agree on through their own raft group (agent_group.h); the worker thread brings
 // this node's PostgreSQL in line with it every 100 ms, and on the group's leader
-// promotes the most advanced standby when the master is lost (agent.cpp, "background").
+// promotes the most advanced standby when the master is lost (failover.h).
 //
-// Owned by the Daemon (one per convened). Thread-safety: every public method may
-// be called from any admin conversation thread; they are serialized by one mutex,
-// except status(), which only takes it briefly. A background thread keeps the
-// master's synchronous standby list in step with the members and does the failover.
+// The parts (agent_core.h says which lock guards what):
+//   membership.h        the command steps: localnode, certs, initialize, join, remove
+//   failover.h          the reconciler, on the worker thread
+//   agent_status.h      the status text
+//   callbridge_schema.h the call bridge's database, role, schema and connection string
+// Backups of the node (snapshot, rollback) are the backup library's
+// (backup/node_backup.h), which runs its database steps through with_database().
+//
+// Owned by the Daemon (one per convened). Threads: admin conversation threads call
+// the public methods; commands are serialized by the command mutex, which
+// status_text() and application_conninfo() do not wait for. The worker thread
+// reconciles every 100 ms under the same mutex (skipping a round while a command
+// holds it). The remover thread runs a started remove under it.
 #include <functional>
 #include <memory>
 #include <string>
-#include <vector>
 
 #include "util/result.h"
 
@@ -33,6 +41,15 @@ class Node;
 }
 
 namespace convene::dbcluster {
+
+class PostgresInstance;
+
+// The node config section the agent keeps (interface, certs, enabled, master,
+// last command).
+inline constexpr const char* kConfigSection = "database";
+
+// "2026-01-31T12:00:00Z", UTC now: the master record's and the backups' times.
+std::string now_iso();
 
 // The seed's confirmation texts, verbatim.
 extern const char* const kInitializeWarning;
@@ -71,12 +88,10 @@ class Agent {
   // wait for a running command (safe to call while join or remove runs).
   virtual Result<std::string> application_conninfo() = 0;
 
-  // Backups in the file area.
-  virtual Result<std::string> snapshot(const std::string& name) = 0;  // the file name written
-  virtual Result<std::vector<std::string>> list_backups() = 0;
-  // Reads and checks <name>.bak; returns a one-line description for the question.
-  virtual Result<std::string> check_backup(const std::string& name) = 0;
-  virtual Status rollback(const std::string& name, const std::function<void(const std::string&)>& say) = 0;
+  // Runs `work` with this node's PostgreSQL while no command, remove or failover
+  // round runs (under the command mutex): the backup library's snapshot and
+  // rollback (backup/node_backup.h).
+  virtual Status with_database(const std::function<Status(PostgresInstance&)>& work) = 0;
 
   // Stops the background thread and PostgreSQL (SIGTERM of the daemon).
   virtual void stop() = 0;

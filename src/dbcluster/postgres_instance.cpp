@@ -183,8 +183,8 @@ std::string PostgresInstance::local_conninfo(const std::string& dbname) const {
          "' user='postgres' dbname=" + conninfo_quote(dbname) + " connect_timeout='5'";
 }
 
-Result<Rows> PostgresInstance::query(const std::string& sql, const std::string& dbname) const {
-  return pg_query(local_conninfo(dbname), sql);
+Result<pg::Rows> PostgresInstance::query(const std::string& sql, const std::string& dbname) const {
+  return pg::query(local_conninfo(dbname), sql);
 }
 
 Result<bool> PostgresInstance::in_recovery() const {
@@ -233,7 +233,7 @@ Status PostgresInstance::rewind_from(const std::string& primary) {
   // promotion only updates at its next checkpoint: until then it would find
   // "no rewind required" and leave a diverged history. So wait for the source to
   // be a primary whose checkpoint is on a later timeline than ours.
-  auto source = pg_query(conninfo, "SELECT pg_is_in_recovery(), (pg_control_checkpoint()).timeline_id");
+  auto source = pg::query(conninfo, "SELECT pg_is_in_recovery(), (pg_control_checkpoint()).timeline_id");
   if (!source) return make_error("cannot reach the new master " + primary + ": " + source.error().message);
   auto mine = control_field("Latest checkpoint's TimeLineID");
   if (!mine) return mine.error();

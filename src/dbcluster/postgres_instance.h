@@ -18,7 +18,7 @@
 #include <filesystem>
 #include <string>
 
-#include "dbcluster/pg_query.h"
+#include "pg/connection.h"
 #include "dbcluster/replication.h"
 #include "util/result.h"
 
@@ -64,7 +64,7 @@ class PostgresInstance {
 
   // The superuser connection over the Unix socket.
   std::string local_conninfo(const std::string& dbname = kClusterDatabase) const;
-  Result<Rows> query(const std::string& sql, const std::string& dbname = kClusterDatabase) const;
+  Result<pg::Rows> query(const std::string& sql, const std::string& dbname = kClusterDatabase) const;
   // True when the instance is a standby (pg_is_in_recovery()).
   Result<bool> in_recovery() const;
 

@@ -1,16 +1,16 @@
 #include "dbcluster/process.h"
 
 #include <fcntl.h>
-#include <grp.h>
 #include <poll.h>
 #include <pwd.h>
 #include <signal.h>
-#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
+
+#include "util/process.h"
 
 namespace convene::dbcluster {
 
@@ -51,17 +51,10 @@ Result<ProcessResult> run_program(const std::vector<std::string>& argv, const Ru
     if (!a) return a.error();
     account = *a;
   }
-  // Everything the child needs is prepared before fork: after it, only
-  // async-signal-safe calls (the daemon has other threads).
   std::vector<std::string> env = {"PATH=/usr/lib/postgresql/15/bin:/usr/bin:/bin", "LANG=C.UTF-8",
                                   "LC_ALL=C.UTF-8",
                                   options.as_postgres ? "HOME=/var/lib/postgresql" : "HOME=/root"};
   env.insert(env.end(), options.env.begin(), options.env.end());
-  std::vector<char*> cargv, cenv;
-  for (auto& s : argv) cargv.push_back(const_cast<char*>(s.c_str()));
-  cargv.push_back(nullptr);
-  for (auto& s : env) cenv.push_back(const_cast<char*>(s.c_str()));
-  cenv.push_back(nullptr);
 
   int out[2], in[2];
   if (pipe2(out, O_CLOEXEC) != 0 || pipe2(in, O_CLOEXEC) != 0)
@@ -71,25 +64,16 @@ Result<ProcessResult> run_program(const std::vector<std::string>& argv, const Ru
     out_file = open(options.stdout_file.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
     if (out_file < 0) return make_error("cannot write '" + options.stdout_file.string() + "': " + std::strerror(errno));
   }
-  pid_t pid = fork();
-  if (pid < 0) return make_error(std::string("fork: ") + std::strerror(errno));
-  if (pid == 0) {
-    setsid();
-    sigset_t none;
-    sigemptyset(&none);
-    sigprocmask(SIG_SETMASK, &none, nullptr);
-    dup2(in[0], 0);
-    dup2(out_file >= 0 ? out_file : out[1], 1);
-    dup2(out[1], 2);
-    syscall(SYS_close_range, 3U, ~0U, 0U);
-    if (options.as_postgres) {
-      gid_t groups[1] = {static_cast<gid_t>(account.gid)};
-      if (setgroups(1, groups) != 0 || setgid(account.gid) != 0 || setuid(account.uid) != 0) _exit(126);
-      if (chdir("/tmp") != 0) _exit(126);
-    }
-    execve(cargv[0], cargv.data(), cenv.data());
-    _exit(127);
-  }
+  SpawnSpec spec;
+  spec.argv = argv;
+  spec.env = std::move(env);
+  if (options.as_postgres) spec.run_as = RunAsAccount{account.uid, account.gid, "/tmp"};
+  spec.stdin_fd = in[0];
+  spec.stdout_fd = out_file >= 0 ? out_file : out[1];
+  spec.stderr_fd = out[1];
+  auto spawned = spawn_process(spec);
+  if (!spawned) return spawned.error();
+  pid_t pid = *spawned;
   close(out[1]);
   close(in[0]);
   if (out_file >= 0) close(out_file);

@@ -2,7 +2,9 @@
 // The one seam through which the database cluster runs other programs (STYLE habit
 // 9): PostgreSQL's tools run as the `postgres` user (PostgreSQL refuses to run as
 // root), with a clean environment, no inherited descriptors, a bounded time, and
-// their output captured for the error an operator sees.
+// their output captured for the error an operator sees. The fork itself is the
+// tree's one spawner's (util/process.h); here are the account, the environment,
+// the pipes and the time bound.
 //
 // Thread-safe: each call forks its own child; callable from any thread.
 #include <chrono>

@@ -1,5 +1,7 @@
 #include "dbcluster/replication.h"
 
+#include "pg/connection.h"
+
 namespace convene::dbcluster {
 
 std::string conninfo_quote(const std::string& value) {
@@ -11,14 +13,8 @@ std::string conninfo_quote(const std::string& value) {
   return out + "'";
 }
 
-std::string conf_quote(const std::string& value) {
-  std::string out = "'";
-  for (char c : value) {
-    if (c == '\'') out += '\'';
-    out += c;
-  }
-  return out + "'";
-}
+// postgresql.conf quotes a value as SQL quotes a literal.
+std::string conf_quote(const std::string& value) { return pg::sql_literal(value); }
 
 namespace {
 std::string tls_part(const TlsFiles& tls) {

@@ -15,7 +15,7 @@
 
 #include "util/result.h"
 
-namespace convene::dbcluster {
+namespace convene::backup {
 
 struct BackupEntry {
   std::string path;     // "config.json", "files/a.key", "state/xmpp/...", "database/convene.sql"
@@ -33,4 +33,4 @@ Result<std::pair<BackupInfo, std::vector<BackupEntry>>> decode_backup(const std:
 
 std::string sha256_hex(const std::string& data);
 
-}  // namespace convene::dbcluster
+}  // namespace convene::backup

@@ -1,10 +1,10 @@
-#include "dbcluster/backup_archive.h"
+#include "backup/backup_archive.h"
 
 #include <openssl/evp.h>
 
 #include <nlohmann/json.hpp>
 
-namespace convene::dbcluster {
+namespace convene::backup {
 
 namespace {
 const std::string kMagic = "CONVENE-BACKUP/1\n";
@@ -92,4 +92,4 @@ Result<std::pair<BackupInfo, std::vector<BackupEntry>>> decode_backup(const std:
   return std::make_pair(info, std::move(entries));
 }
 
-}  // namespace convene::dbcluster
+}  // namespace convene::backup

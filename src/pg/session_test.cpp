@@ -1,22 +1,22 @@
-// The PostgreSQL session's pure parts, and its bounded retry against a loopback
-// port where nothing listens (connection refused: no server needed). The store
+// The libpq wrapper's pure parts, and the session's bounded retry against a
+// loopback port where nothing listens (connection refused: no server needed). The store
 // against a real database cluster is tests/e2e/test_callbridge_postgres.py.
-#include "callbridge/pg_session.h"
+#include "pg/session.h"
 
 #include <gtest/gtest.h>
 
-namespace convene::callbridge {
+namespace convene::pg {
 namespace {
 
 TEST(PgFailure, ConnectionShutdownAndReadOnlyAreTransientSqlErrorsAreNot) {
-  EXPECT_TRUE(pg_failure_is_transient("", true));
-  EXPECT_TRUE(pg_failure_is_transient("", false));       // no answer at all
-  EXPECT_TRUE(pg_failure_is_transient("08006", false));  // connection_failure
-  EXPECT_TRUE(pg_failure_is_transient("57P01", false));  // admin_shutdown (pg_terminate_backend)
-  EXPECT_TRUE(pg_failure_is_transient("25006", false));  // read_only_sql_transaction: now a standby
-  EXPECT_FALSE(pg_failure_is_transient("42501", false));  // insufficient_privilege
-  EXPECT_FALSE(pg_failure_is_transient("23505", false));  // unique_violation
-  EXPECT_FALSE(pg_failure_is_transient("42P01", false));  // undefined_table
+  EXPECT_TRUE(failure_is_transient("", true));
+  EXPECT_TRUE(failure_is_transient("", false));       // no answer at all
+  EXPECT_TRUE(failure_is_transient("08006", false));  // connection_failure
+  EXPECT_TRUE(failure_is_transient("57P01", false));  // admin_shutdown (pg_terminate_backend)
+  EXPECT_TRUE(failure_is_transient("25006", false));  // read_only_sql_transaction: now a standby
+  EXPECT_FALSE(failure_is_transient("42501", false));  // insufficient_privilege
+  EXPECT_FALSE(failure_is_transient("23505", false));  // unique_violation
+  EXPECT_FALSE(failure_is_transient("42P01", false));  // undefined_table
 }
 
 TEST(ConninfoHostCount, CountsTheHostsOfAMultiHostString) {
@@ -30,12 +30,12 @@ TEST(ConninfoHostCount, CountsTheHostsOfAMultiHostString) {
 
 TEST(PgSession, AnUnreachableDatabaseIsTriedABoundedNumberOfTimesReadingTheStringEachTime) {
   int reads = 0, works = 0;
-  PgSession session(
+  Session session(
       [&]() -> Result<std::string> {
         ++reads;
         return std::string("host=127.0.0.1 port=1 dbname=convene connect_timeout=2");
       },
-      nullptr, {3, std::chrono::milliseconds(1)});
+      nullptr, {3, std::chrono::milliseconds(1), "spaces database", "callbridge"});
   auto st = session.run([&] {
     ++works;
     return ok_status();
@@ -49,12 +49,12 @@ TEST(PgSession, AnUnreachableDatabaseIsTriedABoundedNumberOfTimesReadingTheStrin
 }
 
 TEST(PgSession, AConnectionStringThatCannotBeReadIsTheError) {
-  PgSession session([]() -> Result<std::string> { return make_error("cannot read the PostgreSQL connection file x"); },
-                    nullptr, {2, std::chrono::milliseconds(1)});
+  Session session([]() -> Result<std::string> { return make_error("cannot read the PostgreSQL connection file x"); },
+                    nullptr, {2, std::chrono::milliseconds(1), "spaces database", "callbridge"});
   auto st = session.run([] { return ok_status(); });
   ASSERT_FALSE(st);
   EXPECT_EQ(st.error().message, "cannot read the PostgreSQL connection file x");
 }
 
 }  // namespace
-}  // namespace convene::callbridge
+}  // namespace convene::pg

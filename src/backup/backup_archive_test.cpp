@@ -1,8 +1,8 @@
-#include "dbcluster/backup_archive.h"
+#include "backup/backup_archive.h"
 
 #include <gtest/gtest.h>
 
-namespace convene::dbcluster {
+namespace convene::backup {
 namespace {
 
 std::vector<BackupEntry> sample() {
@@ -46,4 +46,4 @@ TEST(BackupArchive, UnsafePathsAreRefusedEvenWithGoodChecksums) {
 }
 
 }  // namespace
-}  // namespace convene::dbcluster
+}  // namespace convene::backup

@@ -1,0 +1,112 @@
+#include "dbcluster/agent_status.h"
+
+#include <algorithm>
+
+#include "dbcluster/agent_core.h"
+#include "dbcluster/status_view.h"
+#include "node/node.h"
+#include "pki/certificate_info.h"
+#include "pki/pem.h"
+
+namespace convene::dbcluster {
+
+using json = nlohmann::json;
+
+namespace {
+
+std::vector<NodeLine> node_lines(AgentCore& core, const std::string& me, const std::string& master) {
+  auto members = core.known_members();
+  if (std::find(members.begin(), members.end(), me) == members.end()) members.push_back(me);
+  std::sort(members.begin(), members.end());
+  std::string sql = "SELECT application_name, state, sync_state FROM pg_stat_replication";
+  Result<pg::Rows> repl = master == me ? core.pg.query(sql) : core.remote(master, sql);
+  std::vector<NodeLine> out;
+  for (auto& m : members) {
+    NodeLine line{m, m == me, ""};
+    if (m == master && m == me && core.fenced) {
+      line.state = "Fenced Master (no majority: not accepting writes)";
+    } else if (m == master) {
+      line.state = (m == me ? core.pg.running() : repl.ok()) ? "Connected Master" : "Unreachable";
+    } else if (!repl) {
+      line.state = m == me ? "Disconnected Slave (master unreachable)" : "Unknown (master unreachable)";
+    } else {
+      line.state = m == me ? "Disconnected Slave" : "Unreachable";
+      for (auto& r : *repl) {
+        if (r[0].value_or("") != m) continue;
+        auto state = r[1].value_or(""), sync = r[2].value_or("");
+        if (state == "streaming")
+          line.state = (sync == "sync" || sync == "quorum") ? "Connected Slave ( In Sync )"
+                                                            : "Connected Slave ( Out Of Sync )";
+        else
+          line.state = "Connected Slave ( Catching Up )";
+      }
+    }
+    out.push_back(line);
+  }
+  return out;
+}
+
+std::vector<CertLine> cert_lines(const Node& node, const json& cfg) {
+  json c = cfg.value("certs", json::object());
+  std::vector<CertLine> out = {{"Server Key", c.value("server_key", ""), {}, false},
+                               {"Server Certificate", c.value("server_cert", ""), {}, false},
+                               {"Client Key", c.value("client_key", ""), {}, false},
+                               {"Client Certificate", c.value("client_cert", ""), {}, false},
+                               {"CA Certificate", c.value("ca_cert", ""), {}, false}};
+  for (auto& line : out) {
+    if (line.file.empty()) continue;
+    auto p = node.paths().existing_file(line.file);
+    if (!p) {
+      line.missing = true;
+      continue;
+    }
+    if (line.label.find("Certificate") == std::string::npos) continue;
+    auto certs = pki::load_certificates(*p);
+    if (certs && !certs->empty()) {
+      auto info = pki::read_certificate_info(certs->front().get());
+      if (info) line.info = *info;
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+std::string status_text(AgentCore& core) {
+  StatusView v;
+  json cfg;
+  {
+    std::lock_guard lock(core.state_mutex);
+    cfg = core.config();
+    if (core.disabling) {
+      v.state = StatusView::State::kDisabling;
+      v.disabling_seconds =
+          std::chrono::duration_cast<std::chrono::seconds>(AgentClock::now() - core.disabling_since).count();
+    }
+  }
+  bool enabled = cfg.value("enabled", false);
+  if (v.state != StatusView::State::kDisabling && enabled) v.state = StatusView::State::kEnabled;
+  v.interface = cfg.value("interface", "");
+  auto me = core.my_address();
+  if (v.state == StatusView::State::kEnabled && me) {
+    std::string master = cfg.value("master", "");
+    v.node_in_use = master;
+    v.nodes = node_lines(core, *me, master);
+    std::lock_guard lock(core.state_mutex);
+    v.failover = core.failover_line;
+  }
+  v.certs = cert_lines(core.node, cfg);
+  v.last_command = cfg.value("last_command", "");
+  v.last_ok = cfg.value("last_ok", true);
+  v.last_error = cfg.value("last_error", "");
+  auto text = render_status(v, pki::current_time());
+  while (!text.empty() && text.back() == '\n') text.pop_back();
+  return text;
+}
+
+void log_expiry(AgentCore& core) {
+  for (auto& w : expiry_warnings(cert_lines(core.node, core.config()), pki::current_time()))
+    core.log->warn("certificate: {}", w);
+}
+
+}  // namespace convene::dbcluster
