@@ -34,6 +34,7 @@
 #include <memory>
 #include <string>
 
+#include "dbcluster/agent_types.h"
 #include "util/result.h"
 
 namespace convene {
@@ -43,23 +44,6 @@ class Node;
 namespace convene::dbcluster {
 
 class PostgresInstance;
-
-// The node config section the agent keeps (interface, certs, enabled, master,
-// last command).
-inline constexpr const char* kConfigSection = "database";
-
-// "2026-01-31T12:00:00Z", UTC now: the master record's and the backups' times.
-std::string now_iso();
-
-// The seed's confirmation texts, verbatim.
-extern const char* const kInitializeWarning;
-extern const char* const kJoinWarning;
-extern const char* const kJoinAlreadyNote;  // appended when this node is already in a cluster
-extern const char* const kRemoveWarning;
-
-struct CertNames {
-  std::string server_key, server_cert, client_key, client_cert, ca_cert;
-};
 
 class Agent {
  public:

@@ -1,6 +1,6 @@
 #include "dbcluster/agent_core.h"
 
-#include "dbcluster/agent.h"
+#include "dbcluster/agent_types.h"
 #include "node/node.h"
 #include "node/node_id.h"
 #include "tls/tls_context_source.h"

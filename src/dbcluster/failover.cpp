@@ -2,7 +2,7 @@
 
 #include <vector>
 
-#include "dbcluster/agent.h"
+#include "dbcluster/agent_types.h"
 #include "dbcluster/master_choice.h"
 #include "dbcluster/replication.h"
 

@@ -11,7 +11,7 @@
 #include <functional>
 #include <string>
 
-#include "dbcluster/agent.h"
+#include "dbcluster/agent_types.h"
 #include "dbcluster/agent_core.h"
 
 namespace convene::dbcluster {

@@ -46,13 +46,9 @@ void ComponentStream::handle_stanza(xml::Element& stanza, std::string_view raw) 
     }
     handshaken_ = true;
     set_authenticated();
-    registered_ = true;
     auto older =
         server_.registry.register_component(domain_, std::static_pointer_cast<ComponentStream>(shared_from_this()));
-    if (older) {
-      older->registered_ = false;
-      older->post_close("conflict", "replaced by a newer connection");
-    }
+    if (older) older->replaced();
     send("<handshake/>");
     server_.log->info("call bridge '{}' connected as {} from {}", name_, domain_, peer());
     return;

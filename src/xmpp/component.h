@@ -12,14 +12,20 @@
 #include <string_view>
 
 #include "xmpp/connection.h"
+#include "xmpp/session.h"
 #include "xmpp_core/component_handshake.h"
 
 namespace convene::xmpp {
 
-class ComponentStream : public Connection {
+class ComponentStream : public Connection, public ComponentLink {
  public:
   ComponentStream(Server& server, asio::ip::tcp::socket socket);
   const std::string& domain() const { return domain_; }
+
+  // ComponentLink, for the session registry.
+  void send(std::string_view bytes) override { Connection::send(bytes); }
+  const std::string& peer() const override { return Connection::peer(); }
+  void replaced() override { post_close("conflict", "replaced by a newer connection"); }
 
  protected:
   void on_stream_open(const xml::StreamHeader& header) override;
@@ -31,7 +37,6 @@ class ComponentStream : public Connection {
   std::string domain_;  // "cb1.tptac9.com"
   std::string name_;    // "cb1"
   bool handshaken_ = false;
-  bool registered_ = false;
 };
 
 }  // namespace convene::xmpp

@@ -32,4 +32,18 @@ class Session {
   virtual std::uint64_t node() const { return 0; }
 };
 
+// A call bridge (XEP-0114 component) connected to this node, as the session
+// registry sees it: somewhere to send stanzas. ComponentStream implements it, so
+// the registry needs no connection code (and includes nothing above itself).
+// Threads: every method may be called from any thread.
+class ComponentLink {
+ public:
+  virtual ~ComponentLink() = default;
+  // A stanza for the component, already addressed to it.
+  virtual void send(std::string_view bytes) = 0;
+  virtual const std::string& peer() const = 0;  // "127.0.0.1:4711", for status
+  // A newer connection took over this component's domain: end this one.
+  virtual void replaced() = 0;
+};
+
 }  // namespace convene::xmpp

@@ -2,7 +2,6 @@
 
 #include <algorithm>
 
-#include "xmpp/component.h"
 
 namespace convene::xmpp {
 
@@ -83,10 +82,10 @@ std::shared_ptr<Session> SessionRegistry::resume(const std::string& id, const st
 
 // ---- this node's components -----------------------------------------------------------
 
-std::shared_ptr<ComponentStream> SessionRegistry::register_component(const std::string& domain,
-                                                                     std::shared_ptr<ComponentStream> component) {
+std::shared_ptr<ComponentLink> SessionRegistry::register_component(const std::string& domain,
+                                                                     std::shared_ptr<ComponentLink> component) {
   std::lock_guard order(order_mu_);
-  std::shared_ptr<ComponentStream> older;
+  std::shared_ptr<ComponentLink> older;
   {
     std::unique_lock lock(mu_);
     older = std::exchange(components_[domain], std::move(component));
@@ -95,7 +94,7 @@ std::shared_ptr<ComponentStream> SessionRegistry::register_component(const std::
   return older;
 }
 
-bool SessionRegistry::unregister_component(const std::string& domain, const ComponentStream& component) {
+bool SessionRegistry::unregister_component(const std::string& domain, const ComponentLink& component) {
   std::lock_guard order(order_mu_);
   {
     std::unique_lock lock(mu_);

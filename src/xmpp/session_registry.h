@@ -47,7 +47,6 @@
 
 namespace convene::xmpp {
 
-class ComponentStream;
 
 // A non-owning reference to a callable, for callbacks run during one call: unlike
 // std::function it never allocates, so the message path stays allocation-free.
@@ -119,11 +118,11 @@ class SessionRegistry {
   // ---- this node's components (called on the component's own thread) ----
   // The newest connection for a domain wins: the one replaced is returned (to be
   // closed with <conflict/>), or null. Observers: on_component_up.
-  std::shared_ptr<ComponentStream> register_component(const std::string& domain,
-                                                      std::shared_ptr<ComponentStream> component);
+  std::shared_ptr<ComponentLink> register_component(const std::string& domain,
+                                                      std::shared_ptr<ComponentLink> component);
   // False when `component` is not (or no longer) the domain's connection.
   // Observers: on_component_down, only when it was.
-  bool unregister_component(const std::string& domain, const ComponentStream& component);
+  bool unregister_component(const std::string& domain, const ComponentLink& component);
 
   // ---- sessions and components of other nodes (the cluster router) ----
   // No observers are told: these are not this node's changes.
@@ -186,7 +185,7 @@ class SessionRegistry {
 
   mutable std::shared_mutex mu_;
   Map<std::vector<std::shared_ptr<Session>>> sessions_;    // bare JID →
-  Map<std::shared_ptr<ComponentStream>> components_;       // domain → (this node's)
+  Map<std::shared_ptr<ComponentLink>> components_;       // domain → (this node's)
   Map<std::uint64_t> remote_components_;                   // domain → member id
   Map<std::shared_ptr<Session>> resumable_;                // XEP-0198 id →
 };

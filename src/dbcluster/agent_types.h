@@ -1,0 +1,26 @@
+#pragma once
+// The few names the database agent's parts (agent_core, membership, failover)
+// and its users share, apart from the Agent interface itself, so that a part
+// never includes the agent that wires it (no include reaches back up).
+#include <string>
+
+namespace convene::dbcluster {
+
+// The node config section the agent keeps (interface, certs, enabled, master,
+// last command).
+inline constexpr const char* kConfigSection = "database";
+
+// "2026-01-31T12:00:00Z", UTC now: the master record's and the backups' times.
+std::string now_iso();
+
+// The seed's confirmation texts, verbatim.
+extern const char* const kInitializeWarning;
+extern const char* const kJoinWarning;
+extern const char* const kJoinAlreadyNote;  // appended when this node is already in a cluster
+extern const char* const kRemoveWarning;
+
+struct CertNames {
+  std::string server_key, server_cert, client_key, client_cert, ca_cert;
+};
+
+}  // namespace convene::dbcluster
