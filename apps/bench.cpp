@@ -1,4 +1,4 @@
-// convene-bench: XMPP load generator (issue 7). Scenarios login, messages, idle, failover; every
+// convene-bench: XMPP load generator. Scenarios login, messages, idle, failover; every
 // result is one "RESULT key=value ..." line that includes the tool's own CPU share.
 // bench/run-convene.sh starts a node and runs them; the engine is bench/lib/engine.cpp.
 #include <CLI/CLI.hpp>

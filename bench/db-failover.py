@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""Database cluster figures (issue 6): failover time and throughput during a live
+"""Database cluster figures: failover time and throughput during a live
 certificate rotation.
 
     bench/db-failover.py [--build build] [--trials 10] [--window 10]

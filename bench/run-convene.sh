@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Runs convene-bench against one fresh convened node (issue 7).
+# Runs convene-bench against one fresh convened node.
 #
 #   bench/run-convene.sh [BUILD_DIR]        (default: build)
 #

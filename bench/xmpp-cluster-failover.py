@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""XMPP cluster figures (issue 4): leader failover and cross-node throughput.
+"""XMPP cluster figures: leader failover and cross-node throughput.
 
     bench/xmpp-cluster-failover.py [--build build] [--trials 20] [--pairs 50] [--duration 5]
 

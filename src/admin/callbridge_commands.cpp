@@ -1,4 +1,4 @@
-// The `callbridge` command group (issue 5): the call bridge that convened runs on
+// The `callbridge` command group: the call bridge that convened runs on
 // this node, set as CMS Web Admin > Configuration > General sets it (unique name,
 // domain, optional server address, shared secret) plus a DNS server override, then
 // enabled, disabled and shown.

@@ -1,5 +1,5 @@
 #pragma once
-// Which database the node's call bridge keeps its meeting spaces in (issue 5):
+// Which database the node's call bridge keeps its meeting spaces in:
 // the PostgreSQL database cluster when this node's cluster is enabled, else the
 // SQLite file in DIR/state/callbridge.
 //

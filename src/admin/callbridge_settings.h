@@ -1,5 +1,5 @@
 #pragma once
-// The call bridge that convened runs on its node (issue 5), as the operator set it
+// The call bridge that convened runs on its node, as the operator set it
 // with `callbridge ...` (names as CMS Web Admin > Configuration > General): the
 // "callbridge" section of the node's configuration, turned into the command line
 // of convene-callbridge for the supervisor (callbridge_supervisor.h).

@@ -1,5 +1,5 @@
 #pragma once
-// Keeps one convene-callbridge process running for convened (issue 5): started with
+// Keeps one convene-callbridge process running for convened: started with
 // the arguments the `callbridge ...` settings give, restarted with a bounded
 // back-off when it exits on its own (its exit status logged), stopped by pid with
 // SIGTERM and then SIGKILL after a bound, and always reaped.

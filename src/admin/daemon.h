@@ -4,7 +4,7 @@
 //
 // The XMPP store the service and the commands see is a SwitchableStore: the
 // node's local store, or its cluster store once the node is in an XMPP cluster
-// (issue 4; admin/xmpp_cluster.h). The local store stays open underneath, unused
+// (admin/xmpp_cluster.h). The local store stays open underneath, unused
 // while the cluster store is attached.
 //
 // Thread-safety: accessors may be called from admin conversation threads; each

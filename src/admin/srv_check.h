@@ -1,5 +1,5 @@
 #pragma once
-// The DNS self-check of `xmpp dns check` (issue 5, seed 000's scenario 1: a node
+// The DNS self-check of `xmpp dns check` (seed 000's scenario 1: a node
 // missing from the SRV records, so call bridges never fail over to it): compares
 // the targets of one SRV record with the XMPP nodes that should serve it. Pure
 // logic over look-up results, so it is unit-tested without DNS.

@@ -1,7 +1,7 @@
 // The `xmpp` command group of seed 000 (steps 3 and 5) on one node: configuration
 // (domain, interfaces, certificates, options, limits), the service (enable,
 // disable, status, reset), call bridges and users. The `xmpp cluster ...` commands
-// belong to the cluster (issue 4).
+// belong to the cluster.
 //
 // Configuration goes to the node's "xmpp" section (xmpp_settings.h says the keys);
 // call bridges and users go through the XMPP store (store.h), whose writes are

@@ -1,4 +1,4 @@
-// `xmpp dns check [<dns server>]` (issue 5): resolves _xmpp-client._tcp and
+// `xmpp dns check [<dns server>]`: resolves _xmpp-client._tcp and
 // _xmpp-component._tcp for the XMPP domain and compares the targets with the
 // nodes that should serve them — the cluster's members, or this node alone —
 // naming a missing node, a wrong port, an unresolvable target or a stranger.

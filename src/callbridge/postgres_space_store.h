@@ -1,5 +1,5 @@
 #pragma once
-// Meeting spaces in the PostgreSQL database cluster (issue 5): the call bridge's
+// Meeting spaces in the PostgreSQL database cluster: the call bridge's
 // store when the node's database cluster is enabled. The tables live in schema
 // `callbridge` of database `convene` (the agent creates the schema and role; see
 // docs/architecture.md), shared by every call bridge of the cluster:

@@ -114,7 +114,7 @@ Status PostgresInstance::configure(const PgSettings& s) {
       "# Cluster peers: mutual TLS, any client certificate of the cluster CA acts as replicator.\n"
       "hostssl replication replicator 0.0.0.0/0 cert map=dbcluster\n"
       "hostssl postgres replicator 0.0.0.0/0 cert map=dbcluster\n"
-      "# The call bridge's spaces (issue 5): the same certificates, as role callbridge, database convene only.\n"
+      "# The call bridge's spaces: the same certificates, as role callbridge, database convene only.\n"
       "hostssl convene callbridge 0.0.0.0/0 cert map=dbcluster\n"
       "host all all 0.0.0.0/0 reject\n"
       "host all all ::/0 reject\n";

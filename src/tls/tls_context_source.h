@@ -1,6 +1,6 @@
 #pragma once
 // The current mutual-TLS context of a service, replaceable at run time (live
-// certificate rotation, issue 6): connections take current() when they start
+// certificate rotation): connections take current() when they start
 // and keep that context for their lifetime; reload() builds a new context from
 // the files and, only if that succeeds, makes it current. A failed reload keeps
 // the old context and says what is wrong with the new files.

@@ -5,7 +5,7 @@
 // Why: every connection used to own two Documents (its parser's and a scratch one
 // for replies), each keeping a 4 KiB arena block for as long as the connection
 // lived. A thread handles one stanza at a time, so a handful of spares serve all
-// of its connections, and an idle connection holds none (issue 7: RSS per idle
+// of its connections, and an idle connection holds none (the benchmarks measure RSS per idle
 // connection; the blocks were also the holes that kept freed pages resident).
 //
 // Contract: take() and give() on the same thread a Document is used on; a

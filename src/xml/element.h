@@ -3,7 +3,7 @@
 //
 // Why an arena: a c2s connection turns every stanza into a tree, and most stanzas
 // are forwarded and forgotten within microseconds. Allocating each node, name and
-// attribute separately would be several heap calls per stanza (issue 7 forbids
+// attribute separately would be several heap calls per stanza (the message path avoids
 // that churn). Instead a Document owns a few large blocks; nodes are placement-new'd
 // into them and every string is a std::string_view into the same blocks. clear()
 // rewinds the arena and keeps its blocks, so a warmed-up StreamParser builds each

@@ -1,5 +1,5 @@
 #pragma once
-// The XMPP store of a clustered node (issue 4): the XmppState table replicated by
+// The XMPP store of a clustered node: the XmppState table replicated by
 // Raft (cluster/consensus.h). The table is the consensus state machine: every
 // committed log entry is a StoreCommand applied with XmppState::apply, and raft's
 // snapshots are XmppState snapshots. Writes made on any member are forwarded to

@@ -17,7 +17,7 @@ thread_local char read_buffer[16 * 1024];
 
 constexpr size_t kKeepWriteCapacity = 16 * 1024;
 // Long enough that a chatting client keeps its buffers between messages, short
-// enough that thousands of quiet ones cost little (issue 7: RSS per idle connection).
+// enough that thousands of quiet ones cost little (the benchmarks measure RSS per idle connection).
 constexpr auto kReleaseIdleAfter = std::chrono::seconds(2);
 
 xml::ParserOptions parser_options(const Limits& l, std::string_view ns) {

@@ -7,7 +7,7 @@
 // pending operations). It runs on one io_context; everything but send() and
 // post_close() must be called there.
 //
-// Buffers (issue 3 item 5):
+// Buffers:
 // - Reading waits for readability first, then reads into a buffer owned by the
 //   thread, so an idle connection holds no read buffer. With TLS, OpenSSL does the
 //   handshake on the socket itself (tls_session.h: no asio::ssl::stream and its four

@@ -6,7 +6,7 @@
 // StoreCommand (a JSON object such as {"op":"user.add",...}); an XmppState table
 // applies committed commands deterministically; a store decides how a command
 // becomes committed. The local store (local_store.h) appends it to a log on disk
-// and fsyncs; the cluster store (issue 4) replicates it through Raft. Readers see
+// and fsyncs; the cluster store replicates it through Raft. Readers see
 // this node's copy of the table.
 //
 // Thread-safety: every member may be called from any thread. `done` callbacks run

@@ -2,7 +2,7 @@
 // An XmppStore that forwards to another one, which can be swapped at run time:
 // the XMPP service is created with one store reference, and a node that joins or
 // leaves a cluster switches that reference between its local store and its
-// cluster store (issue 4) without restarting the service.
+// cluster store without restarting the service.
 //
 // Thread-safety: any thread. A call in progress keeps the target it started with
 // (held by shared_ptr), so swapping never destroys a store under a caller.

@@ -7,7 +7,7 @@
 // apply the same commands in the same order end equal, including the errors they
 // return and the offline-message ids they assign (a counter in the table, never a
 // clock or a random number). That is what lets a local log (local_store.h) or a Raft
-// log (issue 4) rebuild it. A command that fails changes nothing.
+// log rebuild it. A command that fails changes nothing.
 //
 // Commands (JSON objects; user names are JID localparts and are prepared with
 // prepare_localpart, so "Alice" and "alice" are one user):

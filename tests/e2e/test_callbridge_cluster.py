@@ -1,4 +1,4 @@
-"""Seed 000 step 9 on the XMPP cluster (issues 4 and 5): the call bridge finds the
+"""Seed 000 step 9 on the XMPP cluster: the call bridge finds the
 three nodes through DNS SRV (a real dnsmasq), slixmpp users on the other two nodes
 meet in one of its spaces, and when the node the call bridge is connected to dies
 (kill -9) the bridge moves to another node and the users, still connected to the

@@ -1,4 +1,4 @@
-"""convene-callbridge run by convened (issue 5): set up with `callbridge ...` mmp
+"""convene-callbridge run by convened: set up with `callbridge ...` mmp
 commands, started on `callbridge enable`, restarted when it dies, restarted with
 new settings, stopped on `callbridge disable` and with convened, and its XMPP link
 shown by `callbridge status` (connected to which server since when, or why not).

@@ -1,4 +1,4 @@
-"""Automatic failover of the database cluster (issue 6): three convened nodes with
+"""Automatic failover of the database cluster: three convened nodes with
 real PostgreSQL 15 on NET.1-3, the agents agreeing on the master through their own
 raft group over mutual TLS.
 

@@ -31,7 +31,7 @@ def test_wrong_arguments_print_the_usage_block(node):
 
 
 def test_cluster_status_of_a_standalone_node_says_so(node):
-    # Was the last unbuilt command (issue 4 built it): a node never clustered says
+    # Was the last unbuilt command (it exists now): a node never clustered says
     # so plainly, without a fake peer list.
     result = node.mmp("xmpp", "cluster", "status")
     assert "State: DISABLED" in result.stdout

@@ -1,4 +1,4 @@
-"""XMPP cluster (issue 4, first step): three real convened on 127.0.1.1-3, raft over
+"""XMPP cluster: three real convened on 127.0.1.1-3, raft over
 mutual TLS, driven through mmp in seed 000's order (steps 4-8). Shared state
 (users, call bridges) replicated; leader failover after kill -9; reset-and-rejoin
 gives one entry. Every wait is a bounded poll of `xmpp cluster status` or

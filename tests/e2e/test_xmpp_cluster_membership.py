@@ -1,4 +1,4 @@
-"""XMPP cluster membership (issue 4): who may join, and taking a member out.
+"""XMPP cluster membership: who may join, and taking a member out.
 
 A node whose certificate the cluster does not trust is refused at join, and the
 refusing node says so in its log. `xmpp cluster remove` takes a dead member out so

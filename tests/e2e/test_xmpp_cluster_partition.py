@@ -1,4 +1,4 @@
-"""XMPP cluster under a network partition (issue 4): a follower cut off from the
+"""XMPP cluster under a network partition: a follower cut off from the
 other two (nftables drops its cluster port's traffic, partition.py) loses its
 leader and refuses writes, while the majority keeps a leader and accepts them;
 once healed, the three agree again and the cut-off node has the writes it missed.

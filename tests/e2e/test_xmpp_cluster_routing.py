@@ -1,4 +1,4 @@
-"""XMPP cluster routing (issue 4): slixmpp users logged in on different nodes of a
+"""XMPP cluster routing: slixmpp users logged in on different nodes of a
 three-node cluster (real processes on 127.0.1.1-3, raft and forwarding over mutual
 TLS) exchange presence and messages; the leader's kill -9 and a follower's kill -9
 do not stop users on the surviving nodes, and no stanza a node acknowledged
