@@ -21,6 +21,7 @@
 #include "callbridge/spaces.h"
 #include "callbridge/status.h"
 #include "util/log.h"
+#include "util/thread_name.h"
 
 using namespace convene;
 using namespace convene::callbridge;
@@ -111,7 +112,10 @@ int main(int argc, char** argv) {
   auto where = (*store)->info();
   log->info("call bridge {} starting ({}; spaces in {} ({}))", config.component(),
             config.server ? "server " + *config.server : "DNS SRV " + config.srv_name(), where.kind, where.where);
-  std::thread worker([&] { connector.run(stop); });
+  std::thread worker([&] {
+    set_thread_name("cb-connector");
+    connector.run(stop);
+  });
   int sig = 0;
   sigwait(&set, &sig);
   log->info("call bridge {} stopping (signal {})", config.component(), sig);

@@ -12,6 +12,7 @@
 
 #include "admin/command_dispatch.h"
 #include "util/log.h"
+#include "util/thread_name.h"
 
 namespace convene {
 
@@ -69,7 +70,10 @@ Status AdminServer::start() {
     return make_error("cannot listen on " + path + ": " + std::strerror(err));
   }
   cleanup();
-  acceptor_ = std::thread([this] { accept_loop(); });
+  acceptor_ = std::thread([this] {
+    set_thread_name("admin-accept");
+    accept_loop();
+  });
   return ok_status();
 }
 
@@ -108,7 +112,10 @@ void AdminServer::accept_loop() {
       }
     }
     if (!admit(fd)) continue;
-    std::thread([this, fd] { serve(fd); }).detach();
+    std::thread([this, fd] {
+      set_thread_name("admin-cmd");
+      serve(fd);
+    }).detach();
   }
 }
 

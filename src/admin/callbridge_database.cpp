@@ -5,6 +5,7 @@
 #include "node/node.h"
 #include "util/files.h"
 #include "util/log.h"
+#include "util/thread_name.h"
 
 namespace convene {
 
@@ -56,8 +57,9 @@ void restart_callbridge_for_database(Daemon& daemon, const std::string& why) {
               daemon.callbridge_on_postgres() ? "PostgreSQL" : "SQLite");
 }
 
-PeriodicTask::PeriodicTask(std::chrono::milliseconds period, std::function<void()> step)
-    : thread_([this, period, step = std::move(step)] {
+PeriodicTask::PeriodicTask(std::string name, std::chrono::milliseconds period, std::function<void()> step)
+    : thread_([this, name = std::move(name), period, step = std::move(step)] {
+        set_thread_name(name);
         std::unique_lock lock(mutex_);
         while (!wake_.wait_for(lock, period, [this] { return stopping_; })) {
           lock.unlock();

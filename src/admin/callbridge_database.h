@@ -52,10 +52,10 @@ void follow_spaces_database(Daemon& daemon);
 // Restarts an enabled call bridge after initialize/join (the store may have changed).
 void restart_callbridge_for_database(Daemon& daemon, const std::string& why);
 
-// Runs `step` every `period` on a thread of its own until stopped.
+// Runs `step` every `period` on a thread of its own, named `name`, until stopped.
 class PeriodicTask {
  public:
-  PeriodicTask(std::chrono::milliseconds period, std::function<void()> step);
+  PeriodicTask(std::string name, std::chrono::milliseconds period, std::function<void()> step);
   ~PeriodicTask();
   void stop();
 

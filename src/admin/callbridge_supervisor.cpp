@@ -14,6 +14,7 @@
 
 #include "util/log.h"
 #include "util/process.h"
+#include "util/thread_name.h"
 
 namespace convene {
 
@@ -128,7 +129,10 @@ Status CallbridgeSupervisor::start(ChildLaunch launch) {
   auto first = run->first_start.get_future();
   set_state([](SupervisedState& s) { s = SupervisedState{}; });
   run_ = run;
-  thread_ = std::thread([this, run] { supervise(run); });
+  thread_ = std::thread([this, run] {
+    set_thread_name("cb-supervise");
+    supervise(run);
+  });
   Status outcome = first.get();
   if (!outcome) {
     thread_.join();  // it ends after a failed first start

@@ -54,7 +54,7 @@ Result<std::unique_ptr<Daemon>> Daemon::open(Node& node) {
   // The call bridge's spaces follow the database cluster (callbridge_database.h).
   Daemon* d = daemon.get();
   daemon->spaces_follower_ =
-      std::make_unique<PeriodicTask>(std::chrono::seconds(1), [d] { follow_spaces_database(*d); });
+      std::make_unique<PeriodicTask>("cb-follow", std::chrono::seconds(1), [d] { follow_spaces_database(*d); });
   return daemon;
 }
 

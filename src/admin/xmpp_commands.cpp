@@ -28,6 +28,7 @@
 #include "xmpp/xmpp_state.h"
 #include "xmpp_core/jid.h"
 #include "xmpp_core/scram.h"
+#include "util/thread_name.h"
 
 namespace convene {
 
@@ -493,6 +494,7 @@ Status user_import(CommandRequest& req) {
   std::vector<std::thread> workers;
   for (size_t t = 0; t < threads; ++t)
     workers.emplace_back([&, t] {
+      set_thread_name("user-import");
       for (size_t i = t; i < count; i += threads)
         commands[i] = user_command(xmpp::cmd::user_add, (*lines)[i].user, (*lines)[i].password);
     });

@@ -1,4 +1,5 @@
 #include "cluster/loop_thread.h"
+#include "util/thread_name.h"
 
 #include <stdexcept>
 
@@ -21,7 +22,10 @@ LoopThread::~LoopThread() {
 
 void LoopThread::start() {
   started_ = true;
-  thread_ = std::thread([this] { uv_run(&loop_, UV_RUN_DEFAULT); });
+  thread_ = std::thread([this] {
+    set_thread_name("raft-loop");
+    uv_run(&loop_, UV_RUN_DEFAULT);
+  });
 }
 
 bool LoopThread::post(std::function<void()> task) {

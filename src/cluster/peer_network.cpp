@@ -13,6 +13,7 @@
 #include "cluster/wire.h"
 #include "util/endpoint.h"
 #include "util/log.h"
+#include "util/thread_name.h"
 
 namespace convene::cluster {
 namespace {
@@ -84,7 +85,10 @@ PeerNetwork::PeerNetwork(std::shared_ptr<tls::TlsContextSource> tls, std::uint64
       self_address_(std::move(self_address)),
       work_(asio::make_work_guard(io_)),
       acceptor_(io_) {
-  thread_ = std::thread([this] { io_.run(); });
+  thread_ = std::thread([this] {
+    set_thread_name("raft-net");
+    io_.run();
+  });
 }
 
 PeerNetwork::~PeerNetwork() { stop(); }

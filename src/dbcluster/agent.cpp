@@ -10,6 +10,7 @@
 #include "dbcluster/failover.h"
 #include "dbcluster/membership.h"
 #include "dbcluster/replication.h"
+#include "util/thread_name.h"
 
 namespace convene::dbcluster {
 
@@ -27,7 +28,10 @@ class AgentImpl final : public Agent {
       CONVENE_TRY(membership_.resume());
     }
     log_expiry(core_);
-    worker_ = std::thread([this] { work(); });
+    worker_ = std::thread([this] {
+      set_thread_name("db-agent");
+      work();
+    });
     return ok_status();
   }
 
@@ -82,6 +86,7 @@ class AgentImpl final : public Agent {
     }
     if (remover_.joinable()) remover_.join();
     remover_ = std::thread([this, line] {
+      set_thread_name("db-remove");
       std::lock_guard lock(core_.command_mutex);
       auto st = membership_.remove();
       core_.record_result(line, st);

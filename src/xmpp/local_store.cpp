@@ -15,6 +15,7 @@
 #include "util/files.h"
 #include "util/log.h"
 #include "xmpp/xmpp_state.h"
+#include "util/thread_name.h"
 
 namespace convene::xmpp {
 
@@ -99,7 +100,10 @@ class LocalStore final : public XmppStore {
              size_t records)
       : dir_(std::move(dir)), options_(options), state_(std::move(state)), fd_(fd), seq_(seq),
         log_bytes_(bytes), log_records_(records) {
-    writer_ = std::thread([this] { writer_loop(); });
+    writer_ = std::thread([this] {
+      set_thread_name("xmpp-log");
+      writer_loop();
+    });
   }
 
   // Writes what is queued, then stops: a command accepted by submit() is never

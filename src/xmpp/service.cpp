@@ -15,6 +15,7 @@
 #include "xmpp/component.h"
 #include "xmpp/heap_trimmer.h"
 #include "xmpp/server.h"
+#include "util/thread_name.h"
 
 namespace convene::xmpp {
 
@@ -93,7 +94,10 @@ class ServiceImpl final : public Service {
     trimmer_->start();
     for (auto& io : ios_) {
       guards_.emplace_back(asio::make_work_guard(*io));
-      threads_.emplace_back([io = io.get()] { io->run(); });
+      threads_.emplace_back([io = io.get()] {
+        set_thread_name("xmpp-io");
+        io->run();
+      });
     }
     server_->log->info("XMPP service for {} listening on {} ({} thread(s){})", s.domain, fmt_list(listening_),
                        threads, s.allow_plaintext ? ", plaintext allowed" : "");

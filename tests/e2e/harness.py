@@ -125,3 +125,34 @@ def snapshot_tree(path: Path) -> dict:
             st = p.stat()
             out[str(p.relative_to(path))] = (st.st_size, st.st_mtime_ns, st.st_mode)
     return out
+
+
+def thread_names(pid) -> list:
+    """The names of a process's threads, as /proc shows them (util/thread_name)."""
+    names = []
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        try:
+            names.append((task / "comm").read_text().strip())
+        except FileNotFoundError:
+            pass  # ended while we looked
+    return names
+
+
+def documented_threads() -> set:
+    """The thread names docs/architecture.md's thread table lists."""
+    import re
+    text = (TOP / "docs" / "architecture.md").read_text()
+    section = text.split("## Threads", 1)[1].split("\n## ", 1)[0]
+    return set(re.findall(r"^\| `([\w-]+)` \|", section, re.M))
+
+
+def assert_threads_documented(node, *expected):
+    """Every thread of `node`'s convened is one the thread table lists, and the
+    `expected` ones are running: the table cannot silently go stale."""
+    # A thread names itself when it starts, a moment after the node answers.
+    wait_for(lambda: all(e in thread_names(node.proc.pid) for e in expected), READY_TIMEOUT,
+             f"threads {expected} in {thread_names(node.proc.pid)}")
+    names = thread_names(node.proc.pid)
+    undocumented = sorted(set(names) - documented_threads())
+    assert not undocumented, f"threads missing from docs/architecture.md's table: {undocumented} (all: {names})"
+    return names

@@ -14,7 +14,7 @@ import time
 
 from db_cluster_fixtures import (ADDR, CERT_FILES, PSQL, build_cluster, db_nodes, make_certs, sql, status,  # noqa: F401
                                  status_lines, wait_disabled)
-from harness import NET, snapshot_tree, wait_for
+from harness import NET, assert_threads_documented, snapshot_tree, wait_for
 
 
 def test_seed_004_as_typed(db_nodes):
@@ -33,6 +33,9 @@ def test_seed_004_as_typed(db_nodes):
     assert f"Node in use           : {NET}.1" in lines
     assert "Interface             : a" in lines
     assert f"Last command          : 'database cluster join {NET}.1' (Success)" in lines
+    # Each node's threads are the ones the architecture's thread table lists.
+    for n in (n1, n2, n3):
+        assert_threads_documented(n, "db-agent", "raft-loop", "raft-net")
 
     # Data written on the master is on both slaves (synchronous replication).
     sql(n1, "CREATE TABLE calls (id int PRIMARY KEY, who text)")

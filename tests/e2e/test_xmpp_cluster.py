@@ -6,7 +6,7 @@ gives one entry. Every wait is a bounded poll of `xmpp cluster status` or
 import re
 import time
 
-from harness import wait_for
+from harness import assert_threads_documented, wait_for
 from xmpp_cluster_fixtures import ADDR, TIMEOUT, build_cluster, cluster_view, leader_index, peers_of, setup_certs
 from xmpp_fixtures import DOMAIN
 
@@ -32,6 +32,9 @@ def test_seed_sequence_builds_a_three_node_cluster_and_replicates_writes(three):
     # Call bridges made on node 1 before the cluster existed are the cluster's.
     for n in three.values():
         assert n.mmp("xmpp", "callbridge", "list").stdout.count("Callbridge") == 3
+    # Each node's threads are the ones the architecture's thread table lists.
+    for n in three.values():
+        assert_threads_documented(n, "raft-loop", "raft-net", "xmpp-io")
 
 
 def test_cluster_with_a_lab_ca_as_trust_bundle(three):
