@@ -123,7 +123,8 @@ Status NodeBackup::rollback(const std::string& name, const std::function<void(co
           auto v = value;
           CONVENE_TRY(node_.config().update(section, [&](json& s) {
             if (section == dbcluster::kConfigSection) {
-              // Cluster membership is live state, not configuration: keep it.
+              // Cluster membership is live state, not configuration: keep it. The
+              // raw keys, not DatabaseConfig: a key absent here stays absent.
               for (const char* k : {"enabled", "master"}) {
                 if (s.is_object() && s.contains(k)) v[k] = s[k];
                 else if (v.is_object()) v.erase(k);

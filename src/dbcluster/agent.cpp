@@ -46,7 +46,7 @@ class AgentImpl final : public Agent {
     return membership_.set_certs(n, line, say);
   }
 
-  bool in_cluster() const override { return core_.config().value("enabled", false); }
+  bool in_cluster() const override { return core_.settings().enabled; }
 
   Status check_initialize() override {
     std::lock_guard lock(core_.command_mutex);
@@ -75,7 +75,7 @@ class AgentImpl final : public Agent {
   Status start_remove(const std::string& line) override {
     std::lock_guard lock(core_.command_mutex);
     if (core_.disabling) return make_error("a remove is already in progress");
-    if (!core_.config().value("enabled", false))
+    if (!core_.settings().enabled)
       return make_error("this node is not in a database cluster", "Nothing to remove.");
     {
       // status_text() reads the flag and the time together under state_mutex, not
@@ -98,15 +98,15 @@ class AgentImpl final : public Agent {
   std::string status_text() override { return dbcluster::status_text(core_); }
 
   Result<std::string> application_conninfo() override {
-    nlohmann::json cfg;
+    DatabaseConfig cfg;
     {
       std::lock_guard lock(core_.state_mutex);
-      cfg = core_.config();
+      cfg = core_.settings();
     }
-    if (!cfg.value("enabled", false)) return make_error("this node is not in a database cluster");
+    if (!cfg.enabled) return make_error("this node is not in a database cluster");
     auto me = core_.my_address();
     if (!me) return me.error();
-    auto hosts = application_hosts(core_.known_members(), *me, cfg.value("master", ""));
+    auto hosts = application_hosts(core_.known_members(), *me, cfg.master);
     return dbcluster::application_conninfo(hosts, core_.pg.installed_tls());
   }
 

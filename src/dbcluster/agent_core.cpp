@@ -21,10 +21,7 @@ std::string now_iso() {
 
 AgentCore::AgentCore(Node& n) : node(n), pg(n.paths().dir()), log(logger("database")) {}
 
-json AgentCore::config() const {
-  auto s = node.config().section(kConfigSection);
-  return s.is_object() ? s : json::object();
-}
+DatabaseConfig AgentCore::settings() const { return database_config(node.config()); }
 
 Status AgentCore::update(const std::function<void(json&)>& change) {
   std::lock_guard lock(state_mutex);
@@ -48,7 +45,7 @@ void AgentCore::record_result(const std::string& line, const Status& st) {
 }
 
 Result<std::string> AgentCore::my_address() const {
-  auto iface = config().value("interface", "");
+  auto iface = settings().interface;
   if (iface.empty())
     return make_error("no database interface is set", "Set it with 'database cluster localnode <iface>' first.");
   return node.interfaces().address(iface);

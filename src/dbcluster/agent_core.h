@@ -34,6 +34,7 @@
 #include <nlohmann/json.hpp>
 
 #include "dbcluster/agent_group.h"
+#include "dbcluster/database_config.h"
 #include "dbcluster/postgres_instance.h"
 #include "util/log.h"
 #include "util/result.h"
@@ -75,7 +76,9 @@ struct AgentCore {
   std::atomic<bool> fenced{false};         // a master without a majority stopped its PostgreSQL
 
   // --- the config section ---
-  nlohmann::json config() const;
+  // Every read goes through the typed view (defaults in database_config.h);
+  // writes change single keys, so config.json holds only what was set.
+  DatabaseConfig settings() const;
   Status update(const std::function<void(nlohmann::json&)>& change);
   static void record(nlohmann::json& s, const std::string& line, bool ok, const std::string& error);
   // Records a command's outcome as the status's "Last command" and logs it.

@@ -10,8 +10,6 @@
 
 namespace convene::dbcluster {
 
-using json = nlohmann::json;
-
 namespace {
 
 std::vector<NodeLine> node_lines(AgentCore& core, const std::string& me, const std::string& master) {
@@ -46,13 +44,13 @@ std::vector<NodeLine> node_lines(AgentCore& core, const std::string& me, const s
   return out;
 }
 
-std::vector<CertLine> cert_lines(const Node& node, const json& cfg) {
-  json c = cfg.value("certs", json::object());
-  std::vector<CertLine> out = {{"Server Key", c.value("server_key", ""), {}, false},
-                               {"Server Certificate", c.value("server_cert", ""), {}, false},
-                               {"Client Key", c.value("client_key", ""), {}, false},
-                               {"Client Certificate", c.value("client_cert", ""), {}, false},
-                               {"CA Certificate", c.value("ca_cert", ""), {}, false}};
+std::vector<CertLine> cert_lines(const Node& node, const DatabaseConfig& cfg) {
+  CertNames c = cfg.certs.value_or(CertNames{});
+  std::vector<CertLine> out = {{"Server Key", c.server_key, {}, false},
+                               {"Server Certificate", c.server_cert, {}, false},
+                               {"Client Key", c.client_key, {}, false},
+                               {"Client Certificate", c.client_cert, {}, false},
+                               {"CA Certificate", c.ca_cert, {}, false}};
   for (auto& line : out) {
     if (line.file.empty()) continue;
     auto p = node.paths().existing_file(line.file);
@@ -74,38 +72,36 @@ std::vector<CertLine> cert_lines(const Node& node, const json& cfg) {
 
 std::string status_text(AgentCore& core) {
   StatusView v;
-  json cfg;
+  DatabaseConfig cfg;
   {
     std::lock_guard lock(core.state_mutex);
-    cfg = core.config();
+    cfg = core.settings();
     if (core.disabling) {
       v.state = StatusView::State::kDisabling;
       v.disabling_seconds =
           std::chrono::duration_cast<std::chrono::seconds>(AgentClock::now() - core.disabling_since).count();
     }
   }
-  bool enabled = cfg.value("enabled", false);
-  if (v.state != StatusView::State::kDisabling && enabled) v.state = StatusView::State::kEnabled;
-  v.interface = cfg.value("interface", "");
+  if (v.state != StatusView::State::kDisabling && cfg.enabled) v.state = StatusView::State::kEnabled;
+  v.interface = cfg.interface;
   auto me = core.my_address();
   if (v.state == StatusView::State::kEnabled && me) {
-    std::string master = cfg.value("master", "");
-    v.node_in_use = master;
-    v.nodes = node_lines(core, *me, master);
+    v.node_in_use = cfg.master;
+    v.nodes = node_lines(core, *me, cfg.master);
     std::lock_guard lock(core.state_mutex);
     v.failover = core.failover_line;
   }
   v.certs = cert_lines(core.node, cfg);
-  v.last_command = cfg.value("last_command", "");
-  v.last_ok = cfg.value("last_ok", true);
-  v.last_error = cfg.value("last_error", "");
+  v.last_command = cfg.last_command;
+  v.last_ok = cfg.last_ok;
+  v.last_error = cfg.last_error;
   auto text = render_status(v, pki::current_time());
   while (!text.empty() && text.back() == '\n') text.pop_back();
   return text;
 }
 
 void log_expiry(AgentCore& core) {
-  for (auto& w : expiry_warnings(cert_lines(core.node, core.config()), pki::current_time()))
+  for (auto& w : expiry_warnings(cert_lines(core.node, core.settings()), pki::current_time()))
     core.log->warn("certificate: {}", w);
 }
 

@@ -7,7 +7,7 @@
 namespace convene::dbcluster {
 
 // The node config section the agent keeps (interface, certs, enabled, master,
-// last command).
+// last command); read through DatabaseConfig (database_config.h).
 inline constexpr const char* kConfigSection = "database";
 
 // "2026-01-31T12:00:00Z", UTC now: the master record's and the backups' times.

@@ -11,14 +11,14 @@ namespace convene::dbcluster {
 using json = nlohmann::json;
 
 void FailoverReconciler::step() {
-  auto cfg = core_.config();
-  if (!cfg.value("enabled", false) || core_.disabling) return;
+  auto cfg = core_.settings();
+  if (!cfg.enabled || core_.disabling) return;
   auto me_r = core_.my_address();
   if (!me_r) return;
   const std::string me = *me_r;
   if (!core_.group) {  // an older cluster without failover: only the standby list
     core_.set_failover_line("Manual (this cluster predates automatic failover: remove and join again to get it)");
-    if (cfg.value("master", "") == me && core_.pg.running()) keep_sync_names(me);
+    if (cfg.master == me && core_.pg.running()) keep_sync_names(me);
     return;
   }
   auto now = AgentClock::now();
@@ -73,7 +73,7 @@ void FailoverReconciler::step() {
   for (auto& m : st.members) voters += m.voter;
   core_.set_failover_line("Automatic (agents' group of " + std::to_string(voters) + "); master since " + view.since +
                           (view.previous.empty() ? "" : ", took over from " + view.previous));
-  if (view.master != cfg.value("master", "")) {
+  if (view.master != cfg.master) {
     core_.log->info("database: the master is now {} (epoch {})", view.master, view.epoch);
     (void)core_.update([&](json& s) { s["master"] = view.master; });
   }

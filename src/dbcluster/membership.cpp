@@ -77,27 +77,27 @@ Status validate(const TlsFiles& f, const CertNames& n) {
 }  // namespace
 
 Status Membership::resume() {
-  auto cfg = core_.config();
+  auto cfg = core_.settings();
   if (core_.pg.initialized()) {
     CONVENE_TRY(core_.pg.prepare());
-    if (cfg.value("enabled", false) && !fs::exists(core_.group_dir())) {
+    if (cfg.enabled && !fs::exists(core_.group_dir())) {
       // A cluster made before the agents had a group: run as configured, without
       // failover, and say how to get it.
       core_.log->warn(
           "database: this node's cluster has no agents' group (made by an older version): no automatic "
           "failover until it is removed and joined again");
       auto me = core_.my_address();
-      std::string master = cfg.value("master", "");
+      const std::string& master = cfg.master;
       if (me && master == *me) CONVENE_TRY(core_.pg.configure(core_.primary_settings(*me, "")));
       else if (me && !master.empty()) CONVENE_TRY(core_.pg.configure(core_.standby_settings(*me, master)));
       if (auto st = core_.pg.start(); !st) core_.log->error("database: {}", st.error().text());
-    } else if (cfg.value("enabled", false)) {
+    } else if (cfg.enabled) {
       if (auto st = core_.open_group(false); !st) core_.log->error("database: {}", st.error().text());
       // Only a standby starts at once (it cannot take writes). A node that was
       // master waits until the agents' group confirms it still is: another node
       // may have been promoted while this one was down (the worker decides).
       auto me = core_.my_address();
-      std::string master = cfg.value("master", "");
+      const std::string& master = cfg.master;
       auto primary_data = core_.pg.was_primary();
       if (me && !master.empty() && master != *me && primary_data && !*primary_data) {
         CONVENE_TRY(core_.pg.configure(core_.standby_settings(*me, master)));
@@ -114,7 +114,7 @@ Status Membership::resume() {
 Status Membership::set_localnode(const std::string& iface, const std::string& line) {
   auto address = core_.node.interfaces().address(iface);
   if (!address) return address.error();
-  if (core_.config().value("enabled", false))
+  if (core_.settings().enabled)
     return make_error("cannot change the interface while clustering is enabled",
                       "Run 'database cluster remove' first, then set the interface and initialize or join again.");
   return core_.update([&](json& s) {
@@ -128,8 +128,8 @@ Status Membership::set_certs(const CertNames& n, const std::string& line,
   auto files = resolve(core_.node, n);
   if (!files) return files.error();
   CONVENE_TRY(validate(*files, n));
-  auto cfg = core_.config();
-  bool live = cfg.value("enabled", false) && core_.pg.running();
+  auto cfg = core_.settings();
+  bool live = cfg.enabled && core_.pg.running();
   CONVENE_TRY(core_.pg.prepare());
   CONVENE_TRY(install_tls_files(*files, core_.pg.installed_tls()));
   if (live) {
@@ -140,7 +140,7 @@ Status Membership::set_certs(const CertNames& n, const std::string& line,
       if (auto st = core_.group_tls->reload(); !st)
         core_.log->error("agents' group certificates: {}", st.error().text());
     auto me = core_.my_address();
-    std::string master = cfg.value("master", "");
+    const std::string& master = cfg.master;
     if (me && master == *me) {
       reconnect_standbys_one_by_one();
     } else if (me && !master.empty()) {
@@ -154,11 +154,7 @@ Status Membership::set_certs(const CertNames& n, const std::string& line,
     say("Certificates updated");
   }
   return core_.update([&](json& s) {
-    s["certs"] = {{"server_key", n.server_key},
-                  {"server_cert", n.server_cert},
-                  {"client_key", n.client_key},
-                  {"client_cert", n.client_cert},
-                  {"ca_cert", n.ca_cert}};
+    s["certs"] = n;
     core_.record(s, line, true, "");
   });
 }
@@ -166,8 +162,7 @@ Status Membership::set_certs(const CertNames& n, const std::string& line,
 Status Membership::check_ready() {
   auto me = core_.my_address();
   if (!me) return me.error();
-  auto cfg = core_.config();
-  if (!cfg.contains("certs"))
+  if (!core_.settings().certs)
     return make_error("no database cluster certificates are set",
                       "Set them with 'database cluster certs <server-key> <server-cert> <client-key> <client-cert> "
                       "<ca-cert>' first.");
@@ -272,9 +267,8 @@ Status Membership::join(const std::string& master) {
 }
 
 Status Membership::remove() {
-  auto cfg = core_.config();
   auto me = core_.my_address();
-  std::string master = cfg.value("master", "");
+  std::string master = core_.settings().master;
   auto rec = core_.pg.running() ? core_.pg.in_recovery() : Result<bool>(make_error("not running"));
   if (rec && !*rec && me) {
     // A leaving master tells the members that stay (they elect a new master);
