@@ -47,7 +47,6 @@
 
 namespace convene::xmpp {
 
-
 // A non-owning reference to a callable, for callbacks run during one call: unlike
 // std::function it never allocates, so the message path stays allocation-free.
 template <class Signature>
