@@ -1,5 +1,6 @@
 #include "util/log.h"
 
+#include <spdlog/pattern_formatter.h>
 #include <spdlog/sinks/basic_file_sink.h>
 #include <spdlog/sinks/stdout_sinks.h>
 
@@ -9,16 +10,55 @@
 namespace convene {
 
 namespace {
+
+// The message of a log record with its control characters escaped: what clients
+// send (user names, JIDs, stream errors) reaches the log, and a newline or an
+// escape sequence in it must not forge a line or repaint an operator's terminal.
+// Bytes of 0x80 and above stay: they are UTF-8 in names.
+class EscapedMessage final : public spdlog::custom_flag_formatter {
+ public:
+  void format(const spdlog::details::log_msg& msg, const std::tm&, spdlog::memory_buf_t& dest) override {
+    escape_control_characters(std::string_view(msg.payload.data(), msg.payload.size()), dest);
+  }
+  std::unique_ptr<custom_flag_formatter> clone() const override { return std::make_unique<EscapedMessage>(); }
+};
+
+spdlog::sink_ptr with_escaping(spdlog::sink_ptr sink) {
+  auto formatter = std::make_unique<spdlog::pattern_formatter>();
+  formatter->add_flag<EscapedMessage>('*').set_pattern("[%Y-%m-%d %H:%M:%S.%e] [%n] [%l] %*");
+  sink->set_formatter(std::move(formatter));
+  return sink;
+}
+
 std::mutex g_mutex;
 std::vector<spdlog::sink_ptr> g_sinks;
 spdlog::level::level_enum g_level = spdlog::level::info;
 }  // namespace
 
+void escape_control_characters(std::string_view text, spdlog::memory_buf_t& out) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  for (char c : text) {
+    auto b = static_cast<unsigned char>(c);
+    if (b >= 0x20 && b != 0x7f) {
+      out.push_back(c);
+      continue;
+    }
+    const char* named = b == '\n' ? "\\n" : b == '\r' ? "\\r" : b == '\t' ? "\\t" : nullptr;
+    if (named) {
+      out.append(named, named + 2);
+    } else {
+      char hex[4] = {'\\', 'x', kHex[b >> 4], kHex[b & 15]};
+      out.append(hex, hex + 4);
+    }
+  }
+}
+
 void init_logging(const std::filesystem::path& file, spdlog::level::level_enum level) {
   std::lock_guard lock(g_mutex);
   g_sinks.clear();
-  g_sinks.push_back(std::make_shared<spdlog::sinks::stderr_sink_mt>());
-  if (!file.empty()) g_sinks.push_back(std::make_shared<spdlog::sinks::basic_file_sink_mt>(file.string()));
+  g_sinks.push_back(with_escaping(std::make_shared<spdlog::sinks::stderr_sink_mt>()));
+  if (!file.empty())
+    g_sinks.push_back(with_escaping(std::make_shared<spdlog::sinks::basic_file_sink_mt>(file.string())));
   g_level = level;
   spdlog::drop_all();
 }
@@ -26,7 +66,7 @@ void init_logging(const std::filesystem::path& file, spdlog::level::level_enum l
 std::shared_ptr<spdlog::logger> logger(const std::string& subsystem) {
   std::lock_guard lock(g_mutex);
   if (auto existing = spdlog::get(subsystem)) return existing;
-  if (g_sinks.empty()) g_sinks.push_back(std::make_shared<spdlog::sinks::stderr_sink_mt>());
+  if (g_sinks.empty()) g_sinks.push_back(with_escaping(std::make_shared<spdlog::sinks::stderr_sink_mt>()));
   auto lg = std::make_shared<spdlog::logger>(subsystem, g_sinks.begin(), g_sinks.end());
   lg->set_level(g_level);
   lg->flush_on(spdlog::level::info);
