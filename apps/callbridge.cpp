@@ -17,8 +17,8 @@
 
 #include "callbridge/connector.h"
 #include "callbridge/postgres_space_store.h"
-#include "callbridge/sqlite_space_store.h"
 #include "callbridge/spaces.h"
+#include "callbridge/sqlite_space_store.h"
 #include "callbridge/status.h"
 #include "util/log.h"
 #include "util/thread_name.h"

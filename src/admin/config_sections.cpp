@@ -6,15 +6,6 @@ namespace convene {
 
 using nlohmann::json;
 
-namespace {
-
-const json& object_or_empty(const json& j) {
-  static const json empty = json::object();
-  return j.is_object() ? j : empty;
-}
-
-}  // namespace
-
 void from_json(const json& j, XmppClusterConfig& c) {
   const json& s = object_or_empty(j);
   XmppClusterConfig d;

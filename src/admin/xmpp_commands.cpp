@@ -24,11 +24,11 @@
 #include "util/files.h"
 #include "util/random.h"
 #include "util/strings.h"
+#include "util/thread_name.h"
 #include "xmpp/store_commands.h"
 #include "xmpp/xmpp_state.h"
 #include "xmpp_core/jid.h"
 #include "xmpp_core/scram.h"
-#include "util/thread_name.h"
 
 namespace convene {
 

@@ -6,15 +6,6 @@ namespace convene::dbcluster {
 
 using nlohmann::json;
 
-namespace {
-
-const json& object_or_empty(const json& j) {
-  static const json empty = json::object();
-  return j.is_object() ? j : empty;
-}
-
-}  // namespace
-
 // Not object_or_empty: a "certs" key that is not an object throws, as reading it
 // by hand did.
 void from_json(const json& j, CertNames& c) {

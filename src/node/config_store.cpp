@@ -37,4 +37,9 @@ Status ConfigStore::update(const std::string& name, const std::function<Status(n
   return ok_status();
 }
 
+const nlohmann::json& object_or_empty(const nlohmann::json& j) {
+  static const nlohmann::json empty = nlohmann::json::object();
+  return j.is_object() ? j : empty;
+}
+
 }  // namespace convene

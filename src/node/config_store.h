@@ -34,4 +34,8 @@ class ConfigStore {
   nlohmann::json doc_;
 };
 
+// A section (or an object inside one) as typed readers take it: absent or not an
+// object reads as an empty object, so every key takes its default.
+const nlohmann::json& object_or_empty(const nlohmann::json& j);
+
 }  // namespace convene

@@ -26,7 +26,6 @@
 
 namespace convene::xmpp {
 
-
 class ClientStream : public Connection, public Session {
  public:
   ClientStream(Server& server, asio::ip::tcp::socket socket);

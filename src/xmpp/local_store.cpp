@@ -14,8 +14,8 @@
 
 #include "util/files.h"
 #include "util/log.h"
-#include "xmpp/xmpp_state.h"
 #include "util/thread_name.h"
+#include "xmpp/xmpp_state.h"
 
 namespace convene::xmpp {
 

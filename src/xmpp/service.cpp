@@ -10,12 +10,12 @@
 #include "pki/key.h"
 #include "tls/tls_context.h"
 #include "util/log.h"
+#include "util/thread_name.h"
 #include "xmpp/c2s.h"
 #include "xmpp/cluster_router.h"
 #include "xmpp/component.h"
 #include "xmpp/heap_trimmer.h"
 #include "xmpp/server.h"
-#include "util/thread_name.h"
 
 namespace convene::xmpp {
 
