@@ -10,11 +10,15 @@ Outcome run_remote(const std::string& socket_path, const std::vector<std::string
     term.err("ERROR: " + fd.error().message + "\n  " + fd.error().hint);
     return Outcome::kUnreachable;
   }
-  protocol::LineChannel channel(*fd);
-  if (!channel.send({{"op", "run"}, {"argv", argv}})) {
-    term.err("ERROR: connection to convened lost");
-    return Outcome::kUnreachable;
-  }
+  return run_over(*fd, argv, term);
+}
+
+Outcome run_over(int fd, const std::vector<std::string>& argv, Terminal& term) {
+  protocol::LineChannel channel(fd);
+  // A failed send is not the end: the daemon may have refused the conversation
+  // (not allowed, too many at once) and closed before the request went out; its
+  // reason is still waiting to be read, and is what the operator needs to see.
+  (void)channel.send({{"op", "run"}, {"argv", argv}});
   while (auto msg = channel.receive()) {
     if (msg->contains("out")) {
       term.out(msg->value("out", ""));

@@ -24,6 +24,8 @@ class Terminal {
 enum class Outcome { kOk = 0, kFailed = 1, kUnreachable = 2 };
 
 Outcome run_remote(const std::string& socket_path, const std::vector<std::string>& argv, Terminal& term);
+// The same conversation over a connected socket (closed on return).
+Outcome run_over(int fd, const std::vector<std::string>& argv, Terminal& term);
 
 struct GrammarReply {
   Grammar grammar;
