@@ -1,6 +1,7 @@
 #include "admin/command_dispatch.h"
 
 #include "admin/socket_conversation.h"
+#include "protocol/admin_request.h"
 #include "util/log.h"
 #include "util/strings.h"
 
@@ -31,33 +32,25 @@ Status run_command(Daemon& daemon, const CommandRegistry& registry, Conversation
 }
 
 void run_conversation(Daemon& daemon, const CommandRegistry& registry, protocol::LineChannel& channel) {
-  auto request = channel.receive();
-  if (!request) return;
-  std::string op = request->value("op", "");
-  if (op == "grammar") {
+  auto message = channel.receive();
+  if (!message) return;
+  auto request = protocol::parse_admin_request(*message);
+  if (!request) {
+    (void)channel.send({{"done", true}, {"ok", false}, {"error", "ERROR: " + request.error().message}});
+    return;
+  }
+  if (request->op == protocol::AdminRequest::Op::grammar) {
     nlohmann::json commands = nlohmann::json::array();
     for (auto& s : registry.all())
       commands.push_back({{"words", s.words}, {"usage", s.usage}, {"help", s.help}});
     (void)channel.send({{"grammar", commands}, {"node", daemon.node().name()}});
     return;
   }
-  if (op != "run" || !request->contains("argv") || !(*request)["argv"].is_array()) {
-    (void)channel.send({{"done", true}, {"ok", false}, {"error", "ERROR: malformed admin request"}});
-    return;
-  }
-  std::vector<std::string> argv;
-  for (auto& a : (*request)["argv"]) {
-    if (!a.is_string()) {
-      (void)channel.send({{"done", true}, {"ok", false}, {"error", "ERROR: malformed admin request"}});
-      return;
-    }
-    argv.push_back(a.get<std::string>());
-  }
   // The command may ask the operator something ((Y/n), a secret): give a person
   // time to answer, where the request itself had to come at once.
   channel.set_timeouts(kAnswerTimeout, kAnswerTimeout);
   SocketConversation io(channel);
-  auto status = run_command(daemon, registry, io, argv);
+  auto status = run_command(daemon, registry, io, request->argv);
   if (status)
     (void)channel.send({{"done", true}, {"ok", true}});
   else
