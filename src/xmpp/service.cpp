@@ -193,9 +193,26 @@ class ServiceImpl final : public Service {
         if (component) c = std::make_shared<ComponentStream>(*server_, std::move(socket));
         else c = std::make_shared<ClientStream>(*server_, std::move(socket));
         asio::post(io, [c] { c->start(); });
+        accept(acceptor, component);
+        return;
       }
-      accept(acceptor, component);
+      // Out of descriptors (EMFILE, ENFILE) or memory: the pending connection stays
+      // in the backlog and accepting again at once would fail again at once, a loop
+      // that holds a core and starves the sessions on this thread. Pause instead,
+      // and say so once per pause.
+      logger("xmpp")->warn("cannot accept on {}: {}; pausing accepts for {} ms", endpoint_text(acceptor),
+                           ec.message(), kAcceptPause.count());
+      auto timer = std::make_shared<asio::steady_timer>(acceptor.get_executor(), kAcceptPause);
+      timer->async_wait([this, &acceptor, component, timer](const asio::error_code& wait_ec) {
+        if (!wait_ec && acceptor.is_open()) accept(acceptor, component);
+      });
     });
+  }
+  static constexpr std::chrono::milliseconds kAcceptPause{100};
+  static std::string endpoint_text(const asio::ip::tcp::acceptor& acceptor) {
+    asio::error_code ec;
+    auto ep = acceptor.local_endpoint(ec);
+    return ec ? std::string("a listener") : ep.address().to_string() + ":" + std::to_string(ep.port());
   }
 
   // mu_ held, service running.
