@@ -119,7 +119,8 @@ Status NodeBackup::rollback(const std::string& name, const std::function<void(co
         } catch (const std::exception&) {
           return make_error("the backup's configuration is not JSON", "Nothing was changed.");
         }
-        for (auto& [section, value] : doc.items()) {
+        for (auto& [name, value] : doc.items()) {
+          const std::string section = name;  // clang 14 cannot capture a structured binding
           auto v = value;
           CONVENE_TRY(node_.config().update(section, [&](json& s) {
             if (section == dbcluster::kConfigSection) {
