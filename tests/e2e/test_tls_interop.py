@@ -170,8 +170,9 @@ def test_openssl_s_client_key_updates_fragments_and_close_notify(xnode, tools):
 
 
 def test_gnutls_cli_rekeys_both_ways_and_closes(xnode, tools):
-    # -s: plaintext first (the XMPP STARTTLS exchange through its stdin), TLS on SIGALRM.
-    tool = tools(["gnutls-cli", "-s", "--inline-commands", "--x509cafile", str(xnode.cert),
+    # -s: plaintext first (the XMPP STARTTLS exchange through its stdin), TLS on
+    # SIGALRM; -d 4: it logs the handshake messages it gets, the server's KeyUpdate among them.
+    tool = tools(["gnutls-cli", "-s", "-d", "4", "--inline-commands", "--x509cafile", str(xnode.cert),
                   "--verify-hostname", DOMAIN, "--sni-hostname", DOMAIN, "-p", str(C2S_PORT), ADDRESS])
     tool.expect(b"- Simple Client Mode")
     tool.send(HEADER)
@@ -182,7 +183,8 @@ def test_gnutls_cli_rekeys_both_ways_and_closes(xnode, tools):
     tool.expect(b"- Description: (TLS1.3")
     log_in(tool, restart=True)
     # ^rekey1^: a KeyUpdate of its own; ^rekey^: one asking for ours.
-    talk(tool, b"^rekey1^\n", b"^rekey^\n", 1)
+    talk(tool, b"^rekey1^\n", b"^rekey^\n", 1, done=b"- Rekey was completed")
+    assert b"received TLS 1.3 key update (0)" in tool.out, "the server's answer to ^rekey^"
     # End of input: gnutls-cli says close_notify and ends cleanly.
     assert tool.finish() == 0, tool.out
     no_tls_errors(xnode)
