@@ -275,3 +275,52 @@ def test_key_updates_packed_in_one_record_are_refused(xnode, tmp_path):
     wait_for(lambda: "a KeyUpdate must end its record" in xnode.log(), TIMEOUT, "the record to be refused")
     back = read_to_close(probe.sock)
     assert probe.open_all(back) == [(21, b"\x02\x0a")]
+
+
+def test_records_without_data_count_against_the_read_rate(node, tmp_path):
+    """Empty application-data records cost a decryption each and carry no byte of
+    XML: the read-rate limit counts the records' bytes, so a stream of them ends with
+    policy-violation like any other flood."""
+    xnode = configure_xmpp(node, limits={"read-rate": 1024}, plaintext=False)
+    probe = starttls_probe(xnode, tmp_path)
+    try:
+        probe.sock.sendall(b"".join(probe.seal(23, b"") for _ in range(10000)))
+    except (BrokenPipeError, ConnectionResetError):
+        pass
+    wait_for(lambda: "read rate limit exceeded (1024 bytes/s)" in xnode.log(), TIMEOUT, "the read-rate limit")
+
+
+def test_a_client_that_does_not_read_is_disconnected(node):
+    """Messages to itself from a client that reads nothing fill its output queue:
+    past the cap the server disconnects it instead of buffering without end."""
+    xnode = configure_xmpp(node, limits={"read-rate": 1 << 30}, plaintext=False)
+    s = socket.socket()
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    s.settimeout(TIMEOUT)
+    s.connect((ADDRESS, C2S_PORT))
+    s.sendall(HEADER)
+    read_until(s, b"</stream:features>")
+    s.sendall(STARTTLS)
+    assert b"<proceed" in read_until(s, b"/>")
+    t = ssl.create_default_context(cafile=str(xnode.cert)).wrap_socket(s, server_hostname=DOMAIN)
+    t.sendall(HEADER)
+    read_until(t, b"</stream:features>")
+    token = base64.b64encode(b"\0alice\0secret").decode()
+    t.sendall(f"<auth xmlns='urn:ietf:params:xml:ns:xmpp-sasl' mechanism='PLAIN'>{token}</auth>".encode())
+    read_until(t, b"<success")
+    t.sendall(RESTART)
+    read_until(t, b"</stream:features>")
+    t.sendall(b"<iq type='set' id='bind'><bind xmlns='urn:ietf:params:xml:ns:xmpp-bind'>"
+              b"<resource>interop</resource></bind></iq>")
+    read_until(t, b"</iq>")
+    message = f"<message to='{JID}'><body>{'x' * 100000}</body></message>".encode()
+    sent = 0
+    try:
+        while sent < 64 << 20:  # far beyond the cap and what the sockets hold
+            t.sendall(message)
+            sent += len(message)
+    except OSError:
+        pass
+    wait_for(lambda: "wait for a client that does not read them: disconnecting" in xnode.log(), TIMEOUT,
+             "the server to disconnect the client")
+    assert sent < 64 << 20, "the server took 64 MiB for a client that reads nothing"
