@@ -26,6 +26,17 @@ std::string read_all(int fd) {
   return got;
 }
 
+// `count` records of one KeyUpdate each, asking for ours, the client moving to its
+// next key after each (as §5.1 allows).
+std::string key_update_records(Tls13Records& client, int count) {
+  std::string wire;
+  for (int i = 0; i < count; ++i) {
+    EXPECT_TRUE(client.seal(Tls13Records::kHandshake, kKeyUpdateRequested.data(), 5, wire));
+    EXPECT_TRUE(client.update_write_key());
+  }
+  return wire;
+}
+
 // The records in `wire`, opened with the client's keys (following the server's
 // KeyUpdates): {content type, content} each.
 std::vector<std::pair<uint8_t, std::string>> open_all(Tls13Records& client, std::string_view wire) {
@@ -71,13 +82,8 @@ TEST(TlsSessionLimits, AKeyUpdateFloodIsCutOffByTheBudgetWithNothingQueued) {
   p.handshake();
   auto client = p.hostile_client();
   ASSERT_TRUE(client);
-  // One KeyUpdate per record, as §5.1 allows, each asking for ours, the client
-  // moving to its next key after each: 1,000 of them, never reading.
-  std::string wire;
-  for (int i = 0; i < 1000; ++i) {
-    ASSERT_TRUE(client->seal(Tls13Records::kHandshake, kKeyUpdateRequested.data(), 5, wire));
-    ASSERT_TRUE(client->update_write_key());
-  }
+  // 1,000 records of one KeyUpdate each, never reading.
+  std::string wire = key_update_records(*client, 1000);
   size_t put = 0;
   TlsSession::Step step = TlsSession::Step::want_read;
   char buf[100];
@@ -98,11 +104,7 @@ TEST(TlsSessionLimits, ManyRequestsWhileSilentGetOneKeyUpdate) {
   p.handshake();
   auto client = p.hostile_client();
   ASSERT_TRUE(client);
-  std::string wire;
-  for (int i = 0; i < 5; ++i) {
-    ASSERT_TRUE(client->seal(Tls13Records::kHandshake, kKeyUpdateRequested.data(), 5, wire));
-    ASSERT_TRUE(client->update_write_key());
-  }
+  std::string wire = key_update_records(*client, 5);
   ASSERT_TRUE(client->seal(Tls13Records::kApplicationData, "<presence/>", 11, wire));
   ASSERT_EQ(write(p.fds[1], wire.data(), wire.size()), ssize_t(wire.size()));
   char buf[100];
