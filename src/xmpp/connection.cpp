@@ -24,6 +24,7 @@ constexpr size_t kKeepWriteCapacity = 16 * 1024;
 constexpr size_t kMaxQueuedOutput = 4 * 1024 * 1024;
 
 size_t max_queued_output(const Limits& l) { return std::max(kMaxQueuedOutput, 2 * l.max_stanza_bytes); }
+
 // Long enough that a chatting client keeps its buffers between messages, short
 // enough that thousands of quiet ones cost little (the benchmarks measure RSS per idle connection).
 constexpr auto kReleaseIdleAfter = std::chrono::seconds(2);
