@@ -122,14 +122,16 @@ void Tls13Records::nonce(const Direction& d, unsigned char out[12]) const {
   for (int i = 0; i < 8; ++i) out[11 - i] ^= static_cast<unsigned char>(d.seq >> (8 * i));
 }
 
-bool Tls13Records::fail(std::string why) {
+bool Tls13Records::fail(std::string why, uint8_t alert) {
   error_ = std::move(why);
+  alert_ = alert;
   return false;
 }
 
 bool Tls13Records::seal(uint8_t type, const char* data, size_t size, std::string& out) {
   if (!ready(write_, true)) return false;
   do {
+    if (write_.seq >= records_per_key_) return fail("the write key is used up (no KeyUpdate in time)");
     size_t chunk = std::min(size, kMaxPlaintext);
     size_t length = chunk + 1 + kTag;  // content, its type, the tag
     size_t at = out.size();
@@ -196,15 +198,21 @@ Tls13Records::Open Tls13Records::open(std::string_view in, size_t& used, uint8_t
   if (in.size() < kHeader) return Open::need_more;
   auto* p = reinterpret_cast<const unsigned char*>(in.data());
   if (p[0] != kApplicationData) {
-    fail("unexpected record type " + std::to_string(p[0]) + " after the handshake");
+    fail("unexpected record type " + std::to_string(p[0]) + " after the handshake", kUnexpectedMessage);
     return Open::failed;
   }
   size_t length = (size_t(p[3]) << 8) | p[4];
   if (length > kMaxCiphertext || length < kTag + 1) {
-    fail("record of " + std::to_string(length) + " bytes (record_overflow)");
+    fail("record of " + std::to_string(length) + " bytes (record_overflow)", kRecordOverflow);
     return Open::failed;
   }
   if (in.size() < kHeader + length) return Open::need_more;
+  if (read_.seq >= records_per_key_) {
+    fail("the peer sent " + std::to_string(records_per_key_) +
+             " records under one key without a KeyUpdate (the usage limit, RFC 8446 §5.5)",
+         kUnexpectedMessage);
+    return Open::failed;
+  }
   if (!ready(read_, false)) return Open::failed;
   unsigned char iv[12];
   nonce(read_, iv);
@@ -218,7 +226,7 @@ Tls13Records::Open Tls13Records::open(std::string_view in, size_t& used, uint8_t
                                 const_cast<unsigned char*>(p + kHeader + body)) == 1 &&
             EVP_DecryptFinal_ex(read_.ctx, out + n, &m) == 1;
   if (!ok) {
-    fail("a record failed its integrity check (bad_record_mac)");
+    fail("a record failed its integrity check (bad_record_mac)", kBadRecordMac);
     return Open::failed;
   }
   ++read_.seq;
@@ -226,7 +234,8 @@ Tls13Records::Open Tls13Records::open(std::string_view in, size_t& used, uint8_t
   size_t end = body;
   while (end > 0 && out[end - 1] == 0) --end;
   if (end == 0 || end - 1 > kMaxPlaintext) {
-    fail(end == 0 ? "a record without a content type" : "record too long after decryption");
+    fail(end == 0 ? "a record without a content type" : "record too long after decryption",
+         end == 0 ? kUnexpectedMessage : kRecordOverflow);
     return Open::failed;
   }
   type = out[end - 1];

@@ -24,9 +24,16 @@ class Tls13Records {
  public:
   // Content types (RFC 8446 §5.1).
   static constexpr uint8_t kAlert = 21, kHandshake = 22, kApplicationData = 23;
+  // Alert descriptions (§6) a failure is reported with.
+  static constexpr uint8_t kUnexpectedMessage = 10, kBadRecordMac = 20, kRecordOverflow = 22, kIllegalParameter = 47,
+                           kDecodeError = 50, kInternalError = 80;
   static constexpr size_t kMaxPlaintext = 16384;
   static constexpr size_t kMaxCiphertext = kMaxPlaintext + 256;
   static constexpr size_t kHeader = 5, kTag = 16;
+  // Records under one key at most (RFC 8446 §5.5): AES-GCM is safe to 2^24.5 full
+  // records per key; 2^24 leaves room, and ChaCha20-Poly1305 (safe far beyond) gets
+  // the same number so one rule holds for every suite.
+  static constexpr uint64_t kRecordsPerKey = uint64_t(1) << 24;
 
   // Takes over `ssl` after its handshake, with the peer's (read) and our (write)
   // application traffic secret 0: null unless it is TLS 1.3 with one of the three
@@ -56,10 +63,18 @@ class Tls13Records {
   // The next generation of keys in one direction (KeyUpdate).
   bool update_read_key();
   bool update_write_key();
+  // The usage limit (kRecordsPerKey unless a test makes it small): open() refuses a
+  // record beyond it under one read key and seal() one beyond it under one write
+  // key; a key is worn from half of it on, time for a KeyUpdate.
+  void set_records_per_key(uint64_t limit) { records_per_key_ = limit; }
+  bool write_key_worn() const { return write_.seq >= records_per_key_ / 2; }
+  bool read_key_worn() const { return read_.seq >= records_per_key_ / 2; }
   // Frees both cipher contexts (~1 KiB each); the next seal or open makes them
   // again.
   void release_contexts();
   const std::string& error() const { return error_; }
+  // The alert the last failure calls for (§6.2).
+  uint8_t alert() const { return alert_; }
 
  private:
   struct Direction {
@@ -75,13 +90,15 @@ class Tls13Records {
   bool update(Direction& d);
   bool ready(Direction& d, bool encrypt);
   void nonce(const Direction& d, unsigned char out[12]) const;
-  bool fail(std::string why);
+  bool fail(std::string why, uint8_t alert = kInternalError);
 
   const EVP_CIPHER* cipher_;
   const char* digest_;
   size_t key_len_, hash_len_;
   Direction read_, write_;
+  uint64_t records_per_key_ = kRecordsPerKey;
   std::string error_;
+  uint8_t alert_ = kInternalError;
 };
 
 }  // namespace convene::tls

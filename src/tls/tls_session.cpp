@@ -44,7 +44,7 @@ void TlsSession::keylog(const SSL* ssl, const char* line) {
   OPENSSL_cleanse(secret.data(), secret.size());
 }
 
-std::unique_ptr<TlsSession> TlsSession::accept(SSL_CTX* ctx, int fd) {
+std::unique_ptr<TlsSession> TlsSession::accept(SSL_CTX* ctx, int fd, const Options& options) {
   SSL* ssl = SSL_new(ctx);
   if (!ssl) return nullptr;
   if (SSL_set_fd(ssl, fd) != 1) {
@@ -56,7 +56,7 @@ std::unique_ptr<TlsSession> TlsSession::accept(SSL_CTX* ctx, int fd) {
   // A client that drops the connection without close_notify has closed it (the XMPP
   // stream says where it ends), not failed: no alert back into a closed socket.
   SSL_set_options(ssl, SSL_OP_IGNORE_UNEXPECTED_EOF);
-  std::unique_ptr<TlsSession> session(new TlsSession(ssl, fd));
+  std::unique_ptr<TlsSession> session(new TlsSession(ssl, fd, options));
   SSL_set_app_data(ssl, session.get());
   return session;
 }
@@ -66,8 +66,9 @@ TlsSession::~TlsSession() {
   for (auto& s : secrets_) OPENSSL_cleanse(s.data(), s.size());
 }
 
-TlsSession::Step TlsSession::failed(std::string why) {
+TlsSession::Step TlsSession::failed(std::string why, uint8_t alert) {
   error_ = std::move(why);
+  alert_ = alert;
   return Step::failed;
 }
 
@@ -111,6 +112,8 @@ void TlsSession::leave_openssl() {
     std::string().swap(s);
   }
   if (records_) {
+    records_->set_records_per_key(options_.records_per_key);
+    wire_read_ = BIO_number_read(SSL_get_rbio(ssl_));
     SSL_free(ssl_);
     ssl_ = nullptr;
     return;
@@ -143,6 +146,10 @@ TlsSession::Step TlsSession::write(const char* data, size_t size, size_t& n) {
   return transfer(write_ex, const_cast<char*>(data), size, n);
 }
 
+uint64_t TlsSession::wire_bytes_read() const {
+  return ssl_ ? BIO_number_read(SSL_get_rbio(ssl_)) : wire_read_;
+}
+
 bool TlsSession::pending() const {
   if (records_)
     return !plain_.empty() || peer_closed_ || Tls13Records::has_record(std::string_view(in_).substr(in_used_));
@@ -151,8 +158,9 @@ bool TlsSession::pending() const {
 
 void TlsSession::shutdown() {
   if (records_) {
-    const char close_notify[2] = {1, 0};  // warning, close_notify
-    if (records_->seal(Tls13Records::kAlert, close_notify, 2, out_)) (void)send_out();
+    // After a failure, the fatal alert it calls for; else close_notify (a warning).
+    const char alert[2] = {char(alert_ ? 2 : 1), char(alert_)};
+    if (records_->seal(Tls13Records::kAlert, alert, 2, out_)) (void)send_out();
     return;
   }
   if (!SSL_is_init_finished(ssl_)) return;
@@ -172,16 +180,19 @@ TlsSession::Step TlsSession::read_records(char* buffer, size_t capacity, size_t&
     return Step::done;
   }
   if (peer_closed_) return Step::closed;
+  bool received = false;
   for (;;) {
     // Whole records first, then the socket.
     size_t used = 0, size = 0;
     uint8_t type = 0;
     switch (records_->open(std::string_view(in_).substr(in_used_), used, type, opened, size)) {
-      case Tls13Records::Open::failed: return failed(records_->error());
+      case Tls13Records::Open::failed: return failed(records_->error(), records_->alert());
       case Tls13Records::Open::need_more: break;
       case Tls13Records::Open::record: {
         in_used_ += used;
         if (in_used_ == in_.size()) in_.clear(), in_used_ = 0;
+        if (!handshake_.empty() && type != Tls13Records::kHandshake)
+          return failed("a handshake message interleaved with other records", Tls13Records::kUnexpectedMessage);
         if (type == Tls13Records::kApplicationData) {
           size_t take = std::min(size, capacity - n);
           std::memcpy(buffer + n, opened, take);
@@ -194,18 +205,25 @@ TlsSession::Step TlsSession::read_records(char* buffer, size_t capacity, size_t&
             return n > 0 ? Step::done : Step::closed;
           }
           return failed(size == 2 ? "the client sent TLS alert " + std::to_string(uint8_t(opened[1]))
-                                  : "a malformed TLS alert");
+                                  : "a malformed TLS alert",
+                        size == 2 ? 0 : Tls13Records::kDecodeError);
         } else if (type == Tls13Records::kHandshake) {
           if (!on_handshake_bytes(opened, size)) return Step::failed;
         } else {
-          return failed("unexpected content type " + std::to_string(type) + " after the handshake");
+          return failed("unexpected content type " + std::to_string(type) + " after the handshake",
+                        Tls13Records::kUnexpectedMessage);
         }
         continue;
       }
     }
-    if (n > 0) return Step::done;
+    // One receive per call at most: the caller counts what arrived
+    // (wire_bytes_read) between calls, and a peer that keeps the socket full of
+    // records without data cannot hold the thread here.
+    if (n > 0 || received) return n > 0 ? Step::done : Step::want_read;
     ssize_t got = ::recv(fd_, socket_bytes, sizeof socket_bytes, 0);
     if (got > 0) {
+      received = true;
+      wire_read_ += uint64_t(got);
       in_.erase(0, in_used_);
       in_used_ = 0;
       in_.append(socket_bytes, size_t(got));
@@ -220,50 +238,86 @@ TlsSession::Step TlsSession::read_records(char* buffer, size_t capacity, size_t&
 }
 
 // Post-handshake messages from a client: only KeyUpdate (RFC 8446 §4.6.3) belongs
-// here (a server gets no tickets, and it asked for no certificate).
+// here (a server gets no tickets, and it asked for no certificate). `data` is one
+// record's content.
 bool TlsSession::on_handshake_bytes(const char* data, size_t size) {
   handshake_.append(data, size);
-  while (handshake_.size() >= 4) {
-    auto* h = reinterpret_cast<const unsigned char*>(handshake_.data());
-    size_t length = (size_t(h[1]) << 16) | (size_t(h[2]) << 8) | h[3];
-    if (h[0] != 24 || length != 1) {
-      failed("unexpected handshake message " + std::to_string(h[0]) + " after the handshake");
-      return false;
-    }
-    if (handshake_.size() < 5) return true;
-    unsigned char request = h[4];
-    handshake_.erase(0, 5);
-    if (request > 1) {
-      failed("malformed KeyUpdate");
-      return false;
-    }
-    if (!records_->update_read_key()) {
-      failed(records_->error());
-      return false;
-    }
-    if (request == 1) {  // update_requested: ours goes out under the old keys, then we switch
-      const char key_update[5] = {24, 0, 0, 1, 0};
-      if (!records_->seal(Tls13Records::kHandshake, key_update, sizeof key_update, out_) ||
-          !records_->update_write_key()) {
-        failed(records_->error());
-        return false;
-      }
-      if (send_out() == Step::failed) return false;  // what the socket does not take goes with the next write
-    }
+  if (handshake_.size() < 4) return true;  // the rest comes in the next record
+  auto* h = reinterpret_cast<const unsigned char*>(handshake_.data());
+  size_t length = (size_t(h[1]) << 16) | (size_t(h[2]) << 8) | h[3];
+  if (h[0] != 24 || length != 1) {
+    failed("unexpected handshake message " + std::to_string(h[0]) + " after the handshake",
+           Tls13Records::kUnexpectedMessage);
+    return false;
   }
+  if (handshake_.size() < 5) return true;
+  if (handshake_.size() > 5) {
+    // The bytes after it were sealed under the key it retires (§5.1).
+    failed("the client sent more after a KeyUpdate in the same record (a KeyUpdate must end its record)",
+           Tls13Records::kUnexpectedMessage);
+    return false;
+  }
+  unsigned char request = h[4];
+  handshake_.clear();
+  if (request > 1) {
+    failed("malformed KeyUpdate", Tls13Records::kIllegalParameter);
+    return false;
+  }
+  if (!options_.key_updates.take(std::chrono::steady_clock::now())) {
+    failed("the client sent more than " + std::to_string(options_.key_updates.limit) + " TLS KeyUpdates in " +
+               std::to_string(options_.key_updates.window.count()) + " s (the limit against key-update floods)",
+           Tls13Records::kUnexpectedMessage);
+    return false;
+  }
+  if (!records_->update_read_key()) {
+    failed(records_->error());
+    return false;
+  }
+  asked_for_read_update_ = false;
+  // Ours goes with our next record (§4.6.3: before our next application data);
+  // requests before it is out get that one answer.
+  if (request == 1) key_update_owed_ = true;
+  return true;
+}
+
+// Our KeyUpdate, under the old key, then the new one: when the client asked for it
+// or our key is worn (§5.5; it also asks the client to renew a worn key of its own).
+// Only when nothing else of ours waits for the socket, so out_ never holds two.
+bool TlsSession::seal_key_update() {
+  if (out_sent_ != out_.size()) return true;
+  bool ask = records_->read_key_worn() && !asked_for_read_update_;
+  if (!key_update_owed_ && !ask && !records_->write_key_worn()) return true;
+  out_.clear();
+  out_sent_ = 0;
+  const char key_update[5] = {24, 0, 0, 1, char(ask ? 1 : 0)};
+  if (!records_->seal(Tls13Records::kHandshake, key_update, sizeof key_update, out_) ||
+      !records_->update_write_key()) {
+    failed(records_->error());
+    return false;
+  }
+  key_update_owed_ = false;
+  asked_for_read_update_ = asked_for_read_update_ || ask;
   return true;
 }
 
 TlsSession::Step TlsSession::write_records(const char* data, size_t size, size_t& n) {
   n = 0;
-  if (out_sent_ == out_.size()) {
-    // Seal up to four records at once; the caller retries with the same bytes until
-    // they are all on the socket (the contract OpenSSL's path has too).
-    out_.clear();
-    out_sent_ = 0;
+  if (out_plain_ == 0) {
+    // None of the caller's bytes are sealed yet: what else of ours waits goes
+    // first (a KeyUpdate, owed or half sent), then up to four records of theirs; the
+    // caller retries with the same bytes until they are all on the socket (the
+    // contract OpenSSL's path has too).
+    Step step = send_out();
+    if (step != Step::done) return step;
+    if (!seal_key_update()) return Step::failed;
     out_plain_ = std::min(size, 4 * Tls13Records::kMaxPlaintext);
-    if (!records_->seal(Tls13Records::kApplicationData, data, out_plain_, out_)) return failed(records_->error());
+    if (out_plain_ > 0 && !records_->seal(Tls13Records::kApplicationData, data, out_plain_, out_)) {
+      out_plain_ = 0;
+      return failed(records_->error());
+    }
   }
+  // out_plain_ stays set until its records are all out, whoever sends them, so a
+  // retry never seals the same bytes twice.
   Step step = send_out();
   if (step != Step::done) return step;
   n = out_plain_;

@@ -1,5 +1,6 @@
 #include "xmpp/connection.h"
 
+#include <algorithm>
 #include <deque>
 
 #include <openssl/ssl.h>
@@ -16,6 +17,14 @@ namespace {
 thread_local char read_buffer[16 * 1024];
 
 constexpr size_t kKeepWriteCapacity = 16 * 1024;
+// Output waiting for a client beyond what its socket holds. A client that reads
+// nothing while others (or its own requests) fill this is disconnected: memory per
+// connection stays bounded. Large enough for bursts to a slow reader; a stanza of the
+// largest allowed size always fits (max_queued_output).
+constexpr size_t kMaxQueuedOutput = 4 * 1024 * 1024;
+
+size_t max_queued_output(const Limits& l) { return std::max(kMaxQueuedOutput, 2 * l.max_stanza_bytes); }
+
 // Long enough that a chatting client keeps its buffers between messages, short
 // enough that thousands of quiet ones cost little (the benchmarks measure RSS per idle connection).
 constexpr auto kReleaseIdleAfter = std::chrono::seconds(2);
@@ -115,7 +124,18 @@ void Connection::tls_wait(asio::socket_base::wait_type what, void (Connection::*
 void Connection::tls_read() {
   if (closed_) return;
   size_t n = 0;
-  switch (tls_->read(read_buffer, sizeof read_buffer, n)) {
+  auto step = tls_->read(read_buffer, sizeof read_buffer, n);
+  if (step != TlsSession::Step::failed) {
+    uint64_t wire = tls_->wire_bytes_read();
+    size_t arrived = size_t(wire - tls_wire_charged_);
+    tls_wire_charged_ = wire;
+    if (!charge(arrived)) {
+      reading_ = false;
+      return;
+    }
+    if (tls_->wants_write()) tls_send_owed();
+  }
+  switch (step) {
     case TlsSession::Step::done:
       reading_ = false;
       return on_read({}, read_buffer, n);
@@ -139,25 +159,28 @@ void Connection::on_read(const asio::error_code& ec, const char* data, size_t n)
     teardown();
     return;
   }
-  auto now = std::chrono::steady_clock::now();
-  last_read_ = now;
+  last_read_ = std::chrono::steady_clock::now();
   if (!holds_busy_memory_) {
     holds_busy_memory_ = true;
     arm_timer();  // now also for the idle release
   }
+  if (!tls_ && !charge(n)) return;  // under TLS, tls_read charged the records
+  feed(std::string_view(data, n));
+  read_more();
+}
+
+bool Connection::charge(size_t bytes) {
   // Token bucket: refill at the configured rate, capacity two seconds' worth.
+  auto now = std::chrono::steady_clock::now();
   const double rate = static_cast<double>(server_.settings.limits.read_rate_bytes_per_second);
   bucket_ = std::min(2 * rate, bucket_ + rate * std::chrono::duration<double>(now - bucket_time_).count());
   bucket_time_ = now;
-  bucket_ -= static_cast<double>(n);
-  if (bucket_ < 0) {
-    server_.log->warn("{}: read rate limit exceeded ({} bytes/s)", peer_,
-                      server_.settings.limits.read_rate_bytes_per_second);
-    stream_error("policy-violation", "read rate limit exceeded");
-    return;
-  }
-  feed(std::string_view(data, n));
-  read_more();
+  bucket_ -= static_cast<double>(bytes);
+  if (bucket_ >= 0) return true;
+  server_.log->warn("{}: read rate limit exceeded ({} bytes/s)", peer_,
+                    server_.settings.limits.read_rate_bytes_per_second);
+  stream_error("policy-violation", "read rate limit exceeded");
+  return false;
 }
 
 void Connection::feed(std::string_view bytes) {
@@ -219,7 +242,17 @@ void Connection::set_authenticated() {
 
 void Connection::send(std::string_view bytes) {
   std::lock_guard lock(out_mu_);
-  if (disconnected_) return;
+  if (disconnected_ || out_overflow_) return;
+  size_t cap = max_queued_output(server_.settings.limits);
+  if (out_.size() + bytes.size() > cap) {
+    out_overflow_ = true;
+    asio::post(socket_.get_executor(), [self = shared_from_this(), cap] {
+      self->server_.log->warn("{}: more than {} bytes wait for a client that does not read them: disconnecting",
+                              self->peer_, cap);
+      self->teardown();
+    });
+    return;
+  }
   out_.append(bytes);
   if (!write_posted_) {
     write_posted_ = true;
@@ -271,7 +304,8 @@ void Connection::tls_write() {
       self->tls_write();
     });
   };
-  while (tls_written_ < writing_.size()) {
+  // Until our bytes are all out, and then whatever the session owes the socket.
+  while (tls_written_ < writing_.size() || tls_->wants_write()) {
     size_t n = 0;
     switch (tls_->write(writing_.data() + tls_written_, writing_.size() - tls_written_, n)) {
       case TlsSession::Step::done: tls_written_ += n; break;
@@ -286,6 +320,13 @@ void Connection::tls_write() {
   // Posted, as asio::async_write would: on_written may flush again, and a peer
   // others keep writing to must not grow this stack.
   asio::post(socket_.get_executor(), [self = shared_from_this()] { self->on_written({}); });
+}
+
+void Connection::tls_send_owed() {
+  if (closed_ || write_in_flight_) return;
+  write_in_flight_ = true;  // writing_ is empty: tls_write sends only the session's bytes
+  tls_written_ = 0;
+  tls_write();
 }
 
 void Connection::on_written(const asio::error_code& ec) {

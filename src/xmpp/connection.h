@@ -23,8 +23,11 @@
 //   so a busy connection pays nothing per read.
 //
 // Limits: stanza size and depth (parser), read rate (token bucket: a burst of two
-// seconds' worth, then policy-violation), authentication time-out and idle
-// time-out (connection-timeout). Each ends only this stream, with its stream error.
+// seconds' worth, then policy-violation; under TLS it counts every byte of the
+// records, so records that carry no data cost as much as data), authentication
+// time-out and idle time-out (connection-timeout). Each ends only this stream, with
+// its stream error. The output queue is capped (kMaxQueuedOutput, connection.cpp):
+// a client that does not read what it is sent is disconnected, not buffered for.
 #include <asio.hpp>
 
 #include <atomic>
@@ -94,6 +97,8 @@ class Connection : public std::enable_shared_from_this<Connection>, public xml::
  private:
   void read_more();
   void on_read(const asio::error_code& ec, const char* data, size_t n);
+  // Takes `bytes` from the read-rate bucket; false (and the stream ended) when empty.
+  bool charge(size_t bytes);
   void feed(std::string_view bytes);
   void flush();
   void on_written(const asio::error_code& ec);
@@ -105,6 +110,7 @@ class Connection : public std::enable_shared_from_this<Connection>, public xml::
   void tls_handshake();
   void tls_read();
   void tls_write();
+  void tls_send_owed();  // the session's own bytes (a KeyUpdate), with no write of ours pending
   void tls_wait(asio::socket_base::wait_type what, void (Connection::*then)());
   void teardown();
   void drain_backlog();
@@ -122,9 +128,11 @@ class Connection : public std::enable_shared_from_this<Connection>, public xml::
   std::mutex out_mu_;
   std::string out_;
   bool write_posted_ = false;
+  bool out_overflow_ = false;  // out_ went past the cap: the connection is being closed
   std::string writing_;
   bool write_in_flight_ = false;
   size_t tls_written_ = 0;  // of writing_, through TLS
+  uint64_t tls_wire_charged_ = 0;  // of the session's wire_bytes_read()
 
   bool reading_ = false, close_after_write_ = false, tls_pending_ = false;
   // Atomic: written on this connection's thread, read by closed() from others (Service::stop).
