@@ -5,7 +5,9 @@ claiming a member's id, joining, telling a member it was removed, submitting a
 command, a member speaking for another one, forging a database `promote`. Each
 is refused with a log line naming the certificate, and the cluster keeps
 working."""
+import asyncio
 import json
+from types import SimpleNamespace
 
 import pytest
 
@@ -14,7 +16,7 @@ from cluster_peer import (ERROR, MESSAGES, RAFT, REMOVED_NOTICE, RPC, SUBMIT, JO
 from db_cluster_fixtures import build_cluster as build_db_cluster, db_nodes, status as db_status  # noqa: F401
 from harness import NET, wait_for
 from xmpp_cluster_fixtures import ADDR, TIMEOUT, build_cluster, cluster_view, leader_index, peers_of, setup_certs
-from xmpp_fixtures import DOMAIN
+from xmpp_fixtures import DOMAIN, USERS, make_client, offline, online, run
 
 STRANGER = f"{NET}.9"  # the attacker's own address
 XMPP_PORT = 5224
@@ -120,6 +122,44 @@ def test_a_member_speaks_only_for_itself(three):
     sock.close()
     assert "evil.example" not in three[leader].mmp("xmpp", "status").stdout
     cluster_still_works(three[victim], three[leader], "erin")
+
+
+def test_a_member_cannot_deliver_a_stanza_from_another_nodes_user(three):
+    build_cluster(three)  # the seed's lab: one shared certificate
+    target, impostor = 1, 2
+    for user, password in USERS.items():
+        three[1].mmp("xmpp", "user", "add", user, input=f"{password}\n{password}\n")
+    wait_for(lambda: all(f"{u}@{DOMAIN}" in three[target].mmp("xmpp", "user", "list").stdout for u in USERS),
+             TIMEOUT, "the users on the target")
+    n = three[impostor]
+    cert = SimpleNamespace(cert=three[target].files / "abhiall.crt")
+    forged = (f"<message from='alice@{DOMAIN}/test' to='bob@{DOMAIN}/test' type='chat'>"
+              "<body>forged</body></message>")
+
+    async def scenario():
+        alice = await online(make_client(cert, "alice"), address=ADDR[target])
+        bob = await online(make_client(cert, "bob"), address=ADDR[target])
+        bodies = []
+        bob.add_event_handler("message", lambda m: bodies.append(str(m["body"])))
+        # A member delivers, as the origin, a stanza "from" a user whose session lives on the target.
+        sock = connect(ADDR[target], XMPP_PORT, n.files / "abhiall.crt", n.files / "abhiall.key", ADDR[impostor],
+                       MESSAGES, node_id(n), f"{ADDR[impostor]}:{XMPP_PORT}")
+        sock.sendall(router_message(7, node_id(n), jid=f"bob@{DOMAIN}/test", stanza=forged,
+                                    target_node=node_id(three[target]), incarnation=1, seq=1))  # deliver
+        loop = asyncio.get_event_loop()
+        deadline = loop.time() + TIMEOUT
+        while f"from 'alice@{DOMAIN}/test' is held by this node" not in log_of(three[target]):
+            assert loop.time() < deadline, "no refusal in the target's log\n" + log_of(three[target])
+            await asyncio.sleep(0.05)
+        sock.close()
+        alice.send_message(mto=f"bob@{DOMAIN}/test", mbody="real", mtype="chat")
+        while "real" not in bodies:
+            assert loop.time() < deadline + TIMEOUT, bodies
+            await asyncio.sleep(0.02)
+        await offline(alice, bob)
+        return bodies
+
+    assert run(scenario()) == ["real"]
 
 
 def test_a_forged_promote_in_the_database_agents_group_is_refused(db_nodes):  # noqa: F811
