@@ -91,6 +91,10 @@ struct ConsensusConfig {
   // Application messages from other members (send_message), on the network
   // thread; must not block. Without it, incoming message links are refused.
   std::function<void(std::uint64_t from, std::string message)> on_message;
+  // On the leader, for a command another member submitted (loop thread, must not
+  // block): an error refuses it with that message. Commands this node submits
+  // itself are not asked about. Without it, every member may submit anything.
+  std::function<Status(std::uint64_t from, std::string_view command)> authorize_remote_submit;
 };
 
 class Consensus {

@@ -76,12 +76,17 @@ class RecordingMachine : public StateMachine {
 // Certificates shared by all tests (made once: the openssl CLI takes ~50 ms a call).
 struct Pki {
   TempDir dir;
-  convene::testing::TestCert ca, rogue_ca, n[4], rogue, shared;
+  convene::testing::TestCert ca, rogue_ca, n[4], rogue, shared, intruder;
   std::filesystem::path leaf_bundle;
   Pki() {
     ca = convene::testing::make_ca(dir.path(), "ca");
     rogue_ca = convene::testing::make_ca(dir.path(), "rogue-ca");
-    for (int i = 1; i <= 3; ++i) n[i] = convene::testing::make_leaf(dir.path(), "node" + std::to_string(i), ca);
+    // Each node's certificate names its address (peer_identity.h: "named").
+    for (int i = 1; i <= 3; ++i)
+      n[i] = convene::testing::make_leaf(dir.path(), "node" + std::to_string(i), ca,
+                                         "DNS:node" + std::to_string(i) + ",IP:127.0.1." + std::to_string(i));
+    // From the same CA, for another name: chains, but names no member.
+    intruder = convene::testing::make_leaf(dir.path(), "intruder", ca, "DNS:intruder.example");
     rogue = convene::testing::make_leaf(dir.path(), "rogue", rogue_ca);
     shared = convene::testing::make_self_signed(dir.path(), "abhiall");
     leaf_bundle = convene::testing::concat_files(dir / "peers.pem", {n[1].cert, n[2].cert, n[3].cert});
@@ -316,6 +321,17 @@ TEST_F(ConsensusTest, PeerWithCertificateFromAnotherCaCannotJoin) {
   auto joined = c(2).join(nodes_[1]->address).get();
   ASSERT_FALSE(joined);
   EXPECT_NE(joined.error().message.find("cannot join"), std::string::npos) << joined.error().message;
+  EXPECT_EQ(c(1).status().members.size(), 1u);
+}
+
+TEST_F(ConsensusTest, CertificateFromTheSameCaForAnotherNameCannotJoin) {
+  start(1, ca_files(1), true);
+  ASSERT_TRUE(notifier_.wait([&] { return c(1).status().role == Role::leader; }));
+  // Member 2's address, the CA's signature, but a certificate naming another host.
+  start(2, {pki().intruder.key, pki().intruder.cert, pki().ca.cert}, false, 1500ms);
+  auto joined = c(2).join(nodes_[1]->address).get();
+  ASSERT_FALSE(joined);
+  EXPECT_NE(joined.error().message.find("may not join"), std::string::npos) << joined.error().message;
   EXPECT_EQ(c(1).status().members.size(), 1u);
 }
 

@@ -2,11 +2,26 @@
 
 #include <asio/read.hpp>
 
+#include <algorithm>
 #include <array>
 
 #include "cluster/wire.h"
 
 namespace convene::cluster {
+namespace {
+
+void read_body(std::shared_ptr<TlsStream> s, std::shared_ptr<FrameBody> body,
+               std::function<void(std::error_code, std::string)> done) {
+  if (body->complete()) return done({}, body->take());
+  auto [data, size] = body->next();
+  s->async_read_some(asio::buffer(data, size), [s, body, done](std::error_code ec, size_t n) {
+    if (ec) return done(ec, {});
+    body->commit(n);
+    read_body(s, body, done);
+  });
+}
+
+}  // namespace
 
 std::string frame(std::string_view payload) {
   std::string out;
@@ -20,16 +35,24 @@ void append_frame(std::string_view payload, std::string& out) {
   out.append(payload);
 }
 
+std::pair<char*, std::size_t> FrameBody::next() {
+  std::size_t want = std::min<std::size_t>(kChunk, declared_ - received_);
+  body_.resize(received_ + want);  // std::string grows geometrically: amortised copies
+  return {body_.data() + received_, want};
+}
+
+void FrameBody::commit(std::size_t n) {
+  received_ += n;
+  body_.resize(received_);
+}
+
 void read_frame(std::shared_ptr<TlsStream> s, std::function<void(std::error_code, std::string)> done) {
   auto head = std::make_shared<std::array<char, 4>>();
   asio::async_read(*s, asio::buffer(*head), [s, head, done](std::error_code ec, size_t) {
     if (ec) return done(ec, {});
     std::uint32_t n = wire::Reader(std::string_view(head->data(), 4)).u32();
     if (n > kMaxFrame) return done(asio::error::message_size, {});
-    auto body = std::make_shared<std::string>(n, '\0');
-    asio::async_read(*s, asio::buffer(*body), [body, done](std::error_code ec, size_t) {
-      done(ec, ec ? std::string() : std::move(*body));
-    });
+    read_body(s, std::make_shared<FrameBody>(n), done);
   });
 }
 

@@ -40,8 +40,13 @@ struct PeerLinks::Link {
   char probe = 0;  // the acceptor never writes: a read completing means the link broke
 };
 
-void PeerLinks::serve(Handler handler) {
-  network_.on_accept(Channel::messages, [handler](std::shared_ptr<TlsStream> s, PeerHello from) {
+void PeerLinks::serve(Handler handler, std::function<bool(const PeerHello&)> admit) {
+  network_.on_accept(Channel::messages, [handler, admit](std::shared_ptr<TlsStream> s, PeerHello from) {
+    if (admit && !admit(from)) {
+      std::error_code ec;
+      s->lowest_layer().close(ec);
+      return;
+    }
     receive(std::move(s), std::move(from), handler);
   });
 }

@@ -30,8 +30,9 @@ class PeerLinks {
   static constexpr size_t kMaxQueuedBytes = 64u << 20;
 
   explicit PeerLinks(PeerNetwork& network) : network_(network) {}
-  // Receives messages with `handler` (call before PeerNetwork::listen()).
-  void serve(Handler handler);
+  // Receives messages with `handler` (call before PeerNetwork::listen()) on the
+  // links of peers `admit` accepts (network thread; asked once per link).
+  void serve(Handler handler, std::function<bool(const PeerHello&)> admit = nullptr);
   void send(const std::string& address, std::string message);
 
  private:

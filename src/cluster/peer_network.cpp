@@ -84,7 +84,8 @@ PeerNetwork::PeerNetwork(std::shared_ptr<tls::TlsContextSource> tls, std::uint64
       self_id_(self_id),
       self_address_(std::move(self_address)),
       work_(asio::make_work_guard(io_)),
-      acceptor_(io_) {
+      acceptor_(io_),
+      accept_retry_(io_) {
   thread_ = std::thread([this] {
     set_thread_name("raft-net");
     io_.run();
@@ -128,8 +129,19 @@ Status PeerNetwork::listen() {
 void PeerNetwork::accept_next() {
   acceptor_.async_accept([this](std::error_code ec, asio::ip::tcp::socket socket) {
     if (ec == asio::error::operation_aborted || !acceptor_.is_open()) return;
-    if (!ec) handshake_incoming(std::move(socket));
-    accept_next();
+    if (!ec) {
+      handshake_incoming(std::move(socket));
+      return accept_next();
+    }
+    // Out of descriptors (or buffers): the pending connection stays queued and
+    // accepting again at once fails again; wait instead of spinning.
+    if (refusals_.should_log("accept " + ec.message(), std::chrono::steady_clock::now()))
+      logger("cluster")->warn("node {}: cannot accept peer connections on {}: {} (retrying every 100 ms)", self_id_,
+                              self_address_, ec.message());
+    accept_retry_.expires_after(std::chrono::milliseconds(100));
+    accept_retry_.async_wait([this](std::error_code e) {
+      if (!e && acceptor_.is_open()) accept_next();
+    });
   });
 }
 
@@ -137,20 +149,28 @@ void PeerNetwork::handshake_incoming(asio::ip::tcp::socket socket) {
   std::error_code ec;
   socket.set_option(asio::ip::tcp::no_delay(true), ec);
   std::string remote = endpoint_text(socket);
+  std::string source_host = host_of(remote);
+  // Peers retry every few tens of ms: say it once per 10 s per address and reason.
+  auto log_refusal = [this, remote, source_host](const std::string& why) {
+    std::size_t unsaid = 0;
+    if (!refusals_.should_log(source_host + " " + why, std::chrono::steady_clock::now(), &unsaid)) return;
+    logger("cluster")->warn("node {}: refused peer connection from {}: {}{}", self_id_, remote, why,
+                            unsaid ? " (" + std::to_string(unsaid) + " other refusals not logged)" : "");
+  };
+  auto ticket = gate_->enter(source_host);
+  if (!ticket) {
+    log_refusal("too many unfinished handshakes (at most " + std::to_string(HandshakeGate::kMaxPending) +
+                " on the port, " + std::to_string(HandshakeGate::kMaxPendingPerHost) + " per address)");
+    socket.close(ec);
+    return;
+  }
   auto stream = track(make_stream(std::move(socket), tls_->current()));
   auto timer = std::make_shared<asio::steady_timer>(io_, std::chrono::seconds(5));
-  timer->async_wait([stream](std::error_code e) {
+  timer->async_wait([stream, ticket](std::error_code e) {
     if (!e) stream->lowest_layer().close(e);
   });
-  auto refuse = [this, stream, timer, remote](const std::string& why) {
-    // Peers retry every few tens of ms: say it once per 10 s per address and reason.
-    auto host = host_of(remote);
-    auto now = std::chrono::steady_clock::now();
-    auto& last = refusal_logged_[host + " " + why];
-    if (last == std::chrono::steady_clock::time_point{} || now - last > std::chrono::seconds(10)) {
-      last = now;
-      logger("cluster")->warn("node {}: refused peer connection from {}: {}", self_id_, remote, why);
-    }
+  auto refuse = [stream, timer, log_refusal](const std::string& why) {
+    log_refusal(why);
     timer->cancel();
     std::error_code e;
     stream->lowest_layer().close(e);
@@ -172,6 +192,17 @@ void PeerNetwork::handshake_incoming(asio::ip::tcp::socket socket) {
       asio::async_read(*stream, asio::buffer(*addr), [=, this](std::error_code e, size_t) mutable {
         if (e) return refuse("no hello: " + e.message());
         hello.address = *addr;
+        if (hello.id == self_id_) return refuse("it claims this node's own id " + std::to_string(self_id_));
+        auto cert = tls::peer_certificate(stream->native_handle());
+        if (!cert) return refuse("no verified certificate");
+        hello.subject = cert->subject;
+        auto claimed = split_address(hello.address);
+        hello.standing = claimed ? judge_peer(*cert, claimed->first, source_host) : PeerStanding::refused;
+        if (hello.standing == PeerStanding::refused)
+          return refuse("its certificate '" + cert->subject + "' does not name " +
+                        (claimed ? claimed->first : hello.address) + " (the node " + std::to_string(hello.id) +
+                        " it claims to be), is not in the trust bundle, and the connection does not come from there; "
+                        "name each node's address in its certificate (subjectAltName) or trust its certificate");
         AcceptHandler handler;
         {
           std::lock_guard lock(mutex_);

@@ -9,9 +9,19 @@
 // channel exists. Refused peers (untrusted certificate, bad hello, unknown
 // channel) are logged with their remote endpoint (logger "cluster").
 //
-// A peer's identity is the id it claims in its hello: a certificate only proves
-// the peer belongs to the cluster (the seed's lab shares one certificate among
-// all nodes, so a certificate cannot name a node).
+// A peer's identity is the id and address it claims in its hello, bound to its
+// certificate by cluster/peer_identity.h: the acceptor judges the certificate
+// against the claimed address (and the address the connection comes from) and
+// refuses, with a log line naming the certificate, a peer whose certificate can
+// be none of that; the standing it gets travels in PeerHello, and the consensus
+// decides what it may do (join, requests, raft). The dialer checks nothing more
+// than the chain: it dialled the address itself.
+//
+// Limits before a peer is authenticated (cluster/admission.h): unfinished
+// handshakes per port and per address are capped, refusals are logged at most
+// once per 10 s per address and reason from a bounded map, and an accept that
+// fails (EMFILE, ENFILE, ENOBUFS) waits 100 ms before the next instead of
+// spinning on the error.
 //
 // Threading: one internal thread runs the io_context; accept and dial handlers
 // run on it and must not block. Methods may be called from any thread.
@@ -20,6 +30,7 @@
 #include <asio/io_context.hpp>
 #include <asio/ip/tcp.hpp>
 #include <asio/ssl/stream.hpp>
+#include <asio/steady_timer.hpp>
 
 #include <chrono>
 #include <cstdint>
@@ -31,6 +42,8 @@
 #include <thread>
 #include <vector>
 
+#include "cluster/admission.h"
+#include "cluster/peer_identity.h"
 #include "tls/tls_context_source.h"
 #include "util/result.h"
 
@@ -42,6 +55,10 @@ struct PeerHello {
   Channel channel = Channel::raft;
   std::uint64_t id = 0;
   std::string address;
+  // Set by the acceptor (cluster/peer_identity.h); a dialer's own hello is
+  // trusted. `subject` is the certificate's, for log lines.
+  PeerStanding standing = PeerStanding::trusted;
+  std::string subject;
 };
 
 using TlsStream = asio::ssl::stream<asio::ip::tcp::socket>;
@@ -85,7 +102,9 @@ class PeerNetwork {
   std::map<Channel, AcceptHandler> handlers_;
   std::vector<std::weak_ptr<TlsStream>> streams_;  // every connection made, closed by stop()
   size_t live_streams_hint_ = 0;
-  std::map<std::string, std::chrono::steady_clock::time_point> refusal_logged_;  // network thread
+  std::shared_ptr<HandshakeGate> gate_ = std::make_shared<HandshakeGate>();
+  RefusalLog refusals_;
+  asio::steady_timer accept_retry_;
   std::thread thread_;
 };
 

@@ -72,18 +72,18 @@ Status RaftConsensus::start() {
   loop_ = std::make_unique<LoopThread>();
   net_ = std::make_unique<PeerNetwork>(config_.tls, config_.id, config_.address);
   transport_ = std::make_unique<RaftTlsTransport>(*loop_, *net_);
-  transport_->on_inbound = [this](std::uint64_t id, const std::string& address) { notice_stranger(id, address); };
+  transport_->on_inbound = [this](const PeerHello& hello) { return admit_raft_peer(hello); };
   rpc_ = std::make_unique<PeerRpc>(*net_);
-  rpc_->serve([this](const PeerHello&, std::string bytes, PeerRpc::Reply reply) {
+  rpc_->serve([this](const PeerHello& from, std::string bytes, PeerRpc::Reply reply) {
     auto req = decode_request(bytes);
     if (!req) return reply(encode(error_response(req.error().message)));
-    bool posted = loop_->post([this, req = std::move(*req), reply] {
-      handle_request(req, [reply](Response r) { reply(encode(r)); });
+    bool posted = loop_->post([this, from, req = std::move(*req), reply] {
+      handle_request(req, &from, [reply](Response r) { reply(encode(r)); });
     });
     if (!posted) reply(encode(error_response("member is shutting down")));
   });
   links_ = std::make_unique<PeerLinks>(*net_);
-  if (config_.on_message) links_->serve(config_.on_message);
+  if (config_.on_message) links_->serve(config_.on_message, [this](const PeerHello& h) { return admit_link(h); });
   started_ = true;
   if (auto st = net_->listen(); !st) {
     stop();
@@ -275,7 +275,7 @@ void RaftConsensus::route(Request req, std::string hint, std::string fallback, C
     after(kRetryDelay, [=, this] { route(req, next_hint, fallback, deadline, why, done); });
   };
   if (raft_state(&raft_) == RAFT_LEADER) {
-    return handle_request(req, [=, this](Response r) {
+    return handle_request(req, nullptr, [=, this](Response r) {
       if (r.code == ResponseCode::retry || (r.code == ResponseCode::not_leader && req.type != RequestType::submit))
         return retry_later(r.payload, "");
       if (r.code == ResponseCode::not_leader) return retry_later("leadership changed", "");  // not appended
@@ -328,8 +328,13 @@ void RaftConsensus::route(Request req, std::string hint, std::string fallback, C
   });
 }
 
-void RaftConsensus::handle_request(const Request& req, Respond respond) {
+void RaftConsensus::handle_request(const Request& req, const PeerHello* from, Respond respond) {
   if (!accepting()) return respond(error_response("cluster member is shutting down"));
+  if (from)
+    if (auto why = refusal_of(req, *from)) {
+      log_refused(std::to_string(from->id) + " " + from->address + " " + std::to_string(int(req.type)), *why);
+      return respond(error_response("refused: " + *why));
+    }
   if (req.type == RequestType::removed_notice) {
     if (req.id == config_.id) self_remove("the leader says this node was removed");
     return respond(Response{});

@@ -12,11 +12,19 @@
 // then raft_assign(RAFT_VOTER); a node re-joining under the same id with another
 // address replaces its old entry. A removed node is told so by the leader (and
 // notices it in its configuration) and closes its raft by itself.
+// What an authenticated peer may ask (raft_consensus_admission.cpp, with
+// peer_identity.h): a node joins only as itself and only with a certificate that
+// names it or is trusted; requests and message links only from members at their
+// configured address; a removed notice only from the leader; raft connections
+// only from members at their address (or, before this node has a configuration,
+// from whoever adds it).
 // Shutdown: raft_close → transport closed (by raft, or here) → raft_uv_close →
 // poll timer closed → loop stopped → network stopped.
 #include <atomic>
 #include <map>
 #include <mutex>
+#include <optional>
+#include <string>
 
 #include "cluster/cluster_messages.h"
 #include "cluster/consensus.h"
@@ -55,7 +63,13 @@ class RaftConsensus final : public Consensus {
   void post_request(Request req, std::string fallback, Respond done);
   void route(Request req, std::string hint, std::string fallback, Clock::time_point deadline,
              std::string last_error, Respond done);
-  void handle_request(const Request& req, Respond respond);
+  // `from`: the peer that sent it, or null when it comes from this node.
+  void handle_request(const Request& req, const PeerHello* from, Respond respond);
+  // raft_consensus_admission.cpp (loop thread, but admit_link: network thread).
+  std::optional<std::string> refusal_of(const Request& req, const PeerHello& from);
+  bool admit_raft_peer(const PeerHello& hello);
+  bool admit_link(const PeerHello& hello);
+  void log_refused(const std::string& key, const std::string& what);
   void lead_submit(const Request& req, Respond respond);
   void lead_join(std::uint64_t id, const std::string& address, Respond respond);
   void lead_assign_voter(std::uint64_t id, Respond respond);
@@ -96,6 +110,7 @@ class RaftConsensus final : public Consensus {
   std::string last_result_;
   bool was_member_ = false;
   std::map<std::uint64_t, Clock::time_point> stranger_noticed_;
+  RefusalLog refusals_;
   bool removed_ = false;
 
   mutable std::mutex status_mutex_;

@@ -92,7 +92,7 @@ RaftTlsTransport::RaftTlsTransport(LoopThread& loop, PeerNetwork& network) : loo
     auto owned = std::make_shared<OwnedFd>(fd);
     loop_.post([this, owned, hello] {
       if (closing_ || !accept_cb_) return;  // raft not listening (yet/anymore): owned closes
-      if (on_inbound) on_inbound(hello.id, hello.address);
+      if (on_inbound && !on_inbound(hello)) return;  // owned closes
       uv_stream_t* s = wrap_fd(owned->release());
       if (s) accept_cb_(&transport_, hello.id, hello.address.c_str(), s);
     });

@@ -45,8 +45,9 @@ class RaftTlsTransport {
   // Closes the transport if raft has not done so; `done` runs on the loop thread.
   void close(std::function<void()> done);
   // Called on the loop thread for every incoming raft connection, before raft
-  // sees it (the consensus tells a removed node that it was removed).
-  std::function<void(std::uint64_t id, const std::string& address)> on_inbound;
+  // sees it: false closes it (the consensus admits members at their address, and
+  // tells a removed node that it was removed).
+  std::function<bool(const PeerHello& hello)> on_inbound;
   // When bytes last arrived from node `id` on any raft connection (either
   // direction), or nothing if never.
   std::optional<std::chrono::steady_clock::time_point> last_contact(std::uint64_t id) const;

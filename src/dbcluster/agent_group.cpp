@@ -33,6 +33,7 @@ Result<std::unique_ptr<AgentGroup>> AgentGroup::start(Config config) {
   c.bootstrap = config.bootstrap;
   auto* raw = group.get();
   c.on_message = [raw](std::uint64_t from, std::string message) { raw->on_message(from, message); };
+  c.authorize_remote_submit = &AgentGroup::check_remote_command;
   auto consensus = cluster::start_consensus(std::move(c));
   if (!consensus)
     return make_error("the database agents' group cannot start on " + config.pg_address + ":" +
@@ -162,6 +163,15 @@ Result<std::string> AgentGroup::promote(const std::string& address, std::uint64_
 
 std::string AgentGroup::pg_address_of(const std::string& member_address) {
   return host_of(member_address);
+}
+
+Status AgentGroup::check_remote_command(std::uint64_t from, std::string_view command) {
+  json c = json::parse(command, nullptr, false);
+  std::string op = "?";
+  if (c.is_object() && c.contains("op") && c["op"].is_string()) op = c["op"].get<std::string>();
+  if (op == "hello" && c.contains("id") && c["id"].is_number_unsigned() && c["id"].get<std::uint64_t>() == from)
+    return ok_status();
+  return make_error("'" + op + "' refused: only the group's leader records the master; a member may only say hello for itself");
 }
 
 }  // namespace convene::dbcluster

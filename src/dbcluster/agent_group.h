@@ -9,6 +9,12 @@
 // both ends, so it needs clientAuth as well as serverAuth when it names usages).
 // Raft data lives in DIR/state/db-raft.
 //
+// Who may write the record: the group's leader decides the master (init,
+// promote); another member's submission is only its own `hello`
+// (check_remote_command, asked by the consensus on the leader). Membership
+// itself is the consensus's (a node joins only with a certificate that names it
+// or is trusted, cluster/peer_identity.h).
+//
 // Thread-safety: every method may be called from any thread.
 #include <chrono>
 #include <cstdint>
@@ -18,6 +24,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include "cluster/consensus.h"
 #include "dbcluster/master_record.h"
@@ -88,6 +95,8 @@ class AgentGroup {
 
   // "127.0.1.1:5433" -> "127.0.1.1"
   static std::string pg_address_of(const std::string& member_address);
+  // What member `from` may submit to the leader: its own hello only. Pure.
+  static Status check_remote_command(std::uint64_t from, std::string_view command);
 
  private:
   AgentGroup(Config config, std::shared_ptr<MasterRecord> record) : config_(std::move(config)), record_(std::move(record)) {}

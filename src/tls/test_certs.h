@@ -42,16 +42,18 @@ inline TestCert make_ca(const std::filesystem::path& dir, const std::string& nam
   return c;
 }
 
-// A leaf certificate for `name`, signed by `ca`, for both server and client use.
-inline TestCert make_leaf(const std::filesystem::path& dir, const std::string& name, const TestCert& ca) {
+// A leaf certificate for `name`, signed by `ca`, for both server and client use;
+// its subjectAltName is `san` (OpenSSL syntax), or DNS:<name> when empty.
+inline TestCert make_leaf(const std::filesystem::path& dir, const std::string& name, const TestCert& ca,
+                          const std::string& san = "") {
   TestCert c{dir / (name + ".key"), dir / (name + ".crt")};
   auto csr = dir / (name + ".csr");
   auto ext = dir / (name + ".ext");
   {
     std::ofstream out(ext);
     out << "basicConstraints=CA:FALSE\nkeyUsage=digitalSignature\n"
-           "extendedKeyUsage=serverAuth,clientAuth\nsubjectAltName=DNS:"
-        << name << "\n";
+           "extendedKeyUsage=serverAuth,clientAuth\nsubjectAltName="
+        << (san.empty() ? "DNS:" + name : san) << "\n";
   }
   run_openssl("req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj /CN=" + name +
               " -keyout " + c.key.string() + " -out " + csr.string());

@@ -1,10 +1,12 @@
 #include "tls/tls_context.h"
 
+#include <arpa/inet.h>
 #include <openssl/err.h>
 #include <openssl/pem.h>
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
 #include <openssl/x509_vfy.h>
+#include <openssl/x509v3.h>
 
 #include <chrono>
 #include <map>
@@ -72,6 +74,11 @@ int verify_callback(int preverify_ok, X509_STORE_CTX* store) {
     auto now = std::chrono::steady_clock::now();
     {
       std::lock_guard lock(mutex);
+      // Bounded: a peer making up subjects must not grow this map for ever.
+      if (logged.size() >= 1024 && !logged.count(key)) {
+        std::erase_if(logged, [&](auto& e) { return now - e.second >= std::chrono::seconds(10); });
+        if (logged.size() >= 1024) return preverify_ok;
+      }
       auto& last = logged[key];
       if (last != std::chrono::steady_clock::time_point{} && now - last < std::chrono::seconds(10))
         return preverify_ok;
@@ -84,7 +91,58 @@ int verify_callback(int preverify_ok, X509_STORE_CTX* store) {
   return preverify_ok;
 }
 
+std::string asn1_text(const ASN1_STRING* s) {
+  unsigned char* utf8 = nullptr;
+  int n = ASN1_STRING_to_UTF8(&utf8, s);
+  if (n < 0) return {};
+  std::string out(reinterpret_cast<char*>(utf8), static_cast<size_t>(n));
+  OPENSSL_free(utf8);
+  return out;
+}
+
+std::vector<std::string> names_of(X509* x) {
+  std::vector<std::string> out;
+  auto* sans = static_cast<GENERAL_NAMES*>(X509_get_ext_d2i(x, NID_subject_alt_name, nullptr, nullptr));
+  for (int i = 0; sans && i < sk_GENERAL_NAME_num(sans); ++i) {
+    const GENERAL_NAME* n = sk_GENERAL_NAME_value(sans, i);
+    if (n->type == GEN_DNS) out.push_back(asn1_text(n->d.dNSName));
+    if (n->type == GEN_IPADD) {
+      const ASN1_OCTET_STRING* ip = n->d.iPAddress;
+      char buf[INET6_ADDRSTRLEN] = {};
+      int family = ip->length == 4 ? AF_INET : ip->length == 16 ? AF_INET6 : 0;
+      if (family && inet_ntop(family, ip->data, buf, sizeof buf)) out.emplace_back(buf);
+    }
+  }
+  GENERAL_NAMES_free(sans);
+  X509_NAME* subject = X509_get_subject_name(x);
+  for (int i = -1; (i = X509_NAME_get_index_by_NID(subject, NID_commonName, i)) >= 0;)
+    out.push_back(asn1_text(X509_NAME_ENTRY_get_data(X509_NAME_get_entry(subject, i))));
+  return out;
+}
+
 }  // namespace
+
+std::optional<PeerCertificate> peer_certificate(SSL* ssl) {
+  X509Ptr peer(SSL_get1_peer_certificate(ssl));
+  if (!peer || SSL_get_verify_result(ssl) != X509_V_OK) return std::nullopt;
+  PeerCertificate out;
+  out.subject = subject_of(peer.get());
+  out.names = names_of(peer.get());
+  EVP_PKEY* key = X509_get0_pubkey(peer.get());
+  if (X509* own = SSL_get_certificate(ssl); own && key)
+    out.same_key_as_ours = EVP_PKEY_eq(X509_get0_pubkey(own), key) == 1;
+  X509_STORE* store = SSL_CTX_get_cert_store(SSL_get_SSL_CTX(ssl));
+  if (store && key) {
+    X509_STORE_lock(store);
+    STACK_OF(X509_OBJECT)* objects = X509_STORE_get0_objects(store);
+    for (int i = 0; i < sk_X509_OBJECT_num(objects) && !out.in_trust_bundle; ++i) {
+      X509* trusted = X509_OBJECT_get0_X509(sk_X509_OBJECT_value(objects, i));
+      out.in_trust_bundle = trusted && EVP_PKEY_eq(X509_get0_pubkey(trusted), key) == 1;
+    }
+    X509_STORE_unlock(store);
+  }
+  return out;
+}
 
 Result<std::shared_ptr<asio::ssl::context>> make_tls_context(const TlsContextSpec& spec) {
   const bool mutual = spec.purpose == Purpose::mutual;

@@ -29,7 +29,9 @@
 
 #include <filesystem>
 #include <memory>
+#include <optional>
 #include <string>
+#include <vector>
 
 #include "util/result.h"
 
@@ -59,5 +61,17 @@ Result<std::shared_ptr<asio::ssl::context>> make_tls_context(const TlsContextSpe
 
 // The cluster's context: make_tls_context with Purpose::mutual.
 Result<std::shared_ptr<asio::ssl::context>> make_mutual_tls_context(const TlsFiles& files);
+
+// What a mutual-TLS peer's verified certificate says about who it is; the
+// cluster layer decides what that allows (cluster/peer_identity.h).
+struct PeerCertificate {
+  std::string subject;             // one line, for logs
+  std::vector<std::string> names;  // subjectAltName DNS and IP entries (IPs as text), then the CN
+  bool in_trust_bundle = false;    // its public key is that of a certificate in the trust bundle (a pin)
+  bool same_key_as_ours = false;   // it holds this node's own key (one certificate shared by all nodes)
+};
+// The peer certificate of a connection whose handshake verified it; nothing
+// when there is none or it did not verify. Any thread (the connection's).
+std::optional<PeerCertificate> peer_certificate(SSL* ssl);
 
 }  // namespace convene::tls

@@ -9,6 +9,7 @@
 #include <future>
 
 #include "util/random.h"
+#include "xmpp/cluster_router_sender.h"
 #include "xmpp/server.h"
 
 namespace convene::xmpp {
@@ -111,8 +112,14 @@ void ClusterRouter::on_message(std::uint64_t from, std::string bytes) {
     return;
   }
   // The consensus view is copied only for registry messages: forwarded stanzas,
-  // the hot path, do not need it.
+  // the hot path, do not need it (unless they come through the leader).
   auto leader = [this] { return bus_->status().leader_id; };
+  if (!may_send(*m, from, 0) && !may_send(*m, from, leader())) {
+    if (refusals_.should_log(std::to_string(from) + " " + std::to_string(int(m->type)), Clock::now()))
+      server_.log->warn("cluster: member {:x} may not send a message of type {} about member {:x}: ignored", from,
+                        int(m->type), m->node);
+    return;
+  }
   switch (m->type) {
     case RouterMessageType::session_up:
     case RouterMessageType::session_down:

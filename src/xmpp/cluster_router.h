@@ -44,6 +44,10 @@
 // held, and so is every whole list (taken from the registry under local_mu_): a
 // change and a list leave in the order they were made.
 //
+// Who may say what (cluster_router_sender.h): a member speaks only for its own
+// sessions and call bridges, the leader passes them on; a delivered stanza whose
+// `from` the registry places on another node is refused (logged, not confirmed).
+//
 // Threads: the observer hooks and relay/to_remote_component from any thread
 // (connection threads); messages arrive on the cluster's network thread; tick()
 // runs on one of the service's io_contexts. Lock order: the SessionRegistry's
@@ -65,6 +69,7 @@
 #include <string>
 #include <string_view>
 
+#include "cluster/admission.h"
 #include "xmpp/cluster_bus.h"
 #include "xmpp/cluster_wire.h"
 #include "xmpp/session.h"
@@ -145,6 +150,8 @@ class ClusterRouter : public std::enable_shared_from_this<ClusterRouter>, public
   void send_registry(std::uint64_t to);  // this node's sessions and its copy of every other node's
   void send_pending(std::uint64_t seq, const Pending& p, std::uint64_t leader);
   void deliver_here(const RouterMessage& m);
+  // Why the stanza of `m` may not be delivered (its `from` is not its origin's), or nothing.
+  std::optional<std::string> foreign_sender(const RouterMessage& m) const;
   void deliver_now(const RouterMessage& m);
   bool deliver_local(const std::string& jid, const std::string& stanza);
   struct Location {
@@ -174,6 +181,7 @@ class ClusterRouter : public std::enable_shared_from_this<ClusterRouter>, public
   std::optional<std::chrono::steady_clock::time_point> leading_since_;          // set while this node leads
   std::set<std::uint64_t> silenced_;  // members whose entries this leader had dropped everywhere
   std::uint64_t last_leader_ = 0;                  // tick thread
+  cluster::RefusalLog refusals_;                   // refused messages, logged at most once per 10 s per member and kind
   std::chrono::steady_clock::time_point last_registered_{};  // tick thread
 
   mutable std::mutex pending_mu_;

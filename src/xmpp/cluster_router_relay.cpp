@@ -5,6 +5,7 @@
 
 #include "xml/stream_parser.h"
 #include "xmpp/cluster_router.h"
+#include "xmpp/cluster_router_sender.h"
 #include "xmpp/server.h"
 
 namespace convene::xmpp {
@@ -52,7 +53,32 @@ void reroute(Server& server, std::string_view bytes) {
 
 }  // namespace
 
+std::optional<std::string> ClusterRouter::foreign_sender(const RouterMessage& m) const {
+  auto from = stanza_from(m.stanza);
+  if (!from) return "its from attribute cannot be read";
+  if (from->empty()) return std::nullopt;
+  auto jid = Jid::parse(*from);
+  if (!jid) return "from '" + *from + "' is not a JID";
+  auto elsewhere = [&](const Jid& j) -> std::optional<std::string> {
+    auto node = server_.registry.holder(j);
+    if (!node || *node == m.node) return std::nullopt;
+    if (*node == 0) return "from '" + *from + "' is held by this node";
+    return "from '" + *from + "' is held by member " + std::to_string(*node);
+  };
+  if (jid->has_resource() && jid->has_local())
+    if (auto why = elsewhere(*jid)) return why;
+  auto domain = Jid::parse(jid->domain());
+  if (domain) return elsewhere(*domain);  // a call bridge's domain
+  return std::nullopt;
+}
+
 void ClusterRouter::deliver_here(const RouterMessage& m) {
+  if (auto why = foreign_sender(m)) {
+    // Not confirmed: a session that moved is placed right by the time the origin resends.
+    if (refusals_.should_log("stanza " + std::to_string(m.node), Clock::now()))
+      server_.log->warn("cluster: stanza from member {:x} refused: {}", m.node, *why);
+    return;
+  }
   bool repeat;
   {
     std::lock_guard lock(pending_mu_);

@@ -1,0 +1,31 @@
+#pragma once
+// What a member may say to the cluster router (cluster_router.h). Members are
+// authenticated by the consensus layer (cluster/peer_identity.h: the id a message
+// comes from is the sender's), but a member may still only speak for itself:
+// - registry changes and whole lists of node N come from N itself, or from the
+//   leader passing them on; a node registers (register_node) only itself;
+// - a stanza to relay comes from its origin, a delivery from the leader (or the
+//   origin itself when it leads), a confirmation from the node that delivered;
+// - a delivered stanza's `from` must not be a session or call bridge that the
+//   registry places on another node than its origin (or here): a member cannot
+//   speak as another node's users (checked in cluster_router_relay.cpp with
+//   stanza_from below).
+// Pure functions, any thread; stanza_from reads untrusted bytes (fuzzable).
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "xmpp/cluster_wire.h"
+
+namespace convene::xmpp {
+
+// True when member `from` may send `m`, `leader` being the leader as this node sees it.
+bool may_send(const RouterMessage& m, std::uint64_t from, std::uint64_t leader);
+
+// The `from` attribute of a stanza's start tag, its entities decoded: "" when
+// it has none; nothing when the tag cannot be read plainly (malformed, `from`
+// twice, a character reference), which the caller refuses.
+std::optional<std::string> stanza_from(std::string_view stanza);
+
+}  // namespace convene::xmpp
