@@ -71,7 +71,19 @@ std::vector<std::string> AgentCore::known_members() {
   auto rows = pg.query(std::string("SELECT address FROM ") + kMembersTable + " ORDER BY address");
   std::lock_guard lock(state_mutex);
   if (!rows) return last_members;
-  for (auto& r : *rows) members.push_back(r[0].value_or(""));
+  for (auto& r : *rows) {
+    auto address = r[0].value_or("");
+    // The table is written over the network: a row that is no address never
+    // reaches postgresql.conf or a connection string.
+    if (auto st = check_member_address(address); !st) {
+      // Once per row, not every round.
+      if (ignored_member_row != address)
+        log->warn("database: ignoring a member row that is no address: {}", st.error().message);
+      ignored_member_row = address;
+      continue;
+    }
+    members.push_back(address);
+  }
   last_members = members;
   return members;
 }

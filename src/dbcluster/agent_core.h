@@ -65,6 +65,7 @@ struct AgentCore {
   AgentClock::time_point disabling_since{};  // state_mutex
   std::string failover_line;                 // status's "Failover" line (state_mutex)
   std::vector<std::string> last_members;     // the last members read (state_mutex)
+  std::string ignored_member_row;            // the last invalid row logged (state_mutex)
 
   // command_mutex:
   std::string current_sync_names = "\x01";  // unknown: the reconciler writes it once

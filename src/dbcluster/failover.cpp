@@ -3,6 +3,7 @@
 #include <vector>
 
 #include "dbcluster/agent_types.h"
+#include "dbcluster/cluster_roles.h"
 #include "dbcluster/master_choice.h"
 #include "dbcluster/replication.h"
 
@@ -113,6 +114,11 @@ void FailoverReconciler::act_as_master(const MasterView& view, const std::string
   }
   core_.following = me;
   core_.following_epoch = view.epoch;
+  if (!roles_checked_) {
+    // A cluster made by an older version: its roles get today's rights (idempotent).
+    if (auto s = ensure_cluster_roles(core_.pg); !s) core_.log->error("database: roles: {}", s.error().text());
+    else roles_checked_ = true;
+  }
   keep_sync_names(me);
 }
 
