@@ -13,8 +13,8 @@ import asyncio
 import os
 import sqlite3
 
-from db_cluster_fixtures import (ADDR, build_cluster, db_nodes, is_master, kill_node_hard, sql,  # noqa: F401
-                                 wait_disabled)
+from db_cluster_fixtures import (ADDR, build_cluster, db_nodes, is_master, kill_node_hard, rollback_backup,  # noqa: F401
+                                 snapshot_backup, sql, wait_disabled)
 from harness import wait_for
 from partition import Partition
 from test_callbridge_supervised import connected, pid_of, running, set_up, wait_status
@@ -103,10 +103,11 @@ def test_spaces_move_to_postgres_replicate_and_survive_restarts_and_cut_connecti
                     "the call bridge enabled again with its space")
     assert s["Spaces database"].startswith("PostgreSQL (cluster of 3 nodes)")
 
-    # A backup rollback restores the tables as postgres (pg_dump --no-owner): the
-    # call bridge keeps its rights on them (the next step writes).
-    n1.mmp("backup", "snapshot", "spaces")
-    assert "Database restored" in n1.mmp("backup", "rollback", "spaces", input="Y\n").stdout
+    # A backup rollback restores the tables (as the restricted role convene_restore,
+    # then given to postgres): the call bridge keeps its rights on them (the next
+    # step writes).
+    snapshot_backup(n1, "spaces")
+    assert "Database restored" in rollback_backup(n1, "spaces").stdout
     assert spaces_in(n1) == ["room1"]
 
     # The server cuts the call bridge's connection: the next write reconnects.
