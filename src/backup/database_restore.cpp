@@ -8,6 +8,7 @@
 #include "dbcluster/process.h"
 #include "dbcluster/replication.h"
 #include "util/files.h"
+#include "util/safe_files.h"
 
 namespace convene::backup {
 

@@ -15,6 +15,7 @@
 #include "dbcluster/replication.h"
 #include "node/node.h"
 #include "util/files.h"
+#include "util/safe_files.h"
 #include "util/log.h"
 
 namespace convene::backup {

@@ -12,6 +12,7 @@
 #include "pki/certificate_info.h"
 #include "pki/pem.h"
 #include "util/files.h"
+#include "util/safe_files.h"
 #include "util/log.h"
 
 namespace convene::dbcluster {

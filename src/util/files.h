@@ -16,22 +16,6 @@ Result<std::string> read_file(const std::filesystem::path& path);
 Status write_file_atomic(const std::filesystem::path& path, std::string_view content,
                          unsigned mode = 0644);
 
-// The same, the file owned by `uid`:`gid` from before its first byte: the
-// temporary is fchown-ed, never the final name, so a root writer in a directory
-// another account controls (PostgreSQL's) never changes the owner of a file that
-// account planted there.
-struct FileOwner {
-  unsigned uid = 0;
-  unsigned gid = 0;
-};
-Status write_file_atomic(const std::filesystem::path& path, std::string_view content, unsigned mode,
-                         const FileOwner& owner);
-
-// Reads `path` only when it is a regular file and not a symbolic link (lstat
-// before, O_NOFOLLOW when opening, fstat after): a link planted in a directory
-// root reads from is refused, not followed.
-Result<std::string> read_regular_file(const std::filesystem::path& path);
-
 // Makes a directory and its parents (mode 0700 for the last one if `private_dir`).
 Status make_dirs(const std::filesystem::path& path, bool private_dir = false);
 

@@ -1,4 +1,5 @@
 #include "util/files.h"
+#include "util/safe_files.h"
 
 #include <gtest/gtest.h>
 #include <sys/stat.h>
