@@ -70,7 +70,14 @@ Status swap_in_restored_database(dbcluster::PostgresInstance& pg) {
     return make_error("cannot replace the database: " + renamed.error().message,
                       "The database was not changed; the files were. Run the rollback again.");
   }
-  CONVENE_TRY(pg.query(std::string("ALTER DATABASE ") + kRestoringDatabase + " RENAME TO " + live));
+  if (auto r = pg.query(std::string("ALTER DATABASE ") + kRestoringDatabase + " RENAME TO " + live); !r) {
+    // Put the old one back rather than leave the node without its database.
+    (void)pg.query("ALTER DATABASE " + old + " RENAME TO " + live);
+    (void)pg.query("ALTER DATABASE " + live + " WITH ALLOW_CONNECTIONS true");
+    discard_restored_database(pg);
+    return make_error("cannot replace the database: " + r.error().message,
+                      "The database was not changed; the files were. Run the rollback again.");
+  }
   (void)pg.query("DROP DATABASE IF EXISTS " + old + " WITH (FORCE)");
   return ok_status();
 }

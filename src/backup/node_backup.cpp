@@ -1,5 +1,6 @@
 #include "backup/node_backup.h"
 
+#include <openssl/crypto.h>
 #include <sys/stat.h>
 
 #include <algorithm>
@@ -26,6 +27,15 @@ using dbcluster::kAppDatabase;
 using dbcluster::kPort;
 
 namespace {
+
+// The entries hold private keys and secrets: wiped when the command is done with them.
+struct WipeEntries {
+  std::vector<BackupEntry>& entries;
+  ~WipeEntries() {
+    for (auto& e : entries)
+      if (!e.content.empty()) OPENSSL_cleanse(e.content.data(), e.content.size());
+  }
+};
 
 // Every restored file: private to root, whatever mode it had (the archive keeps none).
 constexpr unsigned kRestoredMode = 0600;
@@ -83,6 +93,7 @@ Result<std::string> NodeBackup::snapshot(const std::string& name, std::string_vi
     auto target = node_.paths().file(file);
     if (!target) return target.error();
     std::vector<BackupEntry> entries;
+    WipeEntries wipe{entries};
     auto cfgfile = read_regular_file(node_.paths().config());
     entries.push_back({"config.json", cfgfile ? *cfgfile : "{}"});
     std::error_code ec;
@@ -134,6 +145,7 @@ Result<std::vector<std::string>> NodeBackup::list() {
 Result<std::string> NodeBackup::check(const std::string& name, std::string_view passphrase) {
   auto decoded = read_backup(node_, name, passphrase);
   if (!decoded) return decoded.error();
+  WipeEntries wipe{decoded->entries};
   return "Backup of node '" + decoded->info.node + "' made " + decoded->info.created + " (" +
          std::to_string(decoded->entries.size()) + " items)";
 }
@@ -144,6 +156,7 @@ Status NodeBackup::rollback(const std::string& name, std::string_view passphrase
     auto decoded = read_backup(node_, name, passphrase);  // again: the file may have changed since the question
     if (!decoded) return decoded.error();
     auto& entries = decoded->entries;
+    WipeEntries wipe{entries};
     // Everything checked before anything is written.
     const BackupEntry* sql = nullptr;
     const BackupEntry* config = nullptr;
