@@ -92,8 +92,10 @@ struct AgentCore {
   PgSettings standby_settings(const std::string& me, const std::string& master) const;
   // One query on another member, over mutual TLS.
   Result<pg::Rows> remote(const std::string& host, const std::string& sql) const;
-  // The members from the replicated members table, or the last list read when the
-  // local PostgreSQL does not answer.
+  // The members from the replicated members table; rows that are no address
+  // (check_member_address) are left out and logged once.
+  Result<std::vector<std::string>> read_members();
+  // read_members(), or the last list read when the local PostgreSQL does not answer.
   std::vector<std::string> known_members();
   void set_failover_line(std::string line);
 

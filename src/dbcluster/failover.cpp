@@ -216,11 +216,9 @@ void FailoverReconciler::watch_master(const MasterView& view, const cluster::Con
 }
 
 void FailoverReconciler::keep_sync_names(const std::string& me) {
-  auto rows = core_.pg.query(std::string("SELECT address FROM ") + kMembersTable + " ORDER BY address");
-  if (!rows) return;
-  std::vector<std::string> members;
-  for (auto& r : *rows) members.push_back(r[0].value_or(""));
-  auto names = synchronous_standby_names(members, me);
+  auto members = core_.read_members();
+  if (!members) return;
+  auto names = synchronous_standby_names(*members, me);
   if (names == core_.current_sync_names) return;
   if (auto st = core_.pg.configure(core_.primary_settings(me, names)); !st) {
     core_.log->error("{}", st.error().text());
