@@ -104,11 +104,13 @@ def test_spaces_move_to_postgres_replicate_and_survive_restarts_and_cut_connecti
     assert s["Spaces database"].startswith("PostgreSQL (cluster of 3 nodes)")
 
     # A backup rollback restores the tables (as the restricted role convene_restore,
-    # then given to postgres): the call bridge keeps its rights on them (the next
-    # step writes).
+    # then given to postgres) into a database that replaces `convene`, which ends
+    # the call bridge's connection: its next write reconnects, with its rights.
     snapshot_backup(n1, "spaces")
     assert "Database restored" in rollback_backup(n1, "spaces").stdout
     assert spaces_in(n1) == ["room1"]
+    join_space(x, "room2")  # would raise on an error presence
+    assert spaces_in(n1) == ["room1", "room2"]
 
     # The server cuts the call bridge's connection: the next write reconnects.
     wait_for(lambda: len(bridge_backends(n1)) == 1, 15, "the call bridge's connection on the master")
@@ -118,11 +120,11 @@ def test_spaces_move_to_postgres_replicate_and_survive_restarts_and_cut_connecti
                   "WHERE usename = 'callbridge' OFFSET 0) b", db="postgres").stdout.split()
     assert cut == ["t"]
     wait_for(lambda: not bridge_backends(n1), 15, "the call bridge's backend to end")
-    join_space(x, "room2")  # would raise on an error presence
-    assert spaces_in(n1) == ["room1", "room2"]
+    join_space(x, "room3")  # would raise on an error presence
+    assert spaces_in(n1) == ["room1", "room2", "room3"]
     new = bridge_backends(n1)
     assert len(new) == 1 and new != old
-    wait_for(lambda: spaces_in(n3) == ["room1", "room2"], 15, "room2 replicated")
+    wait_for(lambda: spaces_in(n3) == ["room1", "room2", "room3"], 15, "room3 replicated")
 
     # Leaving the cluster (it ends in the background): the call bridge goes back to SQLite.
     n1.mmp("database", "cluster", "remove", input="Y\n")
