@@ -104,7 +104,10 @@ if mmp 1 database cluster status | grep -q '^Status *: Disabled'; then
   if [ ! -f "$run/node1/files/dbca.crt" ]; then
     mmp 1 pki ca create dbca CN:"Convene lab database CA" >/dev/null
     for c in dbserver dbclient; do
-      mmp 1 pki csr $c CN:$c >/dev/null
+      # The server certificate names every node's address: the members check it
+      # against the address they connect to (sslmode=verify-full).
+      san=""; [ $c = dbserver ] && san="subjectAltName:127.0.1.1,127.0.1.2,127.0.1.3"
+      mmp 1 pki csr $c CN:$c $san >/dev/null
       mmp 1 pki ca sign $c.csr $c.crt dbca days:825 >/dev/null
     done
   fi

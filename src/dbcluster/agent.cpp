@@ -10,11 +10,29 @@
 #include "dbcluster/failover.h"
 #include "dbcluster/membership.h"
 #include "dbcluster/replication.h"
+#include "node/node.h"
+#include "pki/verify.h"
 #include "util/thread_name.h"
 
 namespace convene::dbcluster {
 
 namespace {
+
+// The members check each other's server certificate against the address they
+// dial (sslmode=verify-full): a server certificate that does not name this
+// node's address would fail every connection to it, so it is refused up front.
+Status check_names_address(const std::filesystem::path& server_cert, const std::filesystem::path& ca,
+                           const std::string& shown_name, const std::string& address) {
+  pki::VerifyOptions o;
+  o.host = address;
+  auto report = pki::verify_chain_files(server_cert, ca, pki::current_time(), o);
+  if (report.problem != pki::ChainProblem::kHostMismatch) return ok_status();
+  return make_error("server certificate " + shown_name + " does not name this node's database address " + address +
+                        " (the members check it against the address they connect to)",
+                    "Nothing was changed. Issue it with every node's address as subjectAltName, e.g.\n"
+                    "'pki csr dbclusterserver CN:dbclusterserver subjectAltName:10.106.85.73,10.106.85.74,"
+                    "10.106.85.75', sign it, and run 'database cluster certs' again.");
+}
 
 // Wires the parts to the threads and the command mutex (agent.h, agent_core.h).
 class AgentImpl final : public Agent {
@@ -43,6 +61,10 @@ class AgentImpl final : public Agent {
   Status set_certs(const CertNames& n, const std::string& line,
                    const std::function<void(const std::string&)>& say) override {
     std::lock_guard lock(core_.command_mutex);
+    auto me = core_.my_address();
+    auto cert = core_.node.paths().existing_file(n.server_cert);
+    auto ca = core_.node.paths().existing_file(n.ca_cert);
+    if (me && cert && ca) CONVENE_TRY(check_names_address(*cert, *ca, n.server_cert, *me));
     return membership_.set_certs(n, line, say);
   }
 
@@ -50,11 +72,16 @@ class AgentImpl final : public Agent {
 
   Status check_initialize() override {
     std::lock_guard lock(core_.command_mutex);
-    return membership_.check_ready();
+    CONVENE_TRY(membership_.check_ready());
+    return check_installed_names_me();
   }
 
   Status check_join(const std::string& master) override {
+    // Before any connection: the address ends up in postgresql.conf.
+    CONVENE_TRY(check_member_address(master));
     std::lock_guard lock(core_.command_mutex);
+    CONVENE_TRY(membership_.check_ready());
+    CONVENE_TRY(check_installed_names_me());
     return membership_.check_join(master);
   }
 
@@ -66,6 +93,7 @@ class AgentImpl final : public Agent {
   }
 
   Status join(const std::string& master, const std::string& line) override {
+    CONVENE_TRY(check_member_address(master));
     std::lock_guard lock(core_.command_mutex);
     auto st = membership_.join(master);
     core_.record_result(line, st);
@@ -96,6 +124,14 @@ class AgentImpl final : public Agent {
   }
 
   std::string status_text() override { return dbcluster::status_text(core_); }
+
+  Status check_installed_names_me() {
+    auto me = core_.my_address();
+    if (!me) return me.error();
+    auto tls = core_.pg.installed_tls();
+    auto cfg = core_.settings();
+    return check_names_address(tls.server_cert, tls.ca_cert, cfg.certs ? cfg.certs->server_cert : "", *me);
+  }
 
   Result<std::string> application_conninfo() override {
     DatabaseConfig cfg;

@@ -66,14 +66,33 @@ Result<pg::Rows> AgentCore::remote(const std::string& host, const std::string& s
   return pg::query(remote_conninfo(spec, pg.installed_tls()), sql);
 }
 
-std::vector<std::string> AgentCore::known_members() {
-  std::vector<std::string> members;
+Result<std::vector<std::string>> AgentCore::read_members() {
   auto rows = pg.query(std::string("SELECT address FROM ") + kMembersTable + " ORDER BY address");
+  if (!rows) return rows.error();
+  std::vector<std::string> members;
   std::lock_guard lock(state_mutex);
-  if (!rows) return last_members;
-  for (auto& r : *rows) members.push_back(r[0].value_or(""));
-  last_members = members;
+  for (auto& r : *rows) {
+    auto address = r[0].value_or("");
+    // The table is written over the network: a row that is no address never
+    // reaches postgresql.conf or a connection string.
+    if (auto st = check_member_address(address); !st) {
+      // Once per row, not every round.
+      if (ignored_member_row != address)
+        log->warn("database: ignoring a member row that is no address: {}", st.error().message);
+      ignored_member_row = address;
+      continue;
+    }
+    members.push_back(address);
+  }
   return members;
+}
+
+std::vector<std::string> AgentCore::known_members() {
+  auto members = read_members();
+  std::lock_guard lock(state_mutex);
+  if (!members) return last_members;
+  last_members = *members;
+  return *members;
 }
 
 void AgentCore::set_failover_line(std::string line) {

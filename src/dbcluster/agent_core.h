@@ -65,6 +65,7 @@ struct AgentCore {
   AgentClock::time_point disabling_since{};  // state_mutex
   std::string failover_line;                 // status's "Failover" line (state_mutex)
   std::vector<std::string> last_members;     // the last members read (state_mutex)
+  std::string ignored_member_row;            // the last invalid row logged (state_mutex)
 
   // command_mutex:
   std::string current_sync_names = "\x01";  // unknown: the reconciler writes it once
@@ -91,8 +92,10 @@ struct AgentCore {
   PgSettings standby_settings(const std::string& me, const std::string& master) const;
   // One query on another member, over mutual TLS.
   Result<pg::Rows> remote(const std::string& host, const std::string& sql) const;
-  // The members from the replicated members table, or the last list read when the
-  // local PostgreSQL does not answer.
+  // The members from the replicated members table; rows that are no address
+  // (check_member_address) are left out and logged once.
+  Result<std::vector<std::string>> read_members();
+  // read_members(), or the last list read when the local PostgreSQL does not answer.
   std::vector<std::string> known_members();
   void set_failover_line(std::string line);
 

@@ -44,7 +44,7 @@ std::vector<NodeLine> node_lines(AgentCore& core, const std::string& me, const s
   return out;
 }
 
-std::vector<CertLine> cert_lines(const Node& node, const DatabaseConfig& cfg) {
+std::vector<CertLine> cert_lines(const Node& node, const DatabaseConfig& cfg, const std::string& me) {
   CertNames c = cfg.certs.value_or(CertNames{});
   std::vector<CertLine> out = {{"Server Key", c.server_key, {}, false},
                                {"Server Certificate", c.server_cert, {}, false},
@@ -63,6 +63,8 @@ std::vector<CertLine> cert_lines(const Node& node, const DatabaseConfig& cfg) {
     if (certs && !certs->empty()) {
       auto info = pki::read_certificate_info(certs->front().get());
       if (info) line.info = *info;
+      if (info && line.label == "Server Certificate" && !me.empty() && !certificate_names(*info, me))
+        line.unnamed_address = me;
     }
   }
   return out;
@@ -91,7 +93,7 @@ std::string status_text(AgentCore& core) {
     std::lock_guard lock(core.state_mutex);
     v.failover = core.failover_line;
   }
-  v.certs = cert_lines(core.node, cfg);
+  v.certs = cert_lines(core.node, cfg, me ? *me : "");
   v.last_command = cfg.last_command;
   v.last_ok = cfg.last_ok;
   v.last_error = cfg.last_error;
@@ -101,8 +103,14 @@ std::string status_text(AgentCore& core) {
 }
 
 void log_expiry(AgentCore& core) {
-  for (auto& w : expiry_warnings(cert_lines(core.node, core.settings()), pki::current_time()))
-    core.log->warn("certificate: {}", w);
+  auto me = core.my_address();
+  auto lines = cert_lines(core.node, core.settings(), me ? *me : "");
+  for (auto& w : expiry_warnings(lines, pki::current_time())) core.log->warn("certificate: {}", w);
+  for (auto& l : lines)
+    if (!l.unnamed_address.empty())
+      core.log->error("certificate: {} {} does not name this node's address {}: the other members refuse it "
+                      "(sslmode=verify-full); issue it with every node's address as subjectAltName",
+                      l.label, l.file, l.unnamed_address);
 }
 
 }  // namespace convene::dbcluster

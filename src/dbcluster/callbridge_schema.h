@@ -7,8 +7,8 @@
 //
 // The tables are the same as callbridge/postgres_space_store.cpp makes when they
 // are missing; made here, owned by postgres with explicit grants, so a backup
-// rollback (pg_dump --no-owner, restored as postgres) brings the call bridge's
-// rights back with them.
+// rollback (pg_dump --no-owner, restored as convene_restore and then given to
+// postgres: backup/database_restore.h) brings the call bridge's rights back with them.
 //
 // Thread-safety: none of its own; called under the agent's command mutex
 // (agent_core.h), or, for application_hosts, pure.

@@ -3,6 +3,7 @@
 #include <vector>
 
 #include "dbcluster/agent_types.h"
+#include "dbcluster/cluster_roles.h"
 #include "dbcluster/master_choice.h"
 #include "dbcluster/replication.h"
 
@@ -113,6 +114,11 @@ void FailoverReconciler::act_as_master(const MasterView& view, const std::string
   }
   core_.following = me;
   core_.following_epoch = view.epoch;
+  if (!roles_checked_) {
+    // A cluster made by an older version: its roles get today's rights (idempotent).
+    if (auto s = ensure_cluster_roles(core_.pg); !s) core_.log->error("database: roles: {}", s.error().text());
+    else roles_checked_ = true;
+  }
   keep_sync_names(me);
 }
 
@@ -210,11 +216,9 @@ void FailoverReconciler::watch_master(const MasterView& view, const cluster::Con
 }
 
 void FailoverReconciler::keep_sync_names(const std::string& me) {
-  auto rows = core_.pg.query(std::string("SELECT address FROM ") + kMembersTable + " ORDER BY address");
-  if (!rows) return;
-  std::vector<std::string> members;
-  for (auto& r : *rows) members.push_back(r[0].value_or(""));
-  auto names = synchronous_standby_names(members, me);
+  auto members = core_.read_members();
+  if (!members) return;
+  auto names = synchronous_standby_names(*members, me);
   if (names == core_.current_sync_names) return;
   if (auto st = core_.pg.configure(core_.primary_settings(me, names)); !st) {
     core_.log->error("{}", st.error().text());

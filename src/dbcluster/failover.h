@@ -52,6 +52,7 @@ class FailoverReconciler {
   AgentCore& core_;
   AgentClock::time_point last_hello_{}, leading_since_{}, last_rejoin_{};
   bool was_leading_ = false;
+  bool roles_checked_ = false;  // ensure_cluster_roles ran since this process acts as master
   std::optional<AgentClock::time_point> lost_since_;
   std::uint64_t promoted_from_ = 0;
 };

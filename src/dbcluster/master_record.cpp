@@ -2,6 +2,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "dbcluster/replication.h"
+
 namespace convene::dbcluster {
 
 using json = nlohmann::json;
@@ -22,6 +24,9 @@ std::string MasterRecord::apply(std::string_view command) {
   json c = json::parse(command, nullptr, false);
   if (!c.is_object()) return "bad";
   std::string op = c.value("op", "");
+  // A master is written into postgresql.conf and connection strings: a record
+  // naming anything but an address is refused the same way on every member.
+  if ((op == "init" || op == "promote") && !check_member_address(c.value("master", "")).ok()) return "bad";
   std::lock_guard lock(mutex_);
   if (op == "init") {
     view_.master = c.value("master", "");

@@ -4,6 +4,7 @@
 #include <tuple>
 
 #include "dbcluster/callbridge_schema.h"
+#include "dbcluster/cluster_roles.h"
 #include "node/node.h"
 #include "pki/certificate_info.h"
 #include "pki/key.h"
@@ -201,19 +202,7 @@ Status Membership::initialize() {
   CONVENE_TRY(core_.pg.configure(core_.primary_settings(me, "")));
   CONVENE_TRY(core_.pg.restart());
   CONVENE_TRY(create_application_database(core_.pg));
-  CONVENE_TRY(core_.pg.query(
-      std::string("DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'replicator') THEN "
-                  "CREATE ROLE replicator WITH REPLICATION LOGIN; END IF; END $$;"
-                  "GRANT pg_monitor TO replicator;"
-                  "CREATE TABLE IF NOT EXISTS ") +
-      kMembersTable + " (address text PRIMARY KEY, joined timestamptz NOT NULL DEFAULT now());" +
-      "GRANT SELECT, INSERT, DELETE ON " + kMembersTable + " TO replicator;" + "TRUNCATE " + kMembersTable + ";" +
-      "INSERT INTO " + kMembersTable + " (address) VALUES (" + pg::sql_literal(me) + ");" +
-      // pg_rewind reads the new master's files through these (as replicator).
-      "GRANT EXECUTE ON FUNCTION pg_catalog.pg_ls_dir(text, boolean, boolean) TO replicator;"
-      "GRANT EXECUTE ON FUNCTION pg_catalog.pg_stat_file(text, boolean) TO replicator;"
-      "GRANT EXECUTE ON FUNCTION pg_catalog.pg_read_binary_file(text) TO replicator;"
-      "GRANT EXECUTE ON FUNCTION pg_catalog.pg_read_binary_file(text, bigint, bigint, boolean) TO replicator;"));
+  CONVENE_TRY(prepare_cluster_roles(core_.pg, me));
   CONVENE_TRY(prepare_callbridge_schema(core_.pg));
   core_.close_group();
   CONVENE_TRY(core_.erase_group_data());

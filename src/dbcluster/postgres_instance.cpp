@@ -9,7 +9,10 @@
 #include <fstream>
 
 #include "dbcluster/process.h"
+#include "pki/certificate_info.h"
+#include "pki/pem.h"
 #include "util/files.h"
+#include "util/safe_files.h"
 #include "util/log.h"
 
 namespace convene::dbcluster {
@@ -19,9 +22,26 @@ namespace fs = std::filesystem;
 namespace {
 const std::string kBin = "/usr/lib/postgresql/15/bin/";
 
+// Written as postgres's from the first byte (write_file_atomic's owner): these
+// directories belong to postgres, and a chown after the rename could be made to
+// follow a link postgres swapped in for the file.
 Status write_postgres_file(const fs::path& path, const std::string& content, unsigned mode = 0600) {
-  CONVENE_TRY(write_file_atomic(path, content, mode));
-  return chown_to_postgres(path, false);
+  auto account = postgres_account();
+  if (!account) return account.error();
+  return write_file_atomic(path, content, mode, FileOwner{account->uid, account->gid});
+}
+
+// The CN PostgreSQL's `cert` authentication sees for the installed client
+// certificate: the name the ident map admits.
+Result<std::string> client_common_name(const fs::path& cert_file) {
+  auto certs = pki::load_certificates(cert_file);
+  if (!certs) return certs.error();
+  if (certs->empty()) return make_error("no certificate in '" + cert_file.string() + "'");
+  auto info = pki::read_certificate_info(certs->front().get());
+  if (!info) return info.error();
+  auto cn = info->subject.get("CN");
+  CONVENE_TRY(check_certificate_name(cn));
+  return cn;
 }
 
 Status make_postgres_dir(const fs::path& path) {
@@ -77,13 +97,15 @@ Status PostgresInstance::initdb() {
   CONVENE_TRY(make_postgres_dir(data_dir()));
   CONVENE_TRY(run_checked("initdb", {kBin + "initdb", "-D", data_dir().string(), "-U", "postgres", "-E", "UTF8",
                                      "--locale=C.UTF-8", "--auth-local=trust", "--auth-host=reject", "--no-instructions"}));
-  std::ofstream conf(data_dir() / "postgresql.conf", std::ios::app);
-  conf << "\n# Convene: the settings its database agent controls\ninclude_if_exists = 'convene.conf'\n";
-  if (!conf) return make_error("cannot append to postgresql.conf");
-  return ok_status();
+  auto conf_file = data_dir() / "postgresql.conf";
+  auto conf = read_regular_file(conf_file);
+  if (!conf) return conf.error();
+  return write_postgres_file(
+      conf_file, *conf + "\n# Convene: the settings its database agent controls\ninclude_if_exists = 'convene.conf'\n");
 }
 
 Status PostgresInstance::configure(const PgSettings& s) {
+  if (!s.listen_address.empty()) CONVENE_TRY(check_member_address(s.listen_address));
   auto tls = installed_tls();
   std::string conf;
   conf += "# Written by convened; rewritten on every change.\n";
@@ -107,20 +129,7 @@ Status PostgresInstance::configure(const PgSettings& s) {
   conf += "recovery_target_timeline = 'latest'\n";
   CONVENE_TRY(write_postgres_file(data_dir() / "convene.conf", conf));
   CONVENE_TRY(write_postgres_file(data_dir() / "postgresql.auto.conf", "# kept empty by convened\n"));
-  std::string hba =
-      "# Written by convened.\n"
-      "# The Unix socket directory is private to postgres (and root).\n"
-      "local all all trust\n"
-      "# Cluster peers: mutual TLS, any client certificate of the cluster CA acts as replicator.\n"
-      "hostssl replication replicator 0.0.0.0/0 cert map=dbcluster\n"
-      "hostssl postgres replicator 0.0.0.0/0 cert map=dbcluster\n"
-      "# The call bridge's spaces: the same certificates, as role callbridge, database convene only.\n"
-      "hostssl convene callbridge 0.0.0.0/0 cert map=dbcluster\n"
-      "host all all 0.0.0.0/0 reject\n"
-      "host all all ::/0 reject\n";
-  CONVENE_TRY(write_postgres_file(data_dir() / "pg_hba.conf", hba));
-  CONVENE_TRY(write_postgres_file(data_dir() / "pg_ident.conf",
-                                  "dbcluster /^.*$ replicator\ndbcluster /^.*$ callbridge\n"));
+  CONVENE_TRY(write_access_files());
   auto signal_file = data_dir() / "standby.signal";
   if (!s.primary_conninfo.empty()) {
     CONVENE_TRY(write_postgres_file(signal_file, ""));
@@ -129,6 +138,30 @@ Status PostgresInstance::configure(const PgSettings& s) {
     fs::remove(signal_file, ec);
   }
   return ok_status();
+}
+
+Status PostgresInstance::write_access_files() {
+  // Each role from the network only by a client certificate of the cluster CA whose
+  // CN is the cluster's (map dbcluster), and only for the database it needs.
+  std::string hba =
+      "# Written by convened.\n"
+      "# The Unix socket directory is private to postgres (and root).\n"
+      "local all all trust\n"
+      "# Cluster peers: mutual TLS, the cluster's client certificate (by CN) only.\n"
+      "hostssl replication replicator 0.0.0.0/0 cert map=dbcluster\n"
+      "hostssl postgres convene_agent 0.0.0.0/0 cert map=dbcluster\n"
+      "# The call bridge's spaces: the same certificate, as role callbridge, database convene only.\n"
+      "hostssl convene callbridge 0.0.0.0/0 cert map=dbcluster\n"
+      "host all all 0.0.0.0/0 reject\n"
+      "host all all ::/0 reject\n";
+  std::string ident = "# No cluster certificate installed: nobody is admitted from the network.\n";
+  if (fs::exists(installed_tls().client_cert)) {
+    auto cn = client_common_name(installed_tls().client_cert);
+    if (!cn) return cn.error();
+    ident = ident_map(*cn);
+  }
+  CONVENE_TRY(write_postgres_file(data_dir() / "pg_hba.conf", hba));
+  return write_postgres_file(data_dir() / "pg_ident.conf", ident);
 }
 
 bool PostgresInstance::running() const {
@@ -163,6 +196,9 @@ Status PostgresInstance::restart() {
 
 Status PostgresInstance::reload() {
   if (!running()) return ok_status();
+  // A rotation installs a client certificate with a new CN: the map admits it
+  // from this reload on (configure() is not called for a rotation).
+  CONVENE_TRY(write_access_files());
   return run_checked("reloading PostgreSQL", {kBin + "pg_ctl", "-D", data_dir().string(), "reload"});
 }
 

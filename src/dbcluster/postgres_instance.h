@@ -54,6 +54,8 @@ class PostgresInstance {
   Status start();
   Status stop(bool immediate = false);
   Status restart();
+  // Rewrites pg_hba.conf and pg_ident.conf (the installed client certificate's CN)
+  // and has PostgreSQL re-read its configuration and TLS files.
   Status reload();
   // pg_ctl promote -w: ends recovery; returns once the instance takes writes.
   Status promote();
@@ -83,6 +85,8 @@ class PostgresInstance {
   Status clone_from(const std::string& primary, const std::string& my_address);
 
  private:
+  // pg_hba.conf and pg_ident.conf: each role by the cluster's client certificate (its CN).
+  Status write_access_files();
   // One "<name>: value" line of pg_controldata.
   Result<std::string> control_field(const std::string& name) const;
 

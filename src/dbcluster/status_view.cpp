@@ -9,10 +9,8 @@ std::string pad(const std::string& s, size_t width) {
 std::string field(const std::string& label, const std::string& value) { return pad(label, 22) + ": " + value + "\n"; }
 }  // namespace
 
-std::string certificate_marker(const CertLine& line, pki::Time now) {
-  if (line.file.empty()) return "";
-  if (line.missing) return " (missing)";
-  if (!line.info) return "";
+namespace {
+std::string validity_marker(const CertLine& line, pki::Time now) {
   switch (pki::validity_at(*line.info, now)) {
     case pki::Validity::kExpired: return " (expired)";
     case pki::Validity::kNotYetValid: return " (not yet valid)";
@@ -21,6 +19,26 @@ std::string certificate_marker(const CertLine& line, pki::Time now) {
   if (pki::expires_within(*line.info, now, kExpiryWarningDays))
     return " (expires in " + pki::days_phrase(pki::days_left(*line.info, now)) + ")";
   return "";
+}
+}  // namespace
+
+std::string certificate_marker(const CertLine& line, pki::Time now) {
+  if (line.file.empty()) return "";
+  if (line.missing) return " (missing)";
+  if (!line.info) return "";
+  auto marker = validity_marker(line, now);
+  if (!line.unnamed_address.empty()) marker += " (does not name " + line.unnamed_address + ")";
+  return marker;
+}
+
+bool certificate_names(const pki::CertificateInfo& cert, const std::string& address) {
+  bool any_name = false;
+  for (const auto& san : cert.sans) {
+    if (san.kind != pki::AltName::Kind::kIp && san.kind != pki::AltName::Kind::kDns) continue;
+    any_name = true;
+    if (san.value == address) return true;
+  }
+  return !any_name && cert.subject.get("CN") == address;
 }
 
 std::vector<std::string> expiry_warnings(const std::vector<CertLine>& certs, pki::Time now) {

@@ -40,6 +40,9 @@ struct CertLine {
   // For certificates: what the file says, when it could be read.
   std::optional<pki::CertificateInfo> info;
   bool missing = false;  // configured but no longer in the file area
+  // The server certificate: this node's address when the certificate does not
+  // name it (the peers check it: sslmode=verify-full); empty otherwise.
+  std::string unnamed_address;
 };
 
 struct StatusView {
@@ -57,7 +60,11 @@ struct StatusView {
 };
 
 // The certificate's marker after its name: " (expired)", " (expires in 12 days)",
-// " (not yet valid)", " (missing)" or "".
+// " (not yet valid)", " (missing)" or "", then " (does not name 10.0.0.1)" for a
+// server certificate the peers would refuse.
+// Whether `cert` names `address` as a peer checking it would: an IP or DNS
+// subjectAltName equal to it, or the CN when there is no subjectAltName.
+bool certificate_names(const pki::CertificateInfo& cert, const std::string& address);
 std::string certificate_marker(const CertLine& line, pki::Time now);
 
 // Warnings for certificates that are expired or expire within kExpiryWarningDays

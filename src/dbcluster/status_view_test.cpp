@@ -125,5 +125,25 @@ TEST(StatusView, WarnsThirtyDaysAhead) {
   ASSERT_EQ(warnings.size(), 1u);
 }
 
+// The peers check the server certificate against the address they dial: one that
+// does not name this node's address is marked where the operator looks.
+TEST(StatusView, AServerCertificateThatDoesNotNameThisNodeIsMarked) {
+  auto now = at(20000);
+  auto line = seed_certs(now, false)[1];
+  line.unnamed_address = "10.106.85.75";
+  EXPECT_EQ(certificate_marker(line, now), " (does not name 10.106.85.75)");
+
+  pki::CertificateInfo c = cert_until(now + seconds(86400 * 300));
+  c.subject.entries.push_back({"CN", "dbclusterserver"});
+  EXPECT_FALSE(certificate_names(c, "10.106.85.75"));
+  c.sans.push_back({pki::AltName::Kind::kIp, "10.106.85.73"});
+  c.sans.push_back({pki::AltName::Kind::kIp, "10.106.85.75"});
+  EXPECT_TRUE(certificate_names(c, "10.106.85.75"));
+  EXPECT_FALSE(certificate_names(c, "10.106.85.74"));
+  pki::CertificateInfo cn_only = cert_until(now);
+  cn_only.subject.entries.push_back({"CN", "db1.example.com"});
+  EXPECT_TRUE(certificate_names(cn_only, "db1.example.com"));
+}
+
 }  // namespace
 }  // namespace convene::dbcluster

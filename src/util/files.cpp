@@ -10,6 +10,7 @@
 #include <sstream>
 
 #include "util/random.h"
+#include "util/safe_files.h"
 
 namespace convene {
 
@@ -50,9 +51,19 @@ static Result<std::pair<int, fs::path>> create_temporary(const fs::path& path, u
 }
 
 Status write_file_atomic(const fs::path& path, std::string_view content, unsigned mode) {
+  return write_file_atomic(path, content, mode, FileOwner{::geteuid(), ::getegid()});
+}
+
+Status write_file_atomic(const fs::path& path, std::string_view content, unsigned mode, const FileOwner& owner) {
   auto created = create_temporary(path, mode);
   if (!created) return created.error();
   auto [fd, tmp] = *created;
+  if ((owner.uid != ::geteuid() || owner.gid != ::getegid()) && ::fchown(fd, owner.uid, owner.gid) != 0) {
+    Status st = errno_error("cannot give the owner of", tmp);
+    ::close(fd);
+    ::unlink(tmp.c_str());
+    return st;
+  }
   ::fchmod(fd, mode);  // umask may have narrowed it; never widened beyond `mode`
   const char* p = content.data();
   size_t left = content.size();

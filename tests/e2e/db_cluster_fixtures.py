@@ -23,6 +23,17 @@ from harness import NET, Node, wait_for
 PSQL = "/usr/bin/psql"
 ADDR = {i: f"{NET}.{i}" for i in (1, 2, 3)}
 CERT_FILES = ("dbclusterserver.key", "dbclusterserver.cer", "dbclusterclient.key", "dbclusterclient.cer", "CA.cer")
+# The passphrase the tests seal their backups with; mmp reads it on stdin, one line
+# per question (twice at snapshot, once before the rollback's Y).
+BACKUP_PASS = "tests-backup-passphrase"
+
+
+def snapshot_backup(node, name, passphrase=BACKUP_PASS):
+    return node.mmp("backup", "snapshot", name, input=f"{passphrase}\n{passphrase}\n")
+
+
+def rollback_backup(node, name, answer="Y", passphrase=BACKUP_PASS, check=True):
+    return node.mmp("backup", "rollback", name, input=f"{passphrase}\n{answer}\n", check=check)
 
 
 def _postmaster_pid(node):
@@ -96,14 +107,17 @@ def sql(node, query, db="convene", check=True):
 def make_certs(ca_node, targets, server="dbclusterserver", client="dbclusterclient", ca="CA", validity=("days:365",),
                server_file=None, client_file=None):
     """Lab CA on `ca_node`; one server and one client certificate (shared by all nodes,
-    as in the seed); copied into every target's file area."""
+    as in the seed); copied into every target's file area. The server certificate
+    names every target's address (subjectAltName): the members verify it against
+    the address they connect to (sslmode=verify-full)."""
     if not (ca_node.files / f"{ca}.crt").exists():
         ca_node.mmp("pki", "ca", "create", ca, "CN:Convene DB CA")
         shutil.copy(ca_node.files / f"{ca}.crt", ca_node.files / f"{ca}.cer")
     for base, out in ((server, server_file or f"{server}.cer"), (client, client_file or f"{client}.cer")):
         for old in (f"{base}.key", f"{base}.csr"):
             (ca_node.files / old).unlink(missing_ok=True)
-        ca_node.mmp("pki", "csr", base, f"CN:{base}")
+        sans = ",".join(sorted({n.address for n in [ca_node, *targets]}))
+        ca_node.mmp("pki", "csr", base, f"CN:{base}", *([f"subjectAltName:{sans}"] if base == server else []))
         ca_node.mmp("pki", "ca", "sign", f"{base}.csr", out, ca, *validity)
     names = [f"{server}.key", server_file or f"{server}.cer", f"{client}.key", client_file or f"{client}.cer", f"{ca}.cer"]
     for t in targets:

@@ -13,8 +13,8 @@ import asyncio
 import os
 import sqlite3
 
-from db_cluster_fixtures import (ADDR, build_cluster, db_nodes, is_master, kill_node_hard, sql,  # noqa: F401
-                                 wait_disabled)
+from db_cluster_fixtures import (ADDR, build_cluster, db_nodes, is_master, kill_node_hard, rollback_backup,  # noqa: F401
+                                 snapshot_backup, sql, wait_disabled)
 from harness import wait_for
 from partition import Partition
 from test_callbridge_supervised import connected, pid_of, running, set_up, wait_status
@@ -103,11 +103,14 @@ def test_spaces_move_to_postgres_replicate_and_survive_restarts_and_cut_connecti
                     "the call bridge enabled again with its space")
     assert s["Spaces database"].startswith("PostgreSQL (cluster of 3 nodes)")
 
-    # A backup rollback restores the tables as postgres (pg_dump --no-owner): the
-    # call bridge keeps its rights on them (the next step writes).
-    n1.mmp("backup", "snapshot", "spaces")
-    assert "Database restored" in n1.mmp("backup", "rollback", "spaces", input="Y\n").stdout
+    # A backup rollback restores the tables (as the restricted role convene_restore,
+    # then given to postgres) into a database that replaces `convene`, which ends
+    # the call bridge's connection: its next write reconnects, with its rights.
+    snapshot_backup(n1, "spaces")
+    assert "Database restored" in rollback_backup(n1, "spaces").stdout
     assert spaces_in(n1) == ["room1"]
+    join_space(x, "room2")  # would raise on an error presence
+    assert spaces_in(n1) == ["room1", "room2"]
 
     # The server cuts the call bridge's connection: the next write reconnects.
     wait_for(lambda: len(bridge_backends(n1)) == 1, 15, "the call bridge's connection on the master")
@@ -117,11 +120,11 @@ def test_spaces_move_to_postgres_replicate_and_survive_restarts_and_cut_connecti
                   "WHERE usename = 'callbridge' OFFSET 0) b", db="postgres").stdout.split()
     assert cut == ["t"]
     wait_for(lambda: not bridge_backends(n1), 15, "the call bridge's backend to end")
-    join_space(x, "room2")  # would raise on an error presence
-    assert spaces_in(n1) == ["room1", "room2"]
+    join_space(x, "room3")  # would raise on an error presence
+    assert spaces_in(n1) == ["room1", "room2", "room3"]
     new = bridge_backends(n1)
     assert len(new) == 1 and new != old
-    wait_for(lambda: spaces_in(n3) == ["room1", "room2"], 15, "room2 replicated")
+    wait_for(lambda: spaces_in(n3) == ["room1", "room2", "room3"], 15, "room3 replicated")
 
     # Leaving the cluster (it ends in the background): the call bridge goes back to SQLite.
     n1.mmp("database", "cluster", "remove", input="Y\n")

@@ -12,8 +12,8 @@ import subprocess
 import threading
 import time
 
-from db_cluster_fixtures import (ADDR, CERT_FILES, PSQL, build_cluster, db_nodes, make_certs, sql, status,  # noqa: F401
-                                 status_lines, wait_disabled)
+from db_cluster_fixtures import (ADDR, CERT_FILES, PSQL, build_cluster, db_nodes, make_certs,  # noqa: F401
+                                 rollback_backup, snapshot_backup, sql, status, status_lines, wait_disabled)
 from harness import NET, assert_threads_documented, snapshot_tree, wait_for
 
 
@@ -57,8 +57,9 @@ def test_seed_004_as_typed(db_nodes):
     assert "  Server Key          : dbclusterserver.key" in lines
 
     # Step 3: backup snapshot.
-    snap = n2.mmp("backup", "snapshot", "jaihanuman").stdout
-    assert snap.strip() == "jaihanuman.bak ready for download"
+    # The passphrase is asked twice (as a secret: not echoed, its prompts end in ": ").
+    snap = snapshot_backup(n2, "jaihanuman").stdout
+    assert snap.strip() == "Enter backup passphrase: Confirm backup passphrase: jaihanuman.bak ready for download"
     assert (n2.files / "jaihanuman.bak").exists()
     assert "jaihanuman.bak" in n2.mmp("backup", "list").stdout
 
@@ -207,16 +208,16 @@ def test_bad_input_changes_nothing(db_nodes):
     assert r.returncode == 1
 
     # Rollback of a missing and of a corrupt backup: refused, nothing changed.
-    r = n1.mmp("backup", "rollback", "nosuch", input="Y\n", check=False)
+    r = rollback_backup(n1, "nosuch", check=False)
     assert r.returncode == 1 and "backup 'nosuch.bak' not found" in r.stderr
-    n1.mmp("backup", "snapshot", "good")
+    snapshot_backup(n1, "good")
     data = bytearray((n1.files / "good.bak").read_bytes())
     data[len(data) // 2] ^= 0xFF
     (n1.files / "bad.bak").write_bytes(bytes(data))
     (n1.files / "foreign.bak").write_bytes(b"PK\x03\x04 not ours")
     files_before = snapshot_tree(n1.files)
     for name in ("bad", "foreign"):
-        r = n1.mmp("backup", "rollback", name, input="Y\n", check=False)
+        r = rollback_backup(n1, name, check=False)
         assert r.returncode == 1 and "not a valid Convene backup" in r.stderr, r.stderr
         assert "WARNING" not in r.stdout
     assert snapshot_tree(n1.files) == files_before
@@ -231,14 +232,14 @@ def test_backup_rollback_restores_database_and_files(db_nodes):
     sql(n1, "CREATE TABLE t (x int)")
     sql(n1, "INSERT INTO t VALUES (1), (2)")
     (n1.files / "note.txt").write_text("v1")
-    assert n1.mmp("backup", "snapshot", "b1").stdout.strip() == "b1.bak ready for download"
+    assert snapshot_backup(n1, "b1").stdout.strip().endswith(": b1.bak ready for download")
     sql(n1, "INSERT INTO t VALUES (3)")
     sql(n1, "CREATE TABLE later (y int)")
     (n1.files / "note.txt").write_text("v2")
-    no = n1.mmp("backup", "rollback", "b1", input="n\n", check=False)
+    no = rollback_backup(n1, "b1", answer="n", check=False)
     assert no.returncode == 1
     assert sql(n1, "SELECT count(*) FROM t").stdout.strip() == "3"
-    out = n1.mmp("backup", "rollback", "b1", input="Y\n").stdout
+    out = rollback_backup(n1, "b1").stdout
     assert "Database restored" in out
     assert sql(n1, "SELECT count(*) FROM t").stdout.strip() == "2"
     assert (n1.files / "note.txt").read_text() == "v1"
