@@ -6,10 +6,9 @@ per address; fullwidth or upper-case look-alikes of an account name are that
 account (nodeprep). The unknown-user PBKDF2 path is checked in src/xmpp/sasl_test."""
 import base64
 import socket
-import time
 
 from harness import NET
-from xmpp_fixtures import (ADDRESS, C2S_PORT, DOMAIN, TIMEOUT, USERS, configure_xmpp, read_until, wait_port)
+from xmpp_fixtures import ADDRESS, C2S_PORT, DOMAIN, TIMEOUT, USERS, configure_xmpp, read_any, read_until, wait_port
 
 HEADER = (f"<?xml version='1.0'?><stream:stream xmlns='jabber:client' "
           f"xmlns:stream='http://etherx.jabber.org/streams' to='{DOMAIN}' version='1.0'>")
@@ -30,15 +29,7 @@ def plain_auth(s, user, password):
     """One SASL PLAIN attempt; returns the server's <success/> or <failure/>."""
     token = base64.b64encode(b"\0" + user.encode() + b"\0" + password.encode()).decode()
     s.sendall(f"<auth xmlns='urn:ietf:params:xml:ns:xmpp-sasl' mechanism='PLAIN'>{token}</auth>".encode())
-    data = b""
-    deadline = time.monotonic() + TIMEOUT
-    while b"</failure>" not in data and b"<success" not in data:
-        s.settimeout(max(0.01, deadline - time.monotonic()))
-        chunk = s.recv(65536)
-        if not chunk:
-            break
-        data += chunk
-    return data
+    return read_any(s, b"</failure>", b"<success")
 
 
 def attempt(source, user, password):
