@@ -1,6 +1,7 @@
 // make_service: settings validation, the TLS context, listeners for clients on
-// every listen address and for components where call bridges are, and the event-loop threads (one io_context each;
-// new connections are spread round-robin over them).
+// every listen address and for components where call bridges are, and the
+// event-loop threads (one io_context each; new connections are spread round-robin
+// over them).
 #include "xmpp/service.h"
 
 #include <sched.h>
