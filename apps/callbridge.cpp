@@ -78,6 +78,8 @@ int main(int argc, char** argv) {
   app.add_option("--server", server, "host:port of the one XMPP server to use; omit to find servers by DNS SRV");
   app.add_option("--dns", config.dns_server, "DNS server host:port to ask instead of the system's resolver");
   app.add_option("--secret-file", secret_file, "file holding the shared secret")->required();
+  app.add_option("--tls-trust", config.tls_trust,
+                 "PEM bundle (CA or the servers' certificates): connect with TLS and verify the server against it");
   app.add_option("--db", db_file, "SQLite file of the meeting spaces")->required();
   app.add_option("--pg-conninfo-file", pg_conninfo_file,
                  "keep the spaces in PostgreSQL instead: file holding the libpq connection string (every cluster "

@@ -1,6 +1,7 @@
 // The `callbridge` command group: the call bridge that convened runs on
 // this node, set as CMS Web Admin > Configuration > General sets it (unique name,
-// domain, optional server address, shared secret) plus a DNS server override, then
+// domain, optional server address, shared secret) plus a DNS server override and
+// the trust for TLS to the servers, then
 // enabled, disabled and shown.
 //
 // Settings go to the node's "callbridge" section, the secret to a 0600 file
@@ -13,6 +14,7 @@
 #include "admin/command_registry.h"
 #include "admin/daemon.h"
 #include "node/node.h"
+#include "pki/pem.h"
 #include "util/files.h"
 #include "util/strings.h"
 #include "xmpp/xmpp_state.h"
@@ -84,6 +86,21 @@ Status dns(CommandRequest& req) {
   auto endpoint = parse_ip_endpoint(req.args[0], 53, "DNS server address");
   if (!endpoint) return endpoint.error();
   return set_key(req, "dns", *endpoint);
+}
+
+// TLS to the component port: the bridge verifies the XMPP servers' certificates
+// against this bundle (a CA, or the servers' own certificates, as `xmpp cluster
+// trust` takes them); they must name the call bridge's domain.
+Status trust(CommandRequest& req) {
+  if (req.args[0] == "none") return set_key(req, "trust", std::nullopt);
+  auto path = req.node.paths().existing_file(req.args[0]);
+  if (!path) return path.error();
+  auto certs = pki::load_certificates(*path);
+  if (!certs)
+    return make_error("cannot use '" + req.args[0] + "' as the call bridge's trust: " + certs.error().message,
+                      "Upload the CA certificate (or the XMPP servers' certificates) as PEM to the file area,\n"
+                      "then run 'callbridge trust <bundle>'.");
+  return set_key(req, "trust", req.args[0]);
 }
 
 Status secret(CommandRequest& req) {
@@ -195,6 +212,7 @@ Status status(CommandRequest& req) {
   line("DNS server", c.dns ? *c.dns : "none (the system's resolver)");
   std::error_code ec;
   line("Secret", std::filesystem::is_regular_file(files.secret, ec) ? "set" : "not set (use 'callbridge secret')");
+  line("TLS", c.trust ? "on, servers verified with " + *c.trust : "off (use 'callbridge trust <bundle>')");
   if (proc.supervising || proc.pid) {
     line("Process", proc.pid ? "pid " + std::to_string(proc.pid) : "not running, restarting");
     line("Restarts", std::to_string(proc.restarts));
@@ -231,6 +249,8 @@ void register_callbridge_commands(CommandRegistry& r) {
   add({"callbridge", "server"}, "<ip[:port]>|none", "a fixed XMPP server (port 5223 unless given); none: DNS SRV", 1,
       1, server);
   add({"callbridge", "dns"}, "<ip[:port]>|none", "a DNS server to ask instead of the system's resolver", 1, 1, dns);
+  add({"callbridge", "trust"}, "<bundle>|none",
+      "connect to the XMPP servers with TLS, verifying them with this bundle; none: plain TCP", 1, 1, trust);
   add({"callbridge", "secret"}, "", "the call bridge's shared secret (asks for it)", 0, 0, secret);
   add({"callbridge", "enable"}, "", "run the call bridge on this node (restarts it if it runs)", 0, 0, enable);
   add({"callbridge", "disable"}, "", "stop the call bridge on this node", 0, 0, disable);

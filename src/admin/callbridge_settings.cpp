@@ -11,6 +11,7 @@
 #include "node/node.h"
 #include "util/endpoint.h"
 #include "util/files.h"
+#include "xmpp_core/component_handshake.h"
 
 namespace convene {
 
@@ -43,7 +44,7 @@ Status check_callbridge_secret(const std::string& secret) {
       std::any_of(secret.begin(), secret.end(), [](unsigned char c) { return c <= ' ' || c == 0x7f; }))
     return make_error("the secret holds spaces or control characters, or is longer than 256 characters",
                       "Copy the secret exactly as 'xmpp callbridge list' shows it on an XMPP node.");
-  return ok_status();
+  return xmpp::check_component_secret(secret);
 }
 
 fs::path callbridge_program() {
@@ -79,6 +80,7 @@ Result<ChildLaunch> callbridge_launch_for(const NodePaths& paths, const Callbrid
   if (spaces_in_postgres) launch.argv.insert(launch.argv.end(), {"--pg-conninfo-file", files.conninfo.string()});
   if (c.server) launch.argv.insert(launch.argv.end(), {"--server", *c.server});
   if (c.dns) launch.argv.insert(launch.argv.end(), {"--dns", *c.dns});
+  if (c.trust) launch.argv.insert(launch.argv.end(), {"--tls-trust", (paths.files() / *c.trust).string()});
   launch.log_file = files.log;
   launch.status_file = files.status;
   return launch;

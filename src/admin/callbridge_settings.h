@@ -44,7 +44,8 @@ CallbridgeFiles callbridge_files(const NodePaths& paths);
 // the error ("XMPP server address").
 Result<std::string> parse_ip_endpoint(const std::string& text, uint16_t default_port, const std::string& what);
 
-// A secret as typed: no spaces or control characters, at most 256 characters.
+// A secret as typed: no spaces or control characters, at most 256 characters, and
+// strong enough (xmpp::check_component_secret: 16+ characters, 8+ different).
 Status check_callbridge_secret(const std::string& secret);
 
 // convene-callbridge, in the directory of the running convened.

@@ -59,6 +59,7 @@ void from_json(const json& j, CallbridgeConfig& c) {
   c.domain = s.value("domain", "");
   c.server = s.contains("server") ? std::optional<std::string>(s.value("server", "")) : std::nullopt;
   c.dns = s.contains("dns") ? std::optional<std::string>(s.value("dns", "")) : std::nullopt;
+  c.trust = s.contains("trust") ? std::optional<std::string>(s.value("trust", "")) : std::nullopt;
   c.enabled = s.value("enabled", false);
 }
 
@@ -66,6 +67,7 @@ void to_json(json& j, const CallbridgeConfig& c) {
   j = json{{"name", c.name}, {"domain", c.domain}, {"enabled", c.enabled}};
   if (c.server) j["server"] = *c.server;
   if (c.dns) j["dns"] = *c.dns;
+  if (c.trust) j["trust"] = *c.trust;
 }
 
 XmppConfig xmpp_config(const ConfigStore& config) { return config.section("xmpp").get<XmppConfig>(); }

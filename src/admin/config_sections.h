@@ -53,6 +53,7 @@ struct CallbridgeConfig {
   std::string domain;
   std::optional<std::string> server;  // fixed XMPP server "ip:port"; absent: DNS SRV
   std::optional<std::string> dns;     // DNS server "ip:port"; absent: the system's resolver
+  std::optional<std::string> trust;   // file-area bundle: TLS to the XMPP servers; absent: plain TCP
   bool enabled = false;
 };
 

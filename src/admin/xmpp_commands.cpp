@@ -14,6 +14,7 @@
 #include <set>
 #include <thread>
 
+#include "admin/callbridge_settings.h"
 #include "admin/command_registry.h"
 #include "admin/xmpp_settings.h"
 #include "node/node.h"
@@ -316,10 +317,7 @@ Status callbridge_add_secret(CommandRequest& req) {
   if (!name) return name.error();
   auto secret = req.io.prompt_secret("Enter callbridge secret");
   if (!secret || secret->empty()) return make_error("no secret given: nothing was changed");
-  if (secret->size() > 256 ||
-      std::any_of(secret->begin(), secret->end(), [](unsigned char c) { return c <= ' ' || c == 0x7f; }))
-    return make_error("the secret holds spaces or control characters, or is longer than 256 characters",
-                      "Copy the secret exactly as 'xmpp callbridge list' shows it on the node where it was made.");
+  CONVENE_TRY(check_callbridge_secret(*secret));
   auto existing = req.daemon.store().callbridge(*name);
   if (existing && existing->secret != *secret)
     return make_error("call bridge '" + *name + "' already exists here with a different secret",

@@ -9,6 +9,10 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+#include <openssl/x509_vfy.h>
+
 #include <cstring>
 
 #include "xml/serializer.h"
@@ -20,7 +24,17 @@ namespace convene::callbridge {
 
 namespace {
 using xmpp::kComponentNs;
+using xmpp::kTlsNs;
 using clock = std::chrono::steady_clock;
+
+std::string openssl_error() {
+  unsigned long e = ERR_get_error();
+  ERR_clear_error();
+  if (e == 0) return "no detail from OpenSSL";
+  char buf[256];
+  ERR_error_string_n(e, buf, sizeof buf);
+  return buf;
+}
 
 int remaining_ms(clock::time_point deadline, int cap = 100) {
   auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - clock::now()).count();
@@ -31,6 +45,9 @@ int remaining_ms(clock::time_point deadline, int cap = 100) {
 
 struct ComponentClient::Impl : xml::StreamHandler {
   int fd = -1;
+  SSL_CTX* ctx = nullptr;
+  SSL* ssl = nullptr;  // after STARTTLS: every byte goes through it
+  bool features_seen = false, starttls_offered = false, proceed = false, tls_refused = false;
   std::unique_ptr<xml::StreamParser> parser;
   bool header_seen = false;
   std::string stream_id;
@@ -58,7 +75,14 @@ struct ComponentClient::Impl : xml::StreamHandler {
       return;
     }
     if (authenticating) {
-      if (stanza.name() == "handshake") handshake_ok = true;
+      if (stanza.name() == "features" && stanza.ns() == xml::kStreamsNs) {
+        features_seen = true;
+        starttls_offered = stanza.find_child("starttls", kTlsNs) != nullptr;
+      } else if (stanza.ns() == kTlsNs) {
+        (stanza.name() == "proceed" ? proceed : tls_refused) = true;
+      } else if (stanza.name() == "handshake") {
+        handshake_ok = true;
+      }
       return;
     }
     if (stanza_fn && *stanza_fn) (*stanza_fn)(stanza);
@@ -66,10 +90,15 @@ struct ComponentClient::Impl : xml::StreamHandler {
   void on_stream_close() override { closed_by_peer = true; }
 
   void reset() {
+    if (ssl) SSL_free(ssl);
+    if (ctx) SSL_CTX_free(ctx);
+    ssl = nullptr;
+    ctx = nullptr;
     if (fd >= 0) ::close(fd);
     fd = -1;
     parser.reset();
     header_seen = handshake_ok = closed_by_peer = authenticating = false;
+    features_seen = starttls_offered = proceed = tls_refused = false;
     stream_id.clear();
     stream_error.clear();
     stream_condition.clear();
@@ -78,11 +107,24 @@ struct ComponentClient::Impl : xml::StreamHandler {
   // Read what is there and feed it. Returns an error text when the stream ended.
   std::optional<std::string> read_some() {
     char buf[16384];
-    ssize_t n = ::recv(fd, buf, sizeof buf, 0);
-    if (n == 0) return std::string("the server closed the connection");
-    if (n < 0) {
-      if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) return std::nullopt;
-      return std::string(std::strerror(errno));
+    ssize_t n;
+    if (ssl) {
+      size_t got = 0;
+      if (SSL_read_ex(ssl, buf, sizeof buf, &got) <= 0) {
+        int e = SSL_get_error(ssl, 0);
+        if (e == SSL_ERROR_WANT_READ || e == SSL_ERROR_WANT_WRITE) return std::nullopt;
+        if (e == SSL_ERROR_ZERO_RETURN) return std::string("the server closed the connection");
+        if (e == SSL_ERROR_SYSCALL && errno == 0) return std::string("the server closed the connection");
+        return "TLS error: " + openssl_error();
+      }
+      n = static_cast<ssize_t>(got);
+    } else {
+      n = ::recv(fd, buf, sizeof buf, 0);
+      if (n == 0) return std::string("the server closed the connection");
+      if (n < 0) {
+        if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) return std::nullopt;
+        return std::string(std::strerror(errno));
+      }
     }
     if (auto err = parser->feed(std::string_view(buf, static_cast<size_t>(n))))
       return "bad XML from the server: " + err->text;
@@ -91,7 +133,65 @@ struct ComponentClient::Impl : xml::StreamHandler {
     return std::nullopt;
   }
 
+  // Waits (bounded by the deadline) for what OpenSSL asked for; false: give up.
+  bool ssl_wait(int ret, clock::time_point deadline) {
+    int e = SSL_get_error(ssl, ret);
+    if (e != SSL_ERROR_WANT_READ && e != SSL_ERROR_WANT_WRITE) return false;
+    if (clock::now() >= deadline) return false;
+    pollfd p{fd, short(e == SSL_ERROR_WANT_READ ? POLLIN : POLLOUT), 0};
+    ::poll(&p, 1, remaining_ms(deadline));
+    return true;
+  }
+
+  // Bytes OpenSSL already decrypted never make the socket readable.
+  bool buffered() const { return ssl && SSL_pending(ssl) > 0; }
+
+  // TLS on the connected socket, verified against the trust bundle; an error text
+  // (for the status) when it fails.
+  std::optional<std::string> start_tls(const ComponentClient::Tls& tls, clock::time_point deadline,
+                                       const std::atomic<bool>& stop) {
+    ERR_clear_error();
+    ctx = SSL_CTX_new(TLS_client_method());
+    if (!ctx) return "cannot make a TLS context: " + openssl_error();
+    SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
+    if (SSL_CTX_load_verify_locations(ctx, tls.trust_file.c_str(), nullptr) != 1)
+      return "cannot read the trust bundle " + tls.trust_file + ": " + openssl_error();
+    // The bundle may hold the servers' own certificates, as the cluster's trust does.
+    X509_VERIFY_PARAM_set_flags(SSL_CTX_get0_param(ctx), X509_V_FLAG_PARTIAL_CHAIN);
+    SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, nullptr);
+    ssl = SSL_new(ctx);
+    if (!ssl || SSL_set_fd(ssl, fd) != 1) return "cannot start TLS: " + openssl_error();
+    SSL_set_mode(ssl, SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
+    SSL_set_tlsext_host_name(ssl, tls.domain.c_str());
+    SSL_set1_host(ssl, tls.domain.c_str());
+    for (;;) {
+      int r = SSL_connect(ssl);
+      if (r == 1) return std::nullopt;
+      if (stop) return std::string("stopped");
+      if (!ssl_wait(r, deadline)) {
+        long v = SSL_get_verify_result(ssl);
+        if (v != X509_V_OK)
+          return "the server's certificate is not trusted for " + tls.domain + " (" +
+                 X509_verify_cert_error_string(v) + "; trust bundle " + tls.trust_file + ")";
+        if (clock::now() >= deadline) return std::string("TLS handshake timed out");
+        return "TLS handshake failed: " + openssl_error();
+      }
+    }
+  }
+
   bool write_all(std::string_view bytes, clock::time_point deadline) {
+    if (ssl) {
+      while (!bytes.empty()) {
+        size_t n = 0;
+        int r = SSL_write_ex(ssl, bytes.data(), bytes.size(), &n);
+        if (r > 0) {
+          bytes.remove_prefix(n);
+          continue;
+        }
+        if (!ssl_wait(r, deadline)) return false;
+      }
+      return true;
+    }
     while (!bytes.empty()) {
       ssize_t n = ::send(fd, bytes.data(), bytes.size(), MSG_NOSIGNAL);
       if (n > 0) {
@@ -118,7 +218,7 @@ bool ComponentClient::connected() const { return impl_->fd >= 0; }
 std::optional<ConnectFailure> ComponentClient::connect(const std::string& address, uint16_t port,
                                                        const std::string& component, const std::string& secret,
                                                        std::chrono::milliseconds timeout,
-                                                       const std::atomic<bool>& stop) {
+                                                       const std::atomic<bool>& stop, const Tls& tls) {
   using Kind = ConnectFailure::Kind;
   impl_->reset();
   auto deadline = clock::now() + timeout;
@@ -171,13 +271,22 @@ std::optional<ConnectFailure> ComponentClient::connect(const std::string& addres
   }
   impl_->parser = std::make_unique<xml::StreamParser>(*impl_);
   impl_->authenticating = true;
-  std::string out;
-  xml::write_stream_open({kComponentNs, component, {}, {}, {}, {}}, out);
-  if (!impl_->write_all(out, deadline)) {
+  const bool use_tls = !tls.trust_file.empty();
+  // version='1.0' asks the server for stream features (its STARTTLS offer).
+  const std::string header = [&] {
+    std::string out;
+    xml::write_stream_open({kComponentNs, component, {}, {}, use_tls ? "1.0" : "", {}}, out);
+    return out;
+  }();
+  if (!impl_->write_all(header, deadline)) {
     impl_->reset();
     return ConnectFailure{Kind::unreachable, "could not send the stream header"};
   }
-  bool handshake_sent = false;
+  bool handshake_sent = false, starttls_sent = false, tls_done = !use_tls;
+  auto fail = [&](Kind kind, std::string message) {
+    impl_->reset();
+    return ConnectFailure{kind, std::move(message)};
+  };
   while (!impl_->handshake_ok) {
     if (stop) {
       impl_->reset();
@@ -188,14 +297,38 @@ std::optional<ConnectFailure> ComponentClient::connect(const std::string& addres
       return ConnectFailure{Kind::protocol, handshake_sent ? "no answer to the handshake in time"
                                                            : "no stream header from the server in time"};
     }
-    pollfd p{fd, POLLIN, 0};
-    if (::poll(&p, 1, remaining_ms(deadline)) <= 0) continue;
+    if (!impl_->buffered()) {
+      pollfd p{fd, POLLIN, 0};
+      if (::poll(&p, 1, remaining_ms(deadline)) <= 0) continue;
+    }
     if (auto ended = impl_->read_some()) {
       bool rejected = impl_->stream_condition == "not-authorized";
       std::string message = *ended;
       impl_->reset();
       if (rejected) return ConnectFailure{Kind::authentication, "secret rejected (not-authorized)"};
       return ConnectFailure{handshake_sent ? Kind::protocol : Kind::unreachable, message};
+    }
+    if (!tls_done) {
+      if (impl_->features_seen && !starttls_sent) {
+        if (!impl_->starttls_offered)
+          return fail(Kind::protocol,
+                      "the server offers no TLS on its component port (an older server? or use "
+                      "'callbridge trust none' to connect without TLS)");
+        if (!impl_->write_all("<starttls xmlns='urn:ietf:params:xml:ns:xmpp-tls'/>", deadline))
+          return fail(Kind::unreachable, "could not ask for TLS");
+        starttls_sent = true;
+      }
+      if (impl_->tls_refused) return fail(Kind::protocol, "the server refused TLS on its component port");
+      if (impl_->proceed) {
+        if (auto err = impl_->start_tls(tls, deadline, stop)) return fail(Kind::protocol, "TLS: " + *err);
+        tls_done = true;
+        // A new stream over TLS (RFC 6120 §5.4.3.3).
+        impl_->parser = std::make_unique<xml::StreamParser>(*impl_);
+        impl_->header_seen = impl_->features_seen = false;
+        impl_->stream_id.clear();
+        if (!impl_->write_all(header, deadline)) return fail(Kind::unreachable, "could not send the stream header");
+      }
+      continue;
     }
     if (impl_->header_seen && !handshake_sent) {
       if (impl_->stream_id.empty()) {
@@ -222,9 +355,11 @@ std::string ComponentClient::run(const std::function<void(xml::Element&)>& on_st
       why = "stopped";
       break;
     }
-    pollfd p{impl_->fd, POLLIN, 0};
-    int r = ::poll(&p, 1, 100);
-    if (r <= 0) continue;
+    if (!impl_->buffered()) {
+      pollfd p{impl_->fd, POLLIN, 0};
+      int r = ::poll(&p, 1, 100);
+      if (r <= 0) continue;
+    }
     if (auto ended = impl_->read_some()) {
       why = *ended;
       impl_->reset();

@@ -5,6 +5,13 @@
 // <handshake>hex(SHA-1(id + secret))</handshake>. The server answers <handshake/>,
 // or <stream:error><not-authorized/> when it rejects the secret.
 //
+// TLS (optional, `tls_trust` set): the stream opens with version='1.0', the server
+// must offer STARTTLS in its stream features (xmpp/component.h), and its
+// certificate must chain to the trust bundle (a CA, or the servers' own
+// certificates) and name the XMPP domain. There is no fallback to plain TCP: a
+// server without TLS, or with a certificate the trust does not vouch for, is a
+// failed connection whose message says which.
+//
 // Blocking, with bounded time-outs: one connector thread owns the client and does
 // nothing else meanwhile. The stop flag is looked at at least every 100 ms.
 #include <atomic>
@@ -32,10 +39,15 @@ class ComponentClient {
   ComponentClient(const ComponentClient&) = delete;
   ComponentClient& operator=(const ComponentClient&) = delete;
 
-  // Connect to address:port, open the stream to `component` and authenticate.
+  struct Tls {
+    std::string trust_file;  // PEM bundle; empty: no TLS
+    std::string domain;      // the name the server's certificate must hold
+  };
+  // Connect to address:port, open the stream to `component` (TLS first when
+  // `tls.trust_file` is set) and authenticate.
   std::optional<ConnectFailure> connect(const std::string& address, uint16_t port, const std::string& component,
                                         const std::string& secret, std::chrono::milliseconds timeout,
-                                        const std::atomic<bool>& stop);
+                                        const std::atomic<bool>& stop, const Tls& tls = {});
 
   // Read stanzas until the connection ends or `stop` is set; returns why it ended.
   // `on_stanza` runs on this thread and may call send().

@@ -169,7 +169,8 @@ void Connector::run(const std::atomic<bool>& stop) {
     std::string address;
     for (auto& a : *addresses) {
       address = Endpoint{a, target->port}.to_string();
-      failure = client.connect(a, target->port, config_.component(), *secret, config_.connect_timeout, stop);
+      failure = client.connect(a, target->port, config_.component(), *secret, config_.connect_timeout, stop,
+                               {config_.tls_trust, config_.domain});
       if (!failure || failure->kind == ConnectFailure::Kind::authentication) break;
     }
     if (stop) break;

@@ -31,6 +31,7 @@ struct ConnectorConfig {
   std::string domain;                 // "tptac9.com"
   std::optional<std::string> server;  // "host:port": connect only there
   std::string dns_server;             // "127.0.0.1:5353"; empty = the system's resolver
+  std::string tls_trust;              // PEM bundle: TLS to the servers, verified (component_client.h); empty: none
   std::function<Result<std::string>()> read_secret;
   std::chrono::milliseconds connect_timeout{2000};
   std::chrono::milliseconds backoff_initial{250};

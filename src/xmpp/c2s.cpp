@@ -206,7 +206,33 @@ void ClientStream::handle_stanza(xml::Element& stanza, std::string_view raw) {
   stream_error("not-authorized");
 }
 
+namespace {
+// <failure/> with an optional human-readable <text/> (RFC 6120 §6.4.5).
+std::string sasl_failure(std::string_view condition, std::string_view text) {
+  std::string f = "<failure xmlns='urn:ietf:params:xml:ns:xmpp-sasl'><";
+  f += condition;
+  f += "/>";
+  if (!text.empty()) {
+    f += "<text xml:lang='en'>";
+    xml::escape_text(text, f);
+    f += "</text>";
+  }
+  f += "</failure>";
+  return f;
+}
+}  // namespace
+
 void ClientStream::on_auth(xml::Element& auth) {
+  if (auto wait = server_.abuse.sasl_by_address.wait_for(peer_ip(), AttemptThrottle::Clock::now())) {
+    // Refused before any password is looked at: a guessing loop costs us nothing.
+    auto seconds = std::to_string((wait->count() + 999) / 1000);
+    server_.log->warn("{}: authentication refused: too many failed attempts from this address (next in {} s)", peer(),
+                      seconds);
+    send(sasl_failure("temporary-auth-failure",
+                      "Too many failed authentication attempts from your address; try again in " + seconds + " s."));
+    if (++sasl_failures_ >= kMaxSaslFailures) stream_error("policy-violation", "too many failed authentications");
+    return;
+  }
   sasl_ = std::make_unique<SaslExchange>(server_.store, tls_active() || server_.settings.allow_plaintext,
                                          &server_.plain_cache);
   std::optional<std::string> initial;
@@ -247,16 +273,23 @@ void ClientStream::sasl_step(SaslStep step) {
     case SaslStep::Kind::failure: {
       sasl_.reset();
       server_.log->info("{}: authentication failed: {}", peer(), step.log_text);
-      std::string f = "<failure xmlns='urn:ietf:params:xml:ns:xmpp-sasl'><";
-      f += condition_name(step.condition);
-      f += "/></failure>";
-      send(f);
-      if (++sasl_failures_ >= kMaxSaslFailures) stream_error("policy-violation", "too many failed authentications");
+      auto answer_after = count_failure(step);
+      auto f = sasl_failure(condition_name(step.condition), {});
+      if (answer_after.count() == 0) return answer_failure(f);
+      // A guessed account: the failure waits, the connection reads nothing meanwhile.
+      hold();
+      sasl_timer_ = std::make_unique<asio::steady_timer>(executor(), answer_after);
+      sasl_timer_->async_wait([self = std::static_pointer_cast<ClientStream>(shared_from_this()), f](
+                                  const asio::error_code& ec) {
+        if (!ec && !self->closed()) self->answer_failure(f);
+        self->release_hold();
+      });
       return;
     }
     case SaslStep::Kind::success: {
       sasl_.reset();
       user_ = step.user;
+      server_.abuse.sasl_by_account.forget(user_);
       std::string s = "<success xmlns='urn:ietf:params:xml:ns:xmpp-sasl'>";
       if (!step.data.empty()) s += base64_encode(step.data);
       s += "</success>";
@@ -268,6 +301,26 @@ void ClientStream::sasl_step(SaslStep step) {
       return;
     }
   }
+}
+
+AttemptThrottle::Duration ClientStream::count_failure(const SaslStep& step) {
+  if (step.condition != SaslCondition::not_authorized) return {};  // a broken client, not a guess
+  auto now = AttemptThrottle::Clock::now();
+  auto address_wait = server_.abuse.sasl_by_address.record(peer_ip(), now);
+  if (address_wait.count() > 0)
+    server_.log->warn("{}: repeated failed authentications from this address: next attempt refused for {} ms", peer(),
+                      address_wait.count());
+  if (step.user.empty()) return {};
+  auto account_wait = server_.abuse.sasl_by_account.record(step.user, now);
+  if (account_wait.count() > 0)
+    server_.log->warn("{}: repeated failed authentications for account '{}': this failure is answered after {} ms",
+                      peer(), step.user, account_wait.count());
+  return account_wait;
+}
+
+void ClientStream::answer_failure(const std::string& failure) {
+  send(failure);
+  if (++sasl_failures_ >= kMaxSaslFailures) stream_error("policy-violation", "too many failed authentications");
 }
 
 void ClientStream::on_bind(xml::Element& iq) {

@@ -70,6 +70,10 @@ class ClientStream : public Connection, public Session {
   void on_auth(xml::Element& auth);
   void on_sasl_response(xml::Element& response);
   void sasl_step(SaslStep step);
+  // Counts a failed password check in the throttles (abuse_limits.h); returns how
+  // long its answer waits.
+  AttemptThrottle::Duration count_failure(const SaslStep& step);
+  void answer_failure(const std::string& failure);
   void on_bind(xml::Element& iq);
   bool is_registration(const xml::Element& iq) const;
   void on_register(xml::Element& iq);  // XEP-0077, registration.cpp
@@ -82,6 +86,7 @@ class ClientStream : public Connection, public Session {
   enum class State { header, features, bound } state_ = State::header;
   std::unique_ptr<SaslExchange> sasl_;
   int sasl_failures_ = 0;
+  std::unique_ptr<asio::steady_timer> sasl_timer_;  // a throttled failure's answer
   std::string user_;  // authenticated localpart
   Jid jid_;
   bool bound_ = false;

@@ -23,27 +23,77 @@ ComponentStream::ComponentStream(Server& server, asio::ip::tcp::socket socket)
     : Connection(server, std::move(socket), kComponentNs) {}
 
 void ComponentStream::on_stream_open(const xml::StreamHeader& header) {
+  // After TLS the stream starts again: a new id, so no handshake digest seen
+  // before TLS (there is none from us, but a peer may have sent one) is reused.
+  if (tls_active()) stream_id_ = random_id(16);
   auto to = prepare_domainpart(header.to);
   send_header(to ? std::string_view(*to) : std::string_view(server_.settings.domain), {});
   if (!to || !server_.is_component_domain(*to)) {
     server_.log->warn("component connection from {} for unknown domain '{}'", peer(), header.to);
-    stream_error("host-unknown");
+    refuse("host-unknown", {});
     return;
   }
   domain_ = *to;
   name_ = domain_.substr(0, domain_.size() - server_.settings.domain.size() - 1);
+  // A component that opens with version='1.0' reads stream features (as in
+  // XEP-0225): it is offered STARTTLS. A classic XEP-0114 component sends no
+  // version and gets none, so it sees the stream exactly as before.
+  if (!header.version.empty() && header.version[0] >= '1') {
+    std::string f = "<stream:features>";
+    if (server_.tls && !tls_active()) f += "<starttls xmlns='urn:ietf:params:xml:ns:xmpp-tls'/>";
+    f += "</stream:features>";
+    send(f);
+  }
+}
+
+bool ComponentStream::throttled() {
+  auto wait = server_.abuse.component_by_address.wait_for(peer_ip(), AttemptThrottle::Clock::now());
+  if (!wait) return false;
+  auto seconds = std::to_string((wait->count() + 999) / 1000);
+  server_.log->warn("component handshake from {} refused: too many failed handshakes from this address (next in {} s)",
+                    peer(), seconds);
+  stream_error("policy-violation", "too many failed handshakes from your address; try again in " + seconds + " s");
+  return true;
+}
+
+void ComponentStream::refuse(std::string_view condition, std::string_view text) {
+  auto wait = server_.abuse.component_by_address.record(peer_ip(), AttemptThrottle::Clock::now());
+  if (wait.count() > 0)
+    server_.log->warn("repeated failed component handshakes from {}: the next is refused for {} ms", peer_ip(),
+                      wait.count());
+  stream_error(condition, text);
 }
 
 void ComponentStream::handle_stanza(xml::Element& stanza, std::string_view raw) {
   if (!handshaken_) {
+    if (stanza.ns() == kTlsNs && stanza.name() == "starttls") {
+      if (tls_active() || !server_.tls) {
+        send("<failure xmlns='urn:ietf:params:xml:ns:xmpp-tls'/></stream:stream>");
+        return stream_error({});
+      }
+      send("<proceed xmlns='urn:ietf:params:xml:ns:xmpp-tls'/>");
+      begin_tls();
+      return;
+    }
     if (stanza.name() != "handshake" || domain_.empty()) return stream_error("not-authorized");
+    if (throttled()) return;
     auto cb = server_.store.callbridge(name_);
     if (!cb || !digest_equal(stanza.text(), component_handshake_digest(stream_id_, cb->secret))) {
       server_.log->warn("authentication failure: call bridge '{}' ({}) from {}: {}", name_, domain_, peer(),
                         cb ? "wrong secret" : "no such call bridge");
-      stream_error("not-authorized");
+      refuse("not-authorized", {});
       return;
     }
+    // A secret from before the strength rule (or copied from such a node) is refused
+    // even when it matches: it could have been guessed.
+    if (auto strong = check_component_secret(cb->secret); !strong) {
+      server_.log->warn("authentication failure: call bridge '{}' ({}) from {}: its secret is too weak ({}); give it "
+                        "a new one: xmpp callbridge del {} then xmpp callbridge add {}",
+                        name_, domain_, peer(), strong.error().message, name_, name_);
+      refuse("not-authorized", "the call bridge's secret is too weak; the server's operator must replace it");
+      return;
+    }
+    server_.abuse.component_by_address.forget(peer_ip());
     handshaken_ = true;
     set_authenticated();
     auto older =

@@ -4,8 +4,15 @@
 // The component opens a stream to '<name>.<domain>'; we answer with a stream id;
 // it proves the shared secret with <handshake>hex(SHA-1(id + secret))</handshake>.
 // A wrong secret (or an unknown name) ends the stream with <not-authorized/> and a
-// log line naming the call bridge and the peer. One live connection per name: a
-// newer one replaces the older (which gets <conflict/>).
+// log line naming the call bridge and the peer; so does a stored secret weaker
+// than check_component_secret() allows. Repeated failures from one address close
+// it for a while (abuse_limits.h): handshakes meanwhile get <policy-violation/>.
+// One live connection per name: a newer one replaces the older (which gets
+// <conflict/>).
+//
+// TLS: a component that opens its stream with version='1.0' is offered STARTTLS
+// in stream features (as XEP-0225 does) with the XMPP certificate; after TLS the
+// stream restarts with a new id and the handshake follows as usual.
 //
 // Threads: like every Connection; send() from any thread (the router).
 #include <string>
@@ -34,6 +41,11 @@ class ComponentStream : public Connection, public ComponentLink {
   void on_disconnect() override;
 
  private:
+  // Whether a handshake from this address must wait (then the stream has ended).
+  bool throttled();
+  // Counts a failed handshake against the peer's address and ends the stream.
+  void refuse(std::string_view condition, std::string_view text);
+
   std::string domain_;  // "cb1.tptac9.com"
   std::string name_;    // "cb1"
   bool handshaken_ = false;

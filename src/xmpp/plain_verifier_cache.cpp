@@ -35,12 +35,13 @@ bool PlainVerifierCache::verify(const std::string& user, const ScramCredentials&
   {
     std::lock_guard lock(mu_);
     auto it = entries_.find(user);
-    // Same StoredKey: the keys were made from the cached password, and from no other
-    // (that would be a hash collision), so a different MAC is a wrong password —
-    // refused without a PBKDF2, which also keeps password guessing cheap for us.
-    if (it != entries_.end() && it->second.stored_key == credentials.stored_key)
-      return CRYPTO_memcmp(it->second.mac.data(), m.data(), m.size()) == 0;
+    // Same StoredKey and MAC: the password the keys were made from.
+    if (it != entries_.end() && it->second.stored_key == credentials.stored_key &&
+        CRYPTO_memcmp(it->second.mac.data(), m.data(), m.size()) == 0)
+      return true;
   }
+  // Anything else costs the PBKDF2, a wrong password for a cached user included:
+  // refusing that one faster would tell a guesser which accounts exist and log in.
   if (!verify_password(credentials, password)) return false;
   std::lock_guard lock(mu_);
   entries_[user] = Entry{credentials.stored_key, m};

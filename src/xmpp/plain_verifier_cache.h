@@ -6,7 +6,10 @@
 // After one successful check this cache keeps, per user, HMAC-SHA-256 under a
 // random key of this process over (salt, password), tied to the StoredKey it was
 // checked against; the next login with the same password costs one HMAC. A changed
-// password (new salt and StoredKey) misses and is checked the slow way again.
+// password (new salt and StoredKey) misses and is checked the slow way again, and
+// so does every wrong password: a refusal costs one PBKDF2 whether the user
+// exists, logged in before or not (sasl.cpp checks unknown users against decoy
+// keys), so its time tells nothing. Guessing is slowed by attempt_throttle.h.
 //
 // Security: the key never leaves memory and is made at start; what the cache holds
 // lets nobody log in and, without the key, cannot be tested against guesses. With

@@ -23,18 +23,27 @@ std::string iq_reply(std::string_view id, std::string_view type, std::string_vie
   return out;
 }
 
-std::string error_body(const StanzaError& e) {
+std::string error_body(const StanzaError& e, std::string_view text = {}) {
   std::string out = "<error type='";
   out += e.type;
   out += "'><";
   out += e.condition;
   out += " xmlns='";
   out += kStanzasNs;
-  out += "'/></error>";
+  out += "'/>";
+  if (!text.empty()) {
+    out += "<text xmlns='";
+    out += kStanzasNs;
+    out += "' xml:lang='en'>";
+    xml::escape_text(text, out);
+    out += "</text>";
+  }
+  out += "</error>";
   return out;
 }
 
 constexpr StanzaError kNotAcceptable{"modify", "not-acceptable"};
+constexpr StanzaError kResourceConstraint{"wait", "resource-constraint"};
 
 }  // namespace
 
@@ -60,6 +69,18 @@ void ClientStream::on_register(xml::Element& iq) {
   auto user = prepare_localpart(username->text());
   std::string secret(password->text());
   if (!user || user->empty() || secret.empty()) return send(iq_reply(id, "error", error_body(kNotAcceptable)));
+  // Per address: a script creating accounts, or probing which names are taken (a
+  // conflict answers that too), is counted and slowed (abuse_limits.h).
+  auto now = AttemptThrottle::Clock::now();
+  if (auto wait = server_.abuse.registration_by_address.wait_for(peer_ip(), now)) {
+    auto minutes = std::to_string((wait->count() + 59999) / 60000);
+    server_.log->warn("{}: in-band registration of '{}' refused: too many registrations from this address", peer(),
+                      *user);
+    return send(iq_reply(id, "error",
+                         error_body(kResourceConstraint, "Too many registrations from your address; try again in " +
+                                                             minutes + " min.")));
+  }
+  server_.abuse.registration_by_address.record(peer_ip(), now);
   if (server_.store.user_exists(*user)) return send(iq_reply(id, "error", error_body(kConflict)));
   auto sha1 = make_credentials(ScramHash::sha1, secret);
   auto sha256 = make_credentials(ScramHash::sha256, secret);

@@ -58,10 +58,16 @@ SaslStep SaslExchange::plain(std::string_view data) {
   }
   auto creds = store_.credentials(*user, ScramHash::sha256);
   if (!creds) creds = store_.credentials(*user, ScramHash::sha1);
-  bool ok = creds && (plain_cache_ ? plain_cache_->verify(*user, *creds, p->password)
-                                    : verify_password(*creds, p->password));
-  if (!ok)
-    return fail(SaslCondition::not_authorized, "wrong user or password for '" + *user + "'");
+  // An unknown user is checked against decoy keys through the same code: the same
+  // PBKDF2, so the time of a refusal does not tell which accounts exist.
+  const bool known = creds.has_value();
+  if (!known) creds = decoy_credentials(ScramHash::sha256, *user);
+  bool ok = plain_cache_ ? plain_cache_->verify(*user, *creds, p->password) : verify_password(*creds, p->password);
+  if (!ok || !known) {
+    auto f = fail(SaslCondition::not_authorized, "wrong user or password for '" + *user + "'");
+    f.user = *user;
+    return f;
+  }
   SaslStep s;
   s.kind = SaslStep::Kind::success;
   s.user = *user;
@@ -93,7 +99,11 @@ SaslStep SaslExchange::respond(std::string_view data) {
   auto final = scram_->receive_client_final(data);
   scram_.reset();
   awaiting_final_ = false;
-  if (!final) return fail(final.failure().condition, "wrong user or password for '" + user_ + "'");
+  if (!final) {
+    auto f = fail(final.failure().condition, "wrong user or password for '" + user_ + "'");
+    f.user = user_;
+    return f;
+  }
   SaslStep s;
   s.kind = SaslStep::Kind::success;
   s.data = *final;

@@ -23,7 +23,7 @@ struct SaslStep {
   enum class Kind { challenge, success, failure };
   Kind kind = Kind::failure;
   std::string data;        // challenge payload, or success additional data (decoded)
-  std::string user;        // on success: the prepared localpart
+  std::string user;        // the prepared localpart: on success, and on a failed password check
   SaslCondition condition = SaslCondition::not_authorized;  // on failure
   std::string log_text;    // on failure
 };

@@ -20,6 +20,7 @@
 #include <spdlog/spdlog.h>
 
 #include "xml/element.h"
+#include "xmpp/abuse_limits.h"
 #include "xmpp/plain_verifier_cache.h"
 #include "xmpp/session.h"
 #include "xmpp/session_registry.h"
@@ -47,6 +48,7 @@ class Server {
   asio::ssl::context* tls;  // null: no TLS (only possible with allow_plaintext)
   std::shared_ptr<spdlog::logger> log;
   PlainVerifierCache plain_cache;  // SASL PLAIN checks (plain_verifier_cache.h)
+  AbuseLimits abuse;  // guessing and registration throttles (abuse_limits.h)
   // Set when a connection gave back its idle buffers; heap_trimmer.h clears it.
   std::atomic<bool> idle_memory_released{false};
 

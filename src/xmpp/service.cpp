@@ -1,6 +1,7 @@
-// make_service: settings validation, the TLS context, listeners on every address
-// for clients and components, and the event-loop threads (one io_context each;
-// new connections are spread round-robin over them).
+// make_service: settings validation, the TLS context, listeners for clients on
+// every listen address and for components where call bridges are, and the
+// event-loop threads (one io_context each; new connections are spread round-robin
+// over them).
 #include "xmpp/service.h"
 
 #include <sched.h>
@@ -28,6 +29,18 @@ unsigned usable_cores() {
   return std::max(1u, std::thread::hardware_concurrency());
 }
 
+
+// Component connections carry the call bridges' shared secrets and may send
+// stanzas from any user of their domain: they are taken only where call bridges
+// are (settings.h), not on every interface clients use.
+std::vector<std::string> component_addresses(const Settings& s) {
+  if (!s.component_addresses.empty()) return s.component_addresses;
+  std::vector<std::string> out{s.addresses.front()};
+  asio::error_code ec;
+  auto first = asio::ip::make_address(s.addresses.front(), ec);
+  if (!ec && !first.is_loopback()) out.push_back("127.0.0.1");
+  return out;
+}
 
 // The listeners' context (tls/tls_context.h, Purpose::xmpp_clients); the files are
 // checked here first so an operator's mistake is told in the PKI's words.
@@ -65,11 +78,16 @@ class ServiceImpl final : public Service {
     for (unsigned i = 0; i < threads; ++i) ios.push_back(std::make_unique<asio::io_context>(1));
     std::vector<std::unique_ptr<asio::ip::tcp::acceptor>> acceptors;
     std::vector<std::string> listening;
-    for (const auto& address : s.addresses) {
+    std::vector<std::pair<std::string, bool>> binds;  // address, component port?
+    for (const auto& address : s.addresses) binds.emplace_back(address, false);
+    for (const auto& address : component_addresses(s)) binds.emplace_back(address, true);
+    std::vector<bool> component_acceptor;
+    for (const auto& [address, component] : binds) {
       asio::error_code ec;
       auto ip = asio::ip::make_address(address, ec);
       if (ec) return make_error("'" + address + "' is not an IP address");
-      for (auto [port, component] : {std::pair{s.client_port, false}, std::pair{s.component_port, true}}) {
+      {
+        const uint16_t port = component ? s.component_port : s.client_port;
         auto a = std::make_unique<asio::ip::tcp::acceptor>(*ios[0]);
         asio::ip::tcp::endpoint ep(ip, port);
         a->open(ep.protocol(), ec);
@@ -81,7 +99,7 @@ class ServiceImpl final : public Service {
                             "check that no other server uses this port");
         listening.push_back(address + ":" + std::to_string(port));
         acceptors.push_back(std::move(a));
-        (void)component;
+        component_acceptor.push_back(component);
       }
     }
     tls_ = std::move(tls);
@@ -89,7 +107,7 @@ class ServiceImpl final : public Service {
     ios_ = std::move(ios);
     acceptors_ = std::move(acceptors);
     listening_ = std::move(listening);
-    for (size_t i = 0; i < acceptors_.size(); ++i) accept(*acceptors_[i], i % 2 == 1);
+    for (size_t i = 0; i < acceptors_.size(); ++i) accept(*acceptors_[i], component_acceptor[i]);
     trimmer_ = std::make_unique<HeapTrimmer>(*ios_[0], server_->idle_memory_released);
     trimmer_->start();
     for (auto& io : ios_) {

@@ -1,7 +1,8 @@
 #pragma once
-// The XMPP service of one node: client connections (RFC 6120/6121) on 5222 and
-// call-bridge component connections (XEP-0114) on 5223, on the node's listen
-// addresses. Created by the daemon; started and stopped by `xmpp enable|disable`.
+// The XMPP service of one node: client connections (RFC 6120/6121) on 5222 on the
+// node's listen addresses, and call-bridge component connections (XEP-0114) on
+// 5223 on the cluster interface and loopback only (Settings::component_addresses).
+// Created by the daemon; started and stopped by `xmpp enable|disable`.
 //
 // Thread-safety: start/stop/status may be called from any thread (admin
 // conversations); the service runs its own event-loop threads.

@@ -23,6 +23,11 @@ struct Settings {
   std::vector<std::string> addresses;       // resolved from `xmpp listen a b`
   uint16_t client_port = 5222;
   uint16_t component_port = 5223;
+  // Where the component port listens. Empty: the cluster interface (the first
+  // listen address, where the other nodes' call bridges reach this one) and
+  // loopback (127.0.0.1, unless the cluster interface is a loopback address
+  // already), never the other client interfaces.
+  std::vector<std::string> component_addresses;
   std::string key_file, cert_file, bundle_file;  // absolute paths; bundle may be empty
   bool allow_plaintext = false;             // unencrypted c2s, off by default
   bool allow_registration = false;          // XEP-0077 in-band registration

@@ -2,6 +2,8 @@
 
 #include <openssl/evp.h>
 
+#include <set>
+
 namespace convene::xmpp {
 
 std::string component_handshake_digest(std::string_view stream_id, std::string_view secret) {
@@ -21,6 +23,26 @@ std::string component_handshake_digest(std::string_view stream_id, std::string_v
     out += kHex[md[i] & 15];
   }
   return out;
+}
+
+}  // namespace convene::xmpp
+
+namespace convene::xmpp {
+
+Status check_component_secret(std::string_view secret) {
+  static const char* kHint =
+      "Use the secret 'xmpp callbridge add <name>' generated (see 'xmpp callbridge list' on that node),\n"
+      "or one at least 16 characters long from a password generator.";
+  if (secret.size() < kMinComponentSecretLength)
+    return make_error("the call bridge secret is too short: it has " + std::to_string(secret.size()) +
+                          " characters, at least " + std::to_string(kMinComponentSecretLength) + " are needed",
+                      kHint);
+  std::set<char> distinct(secret.begin(), secret.end());
+  if (distinct.size() < 8)
+    return make_error("the call bridge secret repeats too few characters: it has " + std::to_string(distinct.size()) +
+                          " different ones, at least 8 are needed",
+                      kHint);
+  return ok_status();
 }
 
 }  // namespace convene::xmpp

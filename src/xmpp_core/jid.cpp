@@ -6,6 +6,8 @@
 #include <cstdint>
 #include <memory>
 
+#include "xmpp_core/stringprep.h"
+
 namespace convene::xmpp {
 namespace {
 
@@ -91,19 +93,14 @@ bool valid_ascii_label(std::string_view label) {
 }  // namespace
 
 Result<std::string> prepare_localpart(std::string_view local) {
-  auto out = check_length(local, "localpart");
-  if (!out) return out;
+  if (local.empty()) return bad("localpart", "is empty");
+  if (local.size() > kMaxPart) return bad("localpart", "is longer than 1023 bytes");
   if (!valid_utf8_no_controls(local)) return bad("localpart", "has invalid characters");
-  for (char& c : *out) {
-    // RFC 7622 §3.3.1: these are forbidden even though PRECIS would allow them.
-    switch (c) {
-      case '"': case '&': case '\'': case '/': case ':': case '<': case '>': case '@':
-      case ' ':
-        return bad("localpart", std::string("may not contain '") + c + "'");
-      default:
-        c = lower(c);
-    }
-  }
+  auto out = nodeprep(local);
+  if (!out) return bad("localpart", out.error().message);
+  // Nodeprep maps some characters to nothing and expands others.
+  if (out->empty()) return bad("localpart", "is empty once prepared");
+  if (out->size() > kMaxPart) return bad("localpart", "is longer than 1023 bytes once prepared");
   return out;
 }
 

@@ -12,10 +12,10 @@
 //   non-ASCII goes through IDNA2008/UTS-46 with libidn2 (NFC, case folded) and is
 //   stored as U-labels, as RFC 7622 §3.2 asks; A-labels ("xn--") are converted to
 //   U-labels so both spellings compare equal.
-// - localpart: ASCII letters lower-cased (PRECIS UsernameCaseMapped for the ASCII
-//   range); the characters " & ' / : < > @ and space, controls, and invalid UTF-8
-//   are rejected. Non-ASCII letters are kept as sent (no full PRECIS mapping:
-//   Debian 12 has no PRECIS library); they must be valid UTF-8.
+// - localpart: nodeprep (stringprep.h, libidn; as Prosody, since Debian 12 has no
+//   PRECIS library): NFKC and case folding, so fullwidth or upper-case look-alikes
+//   name the same account; the characters " & ' / : < > @ and space, controls,
+//   unassigned code points and invalid UTF-8 are rejected.
 // - resourcepart: kept as sent (case-sensitive, OpaqueString), valid UTF-8, no
 //   controls; it may contain '@' and '/'.
 // - each part is 1..1023 bytes.

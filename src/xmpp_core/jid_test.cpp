@@ -104,3 +104,16 @@ TEST(Jid, PrepareParts) {
 
 }  // namespace
 }  // namespace convene::xmpp
+
+namespace convene::xmpp {
+namespace {
+
+TEST(Jid, LookAlikeLocalpartsNameOneAccount) {
+  // Fullwidth "ＡＬＩＣＥ" and "Alice" are the same account as "alice" (nodeprep).
+  EXPECT_EQ(*prepare_localpart("\xEF\xBC\xA1\xEF\xBC\xAC\xEF\xBC\xA9\xEF\xBC\xA3\xEF\xBC\xA5"), "alice");
+  EXPECT_EQ(jid("\xEF\xBC\xA1lice@example.com").bare_view(), "alice@example.com");
+  EXPECT_FALSE(prepare_localpart("\xEF\xBC\xA0"));  // fullwidth '@'
+}
+
+}  // namespace
+}  // namespace convene::xmpp

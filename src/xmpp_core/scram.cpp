@@ -4,12 +4,14 @@
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 
+#include <atomic>
 #include <charconv>
 #include <stdexcept>
 #include <vector>
 
 #include "util/random.h"
 #include "xmpp_core/base64.h"
+#include "xmpp_core/stringprep.h"
 
 namespace convene::xmpp {
 
@@ -57,10 +59,17 @@ std::string hmac(ScramHash h, std::string_view key, std::string_view data) {
   return out;
 }
 
-Result<std::string> salted_password(ScramHash h, std::string_view password,
+std::atomic<std::uint64_t> pbkdf2_count{0};
+
+// Hi(Normalize(password), salt, i) of RFC 5802 §2.2; Normalize is SASLprep.
+Result<std::string> salted_password(ScramHash h, std::string_view raw_password,
                                     std::string_view salt, uint32_t iterations) {
   std::string out(hash_size(h), '\0');
   if (iterations == 0 || iterations > 0x7fffffff) return make_error("invalid iteration count");
+  auto prepared = saslprep(raw_password);
+  if (!prepared) return prepared.error();
+  const std::string& password = *prepared;
+  pbkdf2_count.fetch_add(1, std::memory_order_relaxed);
   if (!PKCS5_PBKDF2_HMAC(password.data(), int(password.size()),
                          reinterpret_cast<const unsigned char*>(salt.data()), int(salt.size()),
                          int(iterations), md(h), int(out.size()),
@@ -220,6 +229,19 @@ Result<ScramCredentials> decode_credentials(std::string_view text) {
   return c;
 }
 
+ScramCredentials decoy_credentials(ScramHash h, std::string_view user) {
+  ScramCredentials c;
+  c.hash = h;
+  c.salt = hmac(ScramHash::sha256, decoy_key(), "salt:" + std::string(user)).substr(0, 16);
+  c.iterations = kDefaultScramIterations;
+  // Keys no password derives (they are not an H() and an HMAC of one).
+  c.stored_key = hmac(h, decoy_key(), "stored:" + std::string(user));
+  c.server_key = hmac(h, decoy_key(), "server:" + std::string(user));
+  return c;
+}
+
+std::uint64_t pbkdf2_runs() { return pbkdf2_count.load(std::memory_order_relaxed); }
+
 bool verify_password(const ScramCredentials& c, std::string_view password) {
   auto derived = derive_credentials(c.hash, password, c.salt, c.iterations);
   return derived && equal_ct(derived->stored_key, c.stored_key);
@@ -275,7 +297,7 @@ std::string ScramServer::server_first(const ScramCredentials* credentials) {
     // Unknown user (or no credentials for this hash): a decoy whose salt looks
     // real and stays the same for the same name; step 3 will fail.
     credentials_ = std::nullopt;
-    salt = hmac(ScramHash::sha256, decoy_key(), username_).substr(0, 16);
+    salt = decoy_credentials(hash_, username_).salt;
   }
   server_first_ =
       "r=" + nonce_ + ",s=" + base64_encode(salt) + ",i=" + std::to_string(iterations);

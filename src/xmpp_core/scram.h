@@ -10,9 +10,9 @@
 // -decodes the element text (xmpp_core/base64.h).
 //
 // Scope and limits: no channel binding (the -PLUS variants are not offered, so a
-// client's 'y' flag is accepted and 'p=' refused); user names and passwords are
-// used as UTF-8 bytes without SASLprep (the XMPP user name is a prepared JID
-// localpart, see jid.h).
+// client's 'y' flag is accepted and 'p=' refused). Passwords go through SASLprep
+// (stringprep.h) before Hi(), as RFC 5802 §2.2 says; user names are prepared JID
+// localparts (nodeprep, jid.h) by the caller.
 //
 // ScramServer and ScramClient are per-authentication state machines, owned by one
 // session on its strand. Free functions are thread-safe.
@@ -92,6 +92,13 @@ std::string encode_credentials(const ScramCredentials& credentials);
 Result<ScramCredentials> decode_credentials(std::string_view text);
 // For PLAIN: derive with the stored salt and compare in constant time.
 bool verify_password(const ScramCredentials& credentials, std::string_view password);
+// For an unknown user: credentials that look like a real account's (a salt that
+// stays the same for the same name, the default iteration count) and match no
+// password, so a PLAIN check of an unknown user runs the same PBKDF2 as a known one.
+ScramCredentials decoy_credentials(ScramHash hash, std::string_view user);
+// How many PBKDF2 derivations this process has run (tests check that a refusal
+// costs the same whether or not the account exists).
+std::uint64_t pbkdf2_runs();
 
 // ---- server side -------------------------------------------------------------
 

@@ -231,3 +231,27 @@ TEST(SaslPlain, Decode) {
 
 }  // namespace
 }  // namespace convene::xmpp
+
+namespace convene::xmpp {
+namespace {
+
+TEST(Scram, PasswordsAreSaslprepped) {
+  // "I<SOFT HYPHEN>X" and "IX" are one password after SASLprep (RFC 4013 §3).
+  auto creds = make_credentials(ScramHash::sha256, "I\xC2\xADX-pass", 4096);
+  ASSERT_TRUE(creds);
+  EXPECT_TRUE(verify_password(*creds, "IX-pass"));
+  EXPECT_FALSE(make_credentials(ScramHash::sha256, "bell\x07", 4096));
+}
+
+TEST(Scram, DecoyCredentialsCostAPbkdf2AndMatchNothing) {
+  auto d = decoy_credentials(ScramHash::sha256, "nobody");
+  EXPECT_EQ(d.iterations, kDefaultScramIterations);
+  EXPECT_EQ(d.salt, decoy_credentials(ScramHash::sha256, "nobody").salt);  // stable per name
+  EXPECT_NE(d.salt, decoy_credentials(ScramHash::sha256, "other").salt);
+  auto before = pbkdf2_runs();
+  EXPECT_FALSE(verify_password(d, "guess"));
+  EXPECT_EQ(pbkdf2_runs(), before + 1);
+}
+
+}  // namespace
+}  // namespace convene::xmpp

@@ -123,13 +123,13 @@ def test_enable_connects_and_a_killed_call_bridge_is_restarted_then_disable_stop
 
 def test_wrong_secret_says_authentication_failure_and_a_new_secret_reconnects(node):
     x = configure_xmpp(node)
-    set_up(node, "notTheSecret123")
+    set_up(node, "notTheSecret1234")
     node.mmp("callbridge", "enable")
     s = wait_status(node, lambda s: s.get("Connection", "").startswith("failed"), "an authentication failure")
     assert "authentication failure (secret rejected)" in s["Connection"], s[""]
     assert "was rejected" in s["Cause"]
     assert f"tried {SERVER}" in s[""]
-    assert "notTheSecret123" not in s[""]
+    assert "notTheSecret1234" not in s[""]
     node.mmp("callbridge", "secret", input=x.callbridge_secret + "\n")
     s = wait_status(node, connected, "the call bridge to connect with the right secret")
     assert s["Status"] == "Enabled, running"

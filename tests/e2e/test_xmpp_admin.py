@@ -210,11 +210,11 @@ def test_enable_disable_and_reset(node):
 def test_state_survives_kill_9(node):
     configure_seed_step3(node)
     secret = SECRET_LINE.search(node.mmp("xmpp", "callbridge", "add", "cb1").stdout).group(1)
-    node.mmp("xmpp", "callbridge", "add-secret", "cb2", input="copiedSecret42\n")
+    node.mmp("xmpp", "callbridge", "add-secret", "cb2", input="copiedSecret4242\n")
     node.mmp("xmpp", "user", "add", "alice", input="pw\n")
     node.kill()
     node.start()
     listed = node.mmp("xmpp", "callbridge", "list").stdout
-    assert f"Secret             : {secret}" in listed and "copiedSecret42" in listed
+    assert f"Secret             : {secret}" in listed and "copiedSecret4242" in listed
     assert node.mmp("xmpp", "user", "list").stdout.split() == ["alice@tptac9.com"]
     assert kv(node.mmp("xmpp", "status").stdout, "Domain") == "tptac9.com"

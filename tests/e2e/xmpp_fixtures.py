@@ -182,3 +182,17 @@ def read_to_close(s, timeout=TIMEOUT):
         if not chunk:
             return data
         data += chunk
+
+
+def read_any(s, *markers, timeout=TIMEOUT):
+    """Reads until one of `markers` appears or the peer closes; returns everything read."""
+    import time
+    data = b""
+    deadline = time.monotonic() + timeout
+    while not any(m in data for m in markers):
+        s.settimeout(max(0.01, deadline - time.monotonic()))
+        chunk = s.recv(65536)
+        if not chunk:
+            break
+        data += chunk
+    return data
