@@ -7,7 +7,7 @@
 #   scripts/fuzz.sh BUILD_DIR [SECONDS_PER_TARGET]      (default 20; bench: longer)
 set -uo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
-build=${1:?usage: scripts/fuzz.sh BUILD_DIR [SECONDS]}
+build=$(cd "${1:?usage: scripts/fuzz.sh BUILD_DIR [SECONDS]}" && pwd) || exit 2
 seconds=${2:-20}
 work=$(mktemp -d /tmp/convene-fuzz.XXXXXX)
 failed=0
