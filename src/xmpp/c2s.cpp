@@ -168,12 +168,7 @@ void ClientStream::handle_stanza(xml::Element& stanza, std::string_view raw) {
   const bool authed = !user_.empty();
   if (!authed) {
     if (ns == kTlsNs && name == "starttls") {
-      if (tls_active() || !server_.tls) {
-        send("<failure xmlns='urn:ietf:params:xml:ns:xmpp-tls'/></stream:stream>");
-        return stream_error({});
-      }
-      send("<proceed xmlns='urn:ietf:params:xml:ns:xmpp-tls'/>");
-      begin_tls();
+      answer_starttls();
       return;
     }
     if (!tls_active() && !server_.settings.allow_plaintext) {

@@ -67,12 +67,7 @@ void ComponentStream::refuse(std::string_view condition, std::string_view text) 
 void ComponentStream::handle_stanza(xml::Element& stanza, std::string_view raw) {
   if (!handshaken_) {
     if (stanza.ns() == kTlsNs && stanza.name() == "starttls") {
-      if (tls_active() || !server_.tls) {
-        send("<failure xmlns='urn:ietf:params:xml:ns:xmpp-tls'/></stream:stream>");
-        return stream_error({});
-      }
-      send("<proceed xmlns='urn:ietf:params:xml:ns:xmpp-tls'/>");
-      begin_tls();
+      answer_starttls();
       return;
     }
     if (stanza.name() != "handshake" || domain_.empty()) return stream_error("not-authorized");

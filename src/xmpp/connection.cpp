@@ -381,6 +381,15 @@ void Connection::tls_handshake() {
   }
 }
 
+void Connection::answer_starttls() {
+  if (tls_active() || !server_.tls) {
+    send("<failure xmlns='urn:ietf:params:xml:ns:xmpp-tls'/></stream:stream>");
+    return stream_error({});
+  }
+  send("<proceed xmlns='urn:ietf:params:xml:ns:xmpp-tls'/>");
+  begin_tls();
+}
+
 void Connection::begin_tls() {
   parser_.stop();  // bytes after <starttls/> must never reach the TLS stream
   tls_pending_ = true;

@@ -70,6 +70,9 @@ class Connection : public std::enable_shared_from_this<Connection>, public xml::
   void send_header(std::string_view from, std::string_view to);
   // After queuing <proceed/>: stop parsing, handshake once it is written.
   void begin_tls();
+  // Answers a <starttls/>: <proceed/> and the handshake, or <failure/> and the
+  // end of the stream when TLS is already on or no certificate is set.
+  void answer_starttls();
   bool tls_active() const { return tls_ != nullptr; }
   void stream_restart() { parser_.restart(); }
   void set_authenticated();
