@@ -3,6 +3,11 @@
 // nodes that should serve them — the cluster's members, or this node alone —
 // naming a missing node, a wrong port, an unresolvable target or a stranger.
 // Fails (exit 1) when anything is wrong, so scripts can run it.
+//
+// Without an argument it asks the DNS server this node's call bridge is set to
+// use (`callbridge dns`), and only without one the system's resolver: the records
+// that matter are the ones the bridges find, and a lab's or a split-horizon DNS is
+// rarely the one in resolv.conf.
 #include "admin/command_registry.h"
 #include "admin/config_sections.h"
 #include "admin/daemon.h"
@@ -35,9 +40,16 @@ Status dns_check(CommandRequest& req) {
     return make_error("no XMPP interfaces set: nothing to compare the records with",
                       "Set them with 'xmpp listen <iface>'.");
   std::string server = req.args.empty() ? "" : req.args[0];
+  std::string source;
+  if (server.empty()) {
+    if (auto bridge_dns = callbridge_config(req.node.config()).dns) {
+      server = *bridge_dns;
+      source = " (the call bridge's, 'callbridge dns')";
+    }
+  }
   auto resolver = dns::Resolver::create(server);
   if (!resolver) return resolver.error();
-  req.io.print("Domain: " + domain + ", DNS server: " + (server.empty() ? "the system's (resolv.conf)" : server));
+  req.io.print("Domain: " + domain + ", DNS server: " + (server.empty() ? "the system's (resolv.conf)" : server + source));
   std::string shown;
   for (auto& n : nodes) shown += (shown.empty() ? "" : ", ") + n;
   req.io.print(std::string(req.daemon.cluster_store() ? "XMPP cluster members: " : "This node (not in a cluster): ") +
@@ -63,7 +75,8 @@ Status dns_check(CommandRequest& req) {
 
 void register_xmpp_dns_commands(CommandRegistry& r) {
   r.add({{"xmpp", "dns", "check"}, "[<dns server ip:port>]",
-         "compare the XMPP SRV records with the cluster's nodes (missing node, wrong port, unresolvable target)", 0,
+         "compare the XMPP SRV records with the cluster's nodes (missing node, wrong port, unresolvable target); "
+         "default server: the call bridge's ('callbridge dns'), else the system's", 0,
          1, dns_check});
 }
 

@@ -71,3 +71,16 @@ def test_dns_check_names_a_missing_node_and_a_wrong_port(cluster, dnsmasq):  # n
                    + [f"srv-host={client},node{i}.{DOMAIN},5222,10,50" for i in cluster])
     r = cluster[1].mmp("xmpp", "dns", "check", good.server)
     assert "DNS check: OK" in r.stdout and "PROBLEM" not in r.stdout, r.stdout
+
+
+def test_dns_check_without_a_server_asks_the_call_bridges_dns(cluster, dnsmasq):  # noqa: F811
+    client = f"_xmpp-client._tcp.{DOMAIN}"
+    good = dnsmasq([f"host-record=node{i}.{DOMAIN},{NET}.{i}" for i in cluster]
+                   + [f"srv-host={SRV},node{i}.{DOMAIN},5223,10,50" for i in cluster]
+                   + [f"srv-host={client},node{i}.{DOMAIN},5222,10,50" for i in cluster])
+    cluster[3].mmp("callbridge", "dns", good.server)
+    # As the README types it: no argument. The system resolver knows nothing of the
+    # lab's domain, so only the call bridge's DNS server can make this pass.
+    r = cluster[3].mmp("xmpp", "dns", "check")
+    assert f"DNS server: {good.server} (the call bridge's" in r.stdout, r.stdout
+    assert "DNS check: OK" in r.stdout and "PROBLEM" not in r.stdout, r.stdout
