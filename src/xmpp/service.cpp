@@ -8,6 +8,7 @@
 
 #include <thread>
 
+#include "cluster/admission.h"
 #include "pki/key.h"
 #include "tls/tls_context.h"
 #include "util/log.h"
@@ -217,9 +218,14 @@ class ServiceImpl final : public Service {
       // Out of descriptors (EMFILE, ENFILE) or memory: the pending connection stays
       // in the backlog and accepting again at once would fail again at once, a loop
       // that holds a core and starves the sessions on this thread. Pause instead,
-      // and say so once per pause.
-      logger("xmpp")->warn("cannot accept on {}: {}; pausing accepts for {} ms", endpoint_text(acceptor),
-                           ec.message(), kAcceptPause.count());
+      // and say so at most once per 10 s per listener and cause: a full table lasts,
+      // and ten lines a second would bury everything else in the log.
+      std::size_t unsaid = 0;
+      if (accept_failures_.should_log(endpoint_text(acceptor) + " " + ec.message(),
+                                      cluster::RefusalLog::Clock::now(), &unsaid))
+        logger("xmpp")->warn("cannot accept on {}: {}; pausing accepts for {} ms at each failure (said at most "
+                             "every 10 s)",
+                             endpoint_text(acceptor), ec.message(), kAcceptPause.count());
       auto timer = std::make_shared<asio::steady_timer>(acceptor.get_executor(), kAcceptPause);
       timer->async_wait([this, &acceptor, component, timer](const asio::error_code& wait_ec) {
         if (!wait_ec && acceptor.is_open()) accept(acceptor, component);
@@ -266,6 +272,7 @@ class ServiceImpl final : public Service {
   std::vector<std::unique_ptr<asio::ip::tcp::acceptor>> acceptors_;
   std::vector<std::string> listening_;
   std::atomic<size_t> next_{0};
+  cluster::RefusalLog accept_failures_;  // accept failures logged, keyed by listener and cause
 };
 
 }  // namespace
