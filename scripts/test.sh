@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # Installs what is missing, builds, and runs every test: the GoogleTest unit tests
-# (ctest) and the end-to-end tests (pytest, real processes on 127.0.1.x). Ends with
-# one line "tests: N passed, N failed" over both, and a non-zero exit on any failure.
+# (ctest), the end-to-end tests (pytest, real processes on 127.0.1.x), and the
+# sanitizer lane (scripts/sanitize.sh: unit tests under ASan+UBSan and under TSan,
+# the cluster end-to-end tests with ASan daemons, every fuzz target for a bounded
+# time). Ends with one line "tests: N passed, N failed" over all of them, and a
+# non-zero exit on any failure.
 set -uo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 build=${CONVENE_BUILD:-$top/build}
@@ -13,7 +16,18 @@ start=$(date +%s)
 echo "build: $(( $(date +%s) - start )) s"
 
 log=$(mktemp -d)
-trap 'rm -rf "$log"' EXIT
+san_build=""
+trap 'rm -rf "$log"; [ -z "$san_build" ] || kill -- -"$san_build" 2>/dev/null' EXIT
+
+# The sanitizer builds (two more build trees, clang) start now, in the background at
+# the lowest priority: they take the CPU the end-to-end tests leave idle while those
+# wait on processes and sockets, which is most of their time. In a process group of
+# their own, so an interrupted run stops them.
+set -m
+( nice -n 19 "$top/scripts/sanitize.sh" build asan && nice -n 19 "$top/scripts/sanitize.sh" build tsan ) \
+  > "$log/sanitize-build.txt" 2>&1 &
+san_build=$!
+set +m
 
 echo "== unit tests (ctest)"
 (cd "$build" && ctest -j "$(nproc)" --output-on-failure) | tee "$log/ctest.txt"
@@ -28,10 +42,33 @@ e2e_rc=${PIPESTATUS[0]}
 e2e_passed=$(grep -oE '[0-9]+ passed' "$log/pytest.txt" | tail -1 | cut -d' ' -f1)
 e2e_failed=$(grep -oE '[0-9]+ (failed|error)' "$log/pytest.txt" | awk '{s+=$1} END {print s+0}')
 
-passed=$(( ${unit_total:-0} - ${unit_failed:-0} + ${e2e_passed:-0} ))
-failed=$(( ${unit_failed:-0} + ${e2e_failed:-0} ))
+echo "== sanitizer lane (scripts/sanitize.sh)"
+wait "$san_build"
+san_build_rc=$?
+san_build=""
+cat "$log/sanitize-build.txt"
+san_passed=0
+san_failed=0
+san_rc=1
+if [ "$san_build_rc" = 0 ]; then
+  for lane in asan tsan; do
+    "$top/scripts/sanitize.sh" test "$lane" | tee "$log/sanitize-$lane.txt"
+    [ "${PIPESTATUS[0]}" = 0 ] || san_rc=2
+    counts=$(sed -nE 's/^sanitizers: ([0-9]+) passed, ([0-9]+) failed$/\1 \2/p' "$log/sanitize-$lane.txt" | tail -1)
+    [ -n "$counts" ] || counts="0 1"
+    san_passed=$((san_passed + ${counts% *})); san_failed=$((san_failed + ${counts#* }))
+  done
+  [ "$san_rc" = 2 ] || san_rc=0
+else
+  echo "sanitizer builds failed (above)"
+  san_failed=1
+fi
+
+passed=$(( ${unit_total:-0} - ${unit_failed:-0} + ${e2e_passed:-0} + san_passed ))
+failed=$(( ${unit_failed:-0} + ${e2e_failed:-0} + san_failed ))
 [ "$unit_rc" = 0 ] || [ "$failed" -gt 0 ] || failed=1
 [ "$e2e_rc" = 0 ] || [ "$failed" -gt 0 ] || failed=1
+[ "$san_rc" = 0 ] || [ "$failed" -gt 0 ] || failed=1
 echo "total time: $(( $(date +%s) - start )) s"
 echo "tests: $passed passed, $failed failed"
-[ "$unit_rc" = 0 ] && [ "$e2e_rc" = 0 ]
+[ "$unit_rc" = 0 ] && [ "$e2e_rc" = 0 ] && [ "$san_rc" = 0 ]
