@@ -13,6 +13,7 @@
 #include "admin/callbridge_settings.h"
 #include "admin/command_registry.h"
 #include "admin/daemon.h"
+#include "dbcluster/replication.h"
 #include "node/node.h"
 #include "pki/pem.h"
 #include "util/files.h"
@@ -148,6 +149,14 @@ std::string since(const json& status) {
   return t.empty() ? "" : " since " + t;
 }
 
+// "PostgreSQL (cluster of 3 nodes), master 10.0.0.1:5432", or why the master is unknown.
+std::string spaces_database_line(const dbcluster::ClusterView& view) {
+  std::size_t n = view.members.size();
+  std::string text = "PostgreSQL (cluster of " + std::to_string(n) + (n == 1 ? " node" : " nodes") + ")";
+  if (!view.master.empty()) return text + ", master " + view.master + ":" + std::to_string(dbcluster::kPort);
+  return text + ", master unknown (" + view.master_unknown + ")";
+}
+
 // The child's own report (callbridge/status.h) as key : value lines.
 void print_link(CommandRequest& req, const json& st) {
   auto line = [&](const std::string& k, const std::string& v) { req.io.print(kv(k, v)); };
@@ -186,6 +195,13 @@ void print_link(CommandRequest& req, const json& st) {
   if (db.is_object() && !db.value("kind", "").empty()) {
     std::string text = db.value("kind", "") + " (" + db.value("where", "") + ")";
     if (!db.value("server", "").empty()) text += ", master " + db.value("server", "");
+    // The cluster's size and master as this node's agent sees them now: the call
+    // bridge's own report counts the hosts of the connection string it started
+    // with and names the server it last reached, both stale after a join or a
+    // failover.
+    auto* agent = req.daemon.database_if_open();
+    if (db.value("kind", "") == "PostgreSQL" && agent && agent->in_cluster())
+      if (auto view = agent->cluster_view()) text = spaces_database_line(*view);
     line("Spaces database", text);
     if (!db.value("problem", "").empty()) line("Spaces database error", db.value("problem", ""));
   }

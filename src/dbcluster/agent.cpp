@@ -8,6 +8,7 @@
 #include "dbcluster/agent_status.h"
 #include "dbcluster/callbridge_schema.h"
 #include "dbcluster/failover.h"
+#include "dbcluster/lease_keeper.h"
 #include "dbcluster/membership.h"
 #include "dbcluster/replication.h"
 #include "node/node.h"
@@ -37,10 +38,13 @@ Status check_names_address(const std::filesystem::path& server_cert, const std::
 // Wires the parts to the threads and the command mutex (agent.h, agent_core.h).
 class AgentImpl final : public Agent {
  public:
-  explicit AgentImpl(Node& node) : core_(node), membership_(core_), failover_(core_) {}
+  explicit AgentImpl(Node& node) : core_(node), membership_(core_), failover_(core_), lease_(core_) {}
   ~AgentImpl() override { stop(); }
 
   Status open() {
+    // Before anything starts PostgreSQL: a guard's first lease is short, and a
+    // start (crash recovery) may take longer.
+    lease_.start();
     {
       std::lock_guard lock(core_.command_mutex);
       CONVENE_TRY(membership_.resume());
@@ -146,6 +150,27 @@ class AgentImpl final : public Agent {
     return dbcluster::application_conninfo(hosts, core_.pg.installed_tls());
   }
 
+  Result<ClusterView> cluster_view() override {
+    DatabaseConfig cfg;
+    {
+      std::lock_guard lock(core_.state_mutex);
+      cfg = core_.settings();
+    }
+    if (!cfg.enabled) return make_error("this node is not in a database cluster");
+    ClusterView v;
+    v.members = core_.known_members();
+    auto group = core_.lease_group();
+    if (!group) {
+      v.master = cfg.master;  // an older cluster without failover: the configured master is the master
+    } else if (!group->in_majority(FailoverReconciler::kMajorityWindow)) {
+      v.master_unknown = "this node reaches no majority of the database agents";
+    } else {
+      v.master = group->view().master;
+      if (v.master.empty()) v.master_unknown = "the database agents have recorded no master yet";
+    }
+    return v;
+  }
+
   Status with_database(const std::function<Status(PostgresInstance&)>& work) override {
     std::lock_guard lock(core_.command_mutex);
     return work(core_.pg);
@@ -160,10 +185,14 @@ class AgentImpl final : public Agent {
     wake_.notify_all();
     if (worker_.joinable()) worker_.join();
     if (remover_.joinable()) remover_.join();
-    std::lock_guard lock(core_.command_mutex);
-    core_.close_group();
-    if (core_.pg.initialized())
-      if (auto st = core_.pg.stop(); !st) core_.log->error("{}", st.error().text());
+    {
+      std::lock_guard lock(core_.command_mutex);
+      core_.close_group();
+      if (core_.pg.initialized())
+        if (auto st = core_.pg.stop(); !st) core_.log->error("{}", st.error().text());
+    }
+    // Last: an orderly stop is a fast shutdown, not the guard's immediate one.
+    lease_.stop();
   }
 
  private:
@@ -190,6 +219,7 @@ class AgentImpl final : public Agent {
   AgentCore core_;
   Membership membership_;         // command_mutex
   FailoverReconciler failover_;   // the worker, command_mutex
+  LeaseKeeper lease_;             // its own thread, from open() to the end of stop()
   std::thread worker_, remover_;  // remover_: started under command_mutex
   std::mutex wake_mutex_;         // guards stopping_
   std::condition_variable wake_;

@@ -72,6 +72,12 @@ class Agent {
   // wait for a running command (safe to call while join or remove runs).
   virtual Result<std::string> application_conninfo() = 0;
 
+  // The members and the master as this node sees them now (not a file written
+  // earlier): the members table, the agents' record when this node reaches a
+  // majority of them (otherwise the master is unknown, and says why). An error
+  // when this node is not in a database cluster. Does not wait for a command.
+  virtual Result<ClusterView> cluster_view() = 0;
+
   // Runs `work` with this node's PostgreSQL while no command, remove or failover
   // round runs (under the command mutex): the backup library's snapshot and
   // rollback (backup/node_backup.h).

@@ -115,11 +115,25 @@ Status AgentCore::open_group(bool bootstrap) {
   if (!g) return g.error();
   group_tls = *tls;
   group = std::move(*g);
+  {
+    std::lock_guard lock(state_mutex);
+    group_for_lease = group;
+  }
   last_majority = AgentClock::now();
   return ok_status();
 }
 
+std::shared_ptr<AgentGroup> AgentCore::lease_group() {
+  std::lock_guard lock(state_mutex);
+  return group_for_lease;
+}
+
 void AgentCore::close_group() {
+  {
+    std::lock_guard lock(state_mutex);
+    group_for_lease.reset();
+  }
+  lease_withheld = false;
   if (group) group->stop();
   group.reset();
   group_tls.reset();

@@ -19,9 +19,10 @@
 //                  and the reconciler's fields.
 //   state_mutex    short; guards what status_text() reads without the command
 //                  mutex (which a running join or remove holds for seconds):
-//                  disabling_since, failover_line, last_members, and the agent's
-//                  writes of the config section (update()).
-//   disabling, fenced are atomics for the same reader.
+//                  disabling_since, failover_line, last_members, the agent's
+//                  writes of the config section (update()), and group_for_lease.
+//   disabling, fenced are atomics for the same reader; lease_withheld is the
+//   lease keeper's (lease_keeper.h), read by the reconciler.
 #include <atomic>
 #include <chrono>
 #include <filesystem>
@@ -69,12 +70,18 @@ struct AgentCore {
 
   // command_mutex:
   std::string current_sync_names = "\x01";  // unknown: the reconciler writes it once
-  std::unique_ptr<AgentGroup> group;
+  std::shared_ptr<AgentGroup> group;  // shared with the lease keeper (lease_group())
   std::shared_ptr<tls::TlsContextSource> group_tls;
   std::string following;  // the master this node's PostgreSQL follows (or itself)
   std::uint64_t following_epoch = 0;
   AgentClock::time_point last_majority{};  // when this node last saw a majority of the group
   std::atomic<bool> fenced{false};         // a master without a majority stopped its PostgreSQL
+  std::atomic<bool> lease_withheld{false};  // the lease keeper does not renew: a master without a majority
+  std::shared_ptr<AgentGroup> group_for_lease;  // state_mutex: `group`, for the lease keeper
+
+  // The agents' group for the lease keeper's thread (which never takes the
+  // command mutex); null when there is none.
+  std::shared_ptr<AgentGroup> lease_group();
 
   // --- the config section ---
   // Every read goes through the typed view (defaults in database_config.h);

@@ -3,6 +3,7 @@
 // and its users share, apart from the Agent interface itself, so that a part
 // never includes the agent that wires it (no include reaches back up).
 #include <string>
+#include <vector>
 
 namespace convene::dbcluster {
 
@@ -18,6 +19,14 @@ extern const char* const kInitializeWarning;
 extern const char* const kJoinWarning;
 extern const char* const kJoinAlreadyNote;  // appended when this node is already in a cluster
 extern const char* const kRemoveWarning;
+
+// What this node sees of its database cluster now (Agent::cluster_view), for the
+// status lines of other parts (the call bridge's "Spaces database").
+struct ClusterView {
+  std::vector<std::string> members;  // the replicated members table (or the last list read)
+  std::string master;                // the agents' master record as applied here; empty when unknown
+  std::string master_unknown;        // why `master` is empty
+};
 
 struct CertNames {
   std::string server_key, server_cert, client_key, client_cert, ca_cert;

@@ -40,8 +40,11 @@ void FailoverReconciler::step() {
   if (core_.group->in_majority(kMajorityWindow)) core_.last_majority = now;
 
   // Fencing first: it must not wait for anything the lost majority would give.
+  // The rule is the lease keeper's (lease_keeper.h): when it stops renewing, the
+  // guard would stop PostgreSQL within the lease anyway; this is sooner, and
+  // keeps the master from being started again meanwhile.
   bool think_master = core_.group->view().master == me;
-  if (think_master && now - core_.last_majority > kFenceAfter) {
+  if (think_master && core_.lease_withheld) {
     if (!core_.fenced) {
       core_.log->warn(
           "database: this master has not reached a majority of the agents for {} ms: stopping PostgreSQL "

@@ -8,10 +8,12 @@
 // primary (promoting its standby when it was just chosen), every other node a
 // standby of the master (rewound first when it was a primary). The leader also
 // watches the master and, when it has been silent for kMasterSilence, promotes
-// the most advanced standby (master_choice.h). A master that has not seen a
-// majority for kFenceAfter stops its PostgreSQL (fencing): it could not commit
-// anyway (synchronous replication), and its clients learn at once to look for
-// the new master.
+// the most advanced standby (master_choice.h). A master that does not reach a
+// majority (in_majority over kMajorityWindow) stops its PostgreSQL (fencing): it
+// could not commit anyway (synchronous replication), and its clients learn at
+// once to look for the new master. The lease keeper (lease_keeper.h) decides
+// that on its own thread and stops renewing the PostgreSQL guard's lease, so the
+// fence holds even while this reconciler is busy, stalled or dead.
 //
 // Thread-safety: step() runs on the agent's worker thread with the command mutex
 // held (agent_core.h); the fields here are the worker's alone.
@@ -30,7 +32,6 @@ class FailoverReconciler {
  public:
   static constexpr auto kPeriod = std::chrono::milliseconds(100);
   static constexpr auto kMajorityWindow = std::chrono::milliseconds(1000);
-  static constexpr auto kFenceAfter = std::chrono::milliseconds(1500);
   static constexpr auto kMasterSilence = std::chrono::milliseconds(2000);
   static constexpr auto kReportWait = std::chrono::milliseconds(1000);
   static constexpr auto kRejoinRetry = std::chrono::seconds(2);

@@ -1,12 +1,15 @@
 #include "dbcluster/postgres_instance.h"
 
+#include <fcntl.h>
 #include <signal.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 #include <fstream>
+#include <thread>
 
 #include "dbcluster/process.h"
 #include "pki/certificate_info.h"
@@ -171,13 +174,64 @@ bool PostgresInstance::running() const {
   return kill(static_cast<pid_t>(pid), 0) == 0;
 }
 
+std::pair<pid_t, std::string> PostgresInstance::postmaster_state() const {
+  // Line 1: the pid; line 8: "starting", "stopping", "ready" or "standby".
+  std::ifstream file(data_dir() / "postmaster.pid");
+  std::string line;
+  long pid = 0;
+  std::string status;
+  for (int n = 1; n <= 8 && std::getline(file, line); ++n) {
+    if (n == 1) pid = std::strtol(line.c_str(), nullptr, 10);
+    if (n == 8) status = line;
+  }
+  while (!status.empty() && status.back() == ' ') status.pop_back();
+  auto first = status.find_first_not_of(' ');
+  return {static_cast<pid_t>(pid > 0 ? pid : 0), first == std::string::npos ? "" : status.substr(first)};
+}
+
+std::string PostgresInstance::log_tail() const {
+  // O_NOFOLLOW: the file is postgres's, and a link there must not show root's files.
+  int fd = ::open(log_file().c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+  if (fd < 0) return "";
+  std::string out(600, '\0');
+  off_t end = ::lseek(fd, 0, SEEK_END);
+  ssize_t n = end > 0 ? ::pread(fd, out.data(), out.size(), end > 600 ? end - 600 : 0) : 0;
+  ::close(fd);
+  out.resize(n > 0 ? static_cast<std::size_t>(n) : 0);
+  while (!out.empty() && (out.back() == '\n' || out.back() == ' ')) out.pop_back();
+  return out;
+}
+
 Status PostgresInstance::start() {
-  if (running()) return ok_status();
-  RunOptions o;
-  o.timeout = std::chrono::seconds(40);
-  return run_checked("starting PostgreSQL",
-                     {kBin + "pg_ctl", "-D", data_dir().string(), "-l", log_file().string(), "-w", "-t", "30", "start"},
-                     o);
+  constexpr auto kStartBound = std::chrono::seconds(30);
+  if (running()) {
+    if (guard_.guards(postmaster_state().first)) return ok_status();
+    // Not our guard's child: one just fenced may still be ending its immediate
+    // shutdown (a moment), or an older version started it with pg_ctl (it would
+    // outlive this agent): wait briefly, then stop it in order.
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+    while (running() && std::chrono::steady_clock::now() < deadline)
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    if (running()) {
+      logger("database")->warn("a PostgreSQL not run by this node's guard is running: stopping it to start it guarded");
+      CONVENE_TRY(stop());
+    }
+  }
+  auto guard = guard_.start({kBin + "postgres", "-D", data_dir().string()}, log_file());
+  if (!guard) return guard.error();
+  auto deadline = std::chrono::steady_clock::now() + kStartBound;
+  while (std::chrono::steady_clock::now() < deadline) {
+    auto [pid, status] = postmaster_state();
+    if (pid > 0 && parent_of(pid) == *guard && (status == "ready" || status == "standby")) return ok_status();
+    if (guard_.pid() != *guard) {
+      auto tail = log_tail();
+      return make_error("PostgreSQL did not start" + (tail.empty() ? std::string() : ": " + tail),
+                        "See " + log_file().string() + ".");
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  return make_error("PostgreSQL did not take connections within " + std::to_string(kStartBound.count()) + " s",
+                    "See " + log_file().string() + ".");
 }
 
 Status PostgresInstance::stop(bool immediate) {

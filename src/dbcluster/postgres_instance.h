@@ -14,11 +14,18 @@
 // (traversal only) so the postgres account can reach its own subdirectories;
 // every directory above DIR must be traversable by postgres too.
 //
-// Thread-safety: none; the Agent serializes every call.
+// The postmaster runs under a guard process on the agent's lease
+// (postgres_lease.h, apps/pgguard.cpp), not daemonized by pg_ctl: it cannot
+// outlive the agent, nor keep running while the agent is stalled. pg_ctl still
+// stops, promotes and reloads it (through postmaster.pid).
+//
+// Thread-safety: none; the Agent serializes every call, except guard(), which
+// the lease keeper uses from its own thread (postgres_guard.h is thread-safe).
 #include <filesystem>
 #include <string>
 
 #include "pg/connection.h"
+#include "dbcluster/postgres_guard.h"
 #include "dbcluster/replication.h"
 #include "util/result.h"
 
@@ -51,6 +58,11 @@ class PostgresInstance {
   // Rewrites convene.conf, pg_hba.conf, pg_ident.conf and standby.signal.
   Status configure(const PgSettings& settings);
   bool running() const;
+  // Starts the postmaster under a new guard and waits until it takes
+  // connections (as `pg_ctl start -w` would: postmaster.pid says ready or
+  // standby). A running PostgreSQL that is not our guard's child (left by an
+  // older version, or still ending an immediate shutdown) is waited for, then
+  // stopped, first: only a guarded one may run.
   Status start();
   Status stop(bool immediate = false);
   Status restart();
@@ -63,6 +75,8 @@ class PostgresInstance {
   // promoted, so it continues on a timeline of its own (a plain start would keep
   // the old timeline and hide a diverged former master from pg_rewind).
   Status start_promoted(const PgSettings& primary_settings);
+
+  PostgresGuard& guard() { return guard_; }
 
   // The superuser connection over the Unix socket.
   std::string local_conninfo(const std::string& dbname = kClusterDatabase) const;
@@ -87,11 +101,16 @@ class PostgresInstance {
  private:
   // pg_hba.conf and pg_ident.conf: each role by the cluster's client certificate (its CN).
   Status write_access_files();
+  // The postmaster's pid and its status word from postmaster.pid (0 and "" without one).
+  std::pair<pid_t, std::string> postmaster_state() const;
+  // The last lines of the server log, for an error an operator reads.
+  std::string log_tail() const;
   // One "<name>: value" line of pg_controldata.
   Result<std::string> control_field(const std::string& name) const;
 
   std::filesystem::path dir_;
   std::filesystem::path state_;
+  PostgresGuard guard_;
 };
 
 // Installs the operator's five files into `certs_dir` as PostgreSQL wants them

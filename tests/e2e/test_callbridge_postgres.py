@@ -245,3 +245,25 @@ def test_spaces_survive_a_database_failover(db_nodes):  # noqa: F811
     join_space(x, "after")
     master = n1 if is_master(n1) else n3
     assert spaces_in(master) == ["after", "before"]
+
+
+def test_spaces_database_line_shows_the_clusters_size_and_current_master(db_nodes):  # noqa: F811
+    """The "Spaces database" line is what this node's agent sees now, not what the
+    call bridge's connection string held when it started (one node) nor the server
+    it last reached (the old master)."""
+    n1, n2, n3 = (db_nodes(i) for i in (1, 2, 3))
+    x = configure_xmpp(n1)
+    set_up(n1, x.callbridge_secret)
+    n1.mmp("callbridge", "enable")
+    wait_status(n1, connected, "the call bridge to connect")
+    # n2 is the master; the call bridge on n1 moves to PostgreSQL when n1 joins
+    # (n3 not yet a member then).
+    build_cluster([n2, n1, n3])
+    s = wait_status(n1, lambda s: "cluster of 3 nodes" in s.get("Spaces database", ""), "three members in the line")
+    assert s["Spaces database"] == f"PostgreSQL (cluster of 3 nodes), master {ADDR[2]}:5432", s[""]
+    # The master dies: the line names the new one without any write by the bridge.
+    kill_node_hard(n2)
+    wait_for(lambda: is_master(n1) or is_master(n3), 30, "a standby to be promoted")
+    new = ADDR[1] if is_master(n1) else ADDR[3]
+    s = wait_status(n1, lambda s: f"master {new}:5432" in s.get("Spaces database", ""), "the new master in the line")
+    assert s["Spaces database"] == f"PostgreSQL (cluster of 3 nodes), master {new}:5432", s[""]

@@ -35,7 +35,7 @@ def test_seed_004_as_typed(db_nodes):
     assert f"Last command          : 'database cluster join {NET}.1' (Success)" in lines
     # Each node's threads are the ones the architecture's thread table lists.
     for n in (n1, n2, n3):
-        assert_threads_documented(n, "db-agent", "raft-loop", "raft-net")
+        assert_threads_documented(n, "db-agent", "db-lease", "raft-loop", "raft-net")
 
     # Data written on the master is on both slaves (synchronous replication).
     sql(n1, "CREATE TABLE calls (id int PRIMARY KEY, who text)")
