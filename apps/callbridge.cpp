@@ -86,6 +86,8 @@ int main(int argc, char** argv) {
                  "member, target_session_attrs=read-write); --db is then only read, to copy its spaces once");
   app.add_option("--status-file", status_file, "JSON status, rewritten atomically on every change")->required();
   app.add_option("--log", log_file, "log file (besides stderr)");
+  app.add_flag("--standby", config.standby,
+               "a standby instance: take the name over only while no other instance holds it, and yield to any");
   CLI11_PARSE(app, argc, argv);
   if (!server.empty()) config.server = server;
   config.read_secret = [secret_file] { return read_secret_file(secret_file); };

@@ -55,6 +55,11 @@ Result<std::unique_ptr<Daemon>> Daemon::open(Node& node) {
   Daemon* d = daemon.get();
   daemon->spaces_follower_ =
       std::make_unique<PeriodicTask>("cb-follow", std::chrono::seconds(1), [d] { follow_spaces_database(*d); });
+  // Standby call bridges for the cluster's other bridges (callbridge_standbys.h).
+  daemon->standby_follower_ = std::make_unique<PeriodicTask>("cb-standby", std::chrono::milliseconds(500), [d] {
+    std::lock_guard lock(d->callbridge_mutex());
+    d->standbys_.follow(*d);
+  });
   return daemon;
 }
 
@@ -91,6 +96,8 @@ void Daemon::detach_cluster() {
 
 void Daemon::stop() {
   if (spaces_follower_) spaces_follower_->stop();  // it could start the call bridge again
+  if (standby_follower_) standby_follower_->stop();
+  standbys_.stop();
   callbridge_.stop();  // first: it is a client of the XMPP service stopping next
   if (xmpp_) xmpp_->stop();
   detach_cluster();

@@ -15,6 +15,7 @@
 #include <mutex>
 
 #include "admin/callbridge_database.h"
+#include "admin/callbridge_standbys.h"
 #include "admin/callbridge_supervisor.h"
 #include "dbcluster/agent.h"
 #include "node/node.h"
@@ -78,6 +79,8 @@ class Daemon {
   std::mutex callbridge_mutex_;
   std::atomic<bool> callbridge_on_postgres_{false};
   std::unique_ptr<PeriodicTask> spaces_follower_;  // after callbridge_: stopped (destroyed) first
+  CallbridgeStandbys standbys_;                    // followed by standby_follower_ only
+  std::unique_ptr<PeriodicTask> standby_follower_;
 };
 
 }  // namespace convene

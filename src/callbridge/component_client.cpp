@@ -303,9 +303,11 @@ std::optional<ConnectFailure> ComponentClient::connect(const std::string& addres
     }
     if (auto ended = impl_->read_some()) {
       bool rejected = impl_->stream_condition == "not-authorized";
+      bool held = tls.standby && impl_->stream_condition == "conflict";
       std::string message = *ended;
       impl_->reset();
       if (rejected) return ConnectFailure{Kind::authentication, "secret rejected (not-authorized)"};
+      if (held) return ConnectFailure{Kind::held, "served elsewhere (conflict)"};
       return ConnectFailure{handshake_sent ? Kind::protocol : Kind::unreachable, message};
     }
     if (!tls_done) {
@@ -335,7 +337,7 @@ std::optional<ConnectFailure> ComponentClient::connect(const std::string& addres
         impl_->reset();
         return ConnectFailure{Kind::protocol, "the server's stream header has no id"};
       }
-      std::string hs = "<handshake>" + xmpp::component_handshake_digest(impl_->stream_id, secret) + "</handshake>";
+      std::string hs = std::string(tls.standby ? "<handshake standby='true'>" : "<handshake>") + xmpp::component_handshake_digest(impl_->stream_id, secret) + "</handshake>";
       if (!impl_->write_all(hs, deadline)) {
         impl_->reset();
         return ConnectFailure{Kind::unreachable, "could not send the handshake"};
@@ -347,7 +349,8 @@ std::optional<ConnectFailure> ComponentClient::connect(const std::string& addres
   return std::nullopt;
 }
 
-std::string ComponentClient::run(const std::function<void(xml::Element&)>& on_stanza, const std::atomic<bool>& stop) {
+std::string ComponentClient::run(const std::function<void(xml::Element&)>& on_stanza, const std::atomic<bool>& stop,
+                                 const std::function<void()>& on_tick) {
   impl_->stanza_fn = &on_stanza;
   std::string why;
   while (impl_->fd >= 0) {
@@ -355,6 +358,7 @@ std::string ComponentClient::run(const std::function<void(xml::Element&)>& on_st
       why = "stopped";
       break;
     }
+    if (on_tick) on_tick();
     if (!impl_->buffered()) {
       pollfd p{impl_->fd, POLLIN, 0};
       int r = ::poll(&p, 1, 100);

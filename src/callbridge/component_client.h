@@ -27,7 +27,8 @@
 namespace convene::callbridge {
 
 struct ConnectFailure {
-  enum class Kind { unreachable, authentication, protocol };
+  // held: a standby was told <conflict/>: the name is served elsewhere (not a fault).
+  enum class Kind { unreachable, authentication, protocol, held };
   Kind kind;
   std::string message;  // "connection refused", "secret rejected (not-authorized)", ...
 };
@@ -42,6 +43,7 @@ class ComponentClient {
   struct Tls {
     std::string trust_file;  // PEM bundle; empty: no TLS
     std::string domain;      // the name the server's certificate must hold
+    bool standby;            // <handshake standby='true'>: take the name only if nobody holds it
   };
   // Connect to address:port, open the stream to `component` (TLS first when
   // `tls.trust_file` is set) and authenticate.
@@ -50,8 +52,10 @@ class ComponentClient {
                                         const std::atomic<bool>& stop, const Tls& tls = {});
 
   // Read stanzas until the connection ends or `stop` is set; returns why it ended.
-  // `on_stanza` runs on this thread and may call send().
-  std::string run(const std::function<void(xml::Element&)>& on_stanza, const std::atomic<bool>& stop);
+  // `on_stanza` runs on this thread and may call send(); so does `on_tick`, at
+  // least every 100 ms.
+  std::string run(const std::function<void(xml::Element&)>& on_stanza, const std::atomic<bool>& stop,
+                  const std::function<void()>& on_tick = {});
 
   // Queue-free blocking write of one stanza (bounded by a 5 s time-out).
   bool send(std::string_view bytes);

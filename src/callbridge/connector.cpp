@@ -170,10 +170,25 @@ void Connector::run(const std::atomic<bool>& stop) {
     for (auto& a : *addresses) {
       address = Endpoint{a, target->port}.to_string();
       failure = client.connect(a, target->port, config_.component(), *secret, config_.connect_timeout, stop,
-                               {config_.tls_trust, config_.domain});
+                               {config_.tls_trust, config_.domain, config_.standby});
       if (!failure || failure->kind == ConnectFailure::Kind::authentication) break;
     }
     if (stop) break;
+    if (failure && failure->kind == ConnectFailure::Kind::held) {
+      // Not a fault: the name is served elsewhere. Ask again soon, with a random part
+      // so two standbys let in at once (both then yield) do not meet again.
+      if (status_.state != LinkState::connecting || status_.cause != FailureCause::none) {
+        status_.state = LinkState::connecting;
+        status_.cause = FailureCause::none;
+        status_.message = "standby: " + config_.component() + " is served elsewhere; taking it over when it is not";
+        status_.since_unix_ms = unix_ms_now();
+        publish();
+      }
+      std::uniform_int_distribution<int> extra(0, static_cast<int>(ConnectorConfig::kStandbyRetry.count()));
+      wait(ConnectorConfig::kStandbyRetry + std::chrono::milliseconds(extra(rng_)), stop);
+      plan.restart();
+      continue;
+    }
     if (failure) {
       attempt.address = address;
       attempt.error = failure->message;
@@ -196,14 +211,19 @@ void Connector::run(const std::atomic<bool>& stop) {
     status_.server_address = address;
     status_.since_unix_ms = unix_ms_now();
     status_.connections++;
-    log->info("call bridge {} connected to {} ({})", config_.component(), target->endpoint(), address);
+    log->info("call bridge {} connected to {} ({}){}", config_.component(), target->endpoint(), address,
+              config_.standby ? " as the standby taking the name over" : "");
     publish();
+    auto send = [&](const std::string& out) { client.send(out); };
+    // The rooms as recorded with the server: this instance may be taking over from
+    // one that died (component_occupants.h).
+    spaces_.connected(send);
     auto why = client.run(
         [&](xml::Element& stanza) {
-          spaces_.handle(stanza, [&](const std::string& out) { client.send(out); });
+          spaces_.handle(stanza, send);
           publish();
         },
-        stop);
+        stop, [&] { spaces_.tick(send); });
     if (stop) break;
     log->warn("call bridge {} lost {} ({}): {}", config_.component(), target->endpoint(), address, why);
     status_.last_loss = target->endpoint() + ": " + why;

@@ -36,6 +36,11 @@ struct ConnectorConfig {
   std::chrono::milliseconds connect_timeout{2000};
   std::chrono::milliseconds backoff_initial{250};
   std::chrono::milliseconds backoff_max{5000};
+  // A standby instance (xmpp/component.h): let in only while nobody holds the name;
+  // told so, it asks again after kStandbyRetry (jittered), so it takes the name
+  // over soon after the serving instance's node is dropped from the cluster.
+  bool standby = false;
+  static constexpr std::chrono::milliseconds kStandbyRetry{200};
 
   std::string component() const { return name + "." + domain; }
   std::string srv_name() const { return "_xmpp-component._tcp." + domain; }

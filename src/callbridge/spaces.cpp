@@ -55,7 +55,10 @@ std::string error_reply(const xml::Element& stanza, std::string_view type, std::
   return out;
 }
 
-Spaces::Spaces(std::string component_domain, SpaceStore& store) : domain_(std::move(component_domain)), store_(store) {
+Spaces::Spaces(std::string component_domain, SpaceStore& store)
+    : domain_(std::move(component_domain)),
+      server_domain_(domain_.substr(domain_.find('.') == std::string::npos ? 0 : domain_.find('.') + 1)),
+      store_(store) {
   if (!load()) logger("callbridge")->warn("the known spaces could not be read yet; trying again after the next success");
 }
 
@@ -75,6 +78,90 @@ int Spaces::occupant_count() const {
   return n;
 }
 
+// ---- the record with the XMPP service -------------------------------------------------
+
+namespace {
+constexpr int kAsksWhileInDoubt = 30;  // a second apart: the service's copy of the sessions must catch up by then
+}
+
+void Spaces::record_join(const std::string& room_name, const std::string& nick, const Occupant& occ, const Send& send) {
+  send("<iq type='set'" + attr("from", domain_) + attr("to", server_domain_) + attr("id", "rec" + std::to_string(++asked_)) +
+       "><occupants xmlns='" + std::string(xmpp::kSpaceOccupantsNs) + "'><join" + attr("space", room_name) +
+       attr("nick", nick) + attr("jid", occ.jid) + attr("presence", occ.presence) + "/></occupants></iq>");
+}
+
+void Spaces::record_leave(const std::string& room_name, const std::string& nick, const Send& send) {
+  send("<iq type='set'" + attr("from", domain_) + attr("to", server_domain_) + attr("id", "rec" + std::to_string(++asked_)) +
+       "><occupants xmlns='" + std::string(xmpp::kSpaceOccupantsNs) + "'><leave" + attr("space", room_name) +
+       attr("nick", nick) + "/></occupants></iq>");
+}
+
+void Spaces::ask_occupants(const Send& send) {
+  send("<iq type='get'" + attr("from", domain_) + attr("to", server_domain_) + attr("id", "occ" + std::to_string(++asked_)) +
+       "><occupants xmlns='" + std::string(xmpp::kSpaceOccupantsNs) + "'/></iq>");
+}
+
+void Spaces::connected(const Send& send) {
+  asks_left_ = kAsksWhileInDoubt;
+  ask_again_at_ = {};
+  ask_occupants(send);
+}
+
+void Spaces::tick(const Send& send) {
+  if (ask_again_at_ == std::chrono::steady_clock::time_point{} || std::chrono::steady_clock::now() < ask_again_at_)
+    return;
+  ask_again_at_ = {};
+  ask_occupants(send);
+}
+
+// The recorded occupants, merged into the rooms held here: an occupant this process
+// does not know is taken in when the service says it is online, and removed from
+// the record (and, if held here, from its room, telling the others) when it says it
+// is gone. Nothing is sent to the occupants that stay: for them the room just goes on.
+void Spaces::restore(const xml::Element& occupants, const Send& send) {
+  auto log = logger("callbridge");
+  int taken = 0, gone = 0, doubtful = 0;
+  // Two passes: those who stay first, so the gone ones' unavailable presence reaches all of them.
+  for (int pass = 0; pass < 2; ++pass)
+  for (auto& o : occupants.children()) {
+    if (o.name() != "occupant") continue;
+    if ((o.attr("online") == "false") != (pass == 1)) continue;
+    std::string room_name(o.attr("space")), nick(o.attr("nick")), jid(o.attr("jid"));
+    std::string online(o.attr("online"));
+    if (room_name.empty() || nick.empty() || jid.empty()) continue;
+    auto room = rooms_.find(room_name);
+    bool held = room != rooms_.end() && room->second.by_nick.count(nick) && room->second.by_nick[nick].jid == jid;
+    if (online == "unknown") ++doubtful;  // kept meanwhile: most likely still there
+    if (online == "true" || online == "unknown") {
+      if (held) continue;
+      auto& r = rooms_[room_name];
+      if (r.by_nick.count(nick)) continue;  // the nick was taken meanwhile by someone else: theirs now
+      r.by_nick[nick] = Occupant{jid, std::string(o.attr("presence"))};
+      known_.insert(room_name);
+      ++taken;
+    } else if (online == "false") {
+      ++gone;
+      if (held) {
+        leave(room_name, room->second, nick, send, false);  // records the leave too
+        if (room->second.by_nick.empty()) rooms_.erase(room);
+      } else {
+        // Never known here (it joined the instance that died): the room still hears it go.
+        record_leave(room_name, nick, send);
+        if (room != rooms_.end()) {
+          std::string from = room_name + "@" + domain_ + "/" + nick;
+          for (auto& [n, occ] : room->second.by_nick) send(occupant_presence(from, occ.jid, {}, {}, true));
+        }
+      }
+      log->info("{} ({} in space {}) is gone with its node: removed", jid, nick, room_name);
+    }
+  }
+  if (taken || gone) log->info("occupants read back: {} taken in, {} gone", taken, gone);
+  if (doubtful && asks_left_-- > 0) {
+    ask_again_at_ = std::chrono::steady_clock::now() + std::chrono::seconds(1);
+    log->info("{} recorded occupant(s) not known to the server yet; asking again in 1 s", doubtful);
+  }
+}
+
 void Spaces::handle(const xml::Element& stanza, const std::function<void(const std::string&)>& send) {
   if (stanza.name() == "presence") on_presence(stanza, send);
   else if (stanza.name() == "message") on_message(stanza, send);
@@ -87,6 +174,7 @@ void Spaces::leave(const std::string& room_name, Room& room, const std::string& 
   if (it == room.by_nick.end()) return;
   std::string leaver = it->second.jid;
   room.by_nick.erase(it);
+  record_leave(room_name, nick, send);
   std::string from = room_name + "@" + domain_ + "/" + nick;
   for (auto& [other_nick, occ] : room.by_nick) send(occupant_presence(from, occ.jid, {}, {}, true));
   if (self_notice) send(occupant_presence(from, leaver, {}, {110}, true));
@@ -135,6 +223,7 @@ void Spaces::on_presence(const xml::Element& stanza, const std::function<void(co
     if (held->second.jid != from->full()) return send(error_reply(stanza, "cancel", "conflict"));
     // A presence update from an occupant: tell everyone.
     held->second.presence = payload;
+    record_join(room_name, nick, held->second, send);
     for (auto& [n, occ] : room.by_nick)
       send(occupant_presence(self, occ.jid, payload, occ.jid == from->full() ? std::initializer_list<int>{110}
                                                                             : std::initializer_list<int>{}));
@@ -161,6 +250,7 @@ void Spaces::on_presence(const xml::Element& stanza, const std::function<void(co
     send(occupant_presence(self, occ.jid, payload, {}));
   }
   room.by_nick[nick] = Occupant{from->full(), payload};
+  record_join(room_name, nick, room.by_nick[nick], send);
   if (*created)
     send(occupant_presence(self, from->full(), payload, {110, 201}));
   else
@@ -201,6 +291,15 @@ void Spaces::on_message(const xml::Element& stanza, const std::function<void(con
 
 void Spaces::on_iq(const xml::Element& stanza, const std::function<void(const std::string&)>& send) {
   std::string type(stanza.attr("type"));
+  if (type == "result" || type == "error") {
+    auto* payload = stanza.first_child_element();
+    if (stanza.attr("from") != server_domain_) return;
+    if (type == "result" && payload && payload->name() == "occupants" && payload->ns() == xmpp::kSpaceOccupantsNs)
+      restore(*payload, send);
+    else if (type == "error")
+      logger("callbridge")->warn("the XMPP service refused request {} about the occupants", stanza.attr("id"));
+    return;
+  }
   if (type != "get" && type != "set") return;
   auto* query = stanza.first_child_element();
   if (type == "get" && query && query->name() == "query" && query->ns() == kDiscoInfoNs) {

@@ -9,9 +9,15 @@
 //    (the sender too, as XEP-0045 §7.4 says), from space@.../nick.
 //  - leave: unavailable presence (or a presence error bounced from the occupant).
 //    Everyone gets its unavailable presence; the leaver's own carries status 110.
-// Spaces are created on first join and persisted (SpaceStore); occupants are live
-// state kept in this process, so they survive the loss of an XMPP server (the
-// connector simply reconnects elsewhere) but not a call-bridge restart.
+// Spaces are created on first join and persisted (SpaceStore). Occupants are kept
+// in this process for speed, and every join and leave is also recorded with the
+// XMPP service (xmpp/component_occupants.h: replicated to every node), so they
+// survive the bridge: an instance that connects under the name (the standby that
+// takes over after the serving one's node died, or the same bridge restarted) reads
+// them back (connected()) and carries on with the same rooms. Occupants the
+// service says are gone (their node died too) are removed and the rest of the room
+// gets their unavailable presence; those it cannot vouch for yet (its copy of the
+// cluster's sessions is not current) are asked about again every second.
 //
 // The names of the spaces are kept in memory too (read from the store at start,
 // added to on creation): joining a known space and every message need no database
@@ -19,6 +25,7 @@
 // only creating a space waits for the store.
 //
 // Thread-safety: used by the connector thread only.
+#include <chrono>
 #include <functional>
 #include <map>
 #include <set>
@@ -34,8 +41,13 @@ class Spaces {
  public:
   Spaces(std::string component_domain, SpaceStore& store);
 
+  using Send = std::function<void(const std::string&)>;
   // Handle one stanza addressed to the component; `send` receives every stanza to write.
-  void handle(const xml::Element& stanza, const std::function<void(const std::string&)>& send);
+  void handle(const xml::Element& stanza, const Send& send);
+  // A new connection to the XMPP service: ask for the recorded occupants.
+  void connected(const Send& send);
+  // Called often (at least every 100 ms) while connected: asks again when due.
+  void tick(const Send& send);
 
   std::vector<std::string> names() const;
   int occupant_count() const;
@@ -58,9 +70,18 @@ class Spaces {
 
   // Reads the names from the store; false when it could not (tried again after the next success).
   bool load();
+  // The record kept with the XMPP service (component_occupants.h).
+  void record_join(const std::string& room_name, const std::string& nick, const Occupant& occ, const Send& send);
+  void record_leave(const std::string& room_name, const std::string& nick, const Send& send);
+  void ask_occupants(const Send& send);
+  void restore(const xml::Element& occupants, const Send& send);
 
   std::string domain_;
+  std::string server_domain_;  // the XMPP domain: domain_ after its first label
   SpaceStore& store_;
+  std::chrono::steady_clock::time_point ask_again_at_{};  // set while occupants are in doubt
+  int asks_left_ = 0;
+  int asked_ = 0;  // ids of the requests
   std::set<std::string> known_;
   bool loaded_ = false;
   std::map<std::string, Room> rooms_;

@@ -141,6 +141,8 @@ void ClusterRouter::on_message(std::uint64_t from, std::string bytes) {
         return;
       }
       const bool registering = m->type == RouterMessageType::register_node && m->node == from;
+      // The leader sends its own list last after the others' (send_registry): with it, this copy is whole.
+      if (m->node == from && from == leader()) synced_with_ = from;
       std::vector<SessionEntry> gone;
       {
         std::lock_guard lock(registry_mu_);
@@ -275,6 +277,14 @@ void ClusterRouter::tick() {
     silenced_.clear();
   }
   schedule_tick();
+}
+
+bool ClusterRouter::registry_current() const {
+  auto leader = bus_->status().leader_id;
+  if (leader == 0) return false;
+  if (leader != self_) return synced_with_ == leader;
+  std::lock_guard lock(registry_mu_);
+  return leading_since_ && Clock::now() - *leading_since_ > kLeadershipLag + kSilentAfter;
 }
 
 ClusterRouter::Counters ClusterRouter::counters() const {

@@ -58,6 +58,7 @@
 #include <asio/io_context.hpp>
 #include <asio/steady_timer.hpp>
 
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <deque>
@@ -109,6 +110,12 @@ class ClusterRouter : public std::enable_shared_from_this<ClusterRouter>, public
   void relay(std::uint64_t node, const std::string& jid, std::string_view bytes);
   // True when `domain` is a component connected to another node (the stanza goes there).
   bool to_remote_component(std::string_view domain, std::string_view bytes);
+
+  // Whether this node's copy of the other nodes' sessions is current: it has had its
+  // leader's whole registry since that leader was last seen (or has led long enough
+  // for every member to have registered). Not yet after a restart: a session this
+  // copy lacks may well exist (component_occupants.h asks again later).
+  bool registry_current() const;
 
   struct Counters {
     size_t remote_sessions = 0, remote_components = 0, unconfirmed = 0;
@@ -181,6 +188,7 @@ class ClusterRouter : public std::enable_shared_from_this<ClusterRouter>, public
   std::optional<std::chrono::steady_clock::time_point> leading_since_;          // set while this node leads
   std::set<std::uint64_t> silenced_;  // members whose entries this leader had dropped everywhere
   std::uint64_t last_leader_ = 0;                  // tick thread
+  std::atomic<std::uint64_t> synced_with_{0};      // the leader whose own list arrived last
   cluster::RefusalLog refusals_;                   // refused messages, logged at most once per 10 s per member and kind
   std::chrono::steady_clock::time_point last_registered_{};  // tick thread
 

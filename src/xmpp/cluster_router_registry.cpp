@@ -105,6 +105,13 @@ void ClusterRouter::drop_session(std::uint64_t node, const std::string& jid) {
 void ClusterRouter::put_component(std::uint64_t node, const std::string& domain) {
   registry_[node].components.insert(domain);
   server_.registry.set_remote_component(domain, node);
+  // A standby here yields to any claim from elsewhere (component.h): the bridge's
+  // own instance came back, or another node's standby was let in at the same time.
+  // Its disconnection is then this node's component_down like any other.
+  if (auto local = server_.registry.local_component(domain); local && local->standby()) {
+    server_.log->info("cluster: member {:x} claims {}: this node's standby yields", node, domain);
+    local->replaced();
+  }
 }
 
 void ClusterRouter::drop_component(std::uint64_t node, const std::string& domain) {

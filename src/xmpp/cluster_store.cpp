@@ -225,6 +225,9 @@ class ClusterStoreImpl final : public ClusterStore {
     return machine_->state.callbridge(name);
   }
   std::vector<CallBridge> callbridges() const override { return machine_->state.callbridges(); }
+  std::vector<SpaceOccupant> space_occupants(std::string_view name) const override {
+    return machine_->state.space_occupants(name);
+  }
 
  private:
   void send(json entry, StoreDone done) {

@@ -89,19 +89,35 @@ void ComponentStream::handle_stanza(xml::Element& stanza, std::string_view raw) 
       return;
     }
     server_.abuse.component_by_address.forget(peer_ip());
+    if (stanza.attr("standby") == "true") {
+      // Only while the name is free everywhere; it asks again soon (no throttle:
+      // the secret was right).
+      if (server_.registry.holder(Jid::parse(domain_).value())) {
+        stream_error("conflict", "call bridge '" + name_ + "' is served elsewhere; a standby waits");
+        return;
+      }
+      standby_ = true;
+    }
     handshaken_ = true;
+    occupants_ = std::make_shared<ComponentOccupants>(server_, name_);
     set_authenticated();
     auto older =
         server_.registry.register_component(domain_, std::static_pointer_cast<ComponentStream>(shared_from_this()));
     if (older) older->replaced();
     send("<handshake/>");
-    server_.log->info("call bridge '{}' connected as {} from {}", name_, domain_, peer());
+    server_.log->info("call bridge '{}' connected as {} from {}{}", name_, domain_, peer(),
+                      standby_ ? " (a standby taking the name over)" : "");
     return;
   }
   auto kind = stanza_kind(stanza.name());
   if (kind == StanzaKind::other) return stream_error("unsupported-stanza-type");
   auto from = Jid::parse(stanza.attr("from"));
   if (!from || from->domain() != domain_) return stream_error("invalid-from");
+  std::weak_ptr<Connection> weak = shared_from_this();
+  if (occupants_->handle(stanza, [weak](std::string bytes) {
+        if (auto self = weak.lock()) self->send(bytes);
+      }))
+    return;
   auto to = Jid::parse(stanza.attr("to"));
   if (!to) {
     if (stanza.attr("type") != "error") bounce(server_, *from, Jid::parse(domain_).value(), stanza, {"modify", "jid-malformed"});

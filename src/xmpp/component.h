@@ -10,6 +10,16 @@
 // One live connection per name: a newer one replaces the older (which gets
 // <conflict/>).
 //
+// Standby instances (<handshake standby='true'>): every node of a cluster runs one
+// for each call bridge it does not serve itself, so a bridge whose node died is
+// taken over on another node. A standby is let in only while nobody in the cluster
+// holds the name (otherwise <conflict/>, not counted as a failed handshake: it
+// tries again shortly), and it yields to any other claim: a newer connection on
+// this node replaces it as usual, and a claim from another node closes it
+// (cluster_router_registry.cpp). Of two standbys let in at once on two nodes, both
+// yield and try again after a random pause; one then wins. The bridge that holds
+// the name reads its rooms back from the store (component_occupants.h).
+//
 // TLS: a component that opens its stream with version='1.0' is offered STARTTLS
 // in stream features (as XEP-0225 does) with the XMPP certificate; after TLS the
 // stream restarts with a new id and the handshake follows as usual.
@@ -18,6 +28,7 @@
 #include <string>
 #include <string_view>
 
+#include "xmpp/component_occupants.h"
 #include "xmpp/connection.h"
 #include "xmpp/session.h"
 #include "xmpp_core/component_handshake.h"
@@ -33,6 +44,7 @@ class ComponentStream : public Connection, public ComponentLink {
   void send(std::string_view bytes) override { Connection::send(bytes); }
   const std::string& peer() const override { return Connection::peer(); }
   void replaced() override { post_close("conflict", "replaced by a newer connection"); }
+  bool standby() const override { return standby_; }
 
  protected:
   void on_stream_open(const xml::StreamHeader& header) override;
@@ -49,6 +61,8 @@ class ComponentStream : public Connection, public ComponentLink {
   std::string domain_;  // "cb1.tptac9.com"
   std::string name_;    // "cb1"
   bool handshaken_ = false;
+  bool standby_ = false;
+  std::shared_ptr<ComponentOccupants> occupants_;  // after the handshake
 };
 
 }  // namespace convene::xmpp

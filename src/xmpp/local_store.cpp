@@ -147,6 +147,9 @@ class LocalStore final : public XmppStore {
   }
   std::optional<CallBridge> callbridge(std::string_view name) const override { return state_.callbridge(name); }
   std::vector<CallBridge> callbridges() const override { return state_.callbridges(); }
+  std::vector<SpaceOccupant> space_occupants(std::string_view name) const override {
+    return state_.space_occupants(name);
+  }
 
  private:
   struct Pending {

@@ -103,6 +103,7 @@ class MemoryStore final : public XmppStore {
     for (auto& [n, b] : bridges_) out.push_back(b);
     return out;
   }
+  std::vector<SpaceOccupant> space_occupants(std::string_view) const override { return {}; }
 
  private:
   mutable std::mutex mu_;

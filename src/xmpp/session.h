@@ -44,6 +44,9 @@ class ComponentLink {
   virtual const std::string& peer() const = 0;  // "127.0.0.1:4711", for status
   // A newer connection took over this component's domain: end this one.
   virtual void replaced() = 0;
+  // A standby instance (it said so at its handshake): it holds the domain only
+  // while nobody else claims it, and yields to any other claim (component.h).
+  virtual bool standby() const { return false; }
 };
 
 }  // namespace convene::xmpp

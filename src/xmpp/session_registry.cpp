@@ -133,6 +133,12 @@ void SessionRegistry::drop_remote_component(const std::string& domain, std::uint
   else remote_components_.erase(it);
 }
 
+std::shared_ptr<ComponentLink> SessionRegistry::local_component(std::string_view domain) const {
+  std::shared_lock lock(mu_);
+  auto it = components_.find(domain);
+  return it == components_.end() ? nullptr : it->second;
+}
+
 void SessionRegistry::clear_remote() {
   std::unique_lock lock(mu_);
   remote_components_.clear();

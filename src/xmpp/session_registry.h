@@ -153,6 +153,8 @@ class SessionRegistry {
   std::optional<std::uint64_t> holder(const Jid& jid) const;
   // The member holding a component connected to another node.
   std::optional<std::uint64_t> remote_component(std::string_view domain) const;
+  // This node's connection for a component domain, or null.
+  std::shared_ptr<ComponentLink> local_component(std::string_view domain) const;
 
   // This node's own sessions and component domains, taken at one instant.
   struct LocalEntries {

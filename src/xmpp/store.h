@@ -54,6 +54,15 @@ struct CallBridge {
   std::string secret;
 };
 
+// One occupant of a call bridge's meeting space (space_occupants.h).
+struct SpaceOccupant {
+  std::string space;     // "room1"
+  std::string nick;      // "Alice"
+  std::string jid;       // the user's full JID
+  std::string presence;  // its last <show/>/<status/>, serialized
+  bool operator==(const SpaceOccupant&) const = default;
+};
+
 class XmppStore {
  public:
   virtual ~XmppStore() = default;
@@ -74,6 +83,8 @@ class XmppStore {
   virtual std::vector<OfflineMessage> offline_messages(std::string_view user) const = 0;
   virtual std::optional<CallBridge> callbridge(std::string_view name) const = 0;
   virtual std::vector<CallBridge> callbridges() const = 0;
+  // The recorded occupants of call bridge `name`'s spaces, by space then nick.
+  virtual std::vector<SpaceOccupant> space_occupants(std::string_view name) const = 0;
 };
 
 }  // namespace convene::xmpp

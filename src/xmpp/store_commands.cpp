@@ -56,6 +56,16 @@ StoreCommand callbridge_set(std::string_view name, std::string_view secret, bool
   return {{"op", "callbridge.set"}, {"name", std::string(name)}, {"secret", std::string(secret)}, {"replace", replace}};
 }
 
+StoreCommand space_join(std::string_view bridge, const SpaceOccupant& o) {
+  return {{"op", "space.join"}, {"bridge", std::string(bridge)}, {"space", o.space},
+          {"nick", o.nick},      {"jid", o.jid},                   {"presence", o.presence}};
+}
+
+StoreCommand space_leave(std::string_view bridge, std::string_view space, std::string_view nick) {
+  return {{"op", "space.leave"}, {"bridge", std::string(bridge)}, {"space", std::string(space)},
+          {"nick", std::string(nick)}};
+}
+
 StoreCommand callbridge_del(std::string_view name) { return {{"op", "callbridge.del"}, {"name", std::string(name)}}; }
 
 StoreCommand reset() { return {{"op", "reset"}}; }

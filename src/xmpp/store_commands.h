@@ -29,6 +29,10 @@ StoreCommand offline_pop(std::string_view user, std::uint64_t up_to);
 StoreCommand callbridge_set(std::string_view name, std::string_view secret, bool replace);
 StoreCommand callbridge_del(std::string_view name);
 
+// A call bridge's space occupant came or went (space_occupants.h).
+StoreCommand space_join(std::string_view bridge, const SpaceOccupant& occupant);
+StoreCommand space_leave(std::string_view bridge, std::string_view space, std::string_view nick);
+
 // Drops every user, roster, offline message and call-bridge secret.
 StoreCommand reset();
 

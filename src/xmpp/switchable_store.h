@@ -43,6 +43,9 @@ class SwitchableStore final : public XmppStore {
   }
   std::optional<CallBridge> callbridge(std::string_view name) const override { return target()->callbridge(name); }
   std::vector<CallBridge> callbridges() const override { return target()->callbridges(); }
+  std::vector<SpaceOccupant> space_occupants(std::string_view name) const override {
+    return target()->space_occupants(name);
+  }
 
  private:
   mutable std::mutex mutex_;

@@ -132,6 +132,7 @@ XmppState::XmppState(XmppState&& other) noexcept {
   std::unique_lock lock(other.mutex_);
   users_ = std::move(other.users_);
   callbridges_ = std::move(other.callbridges_);
+  occupants_ = std::move(other.occupants_);
   next_offline_id_ = other.next_offline_id_;
 }
 
@@ -140,6 +141,7 @@ XmppState& XmppState::operator=(XmppState&& other) noexcept {
   std::scoped_lock lock(mutex_, other.mutex_);
   users_ = std::move(other.users_);
   callbridges_ = std::move(other.callbridges_);
+  occupants_ = std::move(other.occupants_);
   next_offline_id_ = other.next_offline_id_;
   return *this;
 }
@@ -164,11 +166,14 @@ Status XmppState::apply_locked(const StoreCommand& command) {
   if (*op == "offline.pop") return offline_pop(command);
   if (*op == "callbridge.set") return callbridge_set(command);
   if (*op == "callbridge.del") return callbridge_del(command);
+  if (*op == "space.join") return occupants_.join(command);
+  if (*op == "space.leave") return occupants_.leave(command);
   if (*op == "reset") {
     // The id counter goes on: an id is never reused, so a client's old
     // acknowledgement can never name a new message.
     users_.clear();
     callbridges_.clear();
+    occupants_.clear();
     return ok_status();
   }
   return make_error("unknown store command '" + *op + "'");
@@ -290,6 +295,7 @@ Status XmppState::callbridge_del(const StoreCommand& command) {
   if (!name) return name.error();
   if (callbridges_.erase(*name) == 0)
     return make_error("no call bridge '" + *name + "'", "See the call bridges with 'xmpp callbridge list'.");
+  occupants_.drop_bridge(*name);
   return ok_status();
 }
 
@@ -314,7 +320,8 @@ json XmppState::snapshot() const {
   return {{"format", kSnapshotFormat},
           {"next_offline_id", next_offline_id_},
           {"users", std::move(users)},
-          {"callbridges", std::move(bridges)}};
+          {"callbridges", std::move(bridges)},
+          {"space_occupants", occupants_.snapshot()}};
 }
 
 Result<XmppState> XmppState::restore(const json& snapshot) {
@@ -369,6 +376,10 @@ Result<XmppState> XmppState::restore(const json& snapshot) {
       return bad("call bridge '" + name + "'");
     state.callbridges_.emplace(name, secret.get<std::string>());
   }
+  // Absent from snapshots written before occupants were recorded: none then.
+  auto occupants = SpaceOccupants::restore(snapshot.value("space_occupants", json()));
+  if (!occupants) return bad(occupants.error().message);
+  state.occupants_ = std::move(*occupants);
   return state;
 }
 
@@ -441,6 +452,13 @@ std::vector<CallBridge> XmppState::callbridges() const {
   std::vector<CallBridge> out;
   for (auto& [name, secret] : callbridges_) out.push_back({name, secret});
   return out;
+}
+
+std::vector<SpaceOccupant> XmppState::space_occupants(std::string_view name) const {
+  std::shared_lock lock(mutex_);
+  auto prepared = prepare_callbridge_name(name);
+  if (!prepared) return {};
+  return occupants_.of(*prepared);
 }
 
 uint64_t XmppState::next_offline_id() const {

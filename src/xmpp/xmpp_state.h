@@ -20,7 +20,8 @@
 //   {"op":"offline.push","user":u,"stanza":xml,"stamp":t[,"to":bare-jid]}
 //   {"op":"offline.pop","user":u,"up_to":id}       drops the user's messages with id <= up_to
 //   {"op":"callbridge.set","name":n,"secret":s,"replace":bool}
-//   {"op":"callbridge.del","name":n}
+//   {"op":"callbridge.del","name":n}              also drops its space occupants
+//   {"op":"space.join",...} {"op":"space.leave",...}  space_occupants.h
 //   {"op":"reset"}
 //
 // Thread-safety: apply() takes a writer lock, queries a reader lock; any thread may
@@ -38,6 +39,7 @@
 #include <nlohmann/json.hpp>
 
 #include "util/result.h"
+#include "xmpp/space_occupants.h"
 #include "xmpp/store.h"
 #include "xmpp_core/scram.h"
 
@@ -71,6 +73,7 @@ class XmppState {
   std::vector<OfflineMessage> offline_messages(std::string_view user) const;  // id order
   std::optional<CallBridge> callbridge(std::string_view name) const;
   std::vector<CallBridge> callbridges() const;  // sorted by name
+  std::vector<SpaceOccupant> space_occupants(std::string_view name) const;
 
   // The id the next offline.push gets (for tests and diagnostics).
   uint64_t next_offline_id() const;
@@ -97,6 +100,7 @@ class XmppState {
   mutable std::shared_mutex mutex_;
   std::map<std::string, User, std::less<>> users_;
   std::map<std::string, std::string, std::less<>> callbridges_;  // name -> secret
+  SpaceOccupants occupants_;
   uint64_t next_offline_id_ = 1;
 };
 

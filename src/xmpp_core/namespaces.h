@@ -38,5 +38,7 @@ inline constexpr std::string_view kPingNs = "urn:xmpp:ping";                    
 inline constexpr std::string_view kDelayNs = "urn:xmpp:delay";                               // XEP-0203
 inline constexpr std::string_view kMucNs = "http://jabber.org/protocol/muc";                 // XEP-0045
 inline constexpr std::string_view kMucUserNs = "http://jabber.org/protocol/muc#user";        // XEP-0045
+// Convene's own: a call bridge records its space occupants with its server (xmpp/component_occupants.h).
+inline constexpr std::string_view kSpaceOccupantsNs = "urn:convene:callbridge:occupants";
 
 }  // namespace convene::xmpp

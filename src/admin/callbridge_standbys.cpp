@@ -1,0 +1,97 @@
+#include "admin/callbridge_standbys.h"
+
+#include "admin/callbridge_database.h"
+#include "admin/callbridge_settings.h"
+#include "admin/daemon.h"
+#include "admin/xmpp_settings.h"
+#include "util/files.h"
+#include "util/log.h"
+
+namespace convene {
+
+namespace fs = std::filesystem;
+
+namespace {
+// What this node should run: name → (argv, secret). Empty when it is not an
+// XMPP cluster member with its service running.
+std::map<std::string, std::pair<std::vector<std::string>, std::string>> wanted(Daemon& daemon) {
+  std::map<std::string, std::pair<std::vector<std::string>, std::string>> out;
+  if (!daemon.cluster_store() || !daemon.xmpp().status().running) return out;
+  auto settings = xmpp_settings(daemon.node());
+  if (!settings) return out;
+  // The component port's first address (by default the cluster interface's).
+  auto& hosts = settings->component_addresses.empty() ? settings->addresses : settings->component_addresses;
+  if (hosts.empty()) return out;
+  auto own = callbridge_config(daemon.node().config());
+  auto db = spaces_database(daemon.database_if_open());
+  fs::path program = callbridge_program();
+  auto paths = daemon.node().paths();
+  std::string server = hosts.front();
+  if (server.find(':') != std::string::npos) server = "[" + server + "]";
+  server += ":" + std::to_string(settings->component_port);
+  for (auto& cb : daemon.store().callbridges()) {
+    if (own.enabled && own.name == cb.name) continue;  // served here by the node's own call bridge
+    fs::path dir = paths.state() / "callbridge" / "standby" / cb.name;
+    std::vector<std::string> argv = {program.string(), "--standby",     "--name",        cb.name,
+                                     "--domain",       settings->domain, "--server",      server,
+                                     "--secret-file",  (dir / "secret").string(), "--db", (dir / "spaces.sqlite").string(),
+                                     "--status-file",  (dir / "status.json").string()};
+    if (db.postgres) {
+      CallbridgeFiles files{dir, dir / "secret", dir / "spaces.sqlite", dir / "spaces.conninfo", dir / "status.json", {}};
+      if (write_spaces_conninfo(files, db.conninfo))
+        argv.insert(argv.end(), {"--pg-conninfo-file", files.conninfo.string()});
+    }
+    out[cb.name] = {std::move(argv), cb.secret};
+  }
+  return out;
+}
+}  // namespace
+
+void CallbridgeStandbys::follow(Daemon& daemon) {
+  auto log = logger("callbridge");
+  auto want = wanted(daemon);
+  for (auto it = running_.begin(); it != running_.end();) {
+    auto w = want.find(it->first);
+    if (w != want.end() && w->second.first == it->second.argv && w->second.second == it->second.secret) {
+      ++it;
+      continue;
+    }
+    log->info("standby call bridge '{}' stopped ({})", it->first, w == want.end() ? "not wanted here now" : "settings changed");
+    it->second.supervisor->stop();
+    it = running_.erase(it);
+  }
+  for (auto& [name, what] : want) {
+    if (running_.count(name)) continue;
+    fs::path dir = daemon.node().paths().state() / "callbridge" / "standby" / name;
+    if (auto st = make_dirs(dir, true); !st) {
+      log->error("standby call bridge '{}': {}", name, st.error().text());
+      continue;
+    }
+    if (auto st = write_file_atomic(dir / "secret", what.second + "\n", 0600); !st) {
+      log->error("standby call bridge '{}': {}", name, st.error().text());
+      continue;
+    }
+    Standby s{what.first, what.second, std::make_unique<CallbridgeSupervisor>()};
+    ChildLaunch launch{what.first, daemon.node().paths().logs() / ("callbridge-standby-" + name + ".log"),
+                       dir / "status.json"};
+    if (auto st = s.supervisor->start(std::move(launch)); !st) {
+      log->error("standby call bridge '{}' cannot start: {}", name, st.error().text());
+      continue;
+    }
+    log->info("standby call bridge '{}' started: it takes the name over if the node serving it dies", name);
+    running_.emplace(name, std::move(s));
+  }
+}
+
+void CallbridgeStandbys::stop() {
+  for (auto& [name, s] : running_) s.supervisor->stop();
+  running_.clear();
+}
+
+std::vector<std::string> CallbridgeStandbys::names() const {
+  std::vector<std::string> out;
+  for (auto& [name, s] : running_) out.push_back(name);
+  return out;
+}
+
+}  // namespace convene

@@ -1,0 +1,88 @@
+"""A meeting space outlives its call bridge's node: cb1 runs under node 1's
+convened; slixmpp occupants on nodes 1, 2 and 3 meet in one of its spaces; node 1 is
+killed (kill -9, which takes its call bridge with it). A standby instance on a
+surviving node takes the name cb1 over, reads the room back from the XMPP store,
+and the occupants on nodes 2 and 3 go on exchanging group messages without
+rejoining, and are told that the node-1 occupant is gone (unavailable presence).
+When node 1 comes back (its own cb1 takes the name back), they still talk: nobody
+gets not-acceptable. Waits are bounded polls and events, never sleeps."""
+import asyncio
+import re
+
+from harness import wait_for
+from test_callbridge_supervised import status
+from test_xmpp_cluster_routing import cluster, on, until  # noqa: F401  (fixture)
+from xmpp_cluster_fixtures import ADDR, TIMEOUT
+from xmpp_fixtures import DOMAIN, event, offline, run
+
+
+def serve_cb1_on_node1(cluster):  # noqa: F811
+    listing = cluster[1].mmp("xmpp", "callbridge", "list").stdout
+    secret = re.search(r"cb1\s.*?Secret\s*:\s*(\S+)", listing, re.S).group(1)
+    n1 = cluster[1]
+    n1.mmp("callbridge", "name", "cb1")
+    n1.mmp("callbridge", "domain", DOMAIN)
+    n1.mmp("callbridge", "server", ADDR[1])
+    n1.mmp("callbridge", "secret", input=secret + "\n")
+    n1.mmp("callbridge", "enable")
+    wait_for(lambda: status(n1).get("Connection", "").startswith(f"connected to {ADDR[1]}:5223"), TIMEOUT,
+             "node 1's call bridge to connect")
+    # cb1 is seen as node 1's everywhere before anyone joins (the standbys are refused).
+    for i in (2, 3):
+        wait_for(lambda: f"cb1.{DOMAIN}" in cluster[i].mmp("xmpp", "status").stdout, TIMEOUT,
+                 f"node {i} to see cb1 on node 1")
+
+
+def keep_sending(sender, room, word, received):
+    """A condition for until(): sends `word N` to the space every 100 ms until one arrives."""
+    sent = []
+    loop = asyncio.get_event_loop()
+
+    def check():
+        if any(b.startswith(word) for b in received):
+            return True
+        if not sent or loop.time() - sent[-1] >= 0.1:
+            sent.append(loop.time())
+            sender.send_message(mto=room, mbody=f"{word} {len(sent)}", mtype="groupchat")
+        return False
+    return check
+
+
+def test_space_and_its_occupants_survive_the_kill_of_the_call_bridges_node(cluster):  # noqa: F811
+    serve_cb1_on_node1(cluster)
+    room = f"room1@cb1.{DOMAIN}"
+
+    async def go():
+        alice = await on(cluster[2], "alice")
+        bob = await on(cluster[3], "bob")
+        carol = await on(cluster[1], "carol")
+        for c in (alice, bob, carol):
+            c.register_plugin("xep_0045")
+        await alice.plugin["xep_0045"].join_muc_wait(room, "Alice", timeout=TIMEOUT)
+        await bob.plugin["xep_0045"].join_muc_wait(room, "Bob", timeout=TIMEOUT)
+        await carol.plugin["xep_0045"].join_muc_wait(room, "Carol", timeout=TIMEOUT)
+        got_bob, got_alice, errors = [], [], []
+        bob.add_event_handler("groupchat_message", lambda m: got_bob.append(str(m["body"])))
+        alice.add_event_handler("groupchat_message", lambda m: got_alice.append(str(m["body"])))
+        for c in (alice, bob):
+            c.add_event_handler("message_error", lambda m: errors.append(m["error"]["condition"]))
+        alice.send_message(mto=room, mbody="before", mtype="groupchat")
+        await until(lambda: "before" in got_bob, "a group message before the kill")
+        carol_gone = asyncio.ensure_future(event(
+            alice, "muc::%s::got_offline" % room, condition=lambda p: p["from"].resource == "Carol", timeout=60))
+
+        cluster[1].kill()  # node 1 and, with it, its call bridge
+        # Alice and Bob never rejoin: the space goes on on another node's cb1.
+        await until(keep_sending(alice, room, "after", got_bob), "a group message relayed after node 1 died", 60)
+        await carol_gone  # the node-1 occupant's unavailable presence
+        bob.send_message(mto=room, mbody="bob after", mtype="groupchat")
+        await until(lambda: "bob after" in got_alice, "Bob's message to Alice through the taken-over space")
+
+        # Node 1 comes back; its own cb1 takes the name back and finds the room.
+        cluster[1].start()
+        wait_for(lambda: status(cluster[1]).get("Connection", "").startswith(f"connected to {ADDR[1]}:5223"), 60,
+                 "node 1's call bridge to be back")
+        await until(keep_sending(bob, room, "back", got_alice), "group messages with node 1 back", 60)
+        assert "not-acceptable" not in errors, errors
+        await offline(alice, bob)
+    run(go(), timeout=240)
