@@ -8,9 +8,10 @@
 //
 // What a node can know of its peers' trust: every member of an XMPP cluster is
 // given the same `xmpp cluster trust` bundle (seed 000, step 4), so a certificate
-// this node's bundle refuses is refused by its peers too; and the certificates the
-// peers present on the live links (cluster/peer_network.h: presented_chains) are
-// what a new bundle must keep accepting. A staged CA change passes every check
+// this node's bundle refuses is refused by its peers too; and the certificate each
+// other member presents now on its cluster port (Consensus::presented_chains, a
+// probe connection: the live links may still carry an older one) is what a new
+// bundle must keep accepting. A staged CA change passes every check
 // (old+new bundle everywhere, then new certificates, then the new CA alone); a
 // bundle that skips a stage is refused unless the operator says `force`.
 //
