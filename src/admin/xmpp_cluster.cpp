@@ -193,6 +193,8 @@ std::string age_text(std::chrono::milliseconds age) {
 
 }  // namespace
 
+Result<tls::TlsFiles> xmpp_cluster_tls_files(Node& node) { return tls_files(node); }
+
 unsigned xmpp_cluster_port(Node& node) { return config_of(node).cluster.port; }
 unsigned xmpp_client_port(Node& node) { return config_of(node).client_port; }
 

@@ -34,6 +34,9 @@ Status reopen_xmpp_cluster(Daemon& daemon);
 // The cluster (raft) port and the XMPP client port, from the node's configuration.
 unsigned xmpp_cluster_port(Node& node);
 unsigned xmpp_client_port(Node& node);
+// The cluster port's TLS files as configured: the `xmpp certs` key and
+// certificate and the `xmpp cluster trust` bundle; an error says which is missing.
+Result<tls::TlsFiles> xmpp_cluster_tls_files(Node& node);
 // "127.0.1.1:5224" -> "127.0.1.1:5222": members are shown by their XMPP address,
 // as CMS shows them, although raft knows them by their cluster address.
 std::string shown_cluster_peer(Node& node, const std::string& cluster_address);

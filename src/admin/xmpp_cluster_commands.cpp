@@ -12,6 +12,8 @@
 // `xmpp cluster` commands.
 #include "admin/command_registry.h"
 #include "admin/xmpp_cluster.h"
+#include "admin/xmpp_live_tls.h"
+#include "node/node.h"
 
 namespace convene {
 
@@ -19,11 +21,42 @@ namespace {
 
 XmppClusterMembership membership(CommandRequest& req) { return XmppClusterMembership(req.daemon); }
 
+// In a cluster the bundle is checked against this node's certificate and the
+// certificates the other members present now (xmpp_live_tls.h), then used
+// at once for new links. `force` applies a bundle that fails the check (saying
+// what it refuses), for an operator who knows the peers change with it.
 Status trust(CommandRequest& req) {
+  const bool force = req.args.size() > 1;
+  if (force && req.args[1] != "force")
+    return make_error("unknown option '" + req.args[1] + "'",
+                      "Usage: xmpp cluster trust <bundle> [force]");
   auto m = membership(req);
+  if (m.in_cluster()) {
+    auto path = req.node.paths().existing_file(req.args[0]);
+    if (!path) return path.error();
+    auto check = check_trust_for_cluster(req.daemon, *path, req.args[0]);
+    if (!check) return check.error();
+    auto* refusals = &check->refusals;
+    if (!refusals->empty() && !force) {
+      std::string all;
+      for (auto& r : *refusals) all += "- " + r + "\n";
+      return make_error(ErrorCode::failed_precondition,
+                        "the trust bundle '" + req.args[0] + "' would break this XMPP cluster: " + refusals->front(),
+                        "Nothing was changed. What the bundle refuses:\n" + all +
+                            "The refused certificates would fail at their next connection (links are re-made at "
+                            "any time), leaving the cluster half-connected.\n" + staged_ca_change_hint() +
+                            "\nTo apply it anyway: xmpp cluster trust " + req.args[0] + " force");
+    }
+    for (auto& r : *refusals) req.io.print("WARNING: applied with 'force', although " + r);
+    for (auto& u : check->unchecked)
+      req.io.print("WARNING: could not see what this member presents, so the bundle was not checked against it: " + u);
+  }
   CONVENE_TRY(m.set_trust(req.args[0]));
-  if (m.in_cluster())
-    req.io.print("This node is in a cluster: the new bundle is used from the next start of the daemon.");
+  if (m.in_cluster()) {
+    auto applied = apply_xmpp_tls(req.daemon);
+    if (!applied) return applied.error();
+    req.io.print("The cluster port verifies new links with '" + req.args[0] + "' now (open links stay up).");
+  }
   return ok_status();
 }
 
@@ -82,7 +115,8 @@ void register_xmpp_cluster_commands(CommandRegistry& r) {
                  size_t max_args, CommandHandler handler) {
     r.add({std::move(words), std::move(usage), std::move(help), min_args, max_args, std::move(handler)});
   };
-  add({"xmpp", "cluster", "trust"}, "<bundle>", "certificates cluster peers must present (CA or the peers' own)", 1, 1,
+  add({"xmpp", "cluster", "trust"}, "<bundle> [force]",
+      "certificates cluster peers must present (CA or the peers' own); applied live, checked against the peers", 1, 2,
       trust);
   add({"xmpp", "cluster", "enable"}, "", "enable clustering on this node", 0, 0, enable);
   add({"xmpp", "cluster", "disable"}, "", "leave the cluster and disable clustering", 0, 0, disable);

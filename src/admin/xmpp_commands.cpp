@@ -16,6 +16,7 @@
 
 #include "admin/callbridge_settings.h"
 #include "admin/command_registry.h"
+#include "admin/xmpp_live_tls.h"
 #include "admin/xmpp_settings.h"
 #include "node/node.h"
 #include "pki/certificate_info.h"
@@ -112,19 +113,27 @@ Status certs(CommandRequest& req) {
     e.message = "'" + req.args[1] + "' cannot be used: " + e.message;
     return e;
   }
+  // In a cluster, the peers must accept it (xmpp_live_tls.h): checked before any change.
+  CONVENE_TRY(check_certificate_for_cluster(req.daemon, *key, *cert, req.args[1]));
   std::string bundle_name = req.args.size() > 2 ? req.args[2] : "";
-  CONVENE_TRY(set_config(req, [&](json& s) {
+  CONVENE_TRY(req.node.config().update("xmpp", [&](json& s) {
+    if (!s.is_object()) s = json::object();
     s["key"] = req.args[0];
     s["cert"] = req.args[1];
     if (bundle_name.empty())
       s.erase("bundle");
     else
       s["bundle"] = bundle_name;
+    return ok_status();
   }));
   for (const auto& c : report.chain)
     if (pki::expires_within(c, now, kExpiryWarningDays))
       req.io.print("WARNING: '" + c.display_name() + "' expires in " + pki::days_phrase(pki::days_left(c, now)) +
                    "; renew it soon");
+  // Live: the running listeners and the cluster port take it now, no restart.
+  auto applied = apply_xmpp_tls(req.daemon);
+  if (!applied) return applied.error();
+  for (auto& line : *applied) req.io.print(line);
   return ok_status();
 }
 
@@ -166,6 +175,9 @@ Status limit(CommandRequest& req) {
 
 Status enable(CommandRequest& req) {
   CONVENE_TRY(start_xmpp_service(req.daemon));
+  // The service was restarted with the configured files; the cluster port takes them too.
+  if (req.daemon.cluster_store())
+    if (auto applied = apply_xmpp_tls(req.daemon); !applied) return applied.error();
   CONVENE_TRY(req.node.config().update("xmpp", [](json& s) {
     if (!s.is_object()) s = json::object();
     s["enabled"] = true;

@@ -28,6 +28,7 @@
 #include <string_view>
 #include <vector>
 
+#include "tls/presented_chain.h"
 #include "tls/tls_context_source.h"
 #include "util/result.h"
 
@@ -127,6 +128,13 @@ class Consensus {
   // configuration; others are dropped): ordered per destination, on a persistent
   // mutual-TLS link, best effort (cluster/peer_links.h). Never blocks.
   virtual void send_message(std::uint64_t member_id, std::string message) = 0;
+
+  // What each other member presents now on its cluster port (a probe connection
+  // to each, in parallel; tls/presented_chain.h): what a new trust bundle must
+  // still accept. An entry per member: its chain, or why it could not be seen
+  // (unreachable, or refused by this node's current trust). Waits at most
+  // `timeout`. Any thread but the network and loop threads.
+  virtual std::vector<Result<tls::PresentedChain>> presented_chains(std::chrono::milliseconds timeout) = 0;
 
   // A recent view (refreshed every few ms on the loop thread); never blocks on raft.
   virtual ConsensusStatus status() const = 0;

@@ -203,6 +203,16 @@ void PeerNetwork::handshake_incoming(asio::ip::tcp::socket socket) {
                         (claimed ? claimed->first : hello.address) + " (the node " + std::to_string(hello.id) +
                         " it claims to be), is not in the trust bundle, and the connection does not come from there; "
                         "name each node's address in its certificate (subjectAltName) or trust its certificate");
+        if (hello.channel == Channel::probe) {
+          // It only wanted to see our certificate: acknowledge, then close.
+          static const std::uint8_t ack = kAccepted;
+          asio::async_write(*stream, asio::buffer(&ack, 1), [=](std::error_code, size_t) {
+            timer->cancel();
+            std::error_code ignored;
+            stream->lowest_layer().close(ignored);
+          });
+          return;
+        }
         AcceptHandler handler;
         {
           std::lock_guard lock(mutex_);
@@ -288,6 +298,19 @@ void PeerNetwork::dial(const std::string& address, Channel channel, DialHandler 
       });
     });
   });
+}
+
+void PeerNetwork::probe(const std::string& address, std::function<void(Result<tls::PresentedChain>)> done,
+                        std::chrono::milliseconds timeout) {
+  dial(address, Channel::probe, [address, done = std::move(done)](Result<std::shared_ptr<TlsStream>> stream) {
+    if (!stream) return done(stream.error());
+    auto chain = tls::presented_chain((*stream)->native_handle());
+    std::error_code ec;
+    (*stream)->lowest_layer().close(ec);
+    if (!chain) return done(make_error("peer " + address + " presented no certificate"));
+    chain->peer = host_of(address);
+    done(std::move(*chain));
+  }, timeout);
 }
 
 std::shared_ptr<TlsStream> PeerNetwork::track(std::shared_ptr<TlsStream> stream) {

@@ -44,12 +44,15 @@
 
 #include "cluster/admission.h"
 #include "cluster/peer_identity.h"
+#include "tls/presented_chain.h"
 #include "tls/tls_context_source.h"
 #include "util/result.h"
 
 namespace convene::cluster {
 
-enum class Channel : std::uint8_t { raft = 1, rpc = 2, messages = 3 };
+// probe: a connection that only shows the certificates (PeerNetwork::probe); the
+// acceptor acknowledges the hello and closes it.
+enum class Channel : std::uint8_t { raft = 1, rpc = 2, messages = 3, probe = 4 };
 
 struct PeerHello {
   Channel channel = Channel::raft;
@@ -83,6 +86,11 @@ class PeerNetwork {
   // the established stream or the reason it failed (within `timeout`).
   void dial(const std::string& address, Channel channel, DialHandler done,
             std::chrono::milliseconds timeout = std::chrono::milliseconds(2000));
+  // What the member at `address` presents now: a connection on Channel::probe
+  // (TLS handshake and hello, then closed by both sides), whose peer certificate
+  // chain `done` gets on the network thread, or the reason there is none.
+  void probe(const std::string& address, std::function<void(Result<tls::PresentedChain>)> done,
+             std::chrono::milliseconds timeout = std::chrono::milliseconds(2000));
   asio::io_context& io() { return io_; }
   std::uint64_t self_id() const { return self_id_; }
   void stop();

@@ -206,6 +206,26 @@ ConsensusStatus RaftConsensus::status() const {
   return status_;
 }
 
+std::vector<Result<tls::PresentedChain>> RaftConsensus::presented_chains(std::chrono::milliseconds timeout) {
+  std::vector<Result<tls::PresentedChain>> out;
+  if (!net_ || stopped_) return out;
+  auto s = status();
+  std::vector<std::future<Result<tls::PresentedChain>>> pending;
+  for (auto& m : s.members) {
+    if (m.id == s.id) continue;
+    auto promise = std::make_shared<std::promise<Result<tls::PresentedChain>>>();
+    pending.push_back(promise->get_future());
+    net_->probe(m.address, [promise](Result<tls::PresentedChain> r) { promise->set_value(std::move(r)); }, timeout);
+  }
+  // dial() answers within its timeout; the margin covers a busy network thread.
+  auto deadline = std::chrono::steady_clock::now() + timeout + std::chrono::seconds(1);
+  for (auto& f : pending) {
+    if (f.wait_until(deadline) == std::future_status::ready) out.push_back(f.get());
+    else out.push_back(make_error(ErrorCode::deadline_exceeded, "a member did not answer in time"));
+  }
+  return out;
+}
+
 void RaftConsensus::stop() {
   if (!started_ || stopped_.exchange(true)) return;
   if (loop_ && loop_started_) {

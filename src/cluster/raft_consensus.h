@@ -52,6 +52,7 @@ class RaftConsensus final : public Consensus {
   void remove(std::uint64_t id, Done<bool> done) override;
   void send_message(std::uint64_t member_id, std::string message) override;
   ConsensusStatus status() const override;
+  std::vector<Result<tls::PresentedChain>> presented_chains(std::chrono::milliseconds timeout) override;
   void stop() override;
 
  private:

@@ -9,6 +9,8 @@
 #include "pki/certificate_info.h"
 #include "pki/key.h"
 #include "pki/verify.h"
+#include "pg/connection.h"
+#include "dbcluster/replication.h"
 
 namespace convene::dbcluster {
 
@@ -75,6 +77,46 @@ Status validate(const TlsFiles& f, const CertNames& n) {
   return ok_status();
 }
 
+// On a live cluster, before the files are swapped: each other member is asked
+// over TLS with the NEW files (their CA checking the member's server certificate
+// and the address, the member checking the new client certificate). A TLS failure
+// there that the current files do not have is the new files' fault: refused, with
+// libpq's cause. Members that do not answer either way cannot be checked (said).
+// A member refusing only the client certificate's CN (pg_ident) is not refused
+// here: the CN a master admits follows its own rotation, so slaves go first.
+Status check_against_members(AgentCore& core, const TlsFiles& next, const CertNames& n,
+                             const std::function<void(const std::string&)>& say) {
+  auto me = core.my_address();
+  if (!me) return ok_status();
+  for (auto& member : core.known_members()) {
+    if (member == *me) continue;
+    ConnSpec spec;
+    spec.host = member;
+    spec.connect_timeout_s = 2;
+    auto with_new = pg::query(remote_conninfo(spec, next), "SELECT 1");
+    if (with_new) continue;
+    auto with_old = core.remote(member, "SELECT 1");
+    std::string cause = with_new.error().message;
+    while (!cause.empty() && (cause.back() == '\n' || cause.back() == ' ')) cause.pop_back();
+    if (!with_old) {
+      say("WARNING: could not check the new certificates against " + member + " (it does not answer: " + cause + ")");
+      continue;
+    }
+    if (cause.find("certificate authentication failed") != std::string::npos) {
+      say("WARNING: " + member + " does not admit the new client certificate's name yet (" + cause +
+          "); it will once it has the same certificates");
+      continue;
+    }
+    return make_error(ErrorCode::failed_precondition,
+                      "the new certificates do not work with cluster member " + member + " (CA " + n.ca_cert +
+                          ", client certificate " + n.client_cert + "): " + cause,
+                      "Nothing was changed. The member still uses the certificates of the current CA: this node "
+                      "would lose it at its next connection. To change the CA, go in stages: first a CA bundle of "
+                      "the old and the new CA on every node, then the new certificates, then the new CA alone.");
+  }
+  return ok_status();
+}
+
 }  // namespace
 
 Status Membership::resume() {
@@ -131,6 +173,7 @@ Status Membership::set_certs(const CertNames& n, const std::string& line,
   CONVENE_TRY(validate(*files, n));
   auto cfg = core_.settings();
   bool live = cfg.enabled && core_.pg.running();
+  if (live) CONVENE_TRY(check_against_members(core_, *files, n, say));
   CONVENE_TRY(core_.pg.prepare());
   CONVENE_TRY(install_tls_files(*files, core_.pg.installed_tls()));
   if (live) {

@@ -137,7 +137,7 @@ void ClientStream::send_features() {
   std::string f = "<stream:features>";
   const bool authed = !user_.empty();
   if (!authed) {
-    if (!tls_active() && server_.tls) {
+    if (!tls_active() && server_.tls()) {
       f += "<starttls xmlns='urn:ietf:params:xml:ns:xmpp-tls'>";
       if (!server_.settings.allow_plaintext) f += "<required/>";
       f += "</starttls>";

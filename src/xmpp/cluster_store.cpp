@@ -166,9 +166,9 @@ class ClusterStoreImpl final : public ClusterStore {
  public:
   ClusterStoreImpl(std::shared_ptr<Machine> machine, std::unique_ptr<cluster::Consensus> consensus,
                    std::shared_ptr<MessageDispatch> dispatch, std::uint64_t id,
-                   std::chrono::milliseconds request_timeout)
+                   std::chrono::milliseconds request_timeout, std::shared_ptr<tls::TlsContextSource> tls)
       : machine_(std::move(machine)), consensus_(std::move(consensus)), dispatch_(std::move(dispatch)), id_(id),
-        request_timeout_(request_timeout) {}
+        request_timeout_(request_timeout), tls_(std::move(tls)) {}
 
   // ---- ClusterBus ----
   void send(std::uint64_t member, std::string message) override {
@@ -202,6 +202,7 @@ class ClusterStoreImpl final : public ClusterStore {
 
   cluster::ConsensusStatus status() const override { return consensus_->status(); }
   cluster::Consensus& consensus() override { return *consensus_; }
+  std::shared_ptr<tls::TlsContextSource> tls() const override { return tls_; }
 
   void stop() override {
     if (stopped_.exchange(true)) return;
@@ -274,6 +275,7 @@ class ClusterStoreImpl final : public ClusterStore {
   std::shared_ptr<MessageDispatch> dispatch_;
   const std::uint64_t id_;
   const std::chrono::milliseconds request_timeout_;
+  const std::shared_ptr<tls::TlsContextSource> tls_;
   std::atomic<bool> stopped_{false};
 };
 
@@ -302,7 +304,8 @@ Result<std::unique_ptr<ClusterStore>> ClusterStore::open(ClusterStoreConfig conf
   auto consensus = cluster::start_consensus(std::move(cc));
   if (!consensus) return consensus.error();
   return std::unique_ptr<ClusterStore>(new ClusterStoreImpl(std::move(machine), std::move(*consensus),
-                                                            std::move(dispatch), config.id, config.request_timeout));
+                                                            std::move(dispatch), config.id, config.request_timeout,
+                                                            config.tls));
 }
 
 Result<XmppState> copy_state(const XmppStore& store) {

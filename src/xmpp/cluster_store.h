@@ -63,6 +63,9 @@ class ClusterStore : public XmppStore, public ClusterBus {
 
   cluster::ConsensusStatus status() const override = 0;
   virtual cluster::Consensus& consensus() = 0;
+  // The cluster port's TLS context (key, certificate, trust bundle), replaceable
+  // while the cluster runs: new links use the new one, open links keep theirs.
+  virtual std::shared_ptr<tls::TlsContextSource> tls() const = 0;
   // Closes raft; pending writes fail. Idempotent.
   virtual void stop() = 0;
 };

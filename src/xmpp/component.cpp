@@ -40,7 +40,7 @@ void ComponentStream::on_stream_open(const xml::StreamHeader& header) {
   // version and gets none, so it sees the stream exactly as before.
   if (!header.version.empty() && header.version[0] >= '1') {
     std::string f = "<stream:features>";
-    if (server_.tls && !tls_active()) f += "<starttls xmlns='urn:ietf:params:xml:ns:xmpp-tls'/>";
+    if (server_.tls() && !tls_active()) f += "<starttls xmlns='urn:ietf:params:xml:ns:xmpp-tls'/>";
     f += "</stream:features>";
     send(f);
   }

@@ -346,7 +346,9 @@ void Connection::on_written(const asio::error_code& ec) {
   if (close_after_write_) return teardown();
   if (tls_pending_) {
     // <proceed/> is out: handshake (RFC 6120 §5.4.3.3).
-    tls_ = TlsSession::accept(server_.tls->native_handle(), socket_.native_handle());
+    // The context current now: `xmpp certs` may have replaced it since <proceed/>.
+    auto ctx = server_.tls();
+    if (ctx) tls_ = TlsSession::accept(ctx->native_handle(), socket_.native_handle());
     if (!tls_) {
       server_.log->warn("{}: cannot start TLS (out of memory?)", peer_);
       return teardown();
@@ -382,7 +384,7 @@ void Connection::tls_handshake() {
 }
 
 void Connection::answer_starttls() {
-  if (tls_active() || !server_.tls) {
+  if (tls_active() || !server_.tls()) {
     send("<failure xmlns='urn:ietf:params:xml:ns:xmpp-tls'/></stream:stream>");
     return stream_error({});
   }

@@ -40,12 +40,24 @@ class Session;
 
 class Server {
  public:
-  Server(XmppStore& store, Settings settings, asio::ssl::context* tls)
-      : store(store), settings(std::move(settings)), tls(tls) {}
+  Server(XmppStore& store, Settings settings, std::shared_ptr<asio::ssl::context> tls)
+      : store(store), settings(std::move(settings)), tls_(std::move(tls)) {}
 
   XmppStore& store;
-  const Settings settings;
-  asio::ssl::context* tls;  // null: no TLS (only possible with allow_plaintext)
+  const Settings settings;  // as started; the certificate files may have been replaced since (set_tls)
+
+  // The listeners' TLS context (client and component STARTTLS); null: no TLS (only
+  // possible with allow_plaintext). Replaced by `xmpp certs` while the service
+  // runs: a handshake takes the current one when it begins; SSL_new holds its
+  // own reference, so sessions made from an older context keep working. Any thread.
+  std::shared_ptr<asio::ssl::context> tls() const {
+    std::lock_guard lock(tls_mu_);
+    return tls_;
+  }
+  void set_tls(std::shared_ptr<asio::ssl::context> tls) {
+    std::lock_guard lock(tls_mu_);
+    tls_ = std::move(tls);
+  }
   std::shared_ptr<spdlog::logger> log;
   PlainVerifierCache plain_cache;  // SASL PLAIN checks (plain_verifier_cache.h)
   AbuseLimits abuse;  // guessing and registration throttles (abuse_limits.h)
@@ -76,6 +88,10 @@ class Server {
 
   // The component domain for a call bridge name, and back.
   bool is_component_domain(std::string_view domain) const;
+
+ private:
+  mutable std::mutex tls_mu_;
+  std::shared_ptr<asio::ssl::context> tls_;
 };
 
 // ---- routing (router.cpp) ----------------------------------------------------

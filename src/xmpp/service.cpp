@@ -45,9 +45,10 @@ std::vector<std::string> component_addresses(const Settings& s) {
 
 // The listeners' context (tls/tls_context.h, Purpose::xmpp_clients); the files are
 // checked here first so an operator's mistake is told in the PKI's words.
-Result<std::shared_ptr<asio::ssl::context>> make_tls_context(const Settings& s) {
-  if (auto st = pki::check_key_cert_files(s.key_file, s.cert_file); !st) return st.error();
-  return tls::make_tls_context({tls::Purpose::xmpp_clients, s.key_file, s.cert_file, {}, s.bundle_file});
+Result<std::shared_ptr<asio::ssl::context>> make_tls_context(const std::string& key, const std::string& cert,
+                                                             const std::string& bundle) {
+  if (auto st = pki::check_key_cert_files(key, cert); !st) return st.error();
+  return tls::make_tls_context({tls::Purpose::xmpp_clients, key, cert, {}, bundle});
 }
 
 class ServiceImpl final : public Service {
@@ -66,14 +67,14 @@ class ServiceImpl final : public Service {
     if (s.addresses.empty()) return make_error("no listen interface is set", "set one with: xmpp listen <iface>");
     std::shared_ptr<asio::ssl::context> tls;
     if (!s.key_file.empty() || !s.cert_file.empty()) {
-      auto t = make_tls_context(s);
+      auto t = make_tls_context(s.key_file, s.cert_file, s.bundle_file);
       if (!t) return t.error();
       tls = std::move(*t);
     } else if (!s.allow_plaintext) {
       return make_error("no certificate is set for the XMPP server", "set them with: xmpp certs <key> <cert> [<bundle>]");
     }
     unsigned threads = s.threads ? s.threads : usable_cores();
-    auto server = std::make_unique<Server>(store_, s, tls.get());
+    auto server = std::make_unique<Server>(store_, s, tls);
     server->log = logger("xmpp");
     std::vector<std::unique_ptr<asio::io_context>> ios;
     for (unsigned i = 0; i < threads; ++i) ios.push_back(std::make_unique<asio::io_context>(1));
@@ -103,7 +104,6 @@ class ServiceImpl final : public Service {
         component_acceptor.push_back(component);
       }
     }
-    tls_ = std::move(tls);
     server_ = std::move(server);
     ios_ = std::move(ios);
     acceptors_ = std::move(acceptors);
@@ -169,8 +169,20 @@ class ServiceImpl final : public Service {
     ios_.clear();  // destroys pending handlers and with them the connections
     server_->log->info("XMPP service stopped");
     server_.reset();
-    tls_.reset();
     listening_.clear();
+  }
+
+  Status replace_certificate(const std::string& key_file, const std::string& cert_file,
+                             const std::string& bundle_file) override {
+    // Built before the lock: a bad file changes nothing and blocks no status call.
+    auto tls = make_tls_context(key_file, cert_file, bundle_file);
+    if (!tls) return tls.error();
+    std::lock_guard lock(mu_);
+    if (!server_) return make_error("the XMPP service is not running");
+    server_->set_tls(std::move(*tls));
+    server_->log->info("XMPP certificate replaced by {}: new TLS handshakes use it, open sessions keep theirs",
+                       cert_file);
+    return ok_status();
   }
 
   ServiceStatus status() const override {
@@ -263,7 +275,6 @@ class ServiceImpl final : public Service {
   mutable std::mutex mu_;
   std::shared_ptr<ClusterBus> bus_;
   std::shared_ptr<ClusterRouter> router_;
-  std::shared_ptr<asio::ssl::context> tls_;
   std::unique_ptr<Server> server_;
   std::vector<std::unique_ptr<asio::io_context>> ios_;
   std::unique_ptr<HeapTrimmer> trimmer_;

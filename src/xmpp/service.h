@@ -40,6 +40,12 @@ class Service {
   // Closes every stream (with <system-shutdown/>) and the listeners.
   virtual void stop() = 0;
   virtual ServiceStatus status() const = 0;
+  // Replaces the listeners' certificate (client and component STARTTLS) while the
+  // service runs: the files are checked and the context built first; on any error
+  // nothing changes. New handshakes use it; established sessions keep theirs and
+  // stay up. An error when the service is not running.
+  virtual Status replace_certificate(const std::string& key_file, const std::string& cert_file,
+                                     const std::string& bundle_file) = 0;
   // Joins the service to an XMPP cluster (null: leaves it): sessions and call
   // bridges of the other nodes become reachable (cluster_router.h). Kept across
   // stop/start.
