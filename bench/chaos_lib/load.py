@@ -119,7 +119,7 @@ class Client:
         """The join presence alone (slixmpp's join_muc leaves a waiting future per call)."""
         p = self.x.make_presence(pto=f"{self.room}/{self.nick}")
         p.enable("muc_join")
-        p["muc_join"]["history"]["maxchars"] = 0
+        p["muc_join"]["history"]["maxchars"] = "0"
         p.send()
 
     def send(self, to, body, mtype):
