@@ -60,7 +60,7 @@ if bad or not wanted:
              f"    choose among {','.join(FAULT_KINDS)}, comma-separated")
 os.environ["CONVENE_BUILD"] = str(Path(opts.build).resolve())
 try:
-    import psycopg2  # noqa: F401
+    import psycopg2  # noqa: F401  (checked here, used by chaos_lib/load.py)
     import slixmpp  # noqa: F401
 except ImportError as e:
     sys.exit(f"ERROR: {e}\n    install the Debian packages python3-psycopg2 and python3-slixmpp "
