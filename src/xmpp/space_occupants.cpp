@@ -1,6 +1,6 @@
 #include "xmpp/space_occupants.h"
 
-#include "xmpp/xmpp_state.h"
+#include "xmpp/callbridge_name.h"
 #include "xmpp_core/jid.h"
 
 namespace convene::xmpp {

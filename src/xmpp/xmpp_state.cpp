@@ -115,17 +115,6 @@ std::optional<Subscription> parse_subscription(std::string_view text) {
   return std::nullopt;
 }
 
-Result<std::string> prepare_callbridge_name(std::string_view name) {
-  if (name.find('.') != std::string_view::npos)
-    return make_error("invalid call bridge name '" + std::string(name) + "': it must not contain a dot",
-                      "Give the name without the domain, e.g. 'cb1'.");
-  auto prepared = prepare_localpart(name);
-  if (!prepared)
-    return make_error("invalid call bridge name '" + std::string(name) + "': " + prepared.error().message,
-                      "Use letters, digits, '-' or '_', e.g. 'cb1'.");
-  return prepared;
-}
-
 // ---- moves (the mutex itself does not move) -------------------------------------
 
 XmppState::XmppState(XmppState&& other) noexcept {

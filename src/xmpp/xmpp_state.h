@@ -39,6 +39,7 @@
 #include <nlohmann/json.hpp>
 
 #include "util/result.h"
+#include "xmpp/callbridge_name.h"
 #include "xmpp/space_occupants.h"
 #include "xmpp/store.h"
 #include "xmpp_core/scram.h"
@@ -107,10 +108,5 @@ class XmppState {
 // Text forms of a subscription state ("none", "to", "from", "both").
 std::string_view subscription_name(Subscription subscription);
 std::optional<Subscription> parse_subscription(std::string_view text);
-
-// A call bridge's name: a valid JID localpart without a dot (the component's JID is
-// <name>.<domain>, so a dot would make it another domain's subdomain). Returns the
-// prepared name, or an error that says what is wrong.
-Result<std::string> prepare_callbridge_name(std::string_view name);
 
 }  // namespace convene::xmpp
