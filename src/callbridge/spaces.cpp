@@ -14,15 +14,7 @@ using xmpp::kDiscoInfoNs;
 using xmpp::kMucNs;
 using xmpp::kMucUserNs;
 using xmpp::kStanzasNs;
-
-std::string attr(std::string_view name, std::string_view value) {
-  std::string out = " ";
-  out += name;
-  out += "='";
-  xml::escape_attr(value, out);
-  out += "'";
-  return out;
-}
+constexpr auto attr = &xml::attribute;  // short: the stanzas below are written as text
 
 std::string occupant_presence(const std::string& from, const std::string& to, const std::string& payload,
                               std::initializer_list<int> codes, bool unavailable = false) {

@@ -8,32 +8,15 @@
 #include <memory>
 #include <vector>
 
+#include "tls/x509_pem.h"
 #include "util/files.h"
 
 namespace convene::tls {
 namespace {
 
-struct BioFree { void operator()(BIO* b) const { BIO_free(b); } };
-struct X509Free { void operator()(X509* x) const { X509_free(x); } };
 struct StoreFree { void operator()(X509_STORE* s) const { X509_STORE_free(s); } };
 struct StoreCtxFree { void operator()(X509_STORE_CTX* c) const { X509_STORE_CTX_free(c); } };
 struct StackFree { void operator()(STACK_OF(X509)* s) const { sk_X509_free(s); } };
-using X509Ptr = std::unique_ptr<X509, X509Free>;
-
-std::vector<X509Ptr> parse(const std::string& pem) {
-  std::vector<X509Ptr> out;
-  std::unique_ptr<BIO, BioFree> bio(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())));
-  while (X509* x = PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr)) out.emplace_back(x);
-  ERR_clear_error();  // the loop ends with a "no start line" error
-  return out;
-}
-
-std::string subject_of(X509* x) {
-  if (!x) return "(none)";
-  char buf[512];
-  X509_NAME_oneline(X509_get_subject_name(x), buf, sizeof buf);
-  return buf;
-}
 
 std::string pem_of(X509* x) {
   std::unique_ptr<BIO, BioFree> bio(BIO_new(BIO_s_mem()));
@@ -61,16 +44,16 @@ std::optional<PresentedChain> presented_chain(SSL* ssl) {
 }
 
 std::string first_subject(const std::string& pem) {
-  auto certs = parse(pem);
+  auto certs = parse_certificates(pem);
   return certs.empty() ? std::string("(none)") : subject_of(certs.front().get());
 }
 
 Status verify_against_bundle(const std::string& pem, const std::filesystem::path& trust) {
-  auto chain = parse(pem);
+  auto chain = parse_certificates(pem);
   if (chain.empty()) return make_error("no certificate to verify");
   auto text = read_file(trust);
   if (!text) return text.error();
-  auto anchors = parse(*text);
+  auto anchors = parse_certificates(*text);
   if (anchors.empty()) return make_error("the trust bundle '" + trust.filename().string() + "' holds no certificate");
   std::unique_ptr<X509_STORE, StoreFree> store(X509_STORE_new());
   for (auto& a : anchors) X509_STORE_add_cert(store.get(), a.get());

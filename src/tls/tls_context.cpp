@@ -15,16 +15,14 @@
 #include <vector>
 
 #include "tls/tls_session.h"
+#include "tls/x509_pem.h"
 #include "util/files.h"
 #include "util/log.h"
 
 namespace convene::tls {
 namespace {
 
-struct BioFree { void operator()(BIO* b) const { BIO_free(b); } };
-struct X509Free { void operator()(X509* x) const { X509_free(x); } };
 struct PkeyFree { void operator()(EVP_PKEY* k) const { EVP_PKEY_free(k); } };
-using X509Ptr = std::unique_ptr<X509, X509Free>;
 using PkeyPtr = std::unique_ptr<EVP_PKEY, PkeyFree>;
 
 std::string openssl_error() {
@@ -45,23 +43,6 @@ Result<std::string> read_input(const std::filesystem::path& path, const char* wh
   auto text = read_file(path);
   if (!text) return text.error();
   return text;
-}
-
-// Every certificate in a PEM text, in order. Stops at the first non-certificate
-// block; returns an empty vector when there is none.
-std::vector<X509Ptr> parse_certificates(const std::string& pem) {
-  std::vector<X509Ptr> out;
-  std::unique_ptr<BIO, BioFree> bio(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())));
-  while (X509* x = PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr)) out.emplace_back(x);
-  ERR_clear_error();  // the loop ends with a "no start line" error
-  return out;
-}
-
-std::string subject_of(X509* x) {
-  if (!x) return "(none)";
-  char buf[512];
-  X509_NAME_oneline(X509_get_subject_name(x), buf, sizeof buf);
-  return buf;
 }
 
 int verify_callback(int preverify_ok, X509_STORE_CTX* store) {

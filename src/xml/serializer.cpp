@@ -169,6 +169,15 @@ void escape_attr(std::string_view value, std::string& out) {
   });
 }
 
+std::string attribute(std::string_view name, std::string_view value) {
+  std::string out = " ";
+  out += name;
+  out += "='";
+  escape_attr(value, out);
+  out += "'";
+  return out;
+}
+
 void serialize(const Element& element, std::string& out, const WriteContext& context) {
   Binding stream{"stream", kStreamsNs, nullptr};
   Binding def{"", context.default_ns, context.stream_prefix_bound ? &stream : nullptr};

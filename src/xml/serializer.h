@@ -34,6 +34,8 @@ struct WriteContext {
 void escape_text(std::string_view text, std::string& out);
 // Escape an attribute value for single quotes: & < > ' " and \t \n \r.
 void escape_attr(std::string_view value, std::string& out);
+// " name='value'" with the value escaped, for stanzas written as text.
+std::string attribute(std::string_view name, std::string_view value);
 
 void serialize(const Element& element, std::string& out, const WriteContext& context = {});
 std::string to_string(const Element& element, const WriteContext& context = {});

@@ -10,14 +10,8 @@
 namespace convene::xmpp {
 
 namespace {
-std::string attr(std::string_view name, std::string_view value) {
-  std::string out = " ";
-  out += name;
-  out += "='";
-  xml::escape_attr(value, out);
-  out += "'";
-  return out;
-}
+
+constexpr auto attr = &xml::attribute;  // short: the stanzas below are written as text
 
 std::string iq_head(const xml::Element& iq, std::string_view type) {
   return "<iq type='" + std::string(type) + "'" + attr("from", iq.attr("to")) + attr("to", iq.attr("from")) +
