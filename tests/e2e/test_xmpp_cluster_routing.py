@@ -10,20 +10,13 @@ from types import SimpleNamespace
 import pytest
 
 from harness import wait_for
-from xmpp_cluster_fixtures import ADDR, TIMEOUT, build_cluster, cluster_view, leader_index, peers_of
-from xmpp_fixtures import DOMAIN, USERS, event, make_client, offline, online, run
+from xmpp_cluster_fixtures import ADDR, TIMEOUT, cluster_view, cluster_with_users, leader_index, peers_of, until
+from xmpp_fixtures import DOMAIN, event, make_client, offline, online, run
 
 
 @pytest.fixture
 def cluster(nodes):
-    three = {i: nodes(i) for i in (1, 2, 3)}
-    build_cluster(three)
-    for user, password in USERS.items():
-        three[1].mmp("xmpp", "user", "add", user, input=f"{password}\n{password}\n")
-    for n in three.values():
-        wait_for(lambda: all(f"{u}@{DOMAIN}" in n.mmp("xmpp", "user", "list").stdout for u in USERS), TIMEOUT,
-                 f"the users on {n.name}")
-    return three
+    return cluster_with_users(nodes)
 
 
 def tls(node):
@@ -49,15 +42,6 @@ def collect(client):
     bodies = []
     client.add_event_handler("message", lambda m: bodies.append(str(m["body"])))
     return bodies
-
-
-async def until(condition, what, timeout=TIMEOUT):
-    loop = asyncio.get_event_loop()
-    deadline = loop.time() + timeout
-    while not condition():
-        if loop.time() > deadline:
-            raise AssertionError(f"timed out after {timeout}s waiting for {what}")
-        await asyncio.sleep(0.02)
 
 
 def test_users_on_different_nodes_exchange_presence_and_messages(cluster):

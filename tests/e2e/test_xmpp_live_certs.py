@@ -16,8 +16,8 @@ from types import SimpleNamespace
 import pytest
 
 from harness import wait_for
-from xmpp_cluster_fixtures import ADDR, TIMEOUT, build_cluster, cluster_view, peers_of
-from xmpp_fixtures import DOMAIN, USERS, event, make_client, online, read_until, run
+from xmpp_cluster_fixtures import ADDR, TIMEOUT, cluster_view, cluster_with_users, peers_of, until
+from xmpp_fixtures import DOMAIN, event, make_client, online, read_until, run
 
 C2S, COMPONENT, CLUSTER = 5222, 5223, 5224
 
@@ -25,14 +25,7 @@ C2S, COMPONENT, CLUSTER = 5222, 5223, 5224
 @pytest.fixture
 def cluster(nodes):
     """Three nodes, seed 000's cluster with a lab CA ('clusterca') and one certificate per node."""
-    three = {i: nodes(i) for i in (1, 2, 3)}
-    build_cluster(three, mode="ca")
-    for user, password in USERS.items():
-        three[1].mmp("xmpp", "user", "add", user, input=f"{password}\n{password}\n")
-    for n in three.values():
-        wait_for(lambda: all(f"{u}@{DOMAIN}" in n.mmp("xmpp", "user", "list").stdout for u in USERS), TIMEOUT,
-                 f"the users on {n.name}")
-    return three
+    return cluster_with_users(nodes, mode="ca")
 
 
 def new_ca_material(cluster):
@@ -107,15 +100,6 @@ def term_of(node):
 async def mmp(node, *words, check=True):
     """An mmp command off the event loop, so the clients keep being served meanwhile."""
     return await asyncio.get_event_loop().run_in_executor(None, lambda: node.mmp(*words, check=check))
-
-
-async def until(condition, what, timeout=TIMEOUT):
-    loop = asyncio.get_event_loop()
-    deadline = loop.time() + timeout
-    while not condition():
-        if loop.time() > deadline:
-            raise AssertionError(f"timed out after {timeout}s waiting for {what}")
-        await asyncio.sleep(0.02)
 
 
 class Pair:

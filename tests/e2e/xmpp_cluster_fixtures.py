@@ -1,11 +1,12 @@
 """Shared by the XMPP cluster tests (test_xmpp_cluster*.py): seed 000's way of
 building a three-node cluster on 127.0.1.1-3, and reading `xmpp cluster status`.
 Every wait is a bounded poll, never a sleep."""
+import asyncio
 import re
 import shutil
 
 from harness import NET, wait_for
-from xmpp_fixtures import DOMAIN
+from xmpp_fixtures import DOMAIN, USERS
 
 ADDR = {i: f"{NET}.{i}" for i in (1, 2, 3)}
 TIMEOUT = 20.0
@@ -93,3 +94,27 @@ def build_cluster(nodes, mode="leaf"):
         wait_for(lambda: cluster_view(n, ADDR.values()), TIMEOUT, f"{n.name} to see three peers and one leader\n"
                  + peers_of(n)[2])
     return secrets
+
+
+def cluster_with_users(nodes, mode="leaf"):
+    """Three nodes made into seed 000's cluster (build_cluster), with the test users
+    added on node 1 and seen by every node."""
+    three = {i: nodes(i) for i in (1, 2, 3)}
+    build_cluster(three, mode=mode)
+    for user, password in USERS.items():
+        three[1].mmp("xmpp", "user", "add", user, input=f"{password}\n{password}\n")
+    for n in three.values():
+        wait_for(lambda: all(f"{u}@{DOMAIN}" in n.mmp("xmpp", "user", "list").stdout for u in USERS), TIMEOUT,
+                 f"the users on {n.name}")
+    return three
+
+
+async def until(condition, what, timeout=TIMEOUT):
+    """Inside a test's event loop: polls `condition` (bounded by `timeout`) while the
+    clients keep being served."""
+    loop = asyncio.get_event_loop()
+    deadline = loop.time() + timeout
+    while not condition():
+        if loop.time() > deadline:
+            raise AssertionError(f"timed out after {timeout}s waiting for {what}")
+        await asyncio.sleep(0.02)
