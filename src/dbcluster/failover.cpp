@@ -81,17 +81,36 @@ void FailoverReconciler::step() {
     core_.log->info("database: the master is now {} (epoch {})", view.master, view.epoch);
     (void)core_.update([&](json& s) { s["master"] = view.master; });
   }
-  if (view.master == me) act_as_master(view, me, running, mine.standby);
-  else act_as_standby(view, me, running, mine.standby, now);
+  if (view.master == me) {
+    act_as_master(view, me, running, mine.standby);
+  } else {
+    start_confirmed_ = false;
+    act_as_standby(view, me, running, mine.standby, now);
+  }
   if (leading) watch_master(view, st, now);
   else lost_since_.reset();
 }
 
 void FailoverReconciler::act_as_master(const MasterView& view, const std::string& me, bool running, bool standby) {
+  // Synchronous from its first commit: a master started or promoted with no
+  // synchronous standby would acknowledge commits that no standby has, until the
+  // next round set the names; those would be lost with it.
+  const std::string sync = synchronous_standby_names(core_.known_members(), me);
   if (!running) {
+    // PostgreSQL is down while this node's copy of the record names it master. The
+    // copy may be stale: after a stall of this process (SIGSTOP, a starved host)
+    // its lease ran out, the guard stopped PostgreSQL, and the others may have
+    // chosen another master whose record has not arrived yet. Starting now could
+    // take writes beside the new master, so read the record again first.
+    if (!start_confirmed_) {
+      core_.group->resync();
+      start_confirmed_ = true;
+      return;
+    }
+    start_confirmed_ = false;
     auto primary = core_.pg.was_primary();
-    Status s = primary && *primary ? core_.pg.configure(core_.primary_settings(me, "")) : ok_status();
-    if (s) s = primary && *primary ? core_.pg.start() : core_.pg.start_promoted(core_.primary_settings(me, ""));
+    Status s = primary && *primary ? core_.pg.configure(core_.primary_settings(me, sync)) : ok_status();
+    if (s) s = primary && *primary ? core_.pg.start() : core_.pg.start_promoted(core_.primary_settings(me, sync));
     if (s && !(primary && *primary)) s = checkpoint();
     if (!s) {
       core_.log->error("database: cannot start the master: {}", s.error().text());
@@ -101,11 +120,14 @@ void FailoverReconciler::act_as_master(const MasterView& view, const std::string
     core_.current_sync_names = "\x01";
   } else if (standby) {
     auto t0 = AgentClock::now();
-    Status s = core_.pg.promote();
+    // The names first: the promoted server reads them at its first commit.
+    Status s = core_.pg.configure(core_.primary_settings(me, sync));
+    if (s) s = core_.pg.reload();
+    if (s) s = core_.pg.promote();
     // A checkpoint puts the new timeline in the control file, where pg_rewind
     // of the old master looks for it (postgres_instance.h).
     if (s) s = checkpoint();
-    if (s) s = core_.pg.configure(core_.primary_settings(me, ""));
+    if (s) s = core_.pg.configure(core_.primary_settings(me, sync));
     if (s) s = core_.pg.reload();
     if (!s) {
       core_.log->error("database: promotion failed: {}", s.error().text());
@@ -219,9 +241,7 @@ void FailoverReconciler::watch_master(const MasterView& view, const cluster::Con
 }
 
 void FailoverReconciler::keep_sync_names(const std::string& me) {
-  auto members = core_.read_members();
-  if (!members) return;
-  auto names = synchronous_standby_names(*members, me);
+  auto names = synchronous_standby_names(core_.known_members(), me);
   if (names == core_.current_sync_names) return;
   if (auto st = core_.pg.configure(core_.primary_settings(me, names)); !st) {
     core_.log->error("{}", st.error().text());

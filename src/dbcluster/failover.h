@@ -54,6 +54,7 @@ class FailoverReconciler {
   AgentClock::time_point last_hello_{}, leading_since_{}, last_rejoin_{};
   bool was_leading_ = false;
   bool roles_checked_ = false;  // ensure_cluster_roles ran since this process acts as master
+  bool start_confirmed_ = false;  // a resync was asked since PostgreSQL was found down (act_as_master)
   std::optional<AgentClock::time_point> lost_since_;
   std::uint64_t promoted_from_ = 0;
 };

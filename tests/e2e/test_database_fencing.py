@@ -119,9 +119,17 @@ def test_sigstop_of_the_masters_convened_stops_its_postgresql(db_nodes):
         survivor = new_master([n2, n3])
         wait_for(lambda: len(writer.on(ADDR[survivor.index])) >= 5, 60,
                  "the documented writer's commits on the new master")
+        log = n1.dir / "logs" / "convened.log"
+        seen = log.stat().st_size
         n1.signal(signal.SIGCONT)
         stopped = False
         wait_for(lambda: is_slave(n1), 60, "the stalled master to come back as a standby")
+        # Back from the stall, its copy of the record still names it master: it must
+        # read the record again rather than start PostgreSQL as a second master.
+        with open(log, errors="replace") as f:
+            f.seek(seen)
+            assert "PostgreSQL started as master" not in f.read(), "the stalled master started PostgreSQL again"
+
         wait_for(lambda: f"  {ADDR[1]}          : Connected Slave ( In Sync )" in status_lines(survivor), 60,
                  "the old master in sync with the new one")
     finally:
