@@ -90,7 +90,8 @@ std::string describe_standby(Daemon& daemon, const std::string& name) {
   if (own.enabled && own.name == name) return "none: this node serves " + name + " itself";
   if (!daemon.cluster_store()) return "none: this node is not in an XMPP cluster";
   if (!daemon.xmpp().status().running) return "none: the XMPP service does not run on this node";
-  return "none: not started (yet): see convened.log";
+  // The follower starts wanted standbys every 500 ms: one missing for longer failed to start.
+  return "none: not started yet (if it stays so, convened.log says why)";
 }
 
 }  // namespace convene
