@@ -10,6 +10,7 @@
 // always what `callbridge status` shows as configured.
 #include <mutex>
 
+#include "admin/callbridge_holder.h"
 #include "admin/callbridge_settings.h"
 #include "admin/command_registry.h"
 #include "admin/daemon.h"
@@ -207,8 +208,32 @@ void print_link(CommandRequest& req, const json& st) {
   }
 }
 
+// Added after every other line: which instance serves the name now, and the
+// standbys this node runs for the cluster's other bridges (callbridge_holder.h).
+void print_takeover(CommandRequest& req, const CallbridgeConfig& c) {
+  auto line = [&](const std::string& k, const std::string& v) { req.io.print(kv(k, v)); };
+  if (!c.name.empty()) line("Name held by", describe_holder(req.daemon, c.name, c.domain));
+  auto standbys = req.daemon.standbys().views();
+  if (standbys.empty()) {
+    line("Standbys", req.daemon.cluster_store() ? "none on this node" : "none on this node (not in an XMPP cluster)");
+    return;
+  }
+  std::string names;
+  for (auto& v : standbys) names += (names.empty() ? "" : ", ") + v.name;
+  line("Standbys", std::to_string(standbys.size()) + " on this node (" + names + ")");
+  for (auto& v : standbys) line("  " + v.name, describe_standby(req.daemon, v.name));
+}
+
+void print_process_and_link(CommandRequest& req, const CallbridgeConfig& c);
+
 Status status(CommandRequest& req) {
   CallbridgeConfig c = configured(req);
+  print_process_and_link(req, c);
+  print_takeover(req, c);
+  return ok_status();
+}
+
+void print_process_and_link(CommandRequest& req, const CallbridgeConfig& c) {
   auto files = callbridge_files(req.node.paths());
   auto proc = req.daemon.callbridge().state();
   auto line = [&](const std::string& k, const std::string& v) { req.io.print(kv(k, v)); };
@@ -241,16 +266,15 @@ Status status(CommandRequest& req) {
                                               : launch.error().message));
     if (!launch && !launch.error().hint.empty()) req.io.print(launch.error().hint);
   }
-  if (!proc.pid) return ok_status();
+  if (!proc.pid) return;
   // Only a running process's report: the supervisor removes the file before each start.
   auto text = read_file(files.status);
   json st = text ? json::parse(*text, nullptr, false) : json();
   if (!st.is_object()) {
     line("Connection", "starting (no report from the call bridge yet)");
-    return ok_status();
+    return;
   }
   print_link(req, st);
-  return ok_status();
 }
 
 }  // namespace

@@ -36,6 +36,9 @@ std::map<std::string, std::pair<std::vector<std::string>, std::string>> wanted(D
                                      "--domain",       settings->domain, "--server",      server,
                                      "--secret-file",  (dir / "secret").string(), "--db", (dir / "spaces.sqlite").string(),
                                      "--status-file",  (dir / "status.json").string()};
+    // STARTTLS against this node's own certificate (see the header for why).
+    if (!settings->cert_file.empty())
+      argv.insert(argv.end(), {"--tls-trust", settings->cert_file});
     if (db.postgres) {
       CallbridgeFiles files{dir, dir / "secret", dir / "spaces.sqlite", dir / "spaces.conninfo", dir / "status.json", {}};
       if (write_spaces_conninfo(files, db.conninfo))
@@ -50,6 +53,8 @@ std::map<std::string, std::pair<std::vector<std::string>, std::string>> wanted(D
 void CallbridgeStandbys::follow(Daemon& daemon) {
   auto log = logger("callbridge");
   auto want = wanted(daemon);
+  // running_ changes only on this thread: reading it here needs no lock; changing
+  // its shape takes mu_ (views() reads it from status threads).
   for (auto it = running_.begin(); it != running_.end();) {
     auto w = want.find(it->first);
     if (w != want.end() && w->second.first == it->second.argv && w->second.second == it->second.secret) {
@@ -57,8 +62,12 @@ void CallbridgeStandbys::follow(Daemon& daemon) {
       continue;
     }
     log->info("standby call bridge '{}' stopped ({})", it->first, w == want.end() ? "not wanted here now" : "settings changed");
-    it->second.supervisor->stop();
-    it = running_.erase(it);
+    auto supervisor = it->second.supervisor;
+    {
+      std::lock_guard lock(mu_);
+      it = running_.erase(it);
+    }
+    supervisor->stop();
   }
   for (auto& [name, what] : want) {
     if (running_.count(name)) continue;
@@ -71,7 +80,7 @@ void CallbridgeStandbys::follow(Daemon& daemon) {
       log->error("standby call bridge '{}': {}", name, st.error().text());
       continue;
     }
-    Standby s{what.first, what.second, std::make_unique<CallbridgeSupervisor>()};
+    Standby s{what.first, what.second, std::make_shared<CallbridgeSupervisor>()};
     ChildLaunch launch{what.first, daemon.node().paths().logs() / ("callbridge-standby-" + name + ".log"),
                        dir / "status.json"};
     if (auto st = s.supervisor->start(std::move(launch)); !st) {
@@ -79,18 +88,35 @@ void CallbridgeStandbys::follow(Daemon& daemon) {
       continue;
     }
     log->info("standby call bridge '{}' started: it takes the name over if the node serving it dies", name);
+    std::lock_guard lock(mu_);
     running_.emplace(name, std::move(s));
   }
 }
 
 void CallbridgeStandbys::stop() {
-  for (auto& [name, s] : running_) s.supervisor->stop();
-  running_.clear();
+  std::map<std::string, Standby> running;
+  {
+    std::lock_guard lock(mu_);
+    running.swap(running_);
+  }
+  for (auto& [name, s] : running) s.supervisor->stop();
 }
 
-std::vector<std::string> CallbridgeStandbys::names() const {
-  std::vector<std::string> out;
-  for (auto& [name, s] : running_) out.push_back(name);
+std::vector<CallbridgeStandbys::View> CallbridgeStandbys::views() const {
+  std::vector<std::pair<std::string, Standby>> copy;
+  {
+    std::lock_guard lock(mu_);
+    for (auto& [name, s] : running_) copy.emplace_back(name, s);
+  }
+  std::vector<View> out;
+  for (auto& [name, s] : copy) {
+    View v{name, s.supervisor->state(), {}, false};
+    for (size_t i = 0; i + 1 < s.argv.size(); ++i) {
+      if (s.argv[i] == "--status-file") v.status_file = s.argv[i + 1];
+      if (s.argv[i] == "--tls-trust") v.tls = true;
+    }
+    out.push_back(std::move(v));
+  }
   return out;
 }
 

@@ -50,6 +50,8 @@ class Daemon {
   // Whether the running call bridge was started with its spaces in PostgreSQL.
   bool callbridge_on_postgres() const { return callbridge_on_postgres_; }
   void set_callbridge_on_postgres(bool on) { callbridge_on_postgres_ = on; }
+  // The standby call bridges this node runs (callbridge_standbys.h), for status.
+  const CallbridgeStandbys& standbys() const { return standbys_; }
 
   // The XMPP cluster. local_store() is this node's own store, whatever is attached.
   xmpp::XmppStore& local_store() { return *local_; }

@@ -14,6 +14,7 @@
 #include <set>
 #include <thread>
 
+#include "admin/callbridge_holder.h"
 #include "admin/callbridge_settings.h"
 #include "admin/command_registry.h"
 #include "admin/xmpp_live_tls.h"
@@ -356,6 +357,9 @@ Status callbridge_list(CommandRequest& req) {
     req.io.print(kv("Callbridge", all[i].name));
     req.io.print(kv("Domain", domain));
     req.io.print(kv("Secret", all[i].secret));
+    // After the seed's three lines: who serves the name now, and this node's standby.
+    req.io.print(kv("Held by", describe_holder(req.daemon, all[i].name, configured_domain(req))));
+    req.io.print(kv("Standby here", describe_standby(req.daemon, all[i].name)));
   }
   return ok_status();
 }

@@ -215,6 +215,27 @@ ComponentClient::~ComponentClient() { impl_->reset(); }
 
 bool ComponentClient::connected() const { return impl_->fd >= 0; }
 
+std::string ComponentClient::local_address() const {
+  if (impl_->fd < 0) return "";
+  sockaddr_storage ss{};
+  socklen_t len = sizeof ss;
+  if (::getsockname(impl_->fd, reinterpret_cast<sockaddr*>(&ss), &len) != 0) return "";
+  char ip[INET6_ADDRSTRLEN] = {};
+  uint16_t port = 0;
+  if (ss.ss_family == AF_INET) {
+    auto* v4 = reinterpret_cast<sockaddr_in*>(&ss);
+    inet_ntop(AF_INET, &v4->sin_addr, ip, sizeof ip);
+    port = ntohs(v4->sin_port);
+  } else if (ss.ss_family == AF_INET6) {
+    auto* v6 = reinterpret_cast<sockaddr_in6*>(&ss);
+    inet_ntop(AF_INET6, &v6->sin6_addr, ip, sizeof ip);
+    port = ntohs(v6->sin6_port);
+  } else {
+    return "";
+  }
+  return std::string(ip) + ":" + std::to_string(port);
+}
+
 std::optional<ConnectFailure> ComponentClient::connect(const std::string& address, uint16_t port,
                                                        const std::string& component, const std::string& secret,
                                                        std::chrono::milliseconds timeout,

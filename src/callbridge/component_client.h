@@ -62,6 +62,9 @@ class ComponentClient {
   // Send </stream:stream> (if connected) and close the socket.
   void close();
   bool connected() const;
+  // This end of the connection, "127.0.0.1:4711" as the server names its peer
+  // (so status can tell which process holds a name); empty when not connected.
+  std::string local_address() const;
 
  private:
   struct Impl;

@@ -94,6 +94,8 @@ void Connector::run(const std::atomic<bool>& stop) {
     status_.message = std::move(message);
     status_.server.clear();
     status_.server_address.clear();
+    status_.local_address.clear();
+    status_.tls = false;
     publish();
     auto delay = backoff.next(rng_);
     log->warn("{}; next attempt in {} ms", status_.message, delay.count());
@@ -177,10 +179,12 @@ void Connector::run(const std::atomic<bool>& stop) {
     if (failure && failure->kind == ConnectFailure::Kind::held) {
       // Not a fault: the name is served elsewhere. Ask again soon, with a random part
       // so two standbys let in at once (both then yield) do not meet again.
-      if (status_.state != LinkState::connecting || status_.cause != FailureCause::none) {
+      // Compared by its message too: the state before the first answer is "connecting" as well.
+      std::string held = "standby: " + config_.component() + " is served elsewhere; taking it over when it is not";
+      if (status_.state != LinkState::connecting || status_.cause != FailureCause::none || status_.message != held) {
         status_.state = LinkState::connecting;
         status_.cause = FailureCause::none;
-        status_.message = "standby: " + config_.component() + " is served elsewhere; taking it over when it is not";
+        status_.message = held;
         status_.since_unix_ms = unix_ms_now();
         publish();
       }
@@ -209,6 +213,8 @@ void Connector::run(const std::atomic<bool>& stop) {
     status_.tried.clear();
     status_.server = target->endpoint();
     status_.server_address = address;
+    status_.local_address = client.local_address();
+    status_.tls = !config_.tls_trust.empty();  // connect() has no plain fallback when it is set
     status_.since_unix_ms = unix_ms_now();
     status_.connections++;
     log->info("call bridge {} connected to {} ({}){}", config_.component(), target->endpoint(), address,
@@ -231,6 +237,8 @@ void Connector::run(const std::atomic<bool>& stop) {
     status_.message = "lost " + target->endpoint() + " (" + why + "); trying the next server";
     status_.server.clear();
     status_.server_address.clear();
+    status_.local_address.clear();
+    status_.tls = false;
     status_.since_unix_ms = unix_ms_now();
     publish();
     // Move on to the next target (the lost one is not retried before the others).

@@ -74,6 +74,8 @@ nlohmann::json to_json(const LinkStatus& s) {
   if (s.state == LinkState::connected) {
     j["server"] = s.server;
     j["server_address"] = s.server_address;
+    j["local_address"] = s.local_address;
+    j["tls"] = s.tls;
   }
   if (s.cause != FailureCause::none) j["cause"] = cause_name(s.cause);
   if (s.cause == FailureCause::dns) {

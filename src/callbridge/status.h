@@ -34,6 +34,8 @@ struct LinkStatus {
   // connected
   std::string server;            // target "host:port" as configured or from SRV
   std::string server_address;    // the address actually connected to
+  std::string local_address;     // this end ("127.0.0.1:4711", as the server names its peer)
+  bool tls = false;              // the stream runs over TLS (server verified)
   int64_t since_unix_ms = 0;     // connected (or failing) since
   // failed
   FailureCause cause = FailureCause::none;

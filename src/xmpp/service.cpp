@@ -207,6 +207,29 @@ class ServiceImpl final : public Service {
     return st;
   }
 
+  ComponentHolder component_holder(const std::string& domain) const override {
+    std::lock_guard lock(mu_);
+    ComponentHolder h;
+    if (!server_) {
+      h.why_unknown = "the XMPP service does not run on this node";
+      return h;
+    }
+    if (auto local = server_->registry.local_component(domain)) {
+      h.where = ComponentHolder::Where::here;
+      h.standby = local->standby();
+      h.peer = local->peer();
+    } else if (auto node = server_->registry.remote_component(domain)) {
+      h.where = ComponentHolder::Where::other_node;
+      h.node = *node;
+    } else if (router_ && !router_->registry_current()) {
+      // Nobody in this node's copy, but the copy may lack the holder (cluster_router.h).
+      h.why_unknown = "this node has not had the cluster's list of call bridges since it joined or restarted";
+    } else {
+      h.where = ComponentHolder::Where::nobody;
+    }
+    return h;
+  }
+
  private:
   static std::string fmt_list(const std::vector<std::string>& v) {
     std::string s;

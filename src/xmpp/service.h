@@ -30,6 +30,17 @@ struct ServiceStatus {
   std::uint64_t forwarded = 0, resent = 0, unconfirmed = 0, delivered_for_others = 0, duplicates = 0;
 };
 
+// Who holds a component domain ("cb1.tptac9.com") now, as this node's session
+// registry sees it: the answer routing uses, for status output.
+struct ComponentHolder {
+  enum class Where { unknown, nobody, here, other_node };
+  Where where = Where::unknown;
+  std::string why_unknown;  // unknown: the reason, for people
+  std::uint64_t node = 0;   // other_node: the cluster member id
+  bool standby = false;     // here: the connection said it is a standby (component.h)
+  std::string peer;         // here: "127.0.0.1:4711"
+};
+
 class Service {
  public:
   virtual ~Service() = default;
@@ -40,6 +51,7 @@ class Service {
   // Closes every stream (with <system-shutdown/>) and the listeners.
   virtual void stop() = 0;
   virtual ServiceStatus status() const = 0;
+  virtual ComponentHolder component_holder(const std::string& domain) const = 0;
   // Replaces the listeners' certificate (client and component STARTTLS) while the
   // service runs: the files are checked and the context built first; on any error
   // nothing changes. New handshakes use it; established sessions keep theirs and

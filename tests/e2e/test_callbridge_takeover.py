@@ -10,7 +10,7 @@ import asyncio
 import re
 
 from harness import wait_for
-from test_callbridge_supervised import status
+from test_callbridge_supervised import pid_of, status
 from test_xmpp_cluster_routing import cluster, on, until  # noqa: F401  (fixture)
 from xmpp_cluster_fixtures import ADDR, TIMEOUT
 from xmpp_fixtures import DOMAIN, event, offline, run
@@ -86,3 +86,83 @@ def test_space_and_its_occupants_survive_the_kill_of_the_call_bridges_node(clust
         assert "not-acceptable" not in errors, errors
         await offline(alice, bob)
     run(go(), timeout=240)
+
+
+def bridges(node):
+    """`xmpp callbridge list` as {name: {key: value}}."""
+    out = node.mmp("xmpp", "callbridge", "list").stdout
+    listed = {}
+    for block in out.strip().split("\n\n"):
+        fields = dict(re.match(r"^(\S[^:]*?)\s*: (.*)$", l).groups() for l in block.splitlines())
+        listed[fields["Callbridge"]] = fields
+    return listed
+
+
+def wait_showing(condition, timeout, what, show):
+    """wait_for, failing with what `show()` returns then (the status the test read)."""
+    try:
+        wait_for(condition, timeout, what)
+    except AssertionError as e:
+        raise AssertionError(f"{e}\n{show()}") from None
+
+
+def listing(*nodes):
+    return lambda: "\n".join(n.mmp("xmpp", "callbridge", "list").stdout + n.mmp("callbridge", "status").stdout
+                             for n in nodes)
+
+
+def holds_own(node, pid):
+    return status(node).get("Name held by", "").startswith(f"this node, its own call bridge (pid {pid}, from ")
+
+
+def test_status_says_which_instance_holds_the_name_before_during_and_after_a_takeover(cluster):  # noqa: F811
+    # cb1's own instance requires TLS; the standbys on nodes 2 and 3 must too.
+    cluster[1].mmp("callbridge", "trust", "abhiall.crt")
+    serve_cb1_on_node1(cluster)
+    n1_pid = pid_of(status(cluster[1]))
+    wait_showing(lambda: holds_own(cluster[1], n1_pid), TIMEOUT, "node 1 to say its own call bridge holds cb1",
+                 listing(cluster[1]))
+    for i in (2, 3):
+        # Held by node 1, shown as `xmpp cluster status` shows it; the standby here waits.
+        wait_showing(lambda: bridges(cluster[i])["cb1"]["Held by"] == f"{ADDR[1]}:5222 (another node)"
+                     and "waiting: the name is held elsewhere (connects with TLS)"
+                     in bridges(cluster[i])["cb1"]["Standby here"], TIMEOUT, f"node {i} to see cb1 held by node 1",
+                     listing(cluster[i]))
+    # Node 1 stops its standby for cb1 once it serves cb1 itself, and says so.
+    wait_showing(lambda: bridges(cluster[1])["cb1"]["Standby here"] == "none: this node serves cb1 itself"
+                 and status(cluster[1])["Standbys"] == "2 on this node (cb2, cb3)", TIMEOUT,
+                 "node 1 to run standbys for cb2 and cb3 only", listing(cluster[1]))
+
+    cluster[1].kill()  # node 1 and its call bridge
+
+    taken = []
+
+    def taken_over():
+        seen = {i: bridges(cluster[i])["cb1"] for i in (2, 3)}
+        holders = [i for i, b in seen.items() if b["Held by"].startswith("this node, its standby (pid ")]
+        if len(holders) != 1:
+            return False
+        h = holders[0]
+        other = 5 - h
+        if not seen[h]["Standby here"].endswith("holds the name now, over TLS"):
+            return False
+        if seen[other]["Held by"] != f"{ADDR[h]}:5222 (another node)":
+            return False
+        taken[:] = [h, seen]
+        return True
+    wait_showing(taken_over, 60, "a standby on node 2 or 3 to hold cb1, shown by both", listing(cluster[2], cluster[3]))
+    h, seen = taken
+    # The pid the holder names is its standby's process, the one `callbridge status` lists.
+    pid = re.search(r"its standby \(pid (\d+),", seen[h]["Held by"]).group(1)
+    assert f"running (pid {pid}), holds the name now, over TLS" == seen[h]["Standby here"], seen
+    shown = status(cluster[h])[""]
+    assert re.search(rf"^  cb1 +: running \(pid {pid}\), holds the name now, over TLS$", shown, re.M), shown
+
+    cluster[1].start()
+    wait_for(lambda: pid_of(status(cluster[1])) is not None, TIMEOUT, "node 1's call bridge to run again")
+    wait_showing(lambda: holds_own(cluster[1], pid_of(status(cluster[1]))), 60,
+                 "node 1's own call bridge to hold cb1 again", listing(cluster[1]))
+    for i in (2, 3):
+        wait_showing(lambda: bridges(cluster[i])["cb1"]["Held by"] == f"{ADDR[1]}:5222 (another node)"
+                     and "waiting" in bridges(cluster[i])["cb1"]["Standby here"], 60,
+                     f"node {i} to see cb1 back on node 1 and its standby waiting", listing(cluster[i]))
