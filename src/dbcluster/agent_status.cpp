@@ -10,6 +10,7 @@
 #include "node/node.h"
 #include "pki/certificate_info.h"
 #include "pki/pem.h"
+#include "util/thread_name.h"
 
 namespace convene::dbcluster {
 
@@ -68,6 +69,7 @@ MasterSide master_side_for(const MasterAnswer& a, const std::string& master, con
     m.why_unknown = a.why;
     return m;
   }
+  m.reached = true;
   if (a.in_recovery) {
     m.why_unknown = "the master " + master + " is not a primary now";
     return m;
@@ -76,6 +78,12 @@ MasterSide master_side_for(const MasterAnswer& a, const std::string& master, con
   for (auto& r : a.senders)
     if (r[0].value_or("") == slave) m.sender = WalSender{r[1].value_or(""), r[2].value_or("")};
   return m;
+}
+
+// One member's answer, on a thread of its own (named: the thread table lists it).
+Result<pg::Rows> ask(AgentCore& core, const std::string& member, const char* sql) {
+  set_thread_name("db-status");
+  return core.remote(member, sql);
 }
 
 // Each line from what the members' PostgreSQL say now: this node's own (local
@@ -88,10 +96,10 @@ std::vector<NodeLine> node_lines(AgentCore& core, const std::string& me, const s
 
   std::map<std::string, std::future<Result<pg::Rows>>> asked;
   if (!master.empty() && master != me)
-    asked[master] = std::async(std::launch::async, [&core, master] { return core.remote(master, kSendersSql); });
+    asked[master] = std::async(std::launch::async, [&core, master] { return ask(core, master, kSendersSql); });
   for (auto& m : members)
     if (m != me && m != master)
-      asked[m] = std::async(std::launch::async, [&core, m] { return core.remote(m, kReceiverSql); });
+      asked[m] = std::async(std::launch::async, [&core, m] { return ask(core, m, kReceiverSql); });
 
   SlaveSide local;
   if (!core.pg.running()) local.why_unknown = "PostgreSQL on this node is not running";

@@ -16,7 +16,7 @@ std::string connected_slave(const WalSender& s) {
 std::string from_slave_side(const MasterSide& m, const SlaveSide& s, const std::string& master) {
   if (!s.in_recovery) return "Disconnected Slave (its PostgreSQL runs as a primary: it follows no master)";
   if (s.receiver_status != "streaming") {
-    if (!m.known) return "Disconnected Slave (master unreachable)";
+    if (!m.known) return m.reached ? "Disconnected Slave (" + m.why_unknown + ")" : "Disconnected Slave (master unreachable)";
     if (s.receiver_status.empty()) return "Disconnected Slave (no replication connection to the master)";
     return "Disconnected Slave (replication " + s.receiver_status + ")";
   }

@@ -22,7 +22,8 @@ struct WalSender {
 
 // What the master's PostgreSQL said about its walsenders.
 struct MasterSide {
-  bool known = false;          // the query answered
+  bool known = false;          // the master answered as a primary
+  bool reached = false;        // it answered at all (known, or it is a standby now)
   std::string why_unknown;     // when not known: "master 10.0.0.1 unreachable (...)"
   std::optional<WalSender> sender;  // the slave's walsender, when the master lists one
 };

@@ -74,6 +74,14 @@ TEST(NodeState, MasterUnreachableFromTheAgentButStreamingIsStillConnected) {
   EXPECT_EQ(slave_state(master_unreachable(), receiving(""), kMaster, true), "Disconnected Slave (master unreachable)");
 }
 
+TEST(NodeState, AMasterThatAnswersAsAStandbyIsNotCalledUnreachable) {
+  MasterSide standby;
+  standby.reached = true;
+  standby.why_unknown = "the master 10.0.0.1 is not a primary now";
+  EXPECT_EQ(slave_state(standby, receiving(""), kMaster, true),
+            "Disconnected Slave (the master 10.0.0.1 is not a primary now)");
+}
+
 TEST(NodeState, WhatCannotBeSeenSaysUnknownAndWhy) {
   auto down = silent("PostgreSQL on this node is not running");
   EXPECT_EQ(slave_state(master_unreachable(), down, kMaster, true),

@@ -11,6 +11,7 @@ waits are bounded polls."""
 import os
 import shutil
 import subprocess
+import time
 
 from db_cluster_fixtures import (PSQL, FailoverWriter, build_cluster, db_nodes, is_master, make_certs,  # noqa: F401
                                  sql, status_lines)
@@ -131,9 +132,15 @@ def test_staged_ca_change_under_a_writer(db_nodes):
     try:
         def certs_everywhere(*names):
             for n in nodes:
+                t0, rows0 = time.monotonic(), len(writer.acked)
                 out = n.mmp("database", "cluster", "certs", *names).stdout
                 assert "Certificates updated" in out and "replication reconnected" in out, out
                 wait_all_in_sync(nodes, n1)
+                # The status agrees with PostgreSQL: the master streams to both slaves.
+                assert sql(n1, "SELECT count(*) FROM pg_stat_replication WHERE state = 'streaming'",
+                           db="postgres").stdout.strip() == "2"
+                print(f"certs {names[1]} {names[-1]} on {n.name}: back in sync after {time.monotonic() - t0:.2f} s, "
+                      f"{len(writer.acked) - rows0} rows committed meanwhile")
                 # The writer goes on committing after each node's change.
                 count = len(writer.acked)
                 wait_for(lambda: len(writer.acked) > count + 10, 30, "the writer to commit")
@@ -167,6 +174,7 @@ def test_staged_ca_change_under_a_writer(db_nodes):
         wait_for(lambda n=n: sql(n, "SELECT count(*) FROM ca_change").stdout.strip() == str(len(rows)), 30,
                  f"{n.name} to hold every row")
     assert writer.failed_attempts == 0
+    print(f"{len(acked)} rows committed during the CA change, {writer.failed_attempts} failed attempts")
 
     # The new CA alone is in force: a client of the old CA is refused, the new one admitted.
     os.chmod(n1.files / "dbclusterclient.key", 0o600)
