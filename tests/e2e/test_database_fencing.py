@@ -29,8 +29,8 @@ def documented_conninfo(client_node, hosts):
     certs = client_node.dir / "state" / "dbcerts"
     return (f"host={','.join(hosts)} port=5432 user=callbridge dbname=convene sslmode=verify-full "
             f"sslcert={certs / 'client.crt'} sslkey={certs / 'client.key'} sslrootcert={certs / 'ca.crt'} "
-            "target_session_attrs=read-write connect_timeout=2 keepalives_idle=5 keepalives_interval=2 "
-            "keepalives_count=3 tcp_user_timeout=5000")
+            "target_session_attrs=read-write connect_timeout=2 keepalives_idle=1 keepalives_interval=1 "
+            "keepalives_count=2 tcp_user_timeout=1000")
 
 
 class SessionWriter:
