@@ -195,13 +195,15 @@ def fencing_trials(nodes, trials, stall=False, partition=False):
     return results
 
 
-def fencing_summary(fence, what):
+def fencing_summary(fence, what, conninfo):
     def figure(values):
         return f"median {statistics.median(values):.0f} ms (max {max(values):.0f})"
     promoted = [t["promoted_ms"] for t in fence if t["promoted_ms"] is not None]
     lines = [f"fencing ({what}; writers with the documented settings), {len(fence)} trials: PostgreSQL gone after "
              f"{figure([t['refused_ms'] for t in fence])}"
              + (f"; a standby primary after {figure(promoted)}" if promoted else "")]
+    timeouts = [kv for kv in conninfo.split() if "timeout" in kv or kv.startswith("keepalives")]
+    lines.append(f"  writer settings: {' '.join(timeouts)}")
     for name, how in (("fresh", "a fresh connection per row"), ("session", "one session kept while it works")):
         lines.append(f"  writer with {how}: first commit on the new master after "
                      f"{figure([t[name][0] for t in fence])}; longest single attempt {figure([t[name][1] for t in fence])}")
@@ -262,7 +264,8 @@ def main():
             fence = fencing_trials(nodes, opts.trials, opts.stall, opts.partition)
             lines += fencing_summary(fence, "nftables cut of the master's node, ports 5224, 5432, 5433" if opts.partition
                                      else "SIGSTOP of the master's convened only" if opts.stall
-                                     else "kill -9 of the master's convened only")
+                                     else "kill -9 of the master's convened only",
+                                     documented_conninfo(nodes[0], []))
         if opts.only in (None, "rotation"):
             rounds = rotation(nodes, opts.window)
             for before, during, failed, span in rounds:
