@@ -2,7 +2,8 @@
 """Database cluster figures: failover time and throughput during a live
 certificate rotation.
 
-    bench/db-failover.py [--build build] [--trials 10] [--window 10]
+    bench/db-failover.py [--build build] [--trials 10] [--window 10] [--only failover|fencing|rotation]
+                         [--stall | --partition]
 
 Starts three real convened on NET.1-3 (the e2e harness; NET from CONVENE_TEST_NET,
 default 127.0.1), each with its own PostgreSQL 15, and builds the cluster with the
@@ -16,15 +17,21 @@ seed's commands. Then:
    Every acknowledged row must be on the new master (`lost` counts those that are
    not). The dead node is restarted and must be an in-sync slave again before the
    next trial, so the master moves around.
-2. Fencing, --trials times (--only fencing, or with the others): a writer with
+2. Fencing, --trials times (--only fencing, or with the others): two writers with
    README's documented settings (psql, every host with the master first,
-   target_session_attrs=read-write, timeouts; a fresh connection per attempt)
-   commits rows; kill -9 of the master's convened only (its PostgreSQL left to
-   the guard). `refused_ms`: from the kill to the postmaster's exit (pidfd);
-   `commit_ms`: to the writer's first commit on the new master; `longest_attempt_ms`:
-   the writer's longest single attempt (connect + commit) in the trial. With
-   --stall: SIGSTOP of the master's convened instead (SIGCONT after the first
-   commit on the new master; it must come back as an in-sync standby).
+   target_session_attrs=read-write, timeouts), one with a fresh connection per
+   row, one keeping its session while it works (as the call bridge does), commit
+   rows; kill -9 of the master's convened only (its PostgreSQL left to the guard).
+   `refused_ms`: from the kill to the postmaster's exit (pidfd); per writer
+   `commit_ms`: to its first commit on the new master; `longest_attempt_ms`: its
+   longest single attempt (connect + commit) in the trial. With --stall: SIGSTOP
+   of the master's convened instead (SIGCONT once both writers committed on the
+   new master; it must come back as an in-sync standby). With --partition: the
+   master's node cut off by nftables instead (its ports 5224, 5432 and 5433, both
+   ways, as bench/chaos.py's partition; one table per port, on NET addresses
+   only, deleted once both writers committed on the new master, and in any case
+   by a finally); `promoted_ms` adds when a standby first answered
+   as a primary (polled every 50 ms over its socket).
 3. Rotation, three rounds: the same client commits for --window seconds (before),
    then while `database cluster certs` installs new certificates on every node one
    after the other, until 1 s after the last (during: the standbys' reconnects
@@ -42,6 +49,7 @@ import signal
 import statistics
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -53,6 +61,8 @@ args.add_argument("--build", default=str(TOP / "build"))
 args.add_argument("--trials", type=int, default=10)
 args.add_argument("--window", type=float, default=10, help="seconds of commits before and during the rotation")
 args.add_argument("--stall", action="store_true", help="fencing: SIGSTOP the master's convened instead of kill -9")
+args.add_argument("--partition", action="store_true",
+                  help="fencing: cut the master's node off with nftables instead of kill -9")
 args.add_argument("--only", choices=["failover", "fencing", "rotation"], help="run one part only")
 opts = args.parse_args()
 os.environ["CONVENE_BUILD"] = str(Path(opts.build).resolve())
@@ -60,7 +70,10 @@ os.environ["CONVENE_BUILD"] = str(Path(opts.build).resolve())
 from harness import Node, wait_for  # noqa: E402  (reads CONVENE_BUILD)
 from db_cluster_fixtures import (ADDR, FailoverWriter, _postmaster_pid, build_cluster, is_master,  # noqa: E402
                                  kill_node_hard, make_certs, sql, status_lines, stop_nodes)
-from test_database_fencing import DocumentedWriter, documented_conninfo  # noqa: E402
+from test_database_fencing import DocumentedWriter, SessionWriter, documented_conninfo  # noqa: E402
+from partition import Partition  # noqa: E402
+
+PARTITION_PORTS = (5224, 5432, 5433)  # the XMPP cluster's, PostgreSQL's, the agents' group's
 
 
 def in_sync(master, node):
@@ -97,46 +110,104 @@ def failover_trials(nodes, trials):
     return results
 
 
-def fencing_trials(nodes, trials, stall=False):
-    """kill -9 (or, with `stall`, SIGSTOP until the new master commits) of the master's
-    convened only; returns per trial (refused_ms, commit_ms, longest_attempt_ms)."""
+class PromotionWatch:
+    """Polls the standbys (over their own socket, which a partition does not cut)
+    every 50 ms until one answers as a primary; `at` is then that moment."""
+
+    def __init__(self, standbys):
+        self.standbys, self.at, self.stop_flag = standbys, None, False
+        self.thread = threading.Thread(target=self.run, daemon=True)
+        self.thread.start()
+
+    def run(self):
+        deadline = time.monotonic() + 60
+        while not self.stop_flag and self.at is None and time.monotonic() < deadline:
+            if any(is_master(n) for n in self.standbys):
+                self.at = time.monotonic()
+            time.sleep(0.05)
+
+    def stop(self):
+        self.stop_flag = True
+        self.thread.join(timeout=60)
+
+
+def fencing_trials(nodes, trials, stall=False, partition=False):
+    """kill -9 (or, with `stall`, SIGSTOP until both writers commit on the new
+    master; with `partition`, an nftables cut until then) of the master's convened
+    only. Two writers with the documented settings at once: a fresh connection per
+    row, and one session kept while it works. Returns per trial a dict: refused_ms,
+    promoted_ms (or None), and per writer ("fresh", "session") its commit_ms and
+    longest attempt_ms."""
     sql(next(n for n in nodes if is_master(n)), "CREATE TABLE fence (id int PRIMARY KEY); "
-        "GRANT INSERT, SELECT, DELETE ON fence TO callbridge")
-    results = []
+        "CREATE TABLE fence_s (id int PRIMARY KEY); GRANT INSERT, SELECT, DELETE ON fence, fence_s TO callbridge")
+    results, cuts, watch = [], [], None
     for trial in range(1, trials + 1):
         master = next(n for n in nodes if is_master(n))
-        sql(master, "TRUNCATE fence")
+        sql(master, "TRUNCATE fence, fence_s")
         hosts = [ADDR[master.index]] + [ADDR[n.index] for n in nodes if n is not master]
         other = next(n for n in nodes if n is not master)
-        writer = DocumentedWriter(documented_conninfo(other, hosts), "fence")
+        conninfo = documented_conninfo(other, hosts)
+        writers = {"fresh": DocumentedWriter(conninfo, "fence"), "session": SessionWriter(conninfo, "fence_s")}
+        old = ADDR[master.index]
+
+        def first_new(w):
+            return [a for a in w.acked if a[2] > t_kill and a[1] != old]
         try:
-            wait_for(lambda: len(writer.acked) >= 5, 30, "rows on the master")
+            wait_for(lambda: all(len(w.acked) >= 5 for w in writers.values()), 30, "rows on the master")
             pidfd = os.pidfd_open(_postmaster_pid(master))
+            watch = PromotionWatch([n for n in nodes if n is not master]) if partition else None
             t_kill = time.monotonic()
-            if stall:
+            if partition:
+                for port in PARTITION_PORTS:
+                    cuts.append(Partition(old, port).cut())
+            elif stall:
                 master.signal(signal.SIGSTOP)
             else:
                 master.kill()
             select.select([pidfd], [], [], 30)
             t_refused = time.monotonic()
             os.close(pidfd)
-            first_new = lambda: [a for a in writer.acked if a[2] > t_kill and a[1] != ADDR[master.index]]  # noqa: E731
-            wait_for(first_new, 60, "a commit on the new master")
+            wait_for(lambda: all(first_new(w) for w in writers.values()), 60, "both writers' commits on the new master")
         finally:
+            for cut in cuts:
+                cut.heal()
+            cuts.clear()
             if stall:
                 master.signal(signal.SIGCONT)
-            writer.stop()
-        t_commit = first_new()[0][2]
-        longest = max(writer.durations) * 1000
-        r = ((t_refused - t_kill) * 1000, (t_commit - t_kill) * 1000, longest)
+            for w in writers.values():
+                w.stop()
+            if watch:
+                watch.stop()
+        ms = lambda t: (t - t_kill) * 1000  # noqa: E731
+        r = {"refused_ms": ms(t_refused), "promoted_ms": ms(watch.at) if watch and watch.at else None}
+        for name, w in writers.items():
+            r[name] = (ms(first_new(w)[0][2]), max(w.durations) * 1000)
         results.append(r)
-        print(f"trial {trial}: convened of {ADDR[master.index]} {'stopped' if stall else 'killed'}; PostgreSQL gone after {r[0]:.0f} ms, "
-              f"first commit on {first_new()[0][1]} after {r[1]:.0f} ms, longest attempt {r[2]:.0f} ms", flush=True)
-        if not stall:
+        what = "node cut off" if partition else "convened stopped" if stall else "convened killed"
+        print(f"trial {trial}: {old} {what}; PostgreSQL gone after {r['refused_ms']:.0f} ms, "
+              + (f"a standby primary after {r['promoted_ms']:.0f} ms, " if r["promoted_ms"] else "")
+              + ", ".join(f"{name} writer's first commit on {first_new(writers[name])[0][1]} after {r[name][0]:.0f} ms "
+                          f"(longest attempt {r[name][1]:.0f} ms)" for name in writers), flush=True)
+        if not stall and not partition:
             master.start()
         new = next(n for n in nodes if n.index != master.index and is_master(n))
         wait_for(lambda: in_sync(new, master), 90, "the old master back as an in-sync slave")
     return results
+
+
+def fencing_summary(fence, what, conninfo):
+    def figure(values):
+        return f"median {statistics.median(values):.0f} ms (max {max(values):.0f})"
+    promoted = [t["promoted_ms"] for t in fence if t["promoted_ms"] is not None]
+    lines = [f"fencing ({what}; writers with the documented settings), {len(fence)} trials: PostgreSQL gone after "
+             f"{figure([t['refused_ms'] for t in fence])}"
+             + (f"; a standby primary after {figure(promoted)}" if promoted else "")]
+    timeouts = [kv for kv in conninfo.split() if "timeout" in kv or kv.startswith("keepalives")]
+    lines.append(f"  writer settings: {' '.join(timeouts)}")
+    for name, how in (("fresh", "a fresh connection per row"), ("session", "one session kept while it works")):
+        lines.append(f"  writer with {how}: first commit on the new master after "
+                     f"{figure([t[name][0] for t in fence])}; longest single attempt {figure([t[name][1] for t in fence])}")
+    return lines
 
 
 def rotation(nodes, window, rounds=3):
@@ -180,7 +251,8 @@ def main():
         lines += [f"# db-failover {time.strftime('%Y-%m-%d %H:%M:%S')}  load {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}"
                   f"  cores {os.cpu_count()}",
                   f"command: bench/db-failover.py --trials {opts.trials} --window {opts.window:g}"
-                  + (f" --only {opts.only}" if opts.only else "") + (" --stall" if opts.stall else "")]
+                  + (f" --only {opts.only}" if opts.only else "") + (" --stall" if opts.stall else "")
+                  + (" --partition" if opts.partition else "")]
         if opts.only in (None, "failover"):
             trials = failover_trials(nodes, opts.trials)
             times = [t[0] for t in trials]
@@ -189,14 +261,11 @@ def main():
                       f"max {max(times):.0f}",
                       f"acknowledged rows lost: {sum(t[1] for t in trials)} of {sum(t[2] for t in trials)}"]
         if opts.only in (None, "fencing"):
-            fence = fencing_trials(nodes, opts.trials, opts.stall)
-            med = [statistics.median(t[i] for t in fence) for i in range(3)]
-            what = "SIGSTOP" if opts.stall else "kill -9"
-            lines += [f"fencing ({what} of the master's convened only; writer with the documented settings), "
-                      f"{len(fence)} trials: PostgreSQL gone after median {med[0]:.0f} ms (max "
-                      f"{max(t[0] for t in fence):.0f}); first commit on the new master after median {med[1]:.0f} ms "
-                      f"(max {max(t[1] for t in fence):.0f}); longest single writer attempt median {med[2]:.0f} ms "
-                      f"(max {max(t[2] for t in fence):.0f})"]
+            fence = fencing_trials(nodes, opts.trials, opts.stall, opts.partition)
+            lines += fencing_summary(fence, "nftables cut of the master's node, ports 5224, 5432, 5433" if opts.partition
+                                     else "SIGSTOP of the master's convened only" if opts.stall
+                                     else "kill -9 of the master's convened only",
+                                     documented_conninfo(nodes[0], []))
         if opts.only in (None, "rotation"):
             rounds = rotation(nodes, opts.window)
             for before, during, failed, span in rounds:

@@ -56,7 +56,8 @@ class Lab:
         wait_for(lambda: self.bridge_connected(), 60, "the call bridge connected\n" + self.bridge_status())
 
     def conninfo(self):
-        """The writer's: every node, read-write only, the cluster's client certificate."""
+        """The writer's: every node, read-write only, the cluster's client certificate,
+        README's timeouts."""
         files = self.nodes[1].files
         key = self.base / "writer.key"
         shutil.copy(files / "dbclusterclient.key", key)
@@ -64,8 +65,8 @@ class Lab:
         hosts = ",".join(self.address(i) for i in self.indexes)
         return (f"host={hosts} port=5432 user=callbridge dbname=convene sslmode=verify-full "
                 f"sslrootcert={files / 'CA.cer'} sslcert={files / 'dbclusterclient.cer'} sslkey={key} "
-                "target_session_attrs=read-write connect_timeout=2 keepalives=1 keepalives_idle=2 "
-                "keepalives_interval=1 keepalives_count=3 tcp_user_timeout=5000 application_name=chaos-writer")
+                "target_session_attrs=read-write connect_timeout=2 keepalives=1 keepalives_idle=1 "
+                "keepalives_interval=1 keepalives_count=2 tcp_user_timeout=1000 application_name=chaos-writer")
 
     def alive(self, i):
         p = self.nodes[i].proc

@@ -113,10 +113,15 @@ std::string application_conninfo(const std::vector<std::string>& members, const 
   for (const auto& m : members) hosts += (hosts.empty() ? "" : ",") + m;
   return "host=" + conninfo_quote(hosts) + " port='" + std::to_string(kPort) + "' user=" +
          conninfo_quote(kCallbridgeRole) + " dbname=" + conninfo_quote(kAppDatabase) + tls_part(tls) +
-         " target_session_attrs='read-write' connect_timeout='2' keepalives_idle='5' keepalives_interval='2'"
-         // tcp_user_timeout: a query sent to a master that went silent fails after 5 s
-         // instead of TCP's minutes of retransmissions.
-         " keepalives_count='3' tcp_user_timeout='5000'"
+         // Bounds that keep a writer's pause under the cluster's failover window when
+         // the master's node drops off the network (its packets dropped, not refused):
+         // tcp_user_timeout ends a connection attempt whose SYN or handshake gets no
+         // answer after 1 s (libpq's connect_timeout cannot go under 2 s, per host, and
+         // the old master stays first in the list), and a session waiting for an answer
+         // (a commit on the fenced master) after the first keepalive probe goes
+         // unanswered: about 2 s, instead of TCP's minutes of retransmissions.
+         " target_session_attrs='read-write' connect_timeout='2' keepalives_idle='1' keepalives_interval='1'"
+         " keepalives_count='2' tcp_user_timeout='1000'"
          " application_name='convene-callbridge'";
 }
 

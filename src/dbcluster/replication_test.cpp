@@ -41,6 +41,10 @@ TEST(Replication, ApplicationConninfoListsEveryMemberAndFollowsTheMaster) {
       << s;
   EXPECT_NE(s.find("target_session_attrs='read-write'"), std::string::npos) << s;
   EXPECT_NE(s.find("connect_timeout="), std::string::npos) << s;
+  // README's writer settings: what bounds a writer's pause when the master's node drops off the network.
+  EXPECT_NE(s.find("keepalives_idle='1' keepalives_interval='1' keepalives_count='2' tcp_user_timeout='1000'"),
+            std::string::npos)
+      << s;
   EXPECT_EQ(s.find("password"), std::string::npos) << s;
 }
 
