@@ -21,6 +21,7 @@
 
 #include "xml/element.h"
 #include "xmpp/abuse_limits.h"
+#include "xmpp/component_wait.h"
 #include "xmpp/plain_verifier_cache.h"
 #include "xmpp/session.h"
 #include "xmpp/session_registry.h"
@@ -67,6 +68,9 @@ class Server {
   // Sessions of this node (ClientStream) and, in a cluster, of the other nodes
   // (RemoteSession, kept by the cluster router), components, resumable sessions.
   SessionRegistry registry;
+
+  // Stanzas for a call bridge name between two holders (component_wait.h).
+  ComponentWait component_wait{*this};
 
   // ---- the cluster (cluster_router.h); null when not in an XMPP cluster ----
   // For stanzas to components of other nodes; the router hears about this node's

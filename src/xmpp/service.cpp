@@ -111,6 +111,7 @@ class ServiceImpl final : public Service {
     for (size_t i = 0; i < acceptors_.size(); ++i) accept(*acceptors_[i], component_acceptor[i]);
     trimmer_ = std::make_unique<HeapTrimmer>(*ios_[0], server_->idle_memory_released);
     trimmer_->start();
+    server_->component_wait.start(*ios_[0]);
     for (auto& io : ios_) {
       guards_.emplace_back(asio::make_work_guard(*io));
       threads_.emplace_back([io = io.get()] {
@@ -166,6 +167,7 @@ class ServiceImpl final : public Service {
     open.clear();
     acceptors_.clear();
     trimmer_.reset();
+    server_->component_wait.stop();
     ios_.clear();  // destroys pending handlers and with them the connections
     server_->log->info("XMPP service stopped");
     server_.reset();
