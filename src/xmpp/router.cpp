@@ -8,6 +8,7 @@
 #include "xml/serializer.h"
 #include "xmpp/c2s.h"
 #include "xmpp/cluster_router.h"
+#include "xmpp/component_wait.h"
 #include "xmpp/routing_rules.h"
 #include "xmpp/server.h"
 #include "xmpp/undeliverable.h"
@@ -109,9 +110,10 @@ void to_component(Server& server, const Jid& from, const Jid& to, xml::Element& 
   write_stanza(stanza, raw, from.full(), to.full(), out);
   const auto domain = to.domain();
   // Behind stanzas already waiting for this name, to keep the order.
-  if (!server.component_wait.waiting(domain) && send_to_component(server, domain, out)) return;
+  auto& wait = *server.component_wait;
+  if (!wait.waiting(domain) && send_to_component(server, domain, out)) return;
   // A known call bridge between two holders (a takeover, a restart): wait for the next.
-  if (server.store.callbridge(bridge_name(server, domain)) && server.component_wait.hold(domain, out)) return;
+  if (server.store.callbridge(bridge_name(server, domain)) && wait.hold(domain, out)) return;
   if (stanza.name() == "presence") return;
   bounce(server, from, to, stanza, kServiceUnavailable);
 }

@@ -21,7 +21,6 @@
 
 #include "xml/element.h"
 #include "xmpp/abuse_limits.h"
-#include "xmpp/component_wait.h"
 #include "xmpp/plain_verifier_cache.h"
 #include "xmpp/session.h"
 #include "xmpp/session_registry.h"
@@ -37,6 +36,7 @@ class Connection;
 class ClientStream;
 class ComponentStream;
 class ClusterRouter;
+class ComponentWait;
 class Session;
 
 class Server {
@@ -69,8 +69,9 @@ class Server {
   // (RemoteSession, kept by the cluster router), components, resumable sessions.
   SessionRegistry registry;
 
-  // Stanzas for a call bridge name between two holders (component_wait.h).
-  ComponentWait component_wait{*this};
+  // Stanzas for a call bridge name between two holders (component_wait.h); set
+  // by the service before it accepts connections, kept until the Server goes.
+  std::shared_ptr<ComponentWait> component_wait;
 
   // ---- the cluster (cluster_router.h); null when not in an XMPP cluster ----
   // For stanzas to components of other nodes; the router hears about this node's
