@@ -27,8 +27,8 @@ from xmpp_cluster_fixtures import ADDR, TIMEOUT
 from xmpp_fixtures import DOMAIN, offline, run
 
 
-def standby_pids(cluster, name):
-    """Pids of the standby call bridges `name` that the other nodes' convened run."""
+def standby_pids(cluster, name, nodes=(2, 3)):
+    """Pids of the standby call bridges `name` that these nodes' convened run."""
     pids = []
     for entry in os.listdir("/proc"):
         if not entry.isdigit():
@@ -40,7 +40,7 @@ def standby_pids(cluster, name):
             continue
         line = " ".join(argv)
         if "convene-callbridge" in argv[0] and "--standby" in argv and f"/standby/{name}/" in line \
-                and any(str(cluster[i].dir) + "/" in line for i in (2, 3)):
+                and any(str(cluster[i].dir) + "/" in line for i in nodes):
             pids.append(int(entry))
     return pids
 
@@ -154,6 +154,8 @@ def test_group_messages_wait_for_the_next_holder_of_a_killed_call_bridge(cluster
 
         bridge = pid_of(status(cluster[1]))
         assert bridge, status(cluster[1])[""]
+        # Node 1 serves cb1 now: its own standby for cb1 goes within a follow-up tick.
+        wait_for(lambda: not standby_pids(cluster, "cb1", (1,)), TIMEOUT, "node 1 to stop its standby for cb1")
         standbys = standby_pids(cluster, "cb1")
         assert len(standbys) == 2, standbys
         k = 0
