@@ -62,6 +62,7 @@ class Ledger:
         sm.window = sm.window_counter = 1  # an ack request per stanza: exact accounting
         sender.add_event_handler("stanza_acked", self._acked)
         sender.add_event_handler("message", self._back)
+        sender.add_event_handler("groupchat_message_error", self._back)  # the MUC plugin's event for those
         for r in receivers:  # a group message counts as delivered when one occupant got it (as in bench/chaos.py)
             r.add_event_handler("message", self._arrived)
 
