@@ -146,7 +146,10 @@ void ClusterRouter::on_message(std::uint64_t from, std::string bytes) {
       std::vector<SessionEntry> gone;
       {
         std::lock_guard lock(registry_mu_);
-        gone = replace_node(m->node, *m);
+        // A member's own list, or any list with sessions in it (the member is back),
+        // says which sessions ended; an empty list from the leader about another
+        // member is what a silent member gets: its sessions are absent, not ended.
+        gone = replace_node(m->node, *m, m->node == from || !m->sessions.empty());
         if (registering) {
           registered_at_[from] = Clock::now();
           silenced_.erase(from);
@@ -174,7 +177,10 @@ void ClusterRouter::on_message(std::uint64_t from, std::string bytes) {
     case RouterMessageType::delivered: {
       if (m->incarnation != incarnation_) return;
       std::lock_guard lock(pending_mu_);
-      pending_.erase(m->seq);
+      if (auto it = pending_.find(m->seq); it != pending_.end()) {
+        pending_bytes_ -= it->second.stanza.size();
+        pending_.erase(it);
+      }
       return;
     }
   }
@@ -228,6 +234,11 @@ void ClusterRouter::tick() {
   }
   // Entries of nodes that left the configuration (everyone), or that the leader
   // has not heard from in a while (the leader, which then tells the others).
+  bounce_overflow();
+  {
+    std::lock_guard lock(absent_mu_);
+    absent_.forget_old(now);
+  }
   std::vector<SessionEntry> gone;
   std::vector<std::uint64_t> silent;
   {
@@ -245,7 +256,7 @@ void ClusterRouter::tick() {
       RouterMessage empty;
       empty.type = RouterMessageType::node_sessions;
       empty.node = node;
-      auto g = replace_node(node, empty);
+      auto g = replace_node(node, empty, false);
       gone.insert(gone.end(), g.begin(), g.end());
     }
   }

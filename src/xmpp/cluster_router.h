@@ -30,6 +30,19 @@
 // incarnation, seq). So a stanza this node acknowledged to its client (XEP-0198)
 // survives the loss of the leader: at-least-once between nodes, exactly-once to
 // the client while both the origin and the holding node live.
+// Nothing unconfirmed is dropped silently: a stanza unconfirmed for kGiveUpAfter,
+// or past the bounds of what may wait unconfirmed (kMaxUnconfirmed, bytes), is
+// bounced to its sender (undeliverable.h).
+//
+// Absent sessions (absent_sessions.h). When the leader drops the sessions of a
+// silent member, they may still be alive there (a partition, a stopped process)
+// or come back elsewhere (resumed or bound again). For kAwaitReturn after that, a
+// stanza for such a user that finds no other session is relayed to the absent
+// session as if it were there (router.cpp asks awaited_session), and unconfirmed
+// stanzas for it stay unconfirmed instead of being routed afresh (which meant
+// offline storage for a user still online): they reach the session when it is
+// registered again, wherever, and are bounced with recipient-unavailable when the
+// wait ends first. A member's own list ends its absences (what it lacks ended).
 //
 // Store before stanza. A node that wrote the replicated store (a roster change
 // for a subscription) and then forwards the stanza that follows from it may be
@@ -71,6 +84,7 @@
 #include <string_view>
 
 #include "cluster/admission.h"
+#include "xmpp/absent_sessions.h"
 #include "xmpp/cluster_bus.h"
 #include "xmpp/cluster_wire.h"
 #include "xmpp/session.h"
@@ -85,7 +99,14 @@ class ClusterRouter : public std::enable_shared_from_this<ClusterRouter>, public
  public:
   static constexpr auto kTick = std::chrono::milliseconds(50);
   static constexpr auto kResendAfter = std::chrono::milliseconds(1000);
-  static constexpr auto kGiveUpAfter = std::chrono::seconds(60);
+  // An unconfirmed stanza is bounced after this: longer than an absent session is
+  // awaited (absent_sessions.h) and than a leader election, so it only fires when
+  // no leader or no answer came at all (e.g. this node is cut off from the others).
+  static constexpr auto kGiveUpAfter = std::chrono::seconds(20);
+  // What may wait unconfirmed (a member cut off while its users get messages):
+  // beyond it, new stanzas are bounced at the next tick rather than kept.
+  static constexpr size_t kMaxUnconfirmed = 20000;
+  static constexpr size_t kMaxUnconfirmedBytes = 32 * 1024 * 1024;
   static constexpr auto kSilentAfter = std::chrono::milliseconds(2000);
   static constexpr auto kRegisterEvery = std::chrono::seconds(5);
   static constexpr auto kLeadershipLag = std::chrono::seconds(1);  // raft view to this router's tick, bounded
@@ -117,9 +138,14 @@ class ClusterRouter : public std::enable_shared_from_this<ClusterRouter>, public
   // copy lacks may well exist (component_occupants.h asks again later).
   bool registry_current() const;
 
+  // For a stanza to `to` that finds no session: an absent session of another node
+  // still awaited (see "Absent sessions"), to relay() it to. `any_resource`: a
+  // session of the bare JID will do (messages), else only `to` itself.
+  std::optional<AbsentSessions::Found> awaited_session(const Jid& to, bool any_resource);
+
   struct Counters {
     size_t remote_sessions = 0, remote_components = 0, unconfirmed = 0;
-    std::uint64_t forwarded = 0, delivered_here = 0, resent = 0, duplicates = 0;
+    std::uint64_t forwarded = 0, delivered_here = 0, resent = 0, duplicates = 0, bounced = 0;
   };
   Counters counters() const;
 
@@ -146,7 +172,9 @@ class ClusterRouter : public std::enable_shared_from_this<ClusterRouter>, public
   void drop_session(std::uint64_t node, const std::string& jid);
   void put_component(std::uint64_t node, const std::string& domain);
   void drop_component(std::uint64_t node, const std::string& domain);
-  std::vector<SessionEntry> replace_node(std::uint64_t node, const RouterMessage& m);  // returns dropped sessions
+  // Returns the dropped sessions. `reported`: the list is the member's own (or it
+  // is back): sessions it lacks ended; else they are absent (absent_sessions.h).
+  std::vector<SessionEntry> replace_node(std::uint64_t node, const RouterMessage& m, bool reported);
   RouterMessage own_sessions() const;
   RouterMessage node_sessions(std::uint64_t node);
   // Sending.
@@ -167,6 +195,8 @@ class ClusterRouter : public std::enable_shared_from_this<ClusterRouter>, public
   };
   Location locate(const std::string& jid);
   void resend(bool all, std::uint64_t leader, std::chrono::steady_clock::time_point now);
+  // Bounces what relay() could not keep (tick; no lock held).
+  void bounce_overflow();
   void begin_sync();
   void end_sync(std::uint64_t generation);
   void announce_gone(const std::vector<SessionEntry>& sessions);
@@ -194,9 +224,14 @@ class ClusterRouter : public std::enable_shared_from_this<ClusterRouter>, public
 
   mutable std::mutex pending_mu_;
   std::map<std::uint64_t, Pending> pending_;  // seq → unconfirmed stanza
+  size_t pending_bytes_ = 0;
+  std::vector<std::string> overflow_;  // past kMaxUnconfirmed*: bounced at the next tick
   std::uint64_t next_seq_ = 1;
   std::map<std::pair<std::uint64_t, std::uint64_t>, std::set<std::uint64_t>> seen_;  // (origin, incarnation) →
   Counters counters_;
+
+  std::mutex absent_mu_;  // a leaf: nothing is called while it is held
+  AbsentSessions absent_;
 
   struct Held {
     RouterMessage message;

@@ -82,6 +82,10 @@ RouterMessage ClusterRouter::node_sessions(std::uint64_t node) {
 // ---- the registry ---------------------------------------------------------------
 
 void ClusterRouter::put_session(std::uint64_t node, const SessionEntry& e) {
+  {
+    std::lock_guard lock(absent_mu_);
+    absent_.back(e.jid);
+  }
   auto& entries = registry_[node];
   auto it = entries.sessions.find(e.jid);
   if (it != entries.sessions.end()) return it->second->update(e);
@@ -124,7 +128,7 @@ void ClusterRouter::drop_component(std::uint64_t node, const std::string& domain
   server_.registry.drop_remote_component(domain, node, other);
 }
 
-std::vector<SessionEntry> ClusterRouter::replace_node(std::uint64_t node, const RouterMessage& m) {
+std::vector<SessionEntry> ClusterRouter::replace_node(std::uint64_t node, const RouterMessage& m, bool reported) {
   std::vector<SessionEntry> gone;
   std::set<std::string> keep;
   for (auto& e : m.sessions) keep.insert(e.jid);
@@ -135,6 +139,13 @@ std::vector<SessionEntry> ClusterRouter::replace_node(std::uint64_t node, const 
       drop.push_back(jid);
       if (s->available()) gone.push_back(s->entry());
     }
+  {
+    std::lock_guard lock(absent_mu_);
+    if (reported) absent_.member_reported(node);
+    const auto now = Clock::now();
+    if (!reported)
+      for (auto& jid : drop) absent_.dropped(jid, node, now);
+  }
   for (auto& jid : drop) drop_session(node, jid);
   for (auto& e : m.sessions) put_session(node, e);
   std::set<std::string> components(m.components.begin(), m.components.end());
@@ -155,7 +166,7 @@ void ClusterRouter::apply_registry(const RouterMessage& m) {
     case RouterMessageType::session_down: return drop_session(m.node, m.jid);
     case RouterMessageType::component_up: return put_component(m.node, m.jid);
     case RouterMessageType::component_down: return drop_component(m.node, m.jid);
-    case RouterMessageType::node_sessions: replace_node(m.node, m); return;
+    case RouterMessageType::node_sessions: replace_node(m.node, m, !m.sessions.empty()); return;
     default: return;
   }
 }

@@ -7,30 +7,13 @@
 #include "xmpp/cluster_router.h"
 #include "xmpp/cluster_router_sender.h"
 #include "xmpp/server.h"
+#include "xmpp/undeliverable.h"
 
 namespace convene::xmpp {
 
 using Clock = std::chrono::steady_clock;
 
 namespace {
-
-// afresh: for a stanza whose target session ended while it travelled.
-class Rerouter final : public xml::StreamHandler {
- public:
-  explicit Rerouter(Server& server) : server_(server) {}
-  void on_stream_open(const xml::StreamHeader&) override {}
-  void on_stream_close() override {}
-  void on_stanza(xml::Element& stanza, std::string_view raw) override {
-    auto from = Jid::parse(stanza.attr("from"));
-    auto to = Jid::parse(stanza.attr("to"));
-    if (!from || !to) return;
-    route(server_, *from, *to, stanza, raw);
-  }
-
- private:
-  Server& server_;
-};
-
 
 // Subscription presence and roster pushes: what a client answers from its roster.
 // A false positive (the word in an attribute value) only costs a sync.
@@ -39,16 +22,6 @@ bool needs_store_sync(std::string_view stanza) {
   if (head.starts_with("<presence")) return head.find("subscribe") != std::string_view::npos;
   if (head.starts_with("<iq")) return stanza.find(kRosterNs) != std::string_view::npos;
   return false;
-}
-
-void reroute(Server& server, std::string_view bytes) {
-  Rerouter handler(server);
-  xml::StreamParser parser(handler, {server.settings.limits.max_stanza_bytes, server.settings.limits.max_depth,
-                                     std::string(kClientNs)});
-  std::string doc = "<stream:stream xmlns='" + std::string(kClientNs) + "' xmlns:stream='" + std::string(kStreamsNs) + "'>";
-  doc.append(bytes);
-  if (auto err = parser.feed(doc))
-    server.log->warn("cluster: a forwarded stanza could not be parsed again: {}", err->text);
 }
 
 }  // namespace
@@ -149,7 +122,7 @@ void ClusterRouter::deliver_now(const RouterMessage& m) {
   if (deliver_local(m.jid, m.stanza)) return;
   // The session ended on the way (or was never here): route it as new.
   server_.log->info("cluster: stanza from member {:x} for {}: no such session here, routed again", m.node, m.jid);
-  reroute(server_, m.stanza);
+  route_again(server_, m.stanza);
 }
 
 bool ClusterRouter::deliver_local(const std::string& target, const std::string& stanza) {
@@ -170,32 +143,52 @@ ClusterRouter::Location ClusterRouter::locate(const std::string& target) {
 
 // Sends unconfirmed stanzas again (all of them, or those unconfirmed for
 // kResendAfter), each to where its target is now: a session or call bridge
-// may have moved (or its node died) since the stanza first left.
+// may have moved (or its node died) since the stanza first left. A session that
+// is absent (its member went silent) is waited for; a call bridge name with no
+// holder is waited for here (component_wait.h); what waited too long is bounced.
 void ClusterRouter::resend(bool all, std::uint64_t leader, Clock::time_point now) {
   std::vector<std::pair<std::uint64_t, std::string>> due;
+  std::vector<std::string> expired;
   {
     std::lock_guard lock(pending_mu_);
     for (auto it = pending_.begin(); it != pending_.end();) {
       if (now - it->second.first_sent > kGiveUpAfter) {
-        server_.log->warn("cluster: stanza for {} never confirmed by member {:x}: dropped", it->second.jid,
-                          it->second.target_node);
+        pending_bytes_ -= it->second.stanza.size();
+        expired.push_back(std::move(it->second.stanza));
         it = pending_.erase(it);
+        ++counters_.bounced;
         continue;
       }
       if (all || now - it->second.last_sent > kResendAfter) due.emplace_back(it->first, it->second.jid);
       ++it;
     }
   }
+  for (auto& stanza : expired)
+    bounce_undeliverable(server_, stanza, kRemoteServerTimeout,
+                         "never confirmed by another node in " + std::to_string(kGiveUpAfter.count()) + " s");
   for (auto& [seq, jid] : due) {
     auto where = locate(jid);  // without pending_mu_ (lock order)
+    auto absence = AbsentSessions::State::unknown;
+    if (where.kind == Location::gone) {
+      std::lock_guard lock(absent_mu_);
+      absence = absent_.state(jid, now);
+    }
+    enum { send, route_here, bounce_it } act = send;
+    if (where.kind == Location::here) act = route_here;
+    if (where.kind == Location::gone) act = absence == AbsentSessions::State::awaited  ? send
+                                         : absence == AbsentSessions::State::timed_out ? bounce_it
+                                                                                       : route_here;
+    if (where.kind == Location::unknown) act = route_here;  // a call bridge nobody holds: it waits here
     std::optional<Pending> take;
     {
       std::lock_guard lock(pending_mu_);
       auto it = pending_.find(seq);
       if (it == pending_.end()) continue;  // confirmed meanwhile
-      if (where.kind == Location::here || where.kind == Location::gone) {
+      if (act != send) {
+        pending_bytes_ -= it->second.stanza.size();
         take = std::move(it->second);
         pending_.erase(it);
+        if (act == bounce_it) ++counters_.bounced;
       } else {
         if (where.kind == Location::elsewhere) it->second.target_node = where.member;
         it->second.last_sent = now;
@@ -203,11 +196,32 @@ void ClusterRouter::resend(bool all, std::uint64_t leader, Clock::time_point now
         ++counters_.resent;
       }
     }
-    if (take && !deliver_local(take->jid, take->stanza)) {
-      server_.log->info("cluster: unconfirmed stanza for {}: the session is gone, routed again", take->jid);
-      reroute(server_, take->stanza);
+    if (!take) continue;
+    if (act == bounce_it) {
+      bounce_undeliverable(server_, take->stanza, kRecipientUnavailable,
+                           "waited " + std::to_string(AbsentSessions::kAwaitReturn.count()) +
+                               " s for a session whose node went silent");
+    } else if (!deliver_local(take->jid, take->stanza)) {
+      server_.log->info("cluster: unconfirmed stanza for {}: not there any more, routed again", take->jid);
+      route_again(server_, take->stanza);
     }
   }
+}
+
+void ClusterRouter::bounce_overflow() {
+  std::vector<std::string> overflow;
+  {
+    std::lock_guard lock(pending_mu_);
+    overflow.swap(overflow_);
+  }
+  for (auto& stanza : overflow)
+    bounce_undeliverable(server_, stanza, kRemoteServerTimeout, "too many stanzas wait for other nodes");
+}
+
+std::optional<AbsentSessions::Found> ClusterRouter::awaited_session(const Jid& to, bool any_resource) {
+  std::lock_guard lock(absent_mu_);
+  if (!absent_.size()) return std::nullopt;
+  return absent_.awaited_for(to.bare_view(), to.full(), any_resource, Clock::now());
 }
 
 // ---- stanzas to other nodes ------------------------------------------------------
@@ -215,8 +229,15 @@ void ClusterRouter::resend(bool all, std::uint64_t leader, Clock::time_point now
 void ClusterRouter::relay(std::uint64_t node, const std::string& jid, std::string_view bytes) {
   auto leader = bus_->status().leader_id;
   std::lock_guard lock(pending_mu_);
+  if (pending_.size() >= kMaxUnconfirmed || pending_bytes_ + bytes.size() > kMaxUnconfirmedBytes) {
+    // Under the registry's lock here: bounced at the next tick, which routes.
+    if (overflow_.size() < kMaxUnconfirmed) overflow_.emplace_back(bytes);
+    ++counters_.bounced;
+    return;
+  }
   std::uint64_t seq = next_seq_++;
   auto now = Clock::now();
+  pending_bytes_ += bytes.size();
   auto& p = pending_[seq] = Pending{node, jid, std::string(bytes), now, now};
   ++counters_.forwarded;
   send_pending(seq, p, leader);

@@ -2,6 +2,7 @@
 
 #include "xml/serializer.h"
 #include "xmpp/routing_rules.h"
+#include "xmpp/undeliverable.h"
 
 namespace convene::xmpp {
 
@@ -111,6 +112,7 @@ void ComponentStream::handle_stanza(xml::Element& stanza, std::string_view raw) 
   }
   auto kind = stanza_kind(stanza.name());
   if (kind == StanzaKind::other) return stream_error("unsupported-stanza-type");
+  unanswered_.answered(stanza.attr("id"));
   auto from = Jid::parse(stanza.attr("from"));
   if (!from || from->domain() != domain_) return stream_error("invalid-from");
   std::weak_ptr<Connection> weak = shared_from_this();
@@ -130,8 +132,15 @@ void ComponentStream::handle_close() { stream_error({}); }
 
 void ComponentStream::on_disconnect() {
   if (!handshaken_) return;
-  if (!server_.registry.unregister_component(domain_, *this)) return;
-  server_.log->info("call bridge '{}' disconnected ({})", name_, peer());
+  const bool held = server_.registry.unregister_component(domain_, *this);
+  if (held) server_.log->info("call bridge '{}' disconnected ({})", name_, peer());
+  // Also when replaced: what this connection got while it held the name and did
+  // not answer may never have been read.
+  auto again = unanswered_.take(UnansweredStanzas::Clock::now());
+  if (!again.empty())
+    server_.log->info("call bridge '{}' ({}): {} stanza(s) sent to it and not answered are routed again", name_,
+                      peer(), again.size());
+  for (auto& bytes : again) route_again(server_, bytes);
 }
 
 }  // namespace convene::xmpp

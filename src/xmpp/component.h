@@ -10,6 +10,10 @@
 // One live connection per name: a newer one replaces the older (which gets
 // <conflict/>).
 //
+// Stanzas routed to a bridge and not answered yet when its connection ends (killed,
+// replaced, yielding) are routed again, to the next holder or to wait for one
+// (unanswered_stanzas.h, component_wait.h).
+//
 // Standby instances (<handshake standby='true'>): every node of a cluster runs one
 // for each call bridge it does not serve itself, so a bridge whose node died is
 // taken over on another node. A standby is let in only while nobody in the cluster
@@ -31,6 +35,7 @@
 #include "xmpp/component_occupants.h"
 #include "xmpp/connection.h"
 #include "xmpp/session.h"
+#include "xmpp/unanswered_stanzas.h"
 #include "xmpp_core/component_handshake.h"
 
 namespace convene::xmpp {
@@ -41,7 +46,10 @@ class ComponentStream : public Connection, public ComponentLink {
   const std::string& domain() const { return domain_; }
 
   // ComponentLink, for the session registry.
-  void send(std::string_view bytes) override { Connection::send(bytes); }
+  void send(std::string_view bytes) override {
+    unanswered_.sent(bytes, UnansweredStanzas::Clock::now());
+    Connection::send(bytes);
+  }
   const std::string& peer() const override { return Connection::peer(); }
   void replaced() override { post_close("conflict", "replaced by a newer connection"); }
   bool standby() const override { return standby_; }
@@ -63,6 +71,8 @@ class ComponentStream : public Connection, public ComponentLink {
   bool handshaken_ = false;
   bool standby_ = false;
   std::shared_ptr<ComponentOccupants> occupants_;  // after the handshake
+  // Routed to the next holder when this connection ends (unanswered_stanzas.h).
+  UnansweredStanzas unanswered_;
 };
 
 }  // namespace convene::xmpp

@@ -8,8 +8,10 @@
 #include "xml/serializer.h"
 #include "xmpp/c2s.h"
 #include "xmpp/cluster_router.h"
+#include "xmpp/component_wait.h"
 #include "xmpp/routing_rules.h"
 #include "xmpp/server.h"
+#include "xmpp/undeliverable.h"
 
 namespace convene::xmpp {
 
@@ -98,10 +100,20 @@ std::string& scratch() {
   return s;
 }
 
+// The call bridge name of a component domain ("cb1" of "cb1.example.com").
+std::string_view bridge_name(const Server& server, std::string_view domain) {
+  return domain.substr(0, domain.size() - server.settings.domain.size() - 1);
+}
+
 void to_component(Server& server, const Jid& from, const Jid& to, xml::Element& stanza, std::string_view raw) {
   auto& out = scratch();
   write_stanza(stanza, raw, from.full(), to.full(), out);
-  if (send_to_component(server, to.domain(), out)) return;
+  const auto domain = to.domain();
+  // Behind stanzas already waiting for this name, to keep the order.
+  auto& wait = *server.component_wait;
+  if (!wait.waiting(domain) && send_to_component(server, domain, out)) return;
+  // A known call bridge between two holders (a takeover, a restart): wait for the next.
+  if (server.store.callbridge(bridge_name(server, domain)) && wait.hold(domain, out)) return;
   if (stanza.name() == "presence") return;
   bounce(server, from, to, stanza, kServiceUnavailable);
 }
@@ -136,6 +148,18 @@ void to_local_user(Server& server, const Jid& from, const Jid& to, xml::Element&
     delivered = true;
   });
   if (delivered) return;
+  // In a cluster, the user's session may be on a member gone silent a moment ago
+  // (a partition, a stopped process): it is awaited there, or wherever the user
+  // comes back, rather than stored offline while the user may well be online
+  // (cluster_router.h, "Absent sessions").
+  if (!online && bounces_when_undeliverable(stanza.name(), type))
+    if (auto cluster = server.cluster())
+      if (auto absent = cluster->awaited_session(to, kind == StanzaKind::message)) {
+        auto& out = scratch();
+        write_stanza(stanza, raw, from.full(), absent->jid, out);
+        cluster->relay(absent->member, absent->jid, out);
+        return;
+      }
   // Without a session the store says whether the account exists (outside the registry's lock,
   // where this look-up has always been).
   if (!online) decision = decide_route(kind, type, to.has_resource(), server.store.user_exists(to.local()), {});

@@ -36,6 +36,7 @@ class Connection;
 class ClientStream;
 class ComponentStream;
 class ClusterRouter;
+class ComponentWait;
 class Session;
 
 class Server {
@@ -67,6 +68,10 @@ class Server {
   // Sessions of this node (ClientStream) and, in a cluster, of the other nodes
   // (RemoteSession, kept by the cluster router), components, resumable sessions.
   SessionRegistry registry;
+
+  // Stanzas for a call bridge name between two holders (component_wait.h); set
+  // by the service before it accepts connections, kept until the Server goes.
+  std::shared_ptr<ComponentWait> component_wait;
 
   // ---- the cluster (cluster_router.h); null when not in an XMPP cluster ----
   // For stanzas to components of other nodes; the router hears about this node's

@@ -15,6 +15,7 @@
 #include "util/thread_name.h"
 #include "xmpp/c2s.h"
 #include "xmpp/cluster_router.h"
+#include "xmpp/component_wait.h"
 #include "xmpp/component.h"
 #include "xmpp/heap_trimmer.h"
 #include "xmpp/server.h"
@@ -108,6 +109,8 @@ class ServiceImpl final : public Service {
     ios_ = std::move(ios);
     acceptors_ = std::move(acceptors);
     listening_ = std::move(listening);
+    server_->component_wait = std::make_shared<ComponentWait>(*server_);
+    server_->component_wait->start(*ios_[0]);
     for (size_t i = 0; i < acceptors_.size(); ++i) accept(*acceptors_[i], component_acceptor[i]);
     trimmer_ = std::make_unique<HeapTrimmer>(*ios_[0], server_->idle_memory_released);
     trimmer_->start();
@@ -166,6 +169,7 @@ class ServiceImpl final : public Service {
     open.clear();
     acceptors_.clear();
     trimmer_.reset();
+    server_->component_wait->stop();
     ios_.clear();  // destroys pending handlers and with them the connections
     server_->log->info("XMPP service stopped");
     server_.reset();

@@ -19,5 +19,10 @@ inline constexpr StanzaError kRemoteServerNotFound{"cancel", "remote-server-not-
 inline constexpr StanzaError kItemNotFound{"cancel", "item-not-found"};
 inline constexpr StanzaError kConflict{"cancel", "conflict"};
 inline constexpr StanzaError kInternalServerError{"wait", "internal-server-error"};
+// For stanzas the server accepted but could not hand on in time (the cluster's
+// undeliverable paths): "wait" tells the sender that trying again later may work.
+inline constexpr StanzaError kRecipientUnavailable{"wait", "recipient-unavailable"};
+inline constexpr StanzaError kRemoteServerTimeout{"wait", "remote-server-timeout"};
+inline constexpr StanzaError kServiceUnavailableWait{"wait", "service-unavailable"};
 
 }  // namespace convene::xmpp

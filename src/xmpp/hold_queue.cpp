@@ -1,0 +1,62 @@
+#include "xmpp/hold_queue.h"
+
+#include <algorithm>
+
+namespace convene::xmpp {
+
+bool HoldQueue::hold(std::string key, std::string bytes, Clock::time_point now) {
+  if (entries_.size() >= limits_.max_count || bytes_ + bytes.size() > limits_.max_bytes) return false;
+  bytes_ += bytes.size();
+  entries_.push_back({std::move(key), std::move(bytes), now + limits_.wait});
+  return true;
+}
+
+bool HoldQueue::holds(std::string_view key) const {
+  return std::any_of(entries_.begin(), entries_.end(), [&](const Entry& e) { return e.key == key; });
+}
+
+std::vector<HoldQueue::Entry> HoldQueue::take(std::string_view key) {
+  std::vector<Entry> out;
+  std::deque<Entry> rest;
+  for (auto& e : entries_) {
+    if (e.key == key) {
+      bytes_ -= e.bytes.size();
+      out.push_back(std::move(e));
+    } else {
+      rest.push_back(std::move(e));
+    }
+  }
+  entries_ = std::move(rest);
+  return out;
+}
+
+void HoldQueue::put_back(std::vector<Entry> entries) {
+  for (auto it = entries.rbegin(); it != entries.rend(); ++it) {
+    bytes_ += it->bytes.size();
+    entries_.push_front(std::move(*it));
+  }
+}
+
+std::vector<HoldQueue::Entry> HoldQueue::take_expired(Clock::time_point now) {
+  std::vector<Entry> out;
+  std::deque<Entry> rest;
+  for (auto& e : entries_) {
+    if (e.deadline <= now) {
+      bytes_ -= e.bytes.size();
+      out.push_back(std::move(e));
+    } else {
+      rest.push_back(std::move(e));
+    }
+  }
+  entries_ = std::move(rest);
+  return out;
+}
+
+std::vector<std::string> HoldQueue::keys() const {
+  std::vector<std::string> out;
+  for (auto& e : entries_)
+    if (std::find(out.begin(), out.end(), e.key) == out.end()) out.push_back(e.key);
+  return out;
+}
+
+}  // namespace convene::xmpp

@@ -1,0 +1,187 @@
+"""No stanza a node acknowledged (XEP-0198 <a h=/>) vanishes: it is delivered, or
+its sender gets an error back (RFC 6120 §10). Three-node cluster on
+CONVENE_TEST_NET.1-3, slixmpp clients with stream management.
+
+(a) A user on node 2 sends numbered messages to a user on node 1 while node 1's
+convened is stopped (SIGSTOP, long enough for the cluster to drop node 1's
+sessions as silent, then SIGCONT): each message reaches the user on node 1 or
+comes back as an error; none is stored offline for a user who never went
+offline, none is dropped.
+(b) Group messages to a space while its call bridge is killed (kill -9 of the
+bridge process only, its standbys on the other nodes stopped so that the name
+stays free until convened restarts the bridge, 250 ms later): the server keeps
+them for the name's next holder instead of bouncing them at once; each reaches an
+occupant or comes back as an error, and none is bounced by the server with
+service-unavailable, the restart being well inside the wait.
+Waits are bounded polls and events, never sleeps as synchronisation."""
+import asyncio
+import os
+import re
+import signal
+
+from harness import wait_for
+from test_callbridge_supervised import pid_of, status
+from test_callbridge_takeover import serve_cb1_on_node1
+from test_xmpp_cluster_routing import cluster, on, until  # noqa: F401  (fixture)
+from xmpp_cluster_fixtures import ADDR, TIMEOUT
+from xmpp_fixtures import DOMAIN, offline, run
+
+
+def standby_pids(cluster, name, nodes=(2, 3)):
+    """Pids of the standby call bridges `name` that these nodes' convened run."""
+    pids = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/cmdline", "rb") as f:
+                argv = f.read().decode(errors="replace").split("\0")
+        except OSError:
+            continue
+        line = " ".join(argv)
+        if "convene-callbridge" in argv[0] and "--standby" in argv and f"/standby/{name}/" in line \
+                and any(str(cluster[i].dir) + "/" in line for i in nodes):
+            pids.append(int(entry))
+    return pids
+
+
+def sessions_elsewhere(node):
+    """`Sessions on other nodes` of `xmpp status`, or None when absent."""
+    out = node.mmp("xmpp", "status").stdout
+    m = re.search(r"Sessions on other nodes\s*:\s*(\d+)", out)
+    return int(m.group(1)) if m else None
+
+
+class Ledger:
+    """What a sender sent, what its server acknowledged (one ack request per stanza),
+    what came back as an error (by id, with the condition), and what arrived."""
+
+    def __init__(self, sender, *receivers):
+        self.sent, self.acked, self.bounced, self.arrived = [], set(), {}, set()
+        sm = sender.plugin["xep_0198"]
+        sm.window = sm.window_counter = 1  # an ack request per stanza: exact accounting
+        sender.add_event_handler("stanza_acked", self._acked)
+        sender.add_event_handler("message", self._back)
+        sender.add_event_handler("groupchat_message_error", self._back)  # the MUC plugin's event for those
+        for r in receivers:  # a group message counts as delivered when one occupant got it (as in bench/chaos.py)
+            r.add_event_handler("message", self._arrived)
+
+    def _acked(self, stanza):
+        if stanza.name == "message" and str(stanza["id"]) in self.sent:
+            self.acked.add(str(stanza["id"]))
+
+    def _back(self, m):
+        if m["type"] == "error":
+            self.bounced[str(m["id"])] = m["error"]["condition"]
+
+    def _arrived(self, m):
+        if m["type"] != "error" and str(m["body"]) in self.sent:
+            self.arrived.add(str(m["body"]))
+
+    def send(self, client, to, body, mtype):
+        m = client.make_message(mto=to, mbody=body, mtype=mtype)
+        m["id"] = body
+        self.sent.append(body)
+        m.send()
+
+    def vanished(self):
+        return sorted(i for i in self.acked if i not in self.arrived and i not in self.bounced)
+
+    def unaccounted(self):
+        return [i for i in self.sent if i not in self.arrived and i not in self.bounced]
+
+    def accounted(self):
+        return not self.unaccounted()
+
+    def summary(self):
+        return (f"sent {len(self.sent)}, acked {len(self.acked)}, arrived {len(self.arrived)}, "
+                f"bounced {self.bounced}, vanished (acked) {self.vanished()}, unaccounted {self.unaccounted()}")
+
+
+def test_messages_to_a_user_on_a_stopped_node_are_delivered_or_bounced(cluster):  # noqa: F811
+    async def go():
+        bob = await on(cluster[1], "bob", sm=True)
+        alice = await on(cluster[2], "alice", sm=True)
+        ledger = Ledger(alice, bob)
+        bob_jid = f"bob@{DOMAIN}/test"
+        wait_for(lambda: sessions_elsewhere(cluster[2]) == 1, TIMEOUT, "node 2 to see bob's session on node 1")
+        ledger.send(alice, bob_jid, "warm-up", "chat")
+        await until(lambda: "warm-up" in ledger.arrived, "a message from node 2 to node 1 before the stop")
+
+        loop = asyncio.get_event_loop()
+        dropped = asyncio.ensure_future(loop.run_in_executor(None, lambda: wait_for(
+            lambda: sessions_elsewhere(cluster[2]) == 0, 30, "node 2 to drop the sessions of stopped node 1")))
+        cluster[1].signal(signal.SIGSTOP)
+        try:
+            k = 0
+            after_drop = 0
+            # Numbered messages every 100 ms, before and after node 2 dropped bob's
+            # session; 2 s more once it did (bounded: 300 messages at most).
+            while after_drop < 20 and k < 300:
+                ledger.send(alice, bob_jid, f"n{k}", "chat")
+                k += 1
+                if dropped.done():
+                    dropped.result()  # raises if node 2 never dropped them
+                    after_drop += 1
+                await asyncio.sleep(0.1)  # the sending rate, not a synchronisation
+            assert after_drop == 20, "node 2 never dropped the stopped node's sessions"
+        finally:
+            cluster[1].signal(signal.SIGCONT)
+        try:
+            await until(ledger.accounted, "every acknowledged message delivered or bounced", 60)
+        except AssertionError as e:
+            raise AssertionError(f"{e}\n{ledger.summary()}\n"
+                                 + "\n".join(n.mmp("xmpp", "status").stdout for n in cluster.values())) from None
+        assert len(ledger.acked) > 20, ledger.summary()
+        assert not ledger.vanished(), ledger.vanished()
+        await offline(alice, bob)
+    run(go(), timeout=180)
+
+
+def test_group_messages_wait_for_the_next_holder_of_a_killed_call_bridge(cluster):  # noqa: F811
+    serve_cb1_on_node1(cluster)
+    room = f"room1@cb1.{DOMAIN}"
+
+    async def go():
+        alice = await on(cluster[2], "alice", sm=True)
+        bob = await on(cluster[3], "bob", sm=True)
+        for c in (alice, bob):
+            c.register_plugin("xep_0045")
+        await alice.plugin["xep_0045"].join_muc_wait(room, "Alice", timeout=TIMEOUT)
+        await bob.plugin["xep_0045"].join_muc_wait(room, "Bob", timeout=TIMEOUT)
+        ledger = Ledger(alice, alice, bob)
+        ledger.send(alice, room, "warm-up", "groupchat")
+        await until(lambda: "warm-up" in ledger.arrived, "a group message before the kill")
+
+        bridge = pid_of(status(cluster[1]))
+        assert bridge, status(cluster[1])[""]
+        # Node 1 serves cb1 now: its own standby for cb1 goes within a follow-up tick.
+        wait_for(lambda: not standby_pids(cluster, "cb1", (1,)), TIMEOUT, "node 1 to stop its standby for cb1")
+        standbys = standby_pids(cluster, "cb1")
+        assert len(standbys) == 2, standbys
+        k = 0
+        for pid in standbys:
+            os.kill(pid, signal.SIGSTOP)
+        try:
+            os.kill(bridge, signal.SIGKILL)
+            # Numbered group messages every 50 ms while the name is free and taken
+            # again, until 20 sent after the kill arrived (bounded: 400 messages).
+            while k < 400:
+                ledger.send(alice, room, f"g{k}", "groupchat")
+                k += 1
+                if len([b for b in ledger.arrived if b.startswith("g")]) >= 20:
+                    break
+                await asyncio.sleep(0.05)  # the sending rate, not a synchronisation
+        finally:
+            for pid in standbys:
+                os.kill(pid, signal.SIGCONT)
+        try:
+            await until(ledger.accounted, "every group message delivered or bounced", 60)
+        except AssertionError as e:
+            raise AssertionError(f"{e}\n{ledger.summary()}") from None
+        assert len(ledger.acked) > 20, ledger.summary()
+        assert not ledger.vanished(), ledger.summary()
+        by_server = sorted(i for i, cond in ledger.bounced.items() if cond == "service-unavailable")
+        assert not by_server, f"bounced by the server instead of waiting for the next holder: {by_server}"
+        await offline(alice, bob)
+    run(go(), timeout=180)
