@@ -16,18 +16,7 @@ bool HoldQueue::holds(std::string_view key) const {
 }
 
 std::vector<HoldQueue::Entry> HoldQueue::take(std::string_view key) {
-  std::vector<Entry> out;
-  std::deque<Entry> rest;
-  for (auto& e : entries_) {
-    if (e.key == key) {
-      bytes_ -= e.bytes.size();
-      out.push_back(std::move(e));
-    } else {
-      rest.push_back(std::move(e));
-    }
-  }
-  entries_ = std::move(rest);
-  return out;
+  return take_if([&](const Entry& e) { return e.key == key; });
 }
 
 void HoldQueue::put_back(std::vector<Entry> entries) {
@@ -38,18 +27,7 @@ void HoldQueue::put_back(std::vector<Entry> entries) {
 }
 
 std::vector<HoldQueue::Entry> HoldQueue::take_expired(Clock::time_point now) {
-  std::vector<Entry> out;
-  std::deque<Entry> rest;
-  for (auto& e : entries_) {
-    if (e.deadline <= now) {
-      bytes_ -= e.bytes.size();
-      out.push_back(std::move(e));
-    } else {
-      rest.push_back(std::move(e));
-    }
-  }
-  entries_ = std::move(rest);
-  return out;
+  return take_if([&](const Entry& e) { return e.deadline <= now; });
 }
 
 std::vector<std::string> HoldQueue::keys() const {

@@ -51,6 +51,23 @@ class HoldQueue {
   size_t bytes() const { return bytes_; }
 
  private:
+  // Takes out the entries `pick` chooses, in their order; the others stay in theirs.
+  template <typename Pick>
+  std::vector<Entry> take_if(Pick pick) {
+    std::vector<Entry> out;
+    std::deque<Entry> rest;
+    for (auto& e : entries_) {
+      if (pick(e)) {
+        bytes_ -= e.bytes.size();
+        out.push_back(std::move(e));
+      } else {
+        rest.push_back(std::move(e));
+      }
+    }
+    entries_ = std::move(rest);
+    return out;
+  }
+
   Limits limits_;
   std::deque<Entry> entries_;  // arrival order
   size_t bytes_ = 0;
