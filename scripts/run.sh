@@ -28,6 +28,8 @@ net=${CONVENE_RUN_NET:-127.0.1}
 run=${CONVENE_RUN:-$top/run}
 
 mmp() { local i=$1; shift; "$build/apps/mmp" --node "$run/node$i" "$@"; }
+# Tests of mmp's output read all of it (grep >/dev/null, never grep -q): under
+# pipefail, grep -q leaving early fails the pipeline when mmp then gets SIGPIPE.
 alive() { [ -n "${1:-}" ] && kill -0 "$1" 2>/dev/null; }
 # Node N's pid while it runs: the pid file's, if that process is still a convened
 # (a stale file's pid may have been reused).
@@ -141,7 +143,7 @@ dns_pid=$!
 # --- three nodes -----------------------------------------------------------------------
 for i in 1 2 3; do start_node "$i"; done
 
-if ! mmp 1 xmpp cluster status | grep -q '^State: \(LEADER\|FOLLOWER\)'; then
+if ! mmp 1 xmpp cluster status | grep '^State: \(LEADER\|FOLLOWER\)' >/dev/null; then
   echo "Configuring the cluster (seed 000 steps 3-9) ..."
   # Step 4: one certificate for all three nodes (the seed's lab shares abhiall.cer).
   [ -f "$run/node1/files/xmpp.crt" ] ||
@@ -179,7 +181,7 @@ if ! mmp 1 xmpp cluster status | grep -q '^State: \(LEADER\|FOLLOWER\)'; then
   mmp 3 callbridge enable
 fi
 
-if mmp 1 database cluster status | grep -q '^Status *: Disabled'; then
+if mmp 1 database cluster status | grep '^Status *: Disabled' >/dev/null; then
   echo "Configuring the database cluster (seed 004) ..."
   if [ ! -f "$run/node1/files/dbca.crt" ]; then
     mmp 1 pki ca create dbca CN:"Convene lab database CA" >/dev/null
@@ -203,7 +205,7 @@ fi
 
 # The roles as the nodes report them now (a restarted lab may have moved them).
 bridge_host() {
-  for i in 1 2 3; do mmp "$i" callbridge status 2>/dev/null | grep -q '^Status *: Enabled' && { echo "$i"; return; }; done
+  for i in 1 2 3; do mmp "$i" callbridge status 2>/dev/null | grep '^Status *: Enabled' >/dev/null && { echo "$i"; return; }; done
   echo 1
 }
 xmpp_leader() { mmp "$1" xmpp cluster status 2>/dev/null | sed -n 's/^\([^ ]*\) .*(Leader).*/\1/p' | head -1; }
@@ -211,7 +213,7 @@ database_master() { mmp "$1" database cluster status 2>/dev/null | sed -n 's/^No
 
 cb=$(bridge_host)
 for _ in $(seq 1 100); do  # up to 10 s for the call bridge to connect
-  mmp "$cb" callbridge status | grep -qi 'connected to' && break
+  mmp "$cb" callbridge status | grep -i 'connected to' >/dev/null && break
   sleep 0.1
 done
 echo
