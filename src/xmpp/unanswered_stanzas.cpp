@@ -20,6 +20,10 @@ std::string stanza_id(std::string_view bytes) {
 
 void UnansweredStanzas::sent(std::string_view bytes, Clock::time_point now) {
   if (bytes.size() > kMaxBytes) return;
+  // Not presence: it is state, not a message. Replayed to the next holder, a join
+  // (or leave) the user has since undone would make phantom occupants and spaces;
+  // the next holder reads the occupants back from the service instead.
+  if (bytes.substr(0, 9) == "<presence") return;
   std::lock_guard lock(mu_);
   while (!entries_.empty() && (entries_.size() >= kMaxEntries || now - entries_.front().at > kWindow))
     entries_.pop_front();

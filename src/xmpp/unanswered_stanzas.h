@@ -10,6 +10,8 @@
 // as handled when anything with its id comes back. What was sent in the last
 // kWindow and not answered is routed again when the connection ends: at least
 // once, a stanza handled without an answer may reach the next holder twice.
+// Presence is not kept: it is state, and a join replayed after its leave would make
+// phantom occupants (the next holder reads the occupants back from the service).
 // Bounded: kMaxEntries, each at most kMaxBytes (larger ones are not kept).
 //
 // Threads: every method from any thread (a mutex of its own, a leaf).

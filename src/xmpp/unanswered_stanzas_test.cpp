@@ -19,13 +19,21 @@ TEST(UnansweredStanzas, AnAnswerWithTheIdTakesTheStanzaOff) {
   auto t = UnansweredStanzas::Clock::now();
   u.sent("<message id='a'/>", t);
   u.sent("<message id='b'/>", t);
-  u.sent("<presence/>", t);
+  u.sent("<iq type='set' id='c'/>", t);
   u.answered("a");
   auto left = u.take(t + 10ms);
   ASSERT_EQ(left.size(), 2u);
   EXPECT_EQ(left[0], "<message id='b'/>");
-  EXPECT_EQ(left[1], "<presence/>");
+  EXPECT_EQ(left[1], "<iq type='set' id='c'/>");
   EXPECT_TRUE(u.take(t + 20ms).empty());
+}
+
+TEST(UnansweredStanzas, PresenceIsNeverReplayed) {
+  UnansweredStanzas u;
+  auto t = UnansweredStanzas::Clock::now();
+  u.sent("<presence to='room3@cb1.d/Alice'><x xmlns='http://jabber.org/protocol/muc'/></presence>", t);
+  u.sent("<presence type='unavailable' to='room3@cb1.d/Alice'/>", t);
+  EXPECT_TRUE(u.take(t + 10ms).empty());
 }
 
 TEST(UnansweredStanzas, KeepsOnlyTheWindowAndTheBound) {
