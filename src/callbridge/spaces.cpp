@@ -96,10 +96,26 @@ void Spaces::ask_occupants(const Send& send) {
 void Spaces::connected(const Send& send) {
   asks_left_ = kAsksWhileInDoubt;
   ask_again_at_ = {};
+  held_.clear();  // a lost connection's: their senders had no answer, as with the connection
+  restoring_ = true;
+  restoring_until_ = std::chrono::steady_clock::now() + kRestoreWait;
   ask_occupants(send);
 }
 
+void Spaces::end_restoring(const Send& send) {
+  if (!restoring_) return;
+  restoring_ = false;
+  auto held = std::move(held_);
+  held_.clear();
+  for (auto& doc : held) handle(*doc->root(), send);
+}
+
 void Spaces::tick(const Send& send) {
+  if (restoring_ && std::chrono::steady_clock::now() >= restoring_until_) {
+    logger("callbridge")->warn("no answer about the occupants in {} s: handling {} held stanza(s)",
+                               kRestoreWait.count(), held_.size());
+    end_restoring(send);
+  }
   if (ask_again_at_ == std::chrono::steady_clock::time_point{} || std::chrono::steady_clock::now() < ask_again_at_)
     return;
   ask_again_at_ = {};
@@ -148,6 +164,7 @@ void Spaces::restore(const xml::Element& occupants, const Send& send) {
     }
   }
   if (taken || gone) log->info("occupants read back: {} taken in, {} gone", taken, gone);
+  end_restoring(send);
   if (doubtful && asks_left_-- > 0) {
     ask_again_at_ = std::chrono::steady_clock::now() + std::chrono::seconds(1);
     log->info("{} recorded occupant(s) not known to the server yet; asking again in 1 s", doubtful);
@@ -155,6 +172,13 @@ void Spaces::restore(const xml::Element& occupants, const Send& send) {
 }
 
 void Spaces::handle(const xml::Element& stanza, const std::function<void(const std::string&)>& send) {
+  bool answer = stanza.name() == "iq" && (stanza.attr("type") == "result" || stanza.attr("type") == "error");
+  if (restoring_ && !answer && held_.size() < kHeldMax) {
+    auto doc = std::make_unique<xml::Document>();
+    doc->set_root(&doc->clone(stanza));
+    held_.push_back(std::move(doc));
+    return;
+  }
   if (stanza.name() == "presence") on_presence(stanza, send);
   else if (stanza.name() == "message") on_message(stanza, send);
   else if (stanza.name() == "iq") on_iq(stanza, send);
@@ -288,8 +312,10 @@ void Spaces::on_iq(const xml::Element& stanza, const std::function<void(const st
     if (stanza.attr("from") != server_domain_) return;
     if (type == "result" && payload && payload->name() == "occupants" && payload->ns() == xmpp::kSpaceOccupantsNs)
       restore(*payload, send);
-    else if (type == "error")
+    else if (type == "error") {
       logger("callbridge")->warn("the XMPP service refused request {} about the occupants", stanza.attr("id"));
+      end_restoring(send);
+    }
     return;
   }
   if (type != "get" && type != "set") return;

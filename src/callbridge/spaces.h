@@ -26,8 +26,10 @@
 //
 // Thread-safety: used by the connector thread only.
 #include <chrono>
+#include <deque>
 #include <functional>
 #include <map>
+#include <memory>
 #include <set>
 #include <string>
 #include <vector>
@@ -75,6 +77,17 @@ class Spaces {
   void record_leave(const std::string& room_name, const std::string& nick, const Send& send);
   void ask_occupants(const Send& send);
   void restore(const xml::Element& occupants, const Send& send);
+  // Handles the stanzas held while the first answer about the occupants was awaited.
+  void end_restoring(const Send& send);
+
+  // Until the service has said who the occupants are (or kRestoreWait passed), a new
+  // connection's stanzas wait: handled at once, an occupant of a room taken over (or
+  // taken back) would be refused as a stranger. Bounded: past kHeldMax, at once.
+  static constexpr auto kRestoreWait = std::chrono::seconds(3);
+  static constexpr std::size_t kHeldMax = 1024;
+  bool restoring_ = false;
+  std::chrono::steady_clock::time_point restoring_until_{};
+  std::deque<std::unique_ptr<xml::Document>> held_;
 
   std::string domain_;
   std::string server_domain_;  // the XMPP domain: domain_ after its first label
