@@ -94,8 +94,9 @@ void FailoverReconciler::step() {
 void FailoverReconciler::act_as_master(const MasterView& view, const std::string& me, bool running, bool standby) {
   // Synchronous from its first commit: a master started or promoted with no
   // synchronous standby would acknowledge commits that no standby has, until the
-  // next round set the names; those would be lost with it.
-  const std::string sync = synchronous_standby_names(core_.known_members(), me);
+  // next round set the names; those would be lost with it. Read only when starting
+  // or promoting: a running master's names are keep_sync_names()'s, every round.
+  auto sync_names = [&] { return synchronous_standby_names(core_.known_members(), me); };
   if (!running) {
     // PostgreSQL is down while this node's copy of the record names it master. The
     // copy may be stale: after a stall of this process (SIGSTOP, a starved host)
@@ -108,6 +109,7 @@ void FailoverReconciler::act_as_master(const MasterView& view, const std::string
       return;
     }
     start_confirmed_ = false;
+    const std::string sync = sync_names();
     auto primary = core_.pg.was_primary();
     Status s = primary && *primary ? core_.pg.configure(core_.primary_settings(me, sync)) : ok_status();
     if (s) s = primary && *primary ? core_.pg.start() : core_.pg.start_promoted(core_.primary_settings(me, sync));
@@ -117,25 +119,24 @@ void FailoverReconciler::act_as_master(const MasterView& view, const std::string
       return;
     }
     core_.log->info("database: PostgreSQL started as master (epoch {})", view.epoch);
-    core_.current_sync_names = "\x01";
+    core_.current_sync_names = sync;
   } else if (standby) {
     auto t0 = AgentClock::now();
     // The names first: the promoted server reads them at its first commit.
+    const std::string sync = sync_names();
     Status s = core_.pg.configure(core_.primary_settings(me, sync));
     if (s) s = core_.pg.reload();
     if (s) s = core_.pg.promote();
     // A checkpoint puts the new timeline in the control file, where pg_rewind
     // of the old master looks for it (postgres_instance.h).
     if (s) s = checkpoint();
-    if (s) s = core_.pg.configure(core_.primary_settings(me, sync));
-    if (s) s = core_.pg.reload();
     if (!s) {
       core_.log->error("database: promotion failed: {}", s.error().text());
       return;
     }
     core_.log->warn("database: promoted to master (epoch {}) in {} ms", view.epoch,
                     std::chrono::duration_cast<std::chrono::milliseconds>(AgentClock::now() - t0).count());
-    core_.current_sync_names = "\x01";
+    core_.current_sync_names = sync;
   }
   core_.following = me;
   core_.following_epoch = view.epoch;
