@@ -1,6 +1,7 @@
 // mmp — the admin shell. Thin: it renders what convened says and asks what convened
 // asks. One-shot (`mmp --node DIR pki list`) or interactive with readline history,
-// `help` and tab completion of the grammar the daemon sends.
+// `help` and tab completion of the grammar the daemon sends, and of the file area's
+// names (read from DIR/files directly: whoever may use the socket may list them).
 #include <readline/history.h>
 #include <readline/readline.h>
 #include <termios.h>
@@ -8,11 +9,13 @@
 
 #include <CLI/CLI.hpp>
 #include <cstdio>
+#include <filesystem>
 #include <cstdlib>
 #include <iostream>
 #include <sstream>
 
 #include "shell/admin_client.h"
+#include "shell/completion.h"
 #include "util/strings.h"
 
 using namespace convene;
@@ -50,6 +53,7 @@ class StdTerminal : public Terminal {
 };
 
 const Grammar* g_grammar = nullptr;
+std::filesystem::path g_node_dir;
 
 char* complete_word(const char* text, int state) {
   static std::vector<std::string> matches;
@@ -60,14 +64,17 @@ char* complete_word(const char* text, int state) {
     std::erase(words, "");
     // The word being completed is not yet a whole word.
     if (!before.empty() && before.back() != ' ' && !words.empty()) words.pop_back();
-    matches = g_grammar ? g_grammar->completions(words, text) : std::vector<std::string>{};
+    matches = g_grammar ? complete_line(*g_grammar, words, text, [] { return file_area_names(g_node_dir); })
+                        : std::vector<std::string>{};
     next = 0;
   }
   return next < matches.size() ? strdup(matches[next++].c_str()) : nullptr;
 }
 
 char** complete(const char* text, int, int) {
-  rl_attempted_completion_over = 1;  // no file-name fallback: the grammar is complete
+  // No fallback to readline's own file names (the current directory's): file names
+  // come from the node's file area, by complete_line.
+  rl_attempted_completion_over = 1;
   return rl_completion_matches(text, complete_word);
 }
 
@@ -78,13 +85,14 @@ std::vector<std::string> words_of(const std::string& line) {
   return words;
 }
 
-int interactive(const std::string& socket) {
+int interactive(const std::string& node, const std::string& socket) {
   auto reply = fetch_grammar(socket);
   if (!reply) {
     std::fprintf(stderr, "ERROR: %s\n  %s\n", reply.error().message.c_str(), reply.error().hint.c_str());
     return 2;
   }
   g_grammar = &reply->grammar;
+  g_node_dir = node;
   rl_attempted_completion_function = complete;
   std::string history = std::string(std::getenv("HOME") ? std::getenv("HOME") : ".") + "/.mmp_history";
   read_history(history.c_str());
@@ -107,6 +115,17 @@ int interactive(const std::string& socket) {
   return 0;
 }
 
+// Exit 2, silently, when the daemon cannot be reached: bash then offers nothing.
+int print_completions(const std::string& node, const std::string& socket, std::vector<std::string> words) {
+  auto reply = fetch_grammar(socket);
+  if (!reply) return 2;
+  std::string partial = words.empty() ? "" : words.back();
+  if (!words.empty()) words.pop_back();
+  for (auto& c : complete_line(reply->grammar, words, partial, [&] { return file_area_names(node); }))
+    std::printf("%s\n", c.c_str());
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -116,12 +135,19 @@ int main(int argc, char** argv) {
   app.add_option("--node", node, "node directory of the convened to administer (or $CONVENE_NODE)");
   app.footer("Any words after the options are one command to run, e.g. `mmp --node DIR pki list`;\n"
              "with none, mmp is an interactive shell (help, history, tab completion).");
+  // For the bash completion (packaging/mmp.bash-completion): the words typed so far,
+  // the last one being completed (possibly ""); prints one candidate a line. Hidden:
+  // not for operators.
+  bool complete_mode = false;
+  app.add_flag("--complete", complete_mode)->group("");
   app.prefix_command();
   CLI11_PARSE(app, argc, argv);
   std::vector<std::string> command = app.remaining();
+  if (!command.empty() && command.front() == "--") command.erase(command.begin());
 
   std::string socket = node + "/mmp.sock";
-  if (command.empty()) return interactive(socket);
+  if (complete_mode) return print_completions(node, socket, command);
+  if (command.empty()) return interactive(node, socket);
 
   StdTerminal term;
   if (command[0] == "help") {

@@ -3,10 +3,10 @@
 #
 #   bench/run-convene.sh [BUILD_DIR]        (default: build)
 #
-# Environment (all optional): USERS=10000 logins per login run, PAIRS=250, DURATION=10
+# Environment (all optional): ADDR=127.0.1.1 (the node's address), USERS=10000 logins per login run, PAIRS=250, DURATION=10
 # (seconds measured per messages run), REPEAT=3 (runs of login and messages), IDLE="1000 10000"
-# (idle connection counts), RATE="" (also an open-loop messages run at this many msgs/s),
-# MECH=auto (plain|scram-sha-1|scram-sha-256; Convene offers PLAIN only over TLS, so over
+# (idle connection counts), HOLD=3 (seconds idle before RSS is read), RATE="" (also an open-loop messages run at this many msgs/s),
+# TLS="" (1: STARTTLS before SASL in the measured runs), MECH=auto (plain|scram-sha-1|scram-sha-256; Convene offers PLAIN only over TLS, so over
 # plain TCP auto picks SCRAM-SHA-1), OUT=bench/results/convene-<time>.txt.
 #
 # The node lives in a temporary directory on 127.0.1.1: it is configured through mmp
@@ -24,7 +24,8 @@ REPEAT=${REPEAT:-3}
 IDLE=${IDLE-1000 10000}
 RATE=${RATE:-}
 MECH=${MECH:-auto}
-ADDR=127.0.1.1
+HOLD=${HOLD:-3}
+ADDR=${ADDR:-127.0.1.1}  # another loopback address lets two runs share a machine
 PORT=5222
 DOMAIN=bench.test
 CONVENED=$BUILD/apps/convened
@@ -96,14 +97,14 @@ fi
 run() {  # run SCENARIO ARGS...: pinned tool against the pinned node
   local line
   line=$(taskset -c 1 "$BENCH" --label convene --host $ADDR --port $PORT --domain $DOMAIN --password secret \
-    --mech "$MECH" --scram-cache "$TMP/scram.cache" --server-pid "$PID" --timeout 120 "$@") || true
+    ${TLS:+--starttls} --mech "$MECH" --scram-cache "$TMP/scram.cache" --server-pid "$PID" --timeout 120 "$@") || true
   echo "$line load1=$(cut -d' ' -f1 /proc/loadavg)" | tee -a "$OUT"
 }
 fresh() { stop_node; start_node 0; wait_for 60 "port $PORT" port_open; }
 
 {
   echo "# convene-bench $(date -Is) host=$(hostname) commit=$(git -C "$TOP" rev-parse --short HEAD 2>/dev/null)"
-  echo "# server: taskset -c 0 convened; tool: taskset -c 1 convene-bench; plain TCP; mech=$MECH"
+  echo "# server: taskset -c 0 convened; tool: taskset -c 1 convene-bench; ${TLS:+STARTTLS}${TLS:-plain TCP}; mech=$MECH"
   echo "# load average before the runs: $(cut -d' ' -f1-3 /proc/loadavg) (other work on these 2 cores skews every figure)"
 } | tee -a "$OUT"
 fresh
@@ -119,7 +120,7 @@ for ((r = 0; r < REPEAT; r++)); do
 done
 for n in $IDLE; do
   fresh
-  run idle --users "$n" --hold 3
+  run idle --users "$n" --hold "$HOLD"
 done
 stop_node
 echo "results in $OUT" >&2

@@ -31,7 +31,10 @@ inline constexpr size_t kAnyNumber = std::numeric_limits<size_t>::max();
 
 struct CommandSpec {
   std::vector<std::string> words;  // {"pki", "csr"}
-  std::string usage;               // the arguments, e.g. "<basename> [CN:<name>] ..."
+  // The arguments, e.g. "<basename> [CN:<name>] ...". A placeholder that names a file
+  // of the file area is <file>, <cert>, <key>, <bundle> or ends in -file, -cert, -key,
+  // -bundle (<ca-bundle>): the shell completes file names there (shell/completion.h).
+  std::string usage;
   std::string help;                // one line
   size_t min_args = 0;
   size_t max_args = 0;             // kAnyNumber for no upper bound

@@ -4,8 +4,12 @@
 #include <spdlog/sinks/basic_file_sink.h>
 #include <spdlog/sinks/stdout_sinks.h>
 
+#include <unistd.h>
+
 #include <mutex>
 #include <vector>
+
+#include "util/journal_stream.h"
 
 namespace convene {
 
@@ -23,9 +27,31 @@ class EscapedMessage final : public spdlog::custom_flag_formatter {
   std::unique_ptr<custom_flag_formatter> clone() const override { return std::make_unique<EscapedMessage>(); }
 };
 
-spdlog::sink_ptr with_escaping(spdlog::sink_ptr sink) {
+// "<N>" with the record's syslog priority, the prefix the journal reads from a
+// service's stderr (sd-daemon(3)).
+class SyslogPriority final : public spdlog::custom_flag_formatter {
+ public:
+  void format(const spdlog::details::log_msg& msg, const std::tm&, spdlog::memory_buf_t& dest) override {
+    int priority = 6;  // info
+    switch (msg.level) {
+      case spdlog::level::trace:
+      case spdlog::level::debug: priority = 7; break;
+      case spdlog::level::info: priority = 6; break;
+      case spdlog::level::warn: priority = 4; break;
+      case spdlog::level::err: priority = 3; break;
+      case spdlog::level::critical: priority = 2; break;
+      default: break;
+    }
+    char text[4] = {'<', static_cast<char>('0' + priority), '>', 0};
+    dest.append(text, text + 3);
+  }
+  std::unique_ptr<custom_flag_formatter> clone() const override { return std::make_unique<SyslogPriority>(); }
+};
+
+spdlog::sink_ptr with_escaping(spdlog::sink_ptr sink, bool for_journal = false) {
   auto formatter = std::make_unique<spdlog::pattern_formatter>();
-  formatter->add_flag<EscapedMessage>('*').set_pattern("[%Y-%m-%d %H:%M:%S.%e] [%n] [%l] %*");
+  formatter->add_flag<EscapedMessage>('*').add_flag<SyslogPriority>('P');
+  formatter->set_pattern(for_journal ? "%P[%n] %*" : "[%Y-%m-%d %H:%M:%S.%e] [%n] [%l] %*");
   sink->set_formatter(std::move(formatter));
   return sink;
 }
@@ -56,7 +82,7 @@ void escape_control_characters(std::string_view text, spdlog::memory_buf_t& out)
 void init_logging(const std::filesystem::path& file, spdlog::level::level_enum level) {
   std::lock_guard lock(g_mutex);
   g_sinks.clear();
-  g_sinks.push_back(with_escaping(std::make_shared<spdlog::sinks::stderr_sink_mt>()));
+  g_sinks.push_back(with_escaping(std::make_shared<spdlog::sinks::stderr_sink_mt>(), is_journal_stream(STDERR_FILENO)));
   if (!file.empty())
     g_sinks.push_back(with_escaping(std::make_shared<spdlog::sinks::basic_file_sink_mt>(file.string())));
   g_level = level;
