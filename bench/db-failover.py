@@ -3,7 +3,7 @@
 certificate rotation.
 
     bench/db-failover.py [--build build] [--trials 10] [--window 10] [--only failover|fencing|rotation]
-                         [--stall | --partition]
+                         [--stall | --partition] [--keep-logs DIR]
 
 Starts three real convened on NET.1-3 (the e2e harness; NET from CONVENE_TEST_NET,
 default 127.0.1), each with its own PostgreSQL 15, and builds the cluster with the
@@ -64,6 +64,8 @@ args.add_argument("--stall", action="store_true", help="fencing: SIGSTOP the mas
 args.add_argument("--partition", action="store_true",
                   help="fencing: cut the master's node off with nftables instead of kill -9")
 args.add_argument("--only", choices=["failover", "fencing", "rotation"], help="run one part only")
+args.add_argument("--keep-logs", metavar="DIR",
+                  help="copy every node's logs (convened.log: when the master was found lost, chosen, promoted) to DIR")
 opts = args.parse_args()
 os.environ["CONVENE_BUILD"] = str(Path(opts.build).resolve())
 
@@ -89,7 +91,7 @@ def failover_trials(nodes, trials):
         writer = FailoverWriter(nodes, "ledger")
         try:
             wait_for(lambda: len(writer.acked) >= 20, 30, "rows on the master")
-            t_kill = time.monotonic()
+            t_kill, wall_kill = time.monotonic(), time.time()
             kill_node_hard(master)
             # (a row the dying master acknowledged just before the kill may be read after it)
             taken = lambda: [a for a in writer.acked_since(t_kill) if a[2] != master.index]  # noqa: E731
@@ -103,7 +105,9 @@ def failover_trials(nodes, trials):
         lost = len(acked - present)
         ms = (first[1] - t_kill) * 1000
         results.append((ms, lost, len(acked)))
-        print(f"trial {trial}: master {ADDR[master.index]} killed; {ADDR[new.index]} took writes after {ms:.0f} ms; "
+        kill_at = time.strftime("%H:%M:%S", time.gmtime(wall_kill)) + f".{int(wall_kill * 1000) % 1000:03d}"
+        print(f"trial {trial}: master {ADDR[master.index]} killed at {kill_at} UTC; {ADDR[new.index]} took writes "
+              f"after {ms:.0f} ms; "
               f"lost {lost} of {len(acked)} acknowledged", flush=True)
         master.start()
         wait_for(lambda: in_sync(new, master), 90, "the old master back as an in-sync slave")
@@ -277,6 +281,9 @@ def main():
                          f"failed transactions: {sum(f for _, _, f, _ in rounds)}")
     finally:
         stop_nodes(nodes)
+        if opts.keep_logs:
+            for n in nodes:
+                shutil.copytree(n.dir / "logs", Path(opts.keep_logs) / n.name, dirs_exist_ok=True)
         shutil.rmtree(base, ignore_errors=True)
     print("\n".join(lines))
     out = TOP / "bench" / "results" / f"db-cluster-{time.strftime('%Y%m%d-%H%M%S')}.txt"

@@ -39,8 +39,11 @@ class Client:
         self.downs = []            # (lost at, ready again at or None, node)
         self.last_echo = time.monotonic()
         self.x.add_event_handler("stanza_acked", self._acked)
-        # slixmpp raises "message" for every message, group ones included.
+        # slixmpp raises "message" for every message with a <body/>, group ones
+        # included; the server's bounces do not repeat the payload (RFC 6120 §8.3.1
+        # lets them), so they come only as "message_error".
         self.x.add_event_handler("message", self._message)
+        self.x.add_event_handler("message_error", self._message)
         self.x.add_event_handler("disconnected", self._lost)
 
     def _acked(self, stanza):

@@ -6,6 +6,8 @@
 #include <asio/steady_timer.hpp>
 #include <asio/write.hpp>
 
+#include <netinet/tcp.h>
+
 #include <array>
 #include <future>
 #include <optional>
@@ -33,6 +35,15 @@ std::shared_ptr<TlsStream> make_stream(asio::ip::tcp::socket socket,
   };
   auto holder = std::make_shared<Holder>(std::move(socket), std::move(ctx));
   return std::shared_ptr<TlsStream>(holder, &holder->stream);
+}
+
+// kUnacknowledgedLimit (peer_network.h), and no Nagle delay.
+template <class Socket>
+void end_when_unacknowledged(Socket& s) {
+  std::error_code ec;
+  s.set_option(asio::ip::tcp::no_delay(true), ec);
+  using UserTimeout = asio::detail::socket_option::integer<IPPROTO_TCP, TCP_USER_TIMEOUT>;
+  s.set_option(UserTimeout(static_cast<int>(kUnacknowledgedLimit.count())), ec);
 }
 
 std::string endpoint_text(const asio::ip::tcp::socket& s) {
@@ -147,7 +158,7 @@ void PeerNetwork::accept_next() {
 
 void PeerNetwork::handshake_incoming(asio::ip::tcp::socket socket) {
   std::error_code ec;
-  socket.set_option(asio::ip::tcp::no_delay(true), ec);
+  end_when_unacknowledged(socket);
   std::string remote = endpoint_text(socket);
   std::string source_host = host_of(remote);
   // Peers retry every few tens of ms: say it once per 10 s per address and reason.
@@ -279,7 +290,7 @@ void PeerNetwork::dial(const std::string& address, Channel channel, DialHandler 
       op->stream->lowest_layer().async_connect(endpoint, [op](std::error_code e) {
         if (op->finished) return;
         if (e) return op->fail(e.message());
-        op->stream->lowest_layer().set_option(asio::ip::tcp::no_delay(true), e);
+        end_when_unacknowledged(op->stream->lowest_layer());
         op->stream->async_handshake(asio::ssl::stream_base::client, [op](std::error_code e) {
           if (op->finished) return;
           if (e) return op->fail("TLS handshake failed: " + e.message());

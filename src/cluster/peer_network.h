@@ -66,6 +66,18 @@ struct PeerHello {
 
 using TlsStream = asio::ssl::stream<asio::ip::tcp::socket>;
 
+// How long data sent on a cluster connection may stay unacknowledged before the
+// kernel ends the connection (TCP_USER_TIMEOUT, set on both ends). Why: across a
+// partition packets are dropped, not refused, so a connection made before it
+// keeps retransmitting with a doubling back-off (0.2, 0.4, ... 12.8 s) and, once
+// healed, carries nothing until its next retry: a 15 s cut kept a member from its
+// leader 10 s after the heal. Ended instead, the link is dialled afresh (raft's
+// transport and the message links redial within tens of ms), which succeeds as
+// soon as the cut heals. Acknowledgements come from the peer's kernel, not its
+// process, so a busy or stopped peer is not cut off by this (unless its receive
+// buffer is full).
+inline constexpr std::chrono::milliseconds kUnacknowledgedLimit{2000};
+
 // "host:port" → (host, port); error when malformed.
 Result<std::pair<std::string, std::uint16_t>> split_address(const std::string& address);
 

@@ -122,9 +122,10 @@ void FailoverReconciler::act_as_master(const MasterView& view, const std::string
     core_.current_sync_names = sync;
   } else if (standby) {
     auto t0 = AgentClock::now();
-    // The names first: the promoted server reads them at its first commit.
+    // The names first: the promoted server reads them at its first commit. The
+    // standby.signal file stays for the promotion to remove (postgres_instance.h).
     const std::string sync = sync_names();
-    Status s = core_.pg.configure(core_.primary_settings(me, sync));
+    Status s = core_.pg.configure(core_.primary_settings(me, sync), PostgresInstance::StandbySignal::keep);
     if (s) s = core_.pg.reload();
     if (s) s = core_.pg.promote();
     // A checkpoint puts the new timeline in the control file, where pg_rewind

@@ -107,7 +107,7 @@ Status PostgresInstance::initdb() {
       conf_file, *conf + "\n# Convene: the settings its database agent controls\ninclude_if_exists = 'convene.conf'\n");
 }
 
-Status PostgresInstance::configure(const PgSettings& s) {
+Status PostgresInstance::configure(const PgSettings& s, StandbySignal signal) {
   if (!s.listen_address.empty()) CONVENE_TRY(check_member_address(s.listen_address));
   auto tls = installed_tls();
   std::string conf;
@@ -133,6 +133,7 @@ Status PostgresInstance::configure(const PgSettings& s) {
   CONVENE_TRY(write_postgres_file(data_dir() / "convene.conf", conf));
   CONVENE_TRY(write_postgres_file(data_dir() / "postgresql.auto.conf", "# kept empty by convened\n"));
   CONVENE_TRY(write_access_files());
+  if (signal == StandbySignal::keep) return ok_status();
   auto signal_file = data_dir() / "standby.signal";
   if (!s.primary_conninfo.empty()) {
     CONVENE_TRY(write_postgres_file(signal_file, ""));

@@ -55,8 +55,14 @@ class PostgresInstance {
   // initdb (superuser postgres, trust on the private Unix socket only) and the
   // application database `convene`.
   Status initdb();
+  // What configure() does with standby.signal. by_settings: there when the settings
+  // follow a primary, else removed. keep: left as it is, for a standby given the
+  // primary's settings just before its promotion: the promotion removes the file
+  // itself, and when it is gone already the promoting server stops (FATAL "could
+  // not remove file standby.signal"), to come back only after crash recovery.
+  enum class StandbySignal { by_settings, keep };
   // Rewrites convene.conf, pg_hba.conf, pg_ident.conf and standby.signal.
-  Status configure(const PgSettings& settings);
+  Status configure(const PgSettings& settings, StandbySignal signal = StandbySignal::by_settings);
   bool running() const;
   // Starts the postmaster under a new guard and waits until it takes
   // connections (as `pg_ctl start -w` would: postmaster.pid says ready or

@@ -19,16 +19,22 @@ AbsentSessions::State AbsentSessions::state(const std::string& full, Clock::time
   return now - it->second.since < kAwaitReturn ? State::awaited : State::timed_out;
 }
 
-std::optional<AbsentSessions::Found> AbsentSessions::awaited_for(std::string_view bare, std::string_view full,
-                                                                 bool any_resource, Clock::time_point now) const {
+std::optional<AbsentSessions::Found> AbsentSessions::absent_for(std::string_view bare, std::string_view full,
+                                                                bool any_resource, Clock::time_point now) const {
   auto awaited = [&](const Absence& a) { return now - a.since < kAwaitReturn; };
-  if (auto it = absent_.find(full); it != absent_.end() && awaited(it->second))
-    return Found{it->first, it->second.member};
-  if (!any_resource) return std::nullopt;
-  std::string prefix = std::string(bare) + "/";
-  for (auto it = absent_.lower_bound(prefix); it != absent_.end() && it->first.starts_with(prefix); ++it)
-    if (awaited(it->second)) return Found{it->first, it->second.member};
-  return std::nullopt;
+  std::optional<Found> over;  // the first one whose wait is over, if none is awaited
+  auto consider = [&](const auto& it) -> bool {
+    if (awaited(it->second)) return true;
+    if (!over) over = Found{it->first, it->second.member, false};
+    return false;
+  };
+  if (auto it = absent_.find(full); it != absent_.end() && consider(it)) return Found{it->first, it->second.member};
+  if (any_resource) {
+    std::string prefix = std::string(bare) + "/";
+    for (auto it = absent_.lower_bound(prefix); it != absent_.end() && it->first.starts_with(prefix); ++it)
+      if (consider(it)) return Found{it->first, it->second.member};
+  }
+  return over;
 }
 
 void AbsentSessions::forget_old(Clock::time_point now) {

@@ -25,19 +25,22 @@ class AbsentSessions {
  public:
   using Clock = std::chrono::steady_clock;
   // How long after its member went silent a session is waited for: long enough
-  // for a short partition or a stopped process to end (the chaos faults last
-  // 5-12 s) or for its client to reconnect elsewhere (~4-5 s), short enough that
-  // the sender hears of a failure within seconds. Memory is bounded by the dropped
-  // sessions themselves, kept kForgetAfter.
-  static constexpr auto kAwaitReturn = std::chrono::seconds(10);
-  // After the wait: an absence still known as such (so stanzas still unconfirmed
-  // for it are bounced, not stored offline for a user who may be online).
+  // for a partition or a stopped process to end and for the cut-off member to find
+  // the new leader again (the chaos faults last 5-12 s, and a healed member took
+  // up to 10 s more to rejoin), or for its client to reconnect elsewhere (~4-5 s).
+  // The sender hears of a failure sooner anyway: each stanza kept for an absent
+  // session is bounced when it has waited the router's give-up time.
+  static constexpr auto kAwaitReturn = std::chrono::seconds(30);
+  // After the wait: an absence still known as such, so that stanzas for it are
+  // bounced, never stored offline for a user who may well be online on the silent
+  // member. Memory is bounded by the dropped sessions themselves.
   static constexpr auto kForgetAfter = std::chrono::seconds(60);
 
   enum class State { unknown, awaited, timed_out };
   struct Found {
     std::string jid;  // full JID of the absent session
     std::uint64_t member;
+    bool awaited = true;  // false: its wait is over (timed_out), not forgotten yet
   };
 
   // The session `full` of `member` was dropped without its member saying it ended.
@@ -48,9 +51,10 @@ class AbsentSessions {
   void member_reported(std::uint64_t member);
 
   State state(const std::string& full, Clock::time_point now) const;
-  // An awaited session for a stanza to `bare` (its full JID `full` if that one is
-  // awaited, else, when `any_resource`, the first awaited one of the bare JID).
-  std::optional<Found> awaited_for(std::string_view bare, std::string_view full, bool any_resource,
+  // An absent session for a stanza to `bare` (its full JID `full`, else, when
+  // `any_resource`, one of the bare JID), an awaited one first, else one whose wait
+  // is over (Found::awaited false).
+  std::optional<Found> absent_for(std::string_view bare, std::string_view full, bool any_resource,
                                    Clock::time_point now) const;
   // Forgets absences older than kForgetAfter.
   void forget_old(Clock::time_point now);

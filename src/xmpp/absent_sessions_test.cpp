@@ -38,16 +38,31 @@ TEST(AbsentSessions, FindsTheExactResourceOrAnyOfTheBareJid) {
   a.dropped("u@d/phone", 2, t);
   a.dropped("u@d/laptop", 3, t);
   a.dropped("uu@d/x", 3, t);  // "u@d/" is not its prefix
-  auto exact = a.awaited_for("u@d", "u@d/phone", false, t);
+  auto exact = a.absent_for("u@d", "u@d/phone", false, t);
   ASSERT_TRUE(exact);
   EXPECT_EQ(exact->jid, "u@d/phone");
   EXPECT_EQ(exact->member, 2u);
-  EXPECT_FALSE(a.awaited_for("u@d", "u@d/tablet", false, t));
-  auto any = a.awaited_for("u@d", "u@d/tablet", true, t);
+  EXPECT_FALSE(a.absent_for("u@d", "u@d/tablet", false, t));
+  auto any = a.absent_for("u@d", "u@d/tablet", true, t);
   ASSERT_TRUE(any);
   EXPECT_EQ(any->jid.rfind("u@d/", 0), 0u);
-  EXPECT_FALSE(a.awaited_for("u@d", "u@d", true, t + AbsentSessions::kAwaitReturn));
-  EXPECT_FALSE(a.awaited_for("nobody@d", "nobody@d", true, t));
+  auto over = a.absent_for("u@d", "u@d", true, t + AbsentSessions::kAwaitReturn);
+  ASSERT_TRUE(over);  // still known, its wait over: bounced by the router, not stored offline
+  EXPECT_FALSE(over->awaited);
+  EXPECT_FALSE(a.absent_for("nobody@d", "nobody@d", true, t));
+}
+
+TEST(AbsentSessions, AnAwaitedResourceIsPreferredToOneWhoseWaitIsOver) {
+  AbsentSessions a;
+  auto t = AbsentSessions::Clock::now();
+  a.dropped("u@d/old", 2, t);
+  a.dropped("u@d/new", 3, t + AbsentSessions::kAwaitReturn);
+  auto found = a.absent_for("u@d", "u@d", true, t + AbsentSessions::kAwaitReturn + 1s);
+  ASSERT_TRUE(found);
+  EXPECT_EQ(found->jid, "u@d/new");
+  EXPECT_TRUE(found->awaited);
+  a.forget_old(t + AbsentSessions::kForgetAfter + 1s);
+  EXPECT_FALSE(a.absent_for("u@d", "u@d/old", false, t + AbsentSessions::kForgetAfter + 1s));
 }
 
 }  // namespace

@@ -38,11 +38,13 @@
 // silent member, they may still be alive there (a partition, a stopped process)
 // or come back elsewhere (resumed or bound again). For kAwaitReturn after that, a
 // stanza for such a user that finds no other session is relayed to the absent
-// session as if it were there (router.cpp asks awaited_session), and unconfirmed
+// session as if it were there (router.cpp asks absent_session), and unconfirmed
 // stanzas for it stay unconfirmed instead of being routed afresh (which meant
 // offline storage for a user still online): they reach the session when it is
-// registered again, wherever, and are bounced with recipient-unavailable when the
-// wait ends first. A member's own list ends its absences (what it lacks ended).
+// registered again, wherever, and are bounced when they waited kGiveUpAfter or
+// the wait ends first. Once the wait is over, until the absence is forgotten
+// (kForgetAfter), a new stanza for it is bounced with recipient-unavailable, not
+// stored offline. A member's own list ends its absences (what it lacks ended).
 //
 // Store before stanza. A node that wrote the replicated store (a roster change
 // for a subscription) and then forwards the stanza that follows from it may be
@@ -99,10 +101,15 @@ class ClusterRouter : public std::enable_shared_from_this<ClusterRouter>, public
  public:
   static constexpr auto kTick = std::chrono::milliseconds(50);
   static constexpr auto kResendAfter = std::chrono::milliseconds(1000);
-  // An unconfirmed stanza is bounced after this: longer than an absent session is
-  // awaited (absent_sessions.h) and than a leader election, so it only fires when
-  // no leader or no answer came at all (e.g. this node is cut off from the others).
-  static constexpr auto kGiveUpAfter = std::chrono::seconds(20);
+  // An unconfirmed stanza is bounced after this: much longer than a leader
+  // election, and than a short partition plus the time a healed member takes to
+  // find the leader again (up to ~10 s), so it only fires when no leader or no
+  // answer came at all (e.g. this node is cut off from the others for long).
+  static constexpr auto kGiveUpAfter = std::chrono::seconds(30);
+  // A stanza kept for an absent session is bounced by its own give-up time before
+  // the absence can be forgotten: once forgotten it would be routed afresh (to
+  // offline storage, for a user who may be online on the silent member).
+  static_assert(AbsentSessions::kAwaitReturn + kGiveUpAfter <= AbsentSessions::kForgetAfter);
   // What may wait unconfirmed (a member cut off while its users get messages):
   // beyond it, new stanzas are bounced at the next tick rather than kept.
   static constexpr size_t kMaxUnconfirmed = 20000;
@@ -139,9 +146,10 @@ class ClusterRouter : public std::enable_shared_from_this<ClusterRouter>, public
   bool registry_current() const;
 
   // For a stanza to `to` that finds no session: an absent session of another node
-  // still awaited (see "Absent sessions"), to relay() it to. `any_resource`: a
-  // session of the bare JID will do (messages), else only `to` itself.
-  std::optional<AbsentSessions::Found> awaited_session(const Jid& to, bool any_resource);
+  // (see "Absent sessions"): awaited, to relay() it to; or with its wait over, to
+  // bounce it rather than store it offline. `any_resource`: a session of the bare
+  // JID will do (messages), else only `to` itself.
+  std::optional<AbsentSessions::Found> absent_session(const Jid& to, bool any_resource);
 
   struct Counters {
     size_t remote_sessions = 0, remote_components = 0, unconfirmed = 0;

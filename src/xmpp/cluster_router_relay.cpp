@@ -218,10 +218,10 @@ void ClusterRouter::bounce_overflow() {
     bounce_undeliverable(server_, stanza, kRemoteServerTimeout, "too many stanzas wait for other nodes");
 }
 
-std::optional<AbsentSessions::Found> ClusterRouter::awaited_session(const Jid& to, bool any_resource) {
+std::optional<AbsentSessions::Found> ClusterRouter::absent_session(const Jid& to, bool any_resource) {
   std::lock_guard lock(absent_mu_);
   if (!absent_.size()) return std::nullopt;
-  return absent_.awaited_for(to.bare_view(), to.full(), any_resource, Clock::now());
+  return absent_.absent_for(to.bare_view(), to.full(), any_resource, Clock::now());
 }
 
 // ---- stanzas to other nodes ------------------------------------------------------

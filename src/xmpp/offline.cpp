@@ -6,6 +6,7 @@
 #include "xml/serializer.h"
 #include "xmpp/c2s.h"
 #include "xmpp/store_commands.h"
+#include "xmpp/undeliverable.h"
 
 namespace convene::xmpp {
 
@@ -13,10 +14,14 @@ void store_offline(Server& server, const Jid& to, const xml::Element& stanza, st
                    std::string_view from) {
   std::string bytes;
   write_stanza(stanza, raw, from, to.full(), bytes);
-  StoreCommand push = cmd::offline_push(to.local(), std::move(bytes), static_cast<int64_t>(std::time(nullptr)));
-  std::string who = to.full();
-  server.store.submit(std::move(push), [&server, who](Status st) {
-    if (!st) server.log->warn("could not store an offline message for {}: {}", who, st.error().message);
+  StoreCommand push = cmd::offline_push(to.local(), bytes, static_cast<int64_t>(std::time(nullptr)));
+  // The sender was acknowledged (XEP-0198) before the store answered: a write the
+  // store refuses (a cluster member cut off from its leader, a full disk) goes back
+  // to the sender as an error rather than vanishing. A write that failed by timing
+  // out may still be committed later: then the user gets it and the sender an error.
+  server.store.submit(std::move(push), [&server, bytes](Status st) {
+    if (!st)
+      bounce_undeliverable(server, bytes, kRecipientUnavailable, "could not be stored offline: " + st.error().message);
   });
 }
 

@@ -151,10 +151,13 @@ void to_local_user(Server& server, const Jid& from, const Jid& to, xml::Element&
   // In a cluster, the user's session may be on a member gone silent a moment ago
   // (a partition, a stopped process): it is awaited there, or wherever the user
   // comes back, rather than stored offline while the user may well be online
-  // (cluster_router.h, "Absent sessions").
+  // (cluster_router.h, "Absent sessions"). Once that wait is over and the member
+  // is still silent, the sender gets an error: offline storage would hide the
+  // message from a user who never went offline.
   if (!online && bounces_when_undeliverable(stanza.name(), type))
     if (auto cluster = server.cluster())
-      if (auto absent = cluster->awaited_session(to, kind == StanzaKind::message)) {
+      if (auto absent = cluster->absent_session(to, kind == StanzaKind::message)) {
+        if (!absent->awaited) return bounce(server, from, to, stanza, kRecipientUnavailable);
         auto& out = scratch();
         write_stanza(stanza, raw, from.full(), absent->jid, out);
         cluster->relay(absent->member, absent->jid, out);

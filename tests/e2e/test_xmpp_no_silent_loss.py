@@ -13,6 +13,12 @@ stays free until convened restarts the bridge, 250 ms later): the server keeps
 them for the name's next holder instead of bouncing them at once; each reaches an
 occupant or comes back as an error, and none is bounced by the server with
 service-unavailable, the restart being well inside the wait.
+(c) Users on both sides of a partition of the XMPP raft leader (nftables cuts its
+cluster port, partition.py) send numbered messages to each other across the cut
+for 15 s, longer than an absent session used to be awaited (10 s), then the cut
+heals: each acknowledged message reaches the other user or comes back as an
+error to its sender; none is stored offline for a user who stayed online, none
+is lost in a store write the cut-off side could not make.
 Waits are bounded polls and events, never sleeps as synchronisation."""
 import asyncio
 import os
@@ -20,10 +26,11 @@ import re
 import signal
 
 from harness import wait_for
+from partition import Partition
 from test_callbridge_supervised import pid_of, status
 from test_callbridge_takeover import serve_cb1_on_node1
 from test_xmpp_cluster_routing import cluster, on, until  # noqa: F401  (fixture)
-from xmpp_cluster_fixtures import ADDR, TIMEOUT
+from xmpp_cluster_fixtures import ADDR, TIMEOUT, leader_index, peers_of
 from xmpp_fixtures import DOMAIN, offline, run
 
 
@@ -62,6 +69,9 @@ class Ledger:
         sm.window = sm.window_counter = 1  # an ack request per stanza: exact accounting
         sender.add_event_handler("stanza_acked", self._acked)
         sender.add_event_handler("message", self._back)
+        # slixmpp raises "message" only for messages with a <body/>; a bounce need
+        # not repeat the payload (RFC 6120 §8.3.1), so errors come as this event too.
+        sender.add_event_handler("message_error", self._back)
         sender.add_event_handler("groupchat_message_error", self._back)  # the MUC plugin's event for those
         for r in receivers:  # a group message counts as delivered when one occupant got it (as in bench/chaos.py)
             r.add_event_handler("message", self._arrived)
@@ -185,3 +195,48 @@ def test_group_messages_wait_for_the_next_holder_of_a_killed_call_bridge(cluster
         assert not by_server, f"bounced by the server instead of waiting for the next holder: {by_server}"
         await offline(alice, bob)
     run(go(), timeout=180)
+
+
+def test_messages_across_a_partition_of_the_leader_are_delivered_or_bounced(cluster):  # noqa: F811
+    leader = leader_index(cluster)
+    assert leader, peers_of(cluster[1])[2]
+    other = next(i for i in cluster if i != leader)
+
+    async def go():
+        bob = await on(cluster[leader], "bob", sm=True)     # on the side that is cut off
+        alice = await on(cluster[other], "alice", sm=True)  # with the majority
+        to_bob, to_alice = Ledger(alice, bob), Ledger(bob, alice)
+        bob_jid, alice_jid = f"bob@{DOMAIN}/test", f"alice@{DOMAIN}/test"
+        wait_for(lambda: sessions_elsewhere(cluster[other]) == 1 and sessions_elsewhere(cluster[leader]) == 1,
+                 TIMEOUT, "each node to see the other user's session")
+        to_bob.send(alice, bob_jid, "a-warm-up", "chat")
+        to_alice.send(bob, alice_jid, "b-warm-up", "chat")
+        await until(lambda: "a-warm-up" in to_bob.arrived and "b-warm-up" in to_alice.arrived,
+                    "a message each way before the cut")
+
+        cut = Partition(ADDR[leader]).cut()
+        try:
+            # Numbered messages each way every 100 ms for 15 s (150 each): past the
+            # 2 s after which each side drops the other's sessions as silent, and
+            # past the 10 s an absent session was awaited.
+            for k in range(150):
+                to_bob.send(alice, bob_jid, f"a{k}", "chat")
+                to_alice.send(bob, alice_jid, f"b{k}", "chat")
+                await asyncio.sleep(0.1)  # the sending rate, not a synchronisation
+            assert cut.dropped() > 0  # the isolation was the rule's doing
+            majority = peers_of(cluster[other])
+            assert "(Leader)" in majority[2] and ADDR[leader] + ":" not in \
+                next((line for line in majority[1] if "(Leader)" in line), ""), majority[2]
+        finally:
+            cut.heal()
+        both = lambda: to_bob.accounted() and to_alice.accounted()  # noqa: E731
+        try:
+            await until(both, "every acknowledged message delivered or bounced", 60)
+        except AssertionError as e:
+            raise AssertionError(f"{e}\nalice to bob: {to_bob.summary()}\nbob to alice: {to_alice.summary()}\n"
+                                 + "\n".join(n.mmp("xmpp", "status").stdout for n in cluster.values())) from None
+        for ledger in (to_bob, to_alice):
+            assert len(ledger.acked) > 100, ledger.summary()
+            assert not ledger.vanished(), ledger.summary()
+        await offline(alice, bob)
+    run(go(), timeout=240)
