@@ -76,10 +76,74 @@ namespace {
 constexpr int kAsksWhileInDoubt = 30;  // a second apart: the service's copy of the sessions must catch up by then
 }
 
-void Spaces::record_join(const std::string& room_name, const std::string& nick, const Occupant& occ, const Send& send) {
-  send("<iq type='set'" + attr("from", domain_) + attr("to", server_domain_) + attr("id", "rec" + std::to_string(++asked_)) +
-       "><occupants xmlns='" + std::string(xmpp::kSpaceOccupantsNs) + "'><join" + attr("space", room_name) +
-       attr("nick", nick) + attr("jid", occ.jid) + attr("presence", occ.presence) + "/></occupants></iq>");
+std::string Spaces::record_join(const std::string& room_name, const std::string& nick, const Occupant& occ,
+                                const Send& send) {
+  std::string id = "rec" + std::to_string(++asked_);
+  send("<iq type='set'" + attr("from", domain_) + attr("to", server_domain_) + attr("id", id) + "><occupants xmlns='" +
+       std::string(xmpp::kSpaceOccupantsNs) + "'><join" + attr("space", room_name) + attr("nick", nick) +
+       attr("jid", occ.jid) + attr("presence", occ.presence) + "/></occupants></iq>");
+  return id;
+}
+
+std::string Spaces::nick_holder(const std::string& room_name, const std::string& nick) const {
+  auto room = rooms_.find(room_name);
+  if (room != rooms_.end()) {
+    auto occ = room->second.by_nick.find(nick);
+    if (occ != room->second.by_nick.end()) return occ->second.jid;
+  }
+  for (auto& [id, p] : pending_joins_)
+    if (p.room == room_name && p.nick == nick) return p.occupant.jid;
+  return {};
+}
+
+bool Spaces::is_pending(const std::string& room_name, const std::string& nick) const {
+  for (auto& [id, p] : pending_joins_)
+    if (p.room == room_name && p.nick == nick) return true;
+  return false;
+}
+
+void Spaces::complete_join(const PendingJoin& join, const Send& send) {
+  auto& room = rooms_[join.room];
+  const std::string& jid = join.occupant.jid;
+  const std::string& payload = join.occupant.presence;
+  std::string self = join.room + "@" + domain_ + "/" + join.nick;
+  // Existing occupants to the joiner, the joiner to everyone else, then the self-presence.
+  for (auto& [n, occ] : room.by_nick) {
+    send(occupant_presence(join.room + "@" + domain_ + "/" + n, jid, occ.presence, {}));
+    send(occupant_presence(self, occ.jid, payload, {}));
+  }
+  room.by_nick[join.nick] = join.occupant;
+  if (join.created)
+    send(occupant_presence(self, jid, payload, {110, 201}));
+  else
+    send(occupant_presence(self, jid, payload, {110}));
+  // The subject comes last: clients take it as "join complete" (XEP-0045 §7.2.15).
+  send("<message" + attr("from", join.room + "@" + domain_) + attr("to", jid) + " type='groupchat'><subject/></message>");
+  logger("callbridge")->info("{} joined space {} as {}{}", jid, join.room, join.nick,
+                             join.created ? " (space created)" : "");
+}
+
+void Spaces::fail_join(const PendingJoin& join, const Send& send) {
+  send("<presence" + attr("from", join.room + "@" + domain_ + "/" + join.nick) + attr("to", join.occupant.jid) +
+       " type='error'><x xmlns='" + std::string(kMucNs) + "'/><error type='wait'><internal-server-error xmlns='" +
+       std::string(kStanzasNs) + "'/></error></presence>");
+}
+
+void Spaces::expire_pending_joins(const Send& send) {
+  auto now = std::chrono::steady_clock::now();
+  for (auto it = pending_joins_.begin(); it != pending_joins_.end();) {
+    if (now < it->second.give_up_at) {
+      ++it;
+      continue;
+    }
+    PendingJoin join = std::move(it->second);
+    it = pending_joins_.erase(it);
+    logger("callbridge")->warn("{} joining space {}: the XMPP service did not record it in {} s; refused", join.occupant.jid,
+                               join.room, kJoinRecordWait.count());
+    // The record may still land later: undo it, so no restored occupant appears that was refused.
+    record_leave(join.room, join.nick, send);
+    fail_join(join, send);
+  }
 }
 
 void Spaces::record_leave(const std::string& room_name, const std::string& nick, const Send& send) {
@@ -99,6 +163,14 @@ void Spaces::connected(const Send& send) {
   held_.clear();  // a lost connection's: their senders had no answer, as with the connection
   restoring_ = true;
   restoring_until_ = std::chrono::steady_clock::now() + kRestoreWait;
+  // Joins whose record was asked on the lost connection: asked again on this one
+  // (recording a join twice is harmless), still within their first deadline.
+  auto pending = std::move(pending_joins_);
+  pending_joins_.clear();
+  for (auto& [old_id, join] : pending) {
+    auto id = record_join(join.room, join.nick, join.occupant, send);
+    pending_joins_[id] = std::move(join);
+  }
   ask_occupants(send);
 }
 
@@ -111,6 +183,7 @@ void Spaces::end_restoring(const Send& send) {
 }
 
 void Spaces::tick(const Send& send) {
+  if (!pending_joins_.empty()) expire_pending_joins(send);
   if (restoring_ && std::chrono::steady_clock::now() >= restoring_until_) {
     logger("callbridge")->warn("no answer about the occupants in {} s: handling {} held stanza(s)",
                                kRestoreWait.count(), held_.size());
@@ -138,6 +211,7 @@ void Spaces::restore(const xml::Element& occupants, const Send& send) {
     std::string online(o.attr("online"));
     if (room_name.empty() || nick.empty() || jid.empty()) continue;
     auto room = rooms_.find(room_name);
+    if (is_pending(room_name, nick)) continue;  // its own answer is on the way
     bool held = room != rooms_.end() && room->second.by_nick.count(nick) && room->second.by_nick[nick].jid == jid;
     if (online == "unknown") ++doubtful;  // kept meanwhile: most likely still there
     if (online == "true" || online == "unknown") {
@@ -216,6 +290,13 @@ void Spaces::on_presence(const xml::Element& stanza, const std::function<void(co
     return;
   }
   if (type == "unavailable") {
+    for (auto it = pending_joins_.begin(); it != pending_joins_.end(); ++it)
+      if (it->second.room == room_name && it->second.nick == nick && it->second.occupant.jid == from->full()) {
+        pending_joins_.erase(it);
+        record_leave(room_name, nick, send);
+        send(occupant_presence(room_name + "@" + domain_ + "/" + nick, from->full(), {}, {110}, true));
+        return;
+      }
     auto room = rooms_.find(room_name);
     if (room == rooms_.end()) return;
     auto occ = room->second.by_nick.find(nick);
@@ -227,55 +308,48 @@ void Spaces::on_presence(const xml::Element& stanza, const std::function<void(co
   if (!type.empty()) return;  // subscription requests and probes: spaces have none
   if (nick.empty()) return send(error_reply(stanza, "modify", "jid-malformed"));
 
-  auto& room = rooms_[room_name];
   std::string payload;
   for (auto& child : stanza.children())
     if (child.ns() == kComponentNs || child.ns() == kClientNs)
       if (child.name() == "show" || child.name() == "status") xml::serialize(child, payload, {kComponentNs, false});
   std::string self = room_name + "@" + domain_ + "/" + nick;
 
-  auto held = room.by_nick.find(nick);
-  if (held != room.by_nick.end()) {
-    if (held->second.jid != from->full()) return send(error_reply(stanza, "cancel", "conflict"));
-    // A presence update from an occupant: tell everyone.
-    held->second.presence = payload;
-    record_join(room_name, nick, held->second, send);
+  std::string holder = nick_holder(room_name, nick);
+  if (!holder.empty() && holder != from->full()) return send(error_reply(stanza, "cancel", "conflict"));
+  if (is_pending(room_name, nick)) return;  // a repeat of a join still being recorded: its answer will come
+  auto room_it = rooms_.find(room_name);
+  if (room_it != rooms_.end()) {
+    auto& room = room_it->second;
+    auto held = room.by_nick.find(nick);
+    if (held != room.by_nick.end()) {
+      // A presence update from an occupant: tell everyone.
+      held->second.presence = payload;
+      record_join(room_name, nick, held->second, send);
+      for (auto& [n, occ] : room.by_nick)
+        send(occupant_presence(self, occ.jid, payload, occ.jid == from->full() ? std::initializer_list<int>{110}
+                                                                              : std::initializer_list<int>{}));
+      return;
+    }
+    // The same user under another nick in this space: a nick change is not supported; leave first.
     for (auto& [n, occ] : room.by_nick)
-      send(occupant_presence(self, occ.jid, payload, occ.jid == from->full() ? std::initializer_list<int>{110}
-                                                                            : std::initializer_list<int>{}));
-    return;
+      if (occ.jid == from->full()) return send(error_reply(stanza, "cancel", "not-acceptable"));
   }
-  // The same user under another nick in this space: a nick change is not supported; leave first.
-  for (auto& [n, occ] : room.by_nick)
-    if (occ.jid == from->full()) return send(error_reply(stanza, "cancel", "not-acceptable"));
 
   Result<bool> created = false;
   if (!known_.contains(room_name)) {
     created = store_.ensure(room_name);
     if (!created) {
       logger("callbridge")->error("space {}: {}", room_name, created.error().text());
-      if (room.by_nick.empty()) rooms_.erase(room_name);
       return send(error_reply(stanza, "wait", "internal-server-error"));
     }
     known_.insert(room_name);
     if (!loaded_) load();
   }
-  // Existing occupants to the joiner, the joiner to everyone else, then the self-presence.
-  for (auto& [n, occ] : room.by_nick) {
-    send(occupant_presence(room_name + "@" + domain_ + "/" + n, from->full(), occ.presence, {}));
-    send(occupant_presence(self, occ.jid, payload, {}));
-  }
-  room.by_nick[nick] = Occupant{from->full(), payload};
-  record_join(room_name, nick, room.by_nick[nick], send);
-  if (*created)
-    send(occupant_presence(self, from->full(), payload, {110, 201}));
-  else
-    send(occupant_presence(self, from->full(), payload, {110}));
-  // The subject comes last: clients take it as "join complete" (XEP-0045 §7.2.15).
-  send("<message" + attr("from", room_name + "@" + domain_) + attr("to", from->full()) +
-       " type='groupchat'><subject/></message>");
-  logger("callbridge")->info("{} joined space {} as {}{}", from->full(), room_name, nick,
-                             *created ? " (space created)" : "");
+  // Confirmed to the joiner (and told to the others) once the service has recorded it.
+  Occupant occupant{from->full(), payload};
+  auto id = record_join(room_name, nick, occupant, send);
+  pending_joins_[id] =
+      PendingJoin{room_name, nick, std::move(occupant), *created, std::chrono::steady_clock::now() + kJoinRecordWait};
 }
 
 void Spaces::on_message(const xml::Element& stanza, const std::function<void(const std::string&)>& send) {
@@ -310,6 +384,14 @@ void Spaces::on_iq(const xml::Element& stanza, const std::function<void(const st
   if (type == "result" || type == "error") {
     auto* payload = stanza.first_child_element();
     if (stanza.attr("from") != server_domain_) return;
+    if (auto pending = pending_joins_.find(std::string(stanza.attr("id"))); pending != pending_joins_.end()) {
+      PendingJoin join = std::move(pending->second);
+      pending_joins_.erase(pending);
+      if (type == "result") return complete_join(join, send);
+      logger("callbridge")->warn("{} joining space {}: the XMPP service could not record it; refused",
+                                 join.occupant.jid, join.room);
+      return fail_join(join, send);
+    }
     if (type == "result" && payload && payload->name() == "occupants" && payload->ns() == xmpp::kSpaceOccupantsNs)
       restore(*payload, send);
     else if (type == "error") {

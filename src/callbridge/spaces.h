@@ -5,6 +5,11 @@
 //    presence of every occupant, then its own with status 110 (and 201 when the
 //    space was created by this join), then the (empty) subject; everyone else gets
 //    the new occupant's presence. A nick held by someone else: <conflict/>.
+//    The joiner's confirmation (everything above) waits for the XMPP service to say
+//    the occupant is recorded (below): a join confirmed and then lost with the
+//    bridge's node would leave a client sure it is in a room nobody else sees.
+//    No answer within kJoinRecordWait, or a refusal: the join is answered with an
+//    error presence (internal-server-error, wait) and nobody else heard of it.
 //  - groupchat messages from an occupant to space@cb1.<domain> go to every occupant
 //    (the sender too, as XEP-0045 §7.4 says), from space@.../nick.
 //  - leave: unavailable presence (or a presence error bounced from the occupant).
@@ -63,6 +68,14 @@ class Spaces {
   struct Room {
     std::map<std::string, Occupant> by_nick;
   };
+  // A join whose record the XMPP service has not confirmed yet (keyed by the request's id).
+  struct PendingJoin {
+    std::string room;
+    std::string nick;
+    Occupant occupant;
+    bool created = false;  // the space was created by this join (status 201)
+    std::chrono::steady_clock::time_point give_up_at{};
+  };
 
   void on_presence(const xml::Element& stanza, const std::function<void(const std::string&)>& send);
   void on_message(const xml::Element& stanza, const std::function<void(const std::string&)>& send);
@@ -73,7 +86,16 @@ class Spaces {
   // Reads the names from the store; false when it could not (tried again after the next success).
   bool load();
   // The record kept with the XMPP service (component_occupants.h).
-  void record_join(const std::string& room_name, const std::string& nick, const Occupant& occ, const Send& send);
+  // Returns the request's id.
+  std::string record_join(const std::string& room_name, const std::string& nick, const Occupant& occ, const Send& send);
+  // The nick's holder in the space, confirmed or pending: its full JID, or empty.
+  std::string nick_holder(const std::string& room_name, const std::string& nick) const;
+  bool is_pending(const std::string& room_name, const std::string& nick) const;
+  // The service recorded the join: the joiner is let in and everyone hears of it.
+  void complete_join(const PendingJoin& join, const Send& send);
+  // The join could not be recorded: answered with an error, nothing else changes.
+  void fail_join(const PendingJoin& join, const Send& send);
+  void expire_pending_joins(const Send& send);
   void record_leave(const std::string& room_name, const std::string& nick, const Send& send);
   void ask_occupants(const Send& send);
   void restore(const xml::Element& occupants, const Send& send);
@@ -85,6 +107,9 @@ class Spaces {
   // taken back) would be refused as a stranger. Bounded: past kHeldMax, at once.
   static constexpr auto kRestoreWait = std::chrono::seconds(3);
   static constexpr std::size_t kHeldMax = 1024;
+  // How long a join waits for its record (the service answers once the store has it).
+  static constexpr auto kJoinRecordWait = std::chrono::seconds(5);
+  std::map<std::string, PendingJoin> pending_joins_;
   bool restoring_ = false;
   std::chrono::steady_clock::time_point restoring_until_{};
   std::deque<std::unique_ptr<xml::Document>> held_;
