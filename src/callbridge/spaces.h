@@ -14,6 +14,10 @@
 //    (the sender too, as XEP-0045 §7.4 says), from space@.../nick.
 //  - leave: unavailable presence (or a presence error bounced from the occupant).
 //    Everyone gets its unavailable presence; the leaver's own carries status 110.
+// The owner's side (spaces_owner.cpp: instant room, configuration form, destroy),
+// the affiliation lists, kick and ban (spaces_admin.cpp), discovery and self-ping
+// (spaces_disco.cpp), and messages: groupchat, subject, history, private messages
+// (spaces_messages.cpp) are members of this class in files of their own.
 // Spaces are created on first join and persisted (SpaceStore). Occupants are kept
 // in this process for speed, and every join and leave is also recorded with the
 // XMPP service (xmpp/component_occupants.h: replicated to every node), so they
@@ -39,6 +43,9 @@
 #include <string>
 #include <vector>
 
+#include "callbridge/muc_namespaces.h"
+#include "callbridge/room_history.h"
+#include "callbridge/room_settings.h"
 #include "callbridge/space_store.h"
 #include "xml/element.h"
 
@@ -58,6 +65,11 @@ class Spaces {
 
   std::vector<std::string> names() const;
   int occupant_count() const;
+  // Destroys a space: its occupants get the destroy presence (XEP-0045 §10.9), the
+  // store forgets it with its settings and history. Unknown: an error.
+  Status destroy(const std::string& room_name, const std::string& reason, const Send& send);
+  // The space's settings (defaults when it has none stored); for tests and status.
+  RoomSettings settings_of(const std::string& room_name) const;
   StoreInfo store_info() const { return store_.info(); }
 
  private:
@@ -75,6 +87,7 @@ class Spaces {
     Occupant occupant;
     bool created = false;  // the space was created by this join (status 201)
     std::chrono::steady_clock::time_point give_up_at{};
+    HistoryRequest history;
   };
 
   void on_presence(const xml::Element& stanza, const std::function<void(const std::string&)>& send);
@@ -82,6 +95,45 @@ class Spaces {
   void on_iq(const xml::Element& stanza, const std::function<void(const std::string&)>& send);
   void leave(const std::string& room_name, Room& room, const std::string& nick,
              const std::function<void(const std::string&)>& send, bool self_notice);
+  // Removes an occupant against its will (kick 307, ban 301, membership lost 321): it
+  // and the others get its unavailable presence with `code`.
+  void remove_occupant(const std::string& room_name, const std::string& nick, int code, const Send& send);
+  // A temporary space whose last occupant left is destroyed.
+  void drop_if_temporary_and_empty(const std::string& room_name, const Send& send);
+  // Checks before a join (XEP-0045 §7.2): an error condition ("type/condition"), or empty.
+  std::string refuse_join(const std::string& room_name, const std::string& nick, const std::string& full_jid,
+                          const xml::Element& stanza) const;
+  void change_nick(const xml::Element& stanza, const std::string& room_name, const std::string& old_nick,
+                   const std::string& new_nick, const std::string& payload, const Send& send);
+
+  // Presence of occupant `nick` for `to`: item with affiliation and role (the real
+  // JID when the room is non-anonymous or `to` is a moderator), then status codes.
+  std::string presence_from(const std::string& room_name, const std::string& nick, const Occupant& occ,
+                            const std::string& to, std::initializer_list<int> codes, bool unavailable = false,
+                            const std::string& new_nick = {}) const;
+  Affiliation affiliation(const std::string& room_name, const std::string& full_jid) const;
+  bool is_moderator(const std::string& room_name, const std::string& full_jid) const;
+  // The nick `full_jid` holds in the room (confirmed occupants only), or empty.
+  std::string nick_of(const std::string& room_name, const std::string& full_jid) const;
+  Status save_settings(const std::string& room_name, const RoomSettings& settings);
+  std::string room_jid(const std::string& room_name) const { return room_name + "@" + domain_; }
+
+  // spaces_messages.cpp
+  void on_groupchat(const xml::Element& stanza, const std::string& room_name, const Send& send);
+  void on_private_message(const xml::Element& stanza, const std::string& room_name, const std::string& to_nick,
+                          const Send& send);
+  void send_history(const PendingJoin& join, const Send& send);
+  void send_subject(const std::string& room_name, const std::string& to, const Send& send);
+  // The kept history (read from the store the first time); empty when it cannot be read.
+  const std::vector<HistoryEntry>& history_of(const std::string& room_name);
+  // spaces_owner.cpp
+  void on_owner(const xml::Element& stanza, const xml::Element& query, const std::string& room_name, const Send& send);
+  // spaces_admin.cpp
+  void on_admin(const xml::Element& stanza, const xml::Element& query, const std::string& room_name, const Send& send);
+  // spaces_disco.cpp
+  void on_disco_info(const xml::Element& stanza, const Send& send);
+  void on_disco_items(const xml::Element& stanza, const Send& send);
+  void on_self_ping(const xml::Element& stanza, const Send& send);
 
   // Reads the names from the store; false when it could not (tried again after the next success).
   bool load();
@@ -123,7 +175,15 @@ class Spaces {
   std::set<std::string> known_;
   bool loaded_ = false;
   std::map<std::string, Room> rooms_;
+  std::map<std::string, RoomSettings> settings_;  // spaces with stored settings
+  std::map<std::string, std::vector<HistoryEntry>> history_;  // read on first use
 };
+
+// A result <iq/> answering `stanza`, with `payload` inside (may be empty).
+std::string iq_result(const xml::Element& stanza, const std::string& payload);
+// An error reply with a human-readable <text/> (XEP-0045 errors carry one where it helps).
+std::string error_reply(const xml::Element& stanza, std::string_view type, std::string_view condition,
+                        const std::string& text);
 
 // An error reply to `stanza` (from/to swapped) with a stanza error condition.
 std::string error_reply(const xml::Element& stanza, std::string_view type, std::string_view condition);
