@@ -257,8 +257,35 @@ void Spaces::end_restoring(const Send& send) {
   for (auto& doc : held) handle(*doc->root(), send);
 }
 
+void Spaces::follow_store(const Send& send) {
+  auto all = store_.list();
+  if (!all) return;  // the store is away: the spaces known here go on
+  auto stored = store_.settings();
+  if (!stored) return;
+  std::set<std::string> now(all->begin(), all->end());
+  std::vector<std::string> gone;
+  for (auto& name : known_)
+    if (!now.contains(name)) gone.push_back(name);
+  for (auto& name : gone) {
+    logger("callbridge")->info("space {} was removed from the store: destroyed for its occupants", name);
+    (void)destroy(name, "The space was removed", send);
+  }
+  for (auto& name : now)
+    if (known_.insert(name).second) logger("callbridge")->info("space {} was added to the store", name);
+  for (auto& [name, text] : *stored)
+    if (auto parsed = settings_from_json(text); parsed && now.contains(name)) settings_[name] = std::move(*parsed);
+  loaded_ = true;
+}
+
 void Spaces::tick(const Send& send) {
   if (!pending_joins_.empty()) expire_pending_joins(send);
+  auto now = std::chrono::steady_clock::now();
+  if (!restoring_ && now >= follow_at_) {
+    follow_store(send);
+    // After a failure, rarely: each try waits for the store (the connector's thread),
+    // and occupants must keep talking while the database cluster fails over.
+    follow_at_ = now + (store_.info().problem.empty() ? kFollowEvery : kFollowAfterFailure);
+  }
   if (restoring_ && std::chrono::steady_clock::now() >= restoring_until_) {
     logger("callbridge")->warn("no answer about the occupants in {} s: handling {} held stanza(s)",
                                kRestoreWait.count(), held_.size());
@@ -294,6 +321,10 @@ void Spaces::restore(const xml::Element& occupants, const Send& send) {
       auto& r = rooms_[room_name];
       if (r.by_nick.count(nick)) continue;  // the nick was taken meanwhile by someone else: theirs now
       r.by_nick[nick] = Occupant{jid, std::string(o.attr("presence"))};
+      // A space another instance created (its own SQLite file): kept here too, so
+      // following the store does not take it for removed.
+      if (!known_.contains(room_name) && !store_.ensure(room_name))
+        log->warn("space {}: not in this bridge's store and it cannot be added now", room_name);
       known_.insert(room_name);
       ++taken;
     } else if (online == "false") {

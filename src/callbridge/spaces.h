@@ -18,6 +18,10 @@
 // the affiliation lists, kick and ban (spaces_admin.cpp), discovery and self-ping
 // (spaces_disco.cpp), and messages: groupchat, subject, history, private messages
 // (spaces_messages.cpp) are members of this class in files of their own.
+// The store is the one model of which spaces exist: `mmp callbridge space add/delete`
+// (and anything else with the store) change it directly, and the bridge follows it
+// every kFollowEvery (follow_store): a space gone from the store is destroyed for its
+// occupants, a new one is known, changed settings apply.
 // Spaces are created on first join and persisted (SpaceStore). Occupants are kept
 // in this process for speed, and every join and leave is also recorded with the
 // XMPP service (xmpp/component_occupants.h: replicated to every node), so they
@@ -148,6 +152,11 @@ class Spaces {
   // The join could not be recorded: answered with an error, nothing else changes.
   void fail_join(const PendingJoin& join, const Send& send);
   void expire_pending_joins(const Send& send);
+  // Reads the store's spaces and settings again (see the header comment).
+  void follow_store(const Send& send);
+  static constexpr auto kFollowEvery = std::chrono::seconds(2);
+  static constexpr auto kFollowAfterFailure = std::chrono::seconds(60);
+  std::chrono::steady_clock::time_point follow_at_{};
   void record_leave(const std::string& room_name, const std::string& nick, const Send& send);
   void ask_occupants(const Send& send);
   void restore(const xml::Element& occupants, const Send& send);
