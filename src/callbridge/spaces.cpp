@@ -522,7 +522,7 @@ std::string Spaces::refuse_join(const std::string& room_name, const std::string&
   return {};
 }
 
-void Spaces::change_nick(const xml::Element& stanza, const std::string& room_name, const std::string& old_nick,
+void Spaces::change_nick(const xml::Element& /*stanza*/, const std::string& room_name, const std::string& old_nick,
                          const std::string& new_nick, const std::string& payload, const Send& send) {
   auto& room = rooms_[room_name];
   Occupant occ = room.by_nick[old_nick];
@@ -540,7 +540,6 @@ void Spaces::change_nick(const xml::Element& stanza, const std::string& room_nam
     send(presence_from(room_name, new_nick, occ, other.jid,
                        other.jid == occ.jid ? std::initializer_list<int>{110} : std::initializer_list<int>{}));
   logger("callbridge")->info("{} in space {}: nick {} is now {}", occ.jid, room_name, old_nick, new_nick);
-  (void)stanza;
 }
 
 void Spaces::on_message(const xml::Element& stanza, const std::function<void(const std::string&)>& send) {

@@ -47,15 +47,14 @@ void Spaces::on_groupchat(const xml::Element& stanza, const std::string& room_na
   if (!has_body) return;  // chat states and the like are not history
   // Kept after it was delivered: a slow store delays the next stanza, not this one.
   HistoryEntry entry{now_ms(), head + tail};
-  auto& kept = history_of(room_name);
+  (void)history_of(room_name);  // read first, so the cache below is the store's plus this entry
   auto st = store_.add_history(room_name, entry, kHistoryKept);
   if (!st) {
     logger("callbridge")->warn("space {}: message not kept in the history: {}", room_name, st.error().text());
     return;
   }
   auto cached = history_.find(room_name);
-  if (cached == history_.end()) return;  // not read yet: read with this entry on first use
-  (void)kept;
+  if (cached == history_.end()) return;  // could not be read: read with this entry on first use
   cached->second.push_back(std::move(entry));
   if (cached->second.size() > static_cast<std::size_t>(kHistoryKept))
     cached->second.erase(cached->second.begin(), cached->second.end() - kHistoryKept);
