@@ -62,7 +62,7 @@ import harness  # noqa: E402  (reads CONVENE_BUILD)
 from harness import Node, wait_for  # noqa: E402
 from xmpp_cluster_fixtures import ADDR, build_cluster, cluster_view  # noqa: E402
 from test_xmpp_cluster_routing import tls  # noqa: E402
-from xmpp_fixtures import DOMAIN, USERS, make_client, offline, online, run  # noqa: E402
+from xmpp_fixtures import DOMAIN, USERS, join_room, make_client, offline, online, run  # noqa: E402
 
 ROOM = f"room1@cb1.{DOMAIN}"
 
@@ -107,7 +107,7 @@ async def trial(nodes, number):
     for c in (alice, bob):
         c.register_plugin("xep_0045")
     try:
-        await alice.plugin["xep_0045"].join_muc_wait(ROOM, "Alice", timeout=10)
+        await join_room(alice, ROOM, "Alice")
         await bob.plugin["xep_0045"].join_muc_wait(ROOM, "Bob", timeout=10)
     except asyncio.TimeoutError:
         # Counted, not measured: no kill in this trial (node 1 keeps running).

@@ -60,7 +60,7 @@ import harness  # noqa: E402  (reads CONVENE_BUILD)
 from harness import Node, wait_for  # noqa: E402
 from xmpp_cluster_fixtures import ADDR, build_cluster, cluster_view, leader_index, peers_of  # noqa: E402
 from test_xmpp_cluster_routing import tls  # noqa: E402
-from xmpp_fixtures import DOMAIN, make_client, offline, online, run  # noqa: E402
+from xmpp_fixtures import DOMAIN, join_room, make_client, offline, online, run  # noqa: E402
 
 
 async def mmp_status(node):
@@ -142,7 +142,7 @@ async def bridge_trial(nodes, bridge):
     alice = await online(make_client(tls(nodes[a_i]), "alice", password="secret"), address=nodes[a_i].address)
     alice.register_plugin("xep_0045")
     room = f"room1@cb1.{DOMAIN}"
-    await alice.plugin["xep_0045"].join_muc_wait(room, "Alice", timeout=10)
+    await join_room(alice, room, "Alice")
     stream = Stream(lambda body: alice.send_message(mto=room, mbody=body, mtype="groupchat"))
     alice.add_event_handler("groupchat_message",
                             lambda m: stream.arrived.setdefault(str(m["body"]), time.monotonic()))

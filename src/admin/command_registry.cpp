@@ -79,6 +79,7 @@ void register_all_commands(CommandRegistry& registry) {
   register_database_commands(registry);
   register_backup_commands(registry);
   register_callbridge_commands(registry);
+  register_callbridge_space_commands(registry);
 }
 
 }  // namespace convene

@@ -75,6 +75,7 @@ void register_xmpp_dns_commands(CommandRegistry& registry);
 void register_database_commands(CommandRegistry& registry);
 void register_backup_commands(CommandRegistry& registry);
 void register_callbridge_commands(CommandRegistry& registry);
+void register_callbridge_space_commands(CommandRegistry& registry);
 void register_all_commands(CommandRegistry& registry);
 
 }  // namespace convene

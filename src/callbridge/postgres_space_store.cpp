@@ -45,6 +45,10 @@ class PostgresSpaceStore final : public SpaceStore {
 
   Status remove(const std::string& name) override {
     auto st = session_.run([&]() -> Status {
+      for (const char* table : {"space_history", "space_settings"}) {
+        auto gone = session_.exec(std::string("DELETE FROM callbridge.") + table + " WHERE name = $1", {name});
+        if (!gone) return gone.error();
+      }
       auto rows = session_.exec("DELETE FROM callbridge.spaces WHERE name = $1", {name});
       if (!rows) return rows.error();
       return ok_status();
@@ -52,6 +56,66 @@ class PostgresSpaceStore final : public SpaceStore {
     note(st);
     if (!st) return make_error("cannot remove space " + name + ": " + st.error().message);
     return ok_status();
+  }
+
+  Result<std::map<std::string, std::string>> settings() override {
+    std::map<std::string, std::string> out;
+    auto st = session_.run([&]() -> Status {
+      auto rows = session_.exec("SELECT name, settings FROM callbridge.space_settings");
+      if (!rows) return rows.error();
+      out.clear();
+      for (auto& r : *rows) out[r[0].value_or("")] = r[1].value_or("");
+      return ok_status();
+    });
+    note(st);
+    if (!st) return make_error("cannot read the space settings: " + st.error().message);
+    return out;
+  }
+
+  Status save_settings(const std::string& name, const std::string& settings_json) override {
+    auto st = session_.run([&]() -> Status {
+      auto rows = session_.exec(
+          "INSERT INTO callbridge.space_settings (name, settings) VALUES ($1, $2) "
+          "ON CONFLICT (name) DO UPDATE SET settings = excluded.settings",
+          {name, settings_json});
+      if (!rows) return rows.error();
+      return ok_status();
+    });
+    note(st);
+    if (!st) return make_error("cannot save the settings of space " + name + ": " + st.error().message);
+    return ok_status();
+  }
+
+  Status add_history(const std::string& name, const HistoryEntry& entry, int keep) override {
+    auto st = session_.run([&]() -> Status {
+      auto added = session_.exec("INSERT INTO callbridge.space_history (name, at_ms, stanza) VALUES ($1, $2, $3)",
+                                 {name, std::to_string(entry.at_ms), entry.stanza});
+      if (!added) return added.error();
+      auto trimmed = session_.exec(
+          "DELETE FROM callbridge.space_history WHERE name = $1 AND id NOT IN "
+          "(SELECT id FROM callbridge.space_history WHERE name = $1 ORDER BY id DESC LIMIT $2)",
+          {name, std::to_string(keep)});
+      if (!trimmed) return trimmed.error();
+      return ok_status();
+    });
+    note(st);
+    if (!st) return make_error("cannot keep the history of space " + name + ": " + st.error().message);
+    return ok_status();
+  }
+
+  Result<std::vector<HistoryEntry>> history(const std::string& name) override {
+    std::vector<HistoryEntry> out;
+    auto st = session_.run([&]() -> Status {
+      auto rows = session_.exec("SELECT at_ms, stanza FROM callbridge.space_history WHERE name = $1 ORDER BY id",
+                                {name});
+      if (!rows) return rows.error();
+      out.clear();
+      for (auto& r : *rows) out.push_back({std::stoll(r[0].value_or("0")), r[1].value_or("")});
+      return ok_status();
+    });
+    note(st);
+    if (!st) return make_error("cannot read the history of space " + name + ": " + st.error().message);
+    return out;
   }
 
   StoreInfo info() const override {
@@ -66,14 +130,18 @@ class PostgresSpaceStore final : public SpaceStore {
   // On every new connection: the tables, then the one-time copy of the SQLite spaces.
   Status prepare(PgSession& s) {
     auto have = s.exec(
-        "SELECT to_regclass('callbridge.spaces') IS NOT NULL AND to_regclass('callbridge.imports') IS NOT NULL");
+        "SELECT to_regclass('callbridge.spaces') IS NOT NULL AND to_regclass('callbridge.imports') IS NOT NULL "
+        "AND to_regclass('callbridge.space_settings') IS NOT NULL AND to_regclass('callbridge.space_history') IS NOT NULL");
     if (!have) return have.error();
     if (have->empty() || (*have)[0][0].value_or("") != "t") {
       // Checked first: CREATE ... IF NOT EXISTS needs the CREATE right even when the table exists.
       auto made = s.exec(
           "CREATE TABLE IF NOT EXISTS callbridge.spaces (name text PRIMARY KEY, created_unix bigint NOT NULL);"
           "CREATE TABLE IF NOT EXISTS callbridge.imports (bridge text PRIMARY KEY, spaces integer NOT NULL, "
-          "imported timestamptz NOT NULL DEFAULT now());");
+          "imported timestamptz NOT NULL DEFAULT now());"
+          "CREATE TABLE IF NOT EXISTS callbridge.space_settings (name text PRIMARY KEY, settings text NOT NULL);"
+          "CREATE TABLE IF NOT EXISTS callbridge.space_history (id bigserial PRIMARY KEY, name text NOT NULL, "
+          "at_ms bigint NOT NULL, stanza text NOT NULL);");
       if (!made)
         return make_error("cannot create the spaces tables: " + made.error().message,
                           "Run 'database cluster initialize' with this version on the master: it creates the "

@@ -10,6 +10,7 @@
 //
 // Thread-safety: a store is used by one thread at a time (the connector's).
 #include <cstdint>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -20,6 +21,13 @@ namespace convene::callbridge {
 struct SpaceRecord {
   std::string name;
   int64_t created_unix = 0;
+};
+
+// One groupchat message kept for the discussion history sent on join (XEP-0045 §7.2.15).
+struct HistoryEntry {
+  int64_t at_ms = 0;    // when the space sent it (Unix time, ms)
+  std::string stanza;   // the <message/> as occupants got it, without 'to'
+  bool operator==(const HistoryEntry&) const = default;
 };
 
 // What the status report says about the store.
@@ -37,7 +45,15 @@ class SpaceStore {
   // Ensure the space exists; true when it was created now.
   virtual Result<bool> ensure(const std::string& name) = 0;
   virtual Result<std::vector<std::string>> list() = 0;
+  // Removes the space with its settings and history.
   virtual Status remove(const std::string& name) = 0;
+  // Every space's settings document (room_settings.h), by space name; spaces without one are absent.
+  virtual Result<std::map<std::string, std::string>> settings() = 0;
+  virtual Status save_settings(const std::string& name, const std::string& settings_json) = 0;
+  // Appends to the space's history and drops all but its newest `keep` entries.
+  virtual Status add_history(const std::string& name, const HistoryEntry& entry, int keep) = 0;
+  // The space's history, oldest first.
+  virtual Result<std::vector<HistoryEntry>> history(const std::string& name) = 0;
   virtual StoreInfo info() const = 0;
 };
 

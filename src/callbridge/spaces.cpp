@@ -16,35 +16,43 @@ using xmpp::kMucUserNs;
 using xmpp::kStanzasNs;
 constexpr auto attr = &xml::attribute;  // short: the stanzas below are written as text
 
-std::string occupant_presence(const std::string& from, const std::string& to, const std::string& payload,
-                              std::initializer_list<int> codes, bool unavailable = false) {
-  std::string out = "<presence" + attr("from", from) + attr("to", to);
-  if (unavailable) out += " type='unavailable'";
-  out += ">" + payload;
-  out += "<x xmlns='";
-  out += kMucUserNs;
-  out += "'><item affiliation='member' role='";
-  out += unavailable ? "none" : "participant";
-  out += "'/>";
-  for (int c : codes) out += "<status code='" + std::to_string(c) + "'/>";
-  out += "</x></presence>";
-  return out;
-}
 }  // namespace
 
 std::string error_reply(const xml::Element& stanza, std::string_view type, std::string_view condition) {
+  return error_reply(stanza, type, condition, {});
+}
+
+std::string error_reply(const xml::Element& stanza, std::string_view type, std::string_view condition,
+                        const std::string& text) {
   std::string out = "<" + std::string(stanza.name());
   out += attr("from", stanza.attr("to"));
   out += attr("to", stanza.attr("from"));
   if (!stanza.attr("id").empty()) out += attr("id", stanza.attr("id"));
-  out += " type='error'><error";
+  out += " type='error'>";
+  // A refused join carries the MUC element back, so clients tell it from other presence errors.
+  if (stanza.name() == "presence") out += "<x xmlns='" + std::string(kMucNs) + "'/>";
+  out += "<error";
   out += attr("type", type);
   out += "><";
   out += condition;
   out += " xmlns='";
   out += kStanzasNs;
-  out += "'/></error></" + std::string(stanza.name()) + ">";
+  out += "'/>";
+  if (!text.empty()) {
+    out += "<text xmlns='";
+    out += kStanzasNs;
+    out += "'>";
+    xml::escape_text(text, out);
+    out += "</text>";
+  }
+  out += "</error></" + std::string(stanza.name()) + ">";
   return out;
+}
+
+std::string iq_result(const xml::Element& stanza, const std::string& payload) {
+  std::string out = "<iq type='result'" + attr("from", stanza.attr("to")) + attr("to", stanza.attr("from")) +
+                    attr("id", stanza.attr("id"));
+  return payload.empty() ? out + "/>" : out + ">" + payload + "</iq>";
 }
 
 Spaces::Spaces(std::string component_domain, SpaceStore& store)
@@ -57,9 +65,74 @@ Spaces::Spaces(std::string component_domain, SpaceStore& store)
 bool Spaces::load() {
   auto all = store_.list();
   if (!all) return false;
+  auto stored = store_.settings();
+  if (!stored) return false;
   known_.insert(all->begin(), all->end());
+  for (auto& [name, text] : *stored) {
+    auto parsed = settings_from_json(text);
+    if (!parsed) {
+      logger("callbridge")->error("space {}: its settings cannot be read ({}); the defaults apply", name,
+                                  parsed.error().message);
+      continue;
+    }
+    settings_[name] = std::move(*parsed);
+  }
   loaded_ = true;
   return true;
+}
+
+RoomSettings Spaces::settings_of(const std::string& room_name) const {
+  auto it = settings_.find(room_name);
+  return it == settings_.end() ? RoomSettings{} : it->second;
+}
+
+Status Spaces::save_settings(const std::string& room_name, const RoomSettings& settings) {
+  auto st = store_.save_settings(room_name, settings_to_json(settings));
+  if (!st) {
+    logger("callbridge")->error("space {}: {}", room_name, st.error().text());
+    return st;
+  }
+  settings_[room_name] = settings;
+  return ok_status();
+}
+
+Affiliation Spaces::affiliation(const std::string& room_name, const std::string& full_jid) const {
+  auto jid = xmpp::Jid::parse(full_jid);
+  if (!jid) return Affiliation::none;
+  auto it = settings_.find(room_name);
+  return it == settings_.end() ? Affiliation::none : it->second.affiliation_of(jid->bare().full());
+}
+
+bool Spaces::is_moderator(const std::string& room_name, const std::string& full_jid) const {
+  return affiliation(room_name, full_jid) >= Affiliation::admin;
+}
+
+std::string Spaces::nick_of(const std::string& room_name, const std::string& full_jid) const {
+  auto room = rooms_.find(room_name);
+  if (room == rooms_.end()) return {};
+  for (auto& [n, occ] : room->second.by_nick)
+    if (occ.jid == full_jid) return n;
+  return {};
+}
+
+std::string Spaces::presence_from(const std::string& room_name, const std::string& nick, const Occupant& occ,
+                                  const std::string& to, std::initializer_list<int> codes, bool unavailable,
+                                  const std::string& new_nick) const {
+  std::string out = "<presence" + attr("from", room_jid(room_name) + "/" + nick) + attr("to", to);
+  if (unavailable) out += " type='unavailable'";
+  out += ">";
+  if (!unavailable) out += occ.presence;
+  out += "<x xmlns='" + std::string(kMucUserNs) + "'><item";
+  out += attr("affiliation", affiliation_name(affiliation(room_name, occ.jid)));
+  out += attr("role", unavailable && new_nick.empty() ? "none" : is_moderator(room_name, occ.jid) ? "moderator" : "participant");
+  auto st = settings_.find(room_name);
+  bool non_anonymous = st != settings_.end() && st->second.config.non_anonymous;
+  if (non_anonymous || is_moderator(room_name, to) || occ.jid == to) out += attr("jid", occ.jid);
+  if (!new_nick.empty()) out += attr("nick", new_nick);
+  out += "/>";
+  for (int c : codes) out += "<status code='" + std::to_string(c) + "'/>";
+  out += "</x></presence>";
+  return out;
 }
 
 std::vector<std::string> Spaces::names() const { return {known_.begin(), known_.end()}; }
@@ -76,10 +149,76 @@ namespace {
 constexpr int kAsksWhileInDoubt = 30;  // a second apart: the service's copy of the sessions must catch up by then
 }
 
-void Spaces::record_join(const std::string& room_name, const std::string& nick, const Occupant& occ, const Send& send) {
-  send("<iq type='set'" + attr("from", domain_) + attr("to", server_domain_) + attr("id", "rec" + std::to_string(++asked_)) +
-       "><occupants xmlns='" + std::string(xmpp::kSpaceOccupantsNs) + "'><join" + attr("space", room_name) +
-       attr("nick", nick) + attr("jid", occ.jid) + attr("presence", occ.presence) + "/></occupants></iq>");
+std::string Spaces::record_join(const std::string& room_name, const std::string& nick, const Occupant& occ,
+                                const Send& send) {
+  std::string id = "rec" + std::to_string(++asked_);
+  send("<iq type='set'" + attr("from", domain_) + attr("to", server_domain_) + attr("id", id) + "><occupants xmlns='" +
+       std::string(xmpp::kSpaceOccupantsNs) + "'><join" + attr("space", room_name) + attr("nick", nick) +
+       attr("jid", occ.jid) + attr("presence", occ.presence) + "/></occupants></iq>");
+  return id;
+}
+
+std::string Spaces::nick_holder(const std::string& room_name, const std::string& nick) const {
+  auto room = rooms_.find(room_name);
+  if (room != rooms_.end()) {
+    auto occ = room->second.by_nick.find(nick);
+    if (occ != room->second.by_nick.end()) return occ->second.jid;
+  }
+  for (auto& [id, p] : pending_joins_)
+    if (p.room == room_name && p.nick == nick) return p.occupant.jid;
+  return {};
+}
+
+bool Spaces::is_pending(const std::string& room_name, const std::string& nick) const {
+  for (auto& [id, p] : pending_joins_)
+    if (p.room == room_name && p.nick == nick) return true;
+  return false;
+}
+
+void Spaces::complete_join(const PendingJoin& join, const Send& send) {
+  auto& room = rooms_[join.room];
+  const std::string& jid = join.occupant.jid;
+  // Existing occupants to the joiner, the joiner to everyone else, then the self-presence.
+  for (auto& [n, occ] : room.by_nick) {
+    send(presence_from(join.room, n, occ, jid, {}));
+    send(presence_from(join.room, join.nick, join.occupant, occ.jid, {}));
+  }
+  room.by_nick[join.nick] = join.occupant;
+  bool non_anonymous = settings_of(join.room).config.non_anonymous;
+  if (join.created)
+    send(presence_from(join.room, join.nick, join.occupant, jid, {110, 201}));
+  else if (non_anonymous)
+    send(presence_from(join.room, join.nick, join.occupant, jid, {100, 110}));
+  else
+    send(presence_from(join.room, join.nick, join.occupant, jid, {110}));
+  send_history(join, send);
+  // The subject comes last: clients take it as "join complete" (XEP-0045 §7.2.15).
+  send_subject(join.room, jid, send);
+  logger("callbridge")->info("{} joined space {} as {}{}", jid, join.room, join.nick,
+                             join.created ? " (space created)" : "");
+}
+
+void Spaces::fail_join(const PendingJoin& join, const Send& send) {
+  send("<presence" + attr("from", join.room + "@" + domain_ + "/" + join.nick) + attr("to", join.occupant.jid) +
+       " type='error'><x xmlns='" + std::string(kMucNs) + "'/><error type='wait'><internal-server-error xmlns='" +
+       std::string(kStanzasNs) + "'/></error></presence>");
+}
+
+void Spaces::expire_pending_joins(const Send& send) {
+  auto now = std::chrono::steady_clock::now();
+  for (auto it = pending_joins_.begin(); it != pending_joins_.end();) {
+    if (now < it->second.give_up_at) {
+      ++it;
+      continue;
+    }
+    PendingJoin join = std::move(it->second);
+    it = pending_joins_.erase(it);
+    logger("callbridge")->warn("{} joining space {}: the XMPP service did not record it in {} s; refused", join.occupant.jid,
+                               join.room, kJoinRecordWait.count());
+    // The record may still land later: undo it, so no restored occupant appears that was refused.
+    record_leave(join.room, join.nick, send);
+    fail_join(join, send);
+  }
 }
 
 void Spaces::record_leave(const std::string& room_name, const std::string& nick, const Send& send) {
@@ -99,6 +238,14 @@ void Spaces::connected(const Send& send) {
   held_.clear();  // a lost connection's: their senders had no answer, as with the connection
   restoring_ = true;
   restoring_until_ = std::chrono::steady_clock::now() + kRestoreWait;
+  // Joins whose record was asked on the lost connection: asked again on this one
+  // (recording a join twice is harmless), still within their first deadline.
+  auto pending = std::move(pending_joins_);
+  pending_joins_.clear();
+  for (auto& [old_id, join] : pending) {
+    auto id = record_join(join.room, join.nick, join.occupant, send);
+    pending_joins_[id] = std::move(join);
+  }
   ask_occupants(send);
 }
 
@@ -110,7 +257,35 @@ void Spaces::end_restoring(const Send& send) {
   for (auto& doc : held) handle(*doc->root(), send);
 }
 
+void Spaces::follow_store(const Send& send) {
+  auto all = store_.list();
+  if (!all) return;  // the store is away: the spaces known here go on
+  auto stored = store_.settings();
+  if (!stored) return;
+  std::set<std::string> now(all->begin(), all->end());
+  std::vector<std::string> gone;
+  for (auto& name : known_)
+    if (!now.contains(name)) gone.push_back(name);
+  for (auto& name : gone) {
+    logger("callbridge")->info("space {} was removed from the store: destroyed for its occupants", name);
+    (void)destroy(name, "The space was removed", send);
+  }
+  for (auto& name : now)
+    if (known_.insert(name).second) logger("callbridge")->info("space {} was added to the store", name);
+  for (auto& [name, text] : *stored)
+    if (auto parsed = settings_from_json(text); parsed && now.contains(name)) settings_[name] = std::move(*parsed);
+  loaded_ = true;
+}
+
 void Spaces::tick(const Send& send) {
+  if (!pending_joins_.empty()) expire_pending_joins(send);
+  auto now = std::chrono::steady_clock::now();
+  if (!restoring_ && now >= follow_at_) {
+    follow_store(send);
+    // After a failure, rarely: each try waits for the store (the connector's thread),
+    // and occupants must keep talking while the database cluster fails over.
+    follow_at_ = now + (store_.info().problem.empty() ? kFollowEvery : kFollowAfterFailure);
+  }
   if (restoring_ && std::chrono::steady_clock::now() >= restoring_until_) {
     logger("callbridge")->warn("no answer about the occupants in {} s: handling {} held stanza(s)",
                                kRestoreWait.count(), held_.size());
@@ -138,6 +313,7 @@ void Spaces::restore(const xml::Element& occupants, const Send& send) {
     std::string online(o.attr("online"));
     if (room_name.empty() || nick.empty() || jid.empty()) continue;
     auto room = rooms_.find(room_name);
+    if (is_pending(room_name, nick)) continue;  // its own answer is on the way
     bool held = room != rooms_.end() && room->second.by_nick.count(nick) && room->second.by_nick[nick].jid == jid;
     if (online == "unknown") ++doubtful;  // kept meanwhile: most likely still there
     if (online == "true" || online == "unknown") {
@@ -145,6 +321,10 @@ void Spaces::restore(const xml::Element& occupants, const Send& send) {
       auto& r = rooms_[room_name];
       if (r.by_nick.count(nick)) continue;  // the nick was taken meanwhile by someone else: theirs now
       r.by_nick[nick] = Occupant{jid, std::string(o.attr("presence"))};
+      // A space another instance created (its own SQLite file): kept here too, so
+      // following the store does not take it for removed.
+      if (!known_.contains(room_name) && !store_.ensure(room_name))
+        log->warn("space {}: not in this bridge's store and it cannot be added now", room_name);
       known_.insert(room_name);
       ++taken;
     } else if (online == "false") {
@@ -156,8 +336,8 @@ void Spaces::restore(const xml::Element& occupants, const Send& send) {
         // Never known here (it joined the instance that died): the room still hears it go.
         record_leave(room_name, nick, send);
         if (room != rooms_.end()) {
-          std::string from = room_name + "@" + domain_ + "/" + nick;
-          for (auto& [n, occ] : room->second.by_nick) send(occupant_presence(from, occ.jid, {}, {}, true));
+          Occupant gone_occ{jid, {}};
+          for (auto& [n, occ] : room->second.by_nick) send(presence_from(room_name, nick, gone_occ, occ.jid, {}, true));
         }
       }
       log->info("{} ({} in space {}) is gone with its node: removed", jid, nick, room_name);
@@ -188,12 +368,37 @@ void Spaces::leave(const std::string& room_name, Room& room, const std::string& 
                    const std::function<void(const std::string&)>& send, bool self_notice) {
   auto it = room.by_nick.find(nick);
   if (it == room.by_nick.end()) return;
-  std::string leaver = it->second.jid;
+  Occupant leaver = it->second;
   room.by_nick.erase(it);
   record_leave(room_name, nick, send);
-  std::string from = room_name + "@" + domain_ + "/" + nick;
-  for (auto& [other_nick, occ] : room.by_nick) send(occupant_presence(from, occ.jid, {}, {}, true));
-  if (self_notice) send(occupant_presence(from, leaver, {}, {110}, true));
+  for (auto& [other_nick, occ] : room.by_nick) send(presence_from(room_name, nick, leaver, occ.jid, {}, true));
+  if (self_notice) send(presence_from(room_name, nick, leaver, leaver.jid, {110}, true));
+}
+
+void Spaces::remove_occupant(const std::string& room_name, const std::string& nick, int code, const Send& send) {
+  auto room = rooms_.find(room_name);
+  if (room == rooms_.end()) return;
+  auto it = room->second.by_nick.find(nick);
+  if (it == room->second.by_nick.end()) return;
+  Occupant gone = it->second;
+  room->second.by_nick.erase(it);
+  record_leave(room_name, nick, send);
+  send(presence_from(room_name, nick, gone, gone.jid, {110, code}, true));
+  for (auto& [n, occ] : room->second.by_nick) send(presence_from(room_name, nick, gone, occ.jid, {code}, true));
+  logger("callbridge")->info("{} ({}) removed from space {} (status {})", gone.jid, nick, room_name, code);
+}
+
+void Spaces::drop_if_temporary_and_empty(const std::string& room_name, const Send& send) {
+  auto room = rooms_.find(room_name);
+  if (room != rooms_.end() && !room->second.by_nick.empty()) return;
+  for (auto& [id, p] : pending_joins_)
+    if (p.room == room_name) return;
+  if (settings_of(room_name).config.persistent) {
+    if (room != rooms_.end()) rooms_.erase(room);
+    return;
+  }
+  auto st = destroy(room_name, "", send);
+  if (st) logger("callbridge")->info("temporary space {} destroyed: its last occupant left", room_name);
 }
 
 void Spaces::on_presence(const xml::Element& stanza, const std::function<void(const std::string&)>& send) {
@@ -207,75 +412,134 @@ void Spaces::on_presence(const xml::Element& stanza, const std::function<void(co
     // The occupant went away; drop whatever nick it held there.
     auto room = rooms_.find(room_name);
     if (room == rooms_.end()) return;
-    for (auto& [n, occ] : room->second.by_nick)
-      if (occ.jid == from->full()) {
-        std::string gone = n;
-        leave(room_name, room->second, gone, send, false);
-        break;
-      }
+    std::string gone = nick_of(room_name, from->full());
+    if (!gone.empty()) leave(room_name, room->second, gone, send, false);
+    drop_if_temporary_and_empty(room_name, send);
     return;
   }
   if (type == "unavailable") {
+    for (auto it = pending_joins_.begin(); it != pending_joins_.end(); ++it)
+      if (it->second.room == room_name && it->second.nick == nick && it->second.occupant.jid == from->full()) {
+        Occupant occ = it->second.occupant;
+        pending_joins_.erase(it);
+        record_leave(room_name, nick, send);
+        send(presence_from(room_name, nick, occ, occ.jid, {110}, true));
+        return;
+      }
     auto room = rooms_.find(room_name);
     if (room == rooms_.end()) return;
     auto occ = room->second.by_nick.find(nick);
     if (occ == room->second.by_nick.end() || occ->second.jid != from->full()) return;
     leave(room_name, room->second, nick, send, true);
     logger("callbridge")->info("{} left space {}", from->full(), room_name);
+    drop_if_temporary_and_empty(room_name, send);
     return;
   }
   if (!type.empty()) return;  // subscription requests and probes: spaces have none
   if (nick.empty()) return send(error_reply(stanza, "modify", "jid-malformed"));
 
-  auto& room = rooms_[room_name];
   std::string payload;
   for (auto& child : stanza.children())
     if (child.ns() == kComponentNs || child.ns() == kClientNs)
       if (child.name() == "show" || child.name() == "status") xml::serialize(child, payload, {kComponentNs, false});
-  std::string self = room_name + "@" + domain_ + "/" + nick;
 
-  auto held = room.by_nick.find(nick);
-  if (held != room.by_nick.end()) {
-    if (held->second.jid != from->full()) return send(error_reply(stanza, "cancel", "conflict"));
-    // A presence update from an occupant: tell everyone.
-    held->second.presence = payload;
-    record_join(room_name, nick, held->second, send);
-    for (auto& [n, occ] : room.by_nick)
-      send(occupant_presence(self, occ.jid, payload, occ.jid == from->full() ? std::initializer_list<int>{110}
-                                                                            : std::initializer_list<int>{}));
-    return;
+  std::string holder = nick_holder(room_name, nick);
+  if (!holder.empty() && holder != from->full())
+    return send(error_reply(stanza, "cancel", "conflict", "That nickname is already in use in this space"));
+  if (is_pending(room_name, nick)) return;  // a repeat of a join still being recorded: its answer will come
+  if (auto room_it = rooms_.find(room_name); room_it != rooms_.end()) {
+    auto& room = room_it->second;
+    auto held = room.by_nick.find(nick);
+    if (held != room.by_nick.end()) {
+      // A presence update from an occupant: tell everyone.
+      held->second.presence = payload;
+      record_join(room_name, nick, held->second, send);
+      for (auto& [n, occ] : room.by_nick)
+        send(presence_from(room_name, nick, held->second, occ.jid,
+                           occ.jid == from->full() ? std::initializer_list<int>{110} : std::initializer_list<int>{}));
+      return;
+    }
+    // The same user under another nick in this space: a nick change (XEP-0045 §7.6).
+    std::string old_nick = nick_of(room_name, from->full());
+    if (!old_nick.empty()) return change_nick(stanza, room_name, old_nick, nick, payload, send);
   }
-  // The same user under another nick in this space: a nick change is not supported; leave first.
-  for (auto& [n, occ] : room.by_nick)
-    if (occ.jid == from->full()) return send(error_reply(stanza, "cancel", "not-acceptable"));
+
+  std::string refused = refuse_join(room_name, nick, from->full(), stanza);
+  if (!refused.empty()) {
+    auto slash = refused.find('/');
+    return send(error_reply(stanza, refused.substr(0, slash), refused.substr(slash + 1)));
+  }
 
   Result<bool> created = false;
   if (!known_.contains(room_name)) {
     created = store_.ensure(room_name);
     if (!created) {
       logger("callbridge")->error("space {}: {}", room_name, created.error().text());
-      if (room.by_nick.empty()) rooms_.erase(room_name);
       return send(error_reply(stanza, "wait", "internal-server-error"));
     }
     known_.insert(room_name);
     if (!loaded_) load();
+    if (*created) {
+      // The creator owns the new space, which stays locked until configured (XEP-0045 §10.1).
+      RoomSettings fresh;
+      fresh.affiliations[from->bare().full()] = Affiliation::owner;
+      fresh.locked = true;
+      if (!save_settings(room_name, fresh)) {
+        (void)store_.remove(room_name);
+        known_.erase(room_name);
+        return send(error_reply(stanza, "wait", "internal-server-error"));
+      }
+    }
   }
-  // Existing occupants to the joiner, the joiner to everyone else, then the self-presence.
-  for (auto& [n, occ] : room.by_nick) {
-    send(occupant_presence(room_name + "@" + domain_ + "/" + n, from->full(), occ.presence, {}));
-    send(occupant_presence(self, occ.jid, payload, {}));
+  // Confirmed to the joiner (and told to the others) once the service has recorded it.
+  Occupant occupant{from->full(), payload};
+  auto id = record_join(room_name, nick, occupant, send);
+  pending_joins_[id] = PendingJoin{room_name, nick, std::move(occupant), *created,
+                                   std::chrono::steady_clock::now() + kJoinRecordWait,
+                                   parse_history_request(stanza.find_child("x", kMucNs))};
+}
+
+std::string Spaces::refuse_join(const std::string& room_name, const std::string& nick, const std::string& full_jid,
+                                const xml::Element& stanza) const {
+  (void)nick;
+  if (!known_.contains(room_name)) return {};  // a new space: its creator gets in
+  RoomSettings s = settings_of(room_name);
+  Affiliation a = affiliation(room_name, full_jid);
+  if (s.locked && a != Affiliation::owner) return "cancel/item-not-found";
+  if (a == Affiliation::outcast) return "auth/forbidden";
+  if (s.config.members_only && a < Affiliation::member) return "auth/registration-required";
+  if (s.config.password_protected) {
+    auto* x = stanza.find_child("x", kMucNs);
+    auto* password = x ? x->find_child("password") : nullptr;
+    if (!password || password->text() != s.config.password) return "auth/not-authorized";
   }
-  room.by_nick[nick] = Occupant{from->full(), payload};
-  record_join(room_name, nick, room.by_nick[nick], send);
-  if (*created)
-    send(occupant_presence(self, from->full(), payload, {110, 201}));
-  else
-    send(occupant_presence(self, from->full(), payload, {110}));
-  // The subject comes last: clients take it as "join complete" (XEP-0045 §7.2.15).
-  send("<message" + attr("from", room_name + "@" + domain_) + attr("to", from->full()) +
-       " type='groupchat'><subject/></message>");
-  logger("callbridge")->info("{} joined space {} as {}{}", from->full(), room_name, nick,
-                             *created ? " (space created)" : "");
+  if (s.config.max_users > 0 && a < Affiliation::admin) {
+    int n = 0;
+    if (auto room = rooms_.find(room_name); room != rooms_.end()) n = static_cast<int>(room->second.by_nick.size());
+    for (auto& [id, p] : pending_joins_) n += p.room == room_name;
+    if (n >= s.config.max_users) return "wait/service-unavailable";
+  }
+  return {};
+}
+
+void Spaces::change_nick(const xml::Element& /*stanza*/, const std::string& room_name, const std::string& old_nick,
+                         const std::string& new_nick, const std::string& payload, const Send& send) {
+  auto& room = rooms_[room_name];
+  Occupant occ = room.by_nick[old_nick];
+  occ.presence = payload;
+  // XEP-0045 §7.6: unavailable from the old nick with 303 and the new one, then available from the new.
+  for (auto& [n, other] : room.by_nick)
+    send(presence_from(room_name, old_nick, occ, other.jid,
+                       other.jid == occ.jid ? std::initializer_list<int>{303, 110} : std::initializer_list<int>{303},
+                       true, new_nick));
+  room.by_nick.erase(old_nick);
+  room.by_nick[new_nick] = occ;
+  record_leave(room_name, old_nick, send);
+  record_join(room_name, new_nick, occ, send);
+  for (auto& [n, other] : room.by_nick)
+    send(presence_from(room_name, new_nick, occ, other.jid,
+                       other.jid == occ.jid ? std::initializer_list<int>{110} : std::initializer_list<int>{}));
+  logger("callbridge")->info("{} in space {}: nick {} is now {}", occ.jid, room_name, old_nick, new_nick);
 }
 
 void Spaces::on_message(const xml::Element& stanza, const std::function<void(const std::string&)>& send) {
@@ -284,25 +548,11 @@ void Spaces::on_message(const xml::Element& stanza, const std::function<void(con
   auto to = xmpp::Jid::parse(stanza.attr("to"));
   auto from = xmpp::Jid::parse(stanza.attr("from"));
   if (!to || !from) return;
-  if (type != "groupchat" || !to->has_local() || to->has_resource())
-    return send(error_reply(stanza, "cancel", "feature-not-implemented"));
+  if (!to->has_local()) return send(error_reply(stanza, "cancel", "feature-not-implemented"));
   std::string room_name(to->local());
-  auto room = rooms_.find(room_name);
-  const std::string* nick = nullptr;
-  if (room != rooms_.end())
-    for (auto& [n, occ] : room->second.by_nick)
-      if (occ.jid == from->full()) nick = &n;
-  if (!nick) return send(error_reply(stanza, "modify", "not-acceptable"));
-  std::string body;
-  for (auto& child : stanza.children()) xml::serialize(child, body, {kComponentNs, false});
-  std::string sender = room_name + "@" + domain_ + "/" + *nick;
-  std::string id(stanza.attr("id"));
-  for (auto& [n, occ] : room->second.by_nick) {
-    std::string out = "<message" + attr("from", sender) + attr("to", occ.jid) + " type='groupchat'";
-    if (!id.empty()) out += attr("id", id);
-    out += ">" + body + "</message>";
-    send(out);
-  }
+  if (to->has_resource()) return on_private_message(stanza, room_name, std::string(to->resource()), send);
+  if (type == "groupchat") return on_groupchat(stanza, room_name, send);
+  send(error_reply(stanza, "cancel", "feature-not-implemented"));  // invitations and the like
 }
 
 void Spaces::on_iq(const xml::Element& stanza, const std::function<void(const std::string&)>& send) {
@@ -310,6 +560,14 @@ void Spaces::on_iq(const xml::Element& stanza, const std::function<void(const st
   if (type == "result" || type == "error") {
     auto* payload = stanza.first_child_element();
     if (stanza.attr("from") != server_domain_) return;
+    if (auto pending = pending_joins_.find(std::string(stanza.attr("id"))); pending != pending_joins_.end()) {
+      PendingJoin join = std::move(pending->second);
+      pending_joins_.erase(pending);
+      if (type == "result") return complete_join(join, send);
+      logger("callbridge")->warn("{} joining space {}: the XMPP service could not record it; refused",
+                                 join.occupant.jid, join.room);
+      return fail_join(join, send);
+    }
     if (type == "result" && payload && payload->name() == "occupants" && payload->ns() == xmpp::kSpaceOccupantsNs)
       restore(*payload, send);
     else if (type == "error") {
@@ -320,17 +578,17 @@ void Spaces::on_iq(const xml::Element& stanza, const std::function<void(const st
   }
   if (type != "get" && type != "set") return;
   auto* query = stanza.first_child_element();
-  if (type == "get" && query && query->name() == "query" && query->ns() == kDiscoInfoNs) {
-    auto to = xmpp::Jid::parse(stanza.attr("to"));
-    bool room = to && to->has_local();
-    std::string out = "<iq type='result'" + attr("from", stanza.attr("to")) + attr("to", stanza.attr("from")) +
-                      attr("id", stanza.attr("id")) + "><query xmlns='" + std::string(kDiscoInfoNs) + "'>";
-    out += room ? "<identity category='conference' type='text'" + attr("name", std::string(to->local())) + "/>"
-                : "<identity category='conference' type='text' name='Meeting spaces'/>";
-    out += "<feature var='" + std::string(kMucNs) + "'/>";
-    if (room) out += "<feature var='muc_persistent'/><feature var='muc_open'/><feature var='muc_semianonymous'/>";
-    out += "</query></iq>";
-    return send(out);
+  auto to = xmpp::Jid::parse(stanza.attr("to"));
+  if (!query || !to) return send(error_reply(stanza, "modify", "bad-request"));
+  if (type == "get" && query->ns() == kDiscoInfoNs && !to->has_resource()) return on_disco_info(stanza, send);
+  if (type == "get" && query->ns() == xmpp::kDiscoItemsNs && !to->has_resource()) return on_disco_items(stanza, send);
+  if (type == "get" && query->ns() == xmpp::kPingNs) {
+    if (to->has_resource()) return on_self_ping(stanza, send);
+    return send(iq_result(stanza, ""));
+  }
+  if (to->has_local() && !to->has_resource()) {
+    if (query->ns() == kMucOwnerNs) return on_owner(stanza, *query, std::string(to->local()), send);
+    if (query->ns() == kMucAdminNs) return on_admin(stanza, *query, std::string(to->local()), send);
   }
   send(error_reply(stanza, "cancel", "service-unavailable"));
 }

@@ -5,10 +5,23 @@
 //    presence of every occupant, then its own with status 110 (and 201 when the
 //    space was created by this join), then the (empty) subject; everyone else gets
 //    the new occupant's presence. A nick held by someone else: <conflict/>.
+//    The joiner's confirmation (everything above) waits for the XMPP service to say
+//    the occupant is recorded (below): a join confirmed and then lost with the
+//    bridge's node would leave a client sure it is in a room nobody else sees.
+//    No answer within kJoinRecordWait, or a refusal: the join is answered with an
+//    error presence (internal-server-error, wait) and nobody else heard of it.
 //  - groupchat messages from an occupant to space@cb1.<domain> go to every occupant
 //    (the sender too, as XEP-0045 §7.4 says), from space@.../nick.
 //  - leave: unavailable presence (or a presence error bounced from the occupant).
 //    Everyone gets its unavailable presence; the leaver's own carries status 110.
+// The owner's side (spaces_owner.cpp: instant room, configuration form, destroy),
+// the affiliation lists, kick and ban (spaces_admin.cpp), discovery and self-ping
+// (spaces_disco.cpp), and messages: groupchat, subject, history, private messages
+// (spaces_messages.cpp) are members of this class in files of their own.
+// The store is the one model of which spaces exist: `mmp callbridge space add/delete`
+// (and anything else with the store) change it directly, and the bridge follows it
+// every kFollowEvery (follow_store): a space gone from the store is destroyed for its
+// occupants, a new one is known, changed settings apply.
 // Spaces are created on first join and persisted (SpaceStore). Occupants are kept
 // in this process for speed, and every join and leave is also recorded with the
 // XMPP service (xmpp/component_occupants.h: replicated to every node), so they
@@ -34,6 +47,9 @@
 #include <string>
 #include <vector>
 
+#include "callbridge/muc_namespaces.h"
+#include "callbridge/room_history.h"
+#include "callbridge/room_settings.h"
 #include "callbridge/space_store.h"
 #include "xml/element.h"
 
@@ -53,6 +69,11 @@ class Spaces {
 
   std::vector<std::string> names() const;
   int occupant_count() const;
+  // Destroys a space: its occupants get the destroy presence (XEP-0045 §10.9), the
+  // store forgets it with its settings and history. Unknown: an error.
+  Status destroy(const std::string& room_name, const std::string& reason, const Send& send);
+  // The space's settings (defaults when it has none stored); for tests and status.
+  RoomSettings settings_of(const std::string& room_name) const;
   StoreInfo store_info() const { return store_.info(); }
 
  private:
@@ -63,17 +84,79 @@ class Spaces {
   struct Room {
     std::map<std::string, Occupant> by_nick;
   };
+  // A join whose record the XMPP service has not confirmed yet (keyed by the request's id).
+  struct PendingJoin {
+    std::string room;
+    std::string nick;
+    Occupant occupant;
+    bool created = false;  // the space was created by this join (status 201)
+    std::chrono::steady_clock::time_point give_up_at{};
+    HistoryRequest history;
+  };
 
   void on_presence(const xml::Element& stanza, const std::function<void(const std::string&)>& send);
   void on_message(const xml::Element& stanza, const std::function<void(const std::string&)>& send);
   void on_iq(const xml::Element& stanza, const std::function<void(const std::string&)>& send);
   void leave(const std::string& room_name, Room& room, const std::string& nick,
              const std::function<void(const std::string&)>& send, bool self_notice);
+  // Removes an occupant against its will (kick 307, ban 301, membership lost 321): it
+  // and the others get its unavailable presence with `code`.
+  void remove_occupant(const std::string& room_name, const std::string& nick, int code, const Send& send);
+  // A temporary space whose last occupant left is destroyed.
+  void drop_if_temporary_and_empty(const std::string& room_name, const Send& send);
+  // Checks before a join (XEP-0045 §7.2): an error condition ("type/condition"), or empty.
+  std::string refuse_join(const std::string& room_name, const std::string& nick, const std::string& full_jid,
+                          const xml::Element& stanza) const;
+  void change_nick(const xml::Element& stanza, const std::string& room_name, const std::string& old_nick,
+                   const std::string& new_nick, const std::string& payload, const Send& send);
+
+  // Presence of occupant `nick` for `to`: item with affiliation and role (the real
+  // JID when the room is non-anonymous or `to` is a moderator), then status codes.
+  std::string presence_from(const std::string& room_name, const std::string& nick, const Occupant& occ,
+                            const std::string& to, std::initializer_list<int> codes, bool unavailable = false,
+                            const std::string& new_nick = {}) const;
+  Affiliation affiliation(const std::string& room_name, const std::string& full_jid) const;
+  bool is_moderator(const std::string& room_name, const std::string& full_jid) const;
+  // The nick `full_jid` holds in the room (confirmed occupants only), or empty.
+  std::string nick_of(const std::string& room_name, const std::string& full_jid) const;
+  Status save_settings(const std::string& room_name, const RoomSettings& settings);
+  std::string room_jid(const std::string& room_name) const { return room_name + "@" + domain_; }
+
+  // spaces_messages.cpp
+  void on_groupchat(const xml::Element& stanza, const std::string& room_name, const Send& send);
+  void on_private_message(const xml::Element& stanza, const std::string& room_name, const std::string& to_nick,
+                          const Send& send);
+  void send_history(const PendingJoin& join, const Send& send);
+  void send_subject(const std::string& room_name, const std::string& to, const Send& send);
+  // The kept history (read from the store the first time); empty when it cannot be read.
+  const std::vector<HistoryEntry>& history_of(const std::string& room_name);
+  // spaces_owner.cpp
+  void on_owner(const xml::Element& stanza, const xml::Element& query, const std::string& room_name, const Send& send);
+  // spaces_admin.cpp
+  void on_admin(const xml::Element& stanza, const xml::Element& query, const std::string& room_name, const Send& send);
+  // spaces_disco.cpp
+  void on_disco_info(const xml::Element& stanza, const Send& send);
+  void on_disco_items(const xml::Element& stanza, const Send& send);
+  void on_self_ping(const xml::Element& stanza, const Send& send);
 
   // Reads the names from the store; false when it could not (tried again after the next success).
   bool load();
   // The record kept with the XMPP service (component_occupants.h).
-  void record_join(const std::string& room_name, const std::string& nick, const Occupant& occ, const Send& send);
+  // Returns the request's id.
+  std::string record_join(const std::string& room_name, const std::string& nick, const Occupant& occ, const Send& send);
+  // The nick's holder in the space, confirmed or pending: its full JID, or empty.
+  std::string nick_holder(const std::string& room_name, const std::string& nick) const;
+  bool is_pending(const std::string& room_name, const std::string& nick) const;
+  // The service recorded the join: the joiner is let in and everyone hears of it.
+  void complete_join(const PendingJoin& join, const Send& send);
+  // The join could not be recorded: answered with an error, nothing else changes.
+  void fail_join(const PendingJoin& join, const Send& send);
+  void expire_pending_joins(const Send& send);
+  // Reads the store's spaces and settings again (see the header comment).
+  void follow_store(const Send& send);
+  static constexpr auto kFollowEvery = std::chrono::seconds(2);
+  static constexpr auto kFollowAfterFailure = std::chrono::seconds(60);
+  std::chrono::steady_clock::time_point follow_at_{};
   void record_leave(const std::string& room_name, const std::string& nick, const Send& send);
   void ask_occupants(const Send& send);
   void restore(const xml::Element& occupants, const Send& send);
@@ -85,6 +168,9 @@ class Spaces {
   // taken back) would be refused as a stranger. Bounded: past kHeldMax, at once.
   static constexpr auto kRestoreWait = std::chrono::seconds(3);
   static constexpr std::size_t kHeldMax = 1024;
+  // How long a join waits for its record (the service answers once the store has it).
+  static constexpr auto kJoinRecordWait = std::chrono::seconds(5);
+  std::map<std::string, PendingJoin> pending_joins_;
   bool restoring_ = false;
   std::chrono::steady_clock::time_point restoring_until_{};
   std::deque<std::unique_ptr<xml::Document>> held_;
@@ -98,7 +184,15 @@ class Spaces {
   std::set<std::string> known_;
   bool loaded_ = false;
   std::map<std::string, Room> rooms_;
+  std::map<std::string, RoomSettings> settings_;  // spaces with stored settings
+  std::map<std::string, std::vector<HistoryEntry>> history_;  // read on first use
 };
+
+// A result <iq/> answering `stanza`, with `payload` inside (may be empty).
+std::string iq_result(const xml::Element& stanza, const std::string& payload);
+// An error reply with a human-readable <text/> (XEP-0045 errors carry one where it helps).
+std::string error_reply(const xml::Element& stanza, std::string_view type, std::string_view condition,
+                        const std::string& text);
 
 // An error reply to `stanza` (from/to swapped) with a stanza error condition.
 std::string error_reply(const xml::Element& stanza, std::string_view type, std::string_view condition);

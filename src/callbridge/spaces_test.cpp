@@ -26,11 +26,35 @@ class MemoryStore : public SpaceStore {
   }
   Status remove(const std::string& name) override {
     names.erase(name);
+    stored_settings.erase(name);
+    stored_history.erase(name);
     return ok_status();
+  }
+  Result<std::map<std::string, std::string>> settings() override {
+    if (failing) return make_error("database down");
+    return stored_settings;
+  }
+  Status save_settings(const std::string& name, const std::string& json) override {
+    if (failing) return make_error("database down");
+    stored_settings[name] = json;
+    return ok_status();
+  }
+  Status add_history(const std::string& name, const HistoryEntry& entry, int keep) override {
+    if (failing) return make_error("database down");
+    auto& h = stored_history[name];
+    h.push_back(entry);
+    while (static_cast<int>(h.size()) > keep) h.erase(h.begin());
+    return ok_status();
+  }
+  Result<std::vector<HistoryEntry>> history(const std::string& name) override {
+    if (failing) return make_error("database down");
+    return stored_history[name];
   }
   StoreInfo info() const override { return {"Memory", "test", "", ""}; }
 
   std::set<std::string> names;
+  std::map<std::string, std::string> stored_settings;
+  std::map<std::string, std::vector<HistoryEntry>> stored_history;
   bool failing = false;
   int writes = 0;
 };
@@ -71,6 +95,36 @@ bool any_contains(const std::vector<std::string>& out, const std::string& what) 
   return false;
 }
 
+// The id of the join record the bridge asked the XMPP service for, or empty.
+std::string record_id(const std::vector<std::string>& out) {
+  for (auto& s : out) {
+    if (s.find("<join") == std::string::npos) continue;
+    auto at = s.find("id='");
+    if (at == std::string::npos) at = s.find("id=\"");
+    auto end = s.find_first_of("'\"", at + 4);
+    return s.substr(at + 4, end - at - 4);
+  }
+  return {};
+}
+
+// The XMPP service's answer to a record request.
+std::string recorded(const std::string& id, bool ok = true) {
+  if (ok) return "<iq type='result' from='tptac9.com' to='cb1.tptac9.com' id='" + id + "'/>";
+  return "<iq type='error' from='tptac9.com' to='cb1.tptac9.com' id='" + id +
+         "'><error type='wait'><internal-server-error xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'/></error></iq>";
+}
+
+// Joins and answers the record request as the service would; returns everything sent.
+std::vector<std::string> join_recorded(Driver& d, const std::string& room, const std::string& user,
+                                       const std::string& nick) {
+  auto out = d.send(join(room, user, nick));
+  auto id = record_id(out);
+  EXPECT_FALSE(id.empty());
+  auto more = d.send(recorded(id));
+  out.insert(out.end(), more.begin(), more.end());
+  return out;
+}
+
 TEST(Spaces, KnownSpacesAreJoinedWithoutTheDatabase) {
   MemoryStore store;
   store.names = {"room1"};
@@ -78,7 +132,7 @@ TEST(Spaces, KnownSpacesAreJoinedWithoutTheDatabase) {
   EXPECT_EQ(spaces.names(), std::vector<std::string>{"room1"});
   Driver d(spaces);
   store.failing = true;
-  auto out = d.send(join("room1", "alice", "Alice"));
+  auto out = join_recorded(d, "room1", "alice", "Alice");
   EXPECT_TRUE(any_contains(out, "code='110'")) << out.size();
   EXPECT_FALSE(any_contains(out, "code='201'"));
   EXPECT_FALSE(any_contains(out, "internal-server-error"));
@@ -102,10 +156,60 @@ TEST(Spaces, CreatingASpaceWhileTheDatabaseFailsIsAnErrorAndLeavesNothing) {
   // start is read then.
   store.failing = false;
   store.names.insert("older");
-  out = d.send(join("room2", "alice", "Alice"));
+  out = join_recorded(d, "room2", "alice", "Alice");
   EXPECT_TRUE(any_contains(out, "code='201'"));
   EXPECT_EQ(spaces.names(), (std::vector<std::string>{"older", "room2"}));
   EXPECT_EQ(spaces.occupant_count(), 1);
+}
+
+// A join is confirmed (self-presence, status 110) only once the XMPP service has
+// recorded the occupant: confirmed earlier, it was lost when the bridge's node died
+// before the record landed.
+TEST(Spaces, AJoinIsConfirmedOnlyAfterTheServiceRecordedIt) {
+  MemoryStore store;
+  store.names = {"room1"};
+  Spaces spaces("cb1.tptac9.com", store);
+  Driver d(spaces);
+  join_recorded(d, "room1", "bob", "Bob");
+
+  auto out = d.send(join("room1", "alice", "Alice"));
+  auto id = record_id(out);
+  ASSERT_FALSE(id.empty());
+  EXPECT_FALSE(any_contains(out, "code='110'"));
+  EXPECT_FALSE(any_contains(out, "to='bob@tptac9.com/r'")) << "the room heard of an unconfirmed join";
+  EXPECT_EQ(spaces.occupant_count(), 1);
+
+  // Someone else asking for the nick meanwhile is refused: it is being recorded.
+  auto other = d.send(join("room1", "carol", "Alice"));
+  EXPECT_TRUE(any_contains(other, "conflict"));
+
+  out = d.send(recorded(id));
+  EXPECT_TRUE(any_contains(out, "code='110'"));
+  EXPECT_TRUE(any_contains(out, "<subject"));
+  EXPECT_TRUE(any_contains(out, "to='bob@tptac9.com/r'"));
+  EXPECT_EQ(spaces.occupant_count(), 2);
+}
+
+TEST(Spaces, AJoinTheServiceCouldNotRecordIsAnErrorAndNobodyHearsOfIt) {
+  MemoryStore store;
+  store.names = {"room1"};
+  Spaces spaces("cb1.tptac9.com", store);
+  Driver d(spaces);
+  join_recorded(d, "room1", "bob", "Bob");
+
+  auto out = d.send(join("room1", "alice", "Alice"));
+  out = d.send(recorded(record_id(out), false));
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_NE(out[0].find("type='error'"), std::string::npos) << out[0];
+  EXPECT_NE(out[0].find("internal-server-error"), std::string::npos) << out[0];
+  EXPECT_NE(out[0].find("to='alice@tptac9.com/r'"), std::string::npos) << out[0];
+  EXPECT_EQ(spaces.occupant_count(), 1);
+
+  // The nick is free again and a message from the refused joiner is not taken.
+  auto msg = d.send("<message from='alice@tptac9.com/r' to='room1@cb1.tptac9.com' type='groupchat'><body>hi</body></message>");
+  EXPECT_TRUE(any_contains(msg, "not-acceptable"));
+  out = join_recorded(d, "room1", "carol", "Alice");
+  EXPECT_TRUE(any_contains(out, "code='110'"));
 }
 
 }  // namespace

@@ -47,18 +47,73 @@ class SqliteSpaceStore final : public SpaceStore {
   }
 
   Status remove(const std::string& name) override {
-    Stmt st;
-    if (sqlite3_prepare_v2(db_, "DELETE FROM spaces WHERE name = ?", -1, &st.s, nullptr) != SQLITE_OK)
-      return failed(db_error(db_, "spaces"));
-    sqlite3_bind_text(st.s, 1, name.c_str(), -1, SQLITE_TRANSIENT);
-    if (sqlite3_step(st.s) != SQLITE_DONE) return failed(db_error(db_, "cannot remove space " + name));
+    for (const char* sql : {"DELETE FROM space_history WHERE name = ?", "DELETE FROM space_settings WHERE name = ?",
+                            "DELETE FROM spaces WHERE name = ?"})
+      CONVENE_TRY(run(sql, {name}, "cannot remove space " + name));
     problem_.clear();
     return ok_status();
+  }
+
+  Result<std::map<std::string, std::string>> settings() override {
+    Stmt st;
+    if (sqlite3_prepare_v2(db_, "SELECT name, settings FROM space_settings", -1, &st.s, nullptr) != SQLITE_OK)
+      return failed(db_error(db_, "space settings"));
+    std::map<std::string, std::string> out;
+    int rc;
+    while ((rc = sqlite3_step(st.s)) == SQLITE_ROW)
+      out[reinterpret_cast<const char*>(sqlite3_column_text(st.s, 0))] =
+          reinterpret_cast<const char*>(sqlite3_column_text(st.s, 1));
+    if (rc != SQLITE_DONE) return failed(db_error(db_, "space settings"));
+    problem_.clear();
+    return out;
+  }
+
+  Status save_settings(const std::string& name, const std::string& settings_json) override {
+    CONVENE_TRY(run("INSERT INTO space_settings(name, settings) VALUES(?, ?) "
+                    "ON CONFLICT(name) DO UPDATE SET settings = excluded.settings",
+                    {name, settings_json}, "cannot save the settings of space " + name));
+    problem_.clear();
+    return ok_status();
+  }
+
+  Status add_history(const std::string& name, const HistoryEntry& entry, int keep) override {
+    CONVENE_TRY(run("INSERT INTO space_history(name, at_ms, stanza) VALUES(?, ?, ?)",
+                    {name, std::to_string(entry.at_ms), entry.stanza}, "cannot keep the history of space " + name));
+    CONVENE_TRY(run("DELETE FROM space_history WHERE name = ?1 AND rowid NOT IN "
+                    "(SELECT rowid FROM space_history WHERE name = ?1 ORDER BY rowid DESC LIMIT ?2)",
+                    {name, std::to_string(keep)}, "cannot trim the history of space " + name));
+    problem_.clear();
+    return ok_status();
+  }
+
+  Result<std::vector<HistoryEntry>> history(const std::string& name) override {
+    Stmt st;
+    if (sqlite3_prepare_v2(db_, "SELECT at_ms, stanza FROM space_history WHERE name = ? ORDER BY rowid", -1, &st.s,
+                           nullptr) != SQLITE_OK)
+      return failed(db_error(db_, "space history"));
+    sqlite3_bind_text(st.s, 1, name.c_str(), -1, SQLITE_TRANSIENT);
+    std::vector<HistoryEntry> out;
+    int rc;
+    while ((rc = sqlite3_step(st.s)) == SQLITE_ROW)
+      out.push_back({sqlite3_column_int64(st.s, 0), reinterpret_cast<const char*>(sqlite3_column_text(st.s, 1))});
+    if (rc != SQLITE_DONE) return failed(db_error(db_, "space history"));
+    problem_.clear();
+    return out;
   }
 
   StoreInfo info() const override { return {"SQLite", path_, "", problem_}; }
 
  private:
+  // One statement with text parameters (SQLite converts numbers by the column's affinity).
+  Status run(const char* sql, std::initializer_list<std::string> params, const std::string& what) {
+    Stmt st;
+    if (sqlite3_prepare_v2(db_, sql, -1, &st.s, nullptr) != SQLITE_OK) return failed(db_error(db_, what));
+    int i = 0;
+    for (auto& p : params) sqlite3_bind_text(st.s, ++i, p.c_str(), -1, SQLITE_TRANSIENT);
+    if (sqlite3_step(st.s) != SQLITE_DONE) return failed(db_error(db_, what));
+    return ok_status();
+  }
+
   Error failed(Error e) {
     problem_ = e.message;
     return e;
@@ -82,7 +137,10 @@ Result<std::unique_ptr<SpaceStore>> open_sqlite_space_store(const std::string& p
   char* msg = nullptr;
   const char* schema =
       "PRAGMA journal_mode=WAL;"
-      "CREATE TABLE IF NOT EXISTS spaces (name TEXT PRIMARY KEY, created_unix INTEGER NOT NULL);";
+      "CREATE TABLE IF NOT EXISTS spaces (name TEXT PRIMARY KEY, created_unix INTEGER NOT NULL);"
+      "CREATE TABLE IF NOT EXISTS space_settings (name TEXT PRIMARY KEY, settings TEXT NOT NULL);"
+      "CREATE TABLE IF NOT EXISTS space_history (name TEXT NOT NULL, at_ms INTEGER NOT NULL, stanza TEXT NOT NULL);"
+      "CREATE INDEX IF NOT EXISTS space_history_by_name ON space_history(name);";
   if (sqlite3_exec(db, schema, nullptr, nullptr, &msg) != SQLITE_OK) {
     std::string text = msg ? msg : "?";
     sqlite3_free(msg);

@@ -30,6 +30,30 @@ TEST(SqliteSpaceStore, EnsureCreatesOnceAndTheSpacesOutliveTheStore) {
   EXPECT_EQ(*(*again)->list(), (std::vector<std::string>{"room1"}));
 }
 
+TEST(SqliteSpaceStore, SettingsAndBoundedHistoryOutliveTheStoreAndGoWithTheSpace) {
+  testing::TempDir dir;
+  auto path = (dir / "spaces.sqlite").string();
+  {
+    auto store = open_sqlite_space_store(path);
+    ASSERT_TRUE(store) << store.error().text();
+    ASSERT_TRUE((*store)->ensure("room1"));
+    ASSERT_TRUE((*store)->save_settings("room1", "{\"name\":\"one\"}"));
+    ASSERT_TRUE((*store)->save_settings("room1", "{\"name\":\"two\"}"));
+    for (int i = 0; i < 5; ++i) ASSERT_TRUE((*store)->add_history("room1", {i, "m" + std::to_string(i)}, 3));
+  }
+  auto again = open_sqlite_space_store(path);
+  ASSERT_TRUE(again);
+  auto settings = (*again)->settings();
+  ASSERT_TRUE(settings);
+  EXPECT_EQ(*settings, (std::map<std::string, std::string>{{"room1", "{\"name\":\"two\"}"}}));
+  auto history = (*again)->history("room1");
+  ASSERT_TRUE(history);
+  EXPECT_EQ(*history, (std::vector<HistoryEntry>{{2, "m2"}, {3, "m3"}, {4, "m4"}}));
+  ASSERT_TRUE((*again)->remove("room1"));
+  EXPECT_TRUE((*again)->settings()->empty());
+  EXPECT_TRUE((*again)->history("room1")->empty());
+}
+
 TEST(ReadSqliteSpaces, GivesNamesWithCreationTimesAndCreatesNoFile) {
   testing::TempDir dir;
   auto path = (dir / "spaces.sqlite").string();

@@ -22,8 +22,13 @@ Status prepare_callbridge_schema(PostgresInstance& pg) {
       "CREATE TABLE IF NOT EXISTS callbridge.spaces (name text PRIMARY KEY, created_unix bigint NOT NULL);"
       "CREATE TABLE IF NOT EXISTS callbridge.imports (bridge text PRIMARY KEY, spaces integer NOT NULL, "
       "imported timestamptz NOT NULL DEFAULT now());"
+      "CREATE TABLE IF NOT EXISTS callbridge.space_settings (name text PRIMARY KEY, settings text NOT NULL);"
+      "CREATE TABLE IF NOT EXISTS callbridge.space_history (id bigserial PRIMARY KEY, name text NOT NULL, "
+      "at_ms bigint NOT NULL, stanza text NOT NULL);"
       "GRANT USAGE, CREATE ON SCHEMA callbridge TO " + role + ";"
-      "GRANT SELECT, INSERT, DELETE ON ALL TABLES IN SCHEMA callbridge TO " + role + ";",
+      "GRANT SELECT, INSERT, DELETE ON ALL TABLES IN SCHEMA callbridge TO " + role + ";"
+      "GRANT UPDATE ON callbridge.space_settings TO " + role + ";"
+      "GRANT USAGE ON SEQUENCE callbridge.space_history_id_seq TO " + role + ";",
       kAppDatabase));
   return ok_status();
 }

@@ -17,7 +17,7 @@ import pytest
 
 from dnsmasq_helper import Dnsmasq
 from harness import BUILD, NET, wait_for
-from xmpp_fixtures import DOMAIN, TIMEOUT, USERS, event, make_client, offline, online, run, wait_port
+from xmpp_fixtures import DOMAIN, TIMEOUT, USERS, event, join_room, make_client, offline, online, run, wait_port
 
 CALLBRIDGE = BUILD / "apps" / "convene-callbridge"
 SRV = f"_xmpp-component._tcp.{DOMAIN}"
@@ -246,7 +246,7 @@ def test_space_join_groupchat_and_persistence_across_restart(nodes, callbridges)
             c.register_plugin("xep_0045")
         await online(alice)
         await online(bob)
-        await alice.plugin["xep_0045"].join_muc_wait(room, "Alice", timeout=TIMEOUT)
+        await join_room(alice, room, "Alice")
         alice_sees_bob = asyncio.ensure_future(
             event(alice, "muc::%s::got_online" % room, condition=lambda p: p["from"].resource == "Bob"))
         bob_joined = await bob.plugin["xep_0045"].join_muc_wait(room, "Bob", timeout=TIMEOUT)

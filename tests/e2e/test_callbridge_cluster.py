@@ -9,7 +9,7 @@ import re
 from harness import NET
 from test_callbridge import SRV, CallBridge, callbridges, connected, dnsmasq  # noqa: F401  (fixtures)
 from test_xmpp_cluster_routing import cluster, collect, on, until  # noqa: F401  (fixture)
-from xmpp_fixtures import DOMAIN, TIMEOUT, event, offline, run
+from xmpp_fixtures import DOMAIN, TIMEOUT, event, join_room, offline, run
 
 
 def test_space_keeps_working_when_the_call_bridges_node_dies(cluster, dnsmasq, callbridges):  # noqa: F811
@@ -32,7 +32,7 @@ def test_space_keeps_working_when_the_call_bridges_node_dies(cluster, dnsmasq, c
         bob = await on(cluster[b_i], "bob")
         for c in (alice, bob):
             c.register_plugin("xep_0045")
-        await alice.plugin["xep_0045"].join_muc_wait(room, "Alice", timeout=TIMEOUT)
+        await join_room(alice, room, "Alice")
         await bob.plugin["xep_0045"].join_muc_wait(room, "Bob", timeout=TIMEOUT)
         got_bob = []
         bob.add_event_handler("groupchat_message", lambda m: got_bob.append(str(m["body"])))

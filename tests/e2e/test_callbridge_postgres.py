@@ -18,7 +18,7 @@ from db_cluster_fixtures import (ADDR, build_cluster, db_nodes, is_master, kill_
 from harness import wait_for
 from partition import Partition
 from test_callbridge_supervised import connected, pid_of, running, set_up, wait_status
-from xmpp_fixtures import DOMAIN, TIMEOUT, configure_xmpp, event, make_client, offline, online, run
+from xmpp_fixtures import DOMAIN, TIMEOUT, configure_xmpp, event, join_room, make_client, offline, online, run
 
 COMPONENT = f"cb1.{DOMAIN}"
 
@@ -29,7 +29,7 @@ def join_space(x, room, nick="Alice", user="alice"):
         c = make_client(x, user)
         c.register_plugin("xep_0045")
         await online(c)
-        await c.plugin["xep_0045"].join_muc_wait(f"{room}@{COMPONENT}", nick, timeout=TIMEOUT)
+        await join_room(c, f"{room}@{COMPONENT}", nick)
         await offline(c)
     run(go())
 
@@ -158,7 +158,7 @@ def test_occupants_keep_talking_and_known_spaces_stay_joinable_while_the_master_
         for c in (alice, bob, carol):
             c.register_plugin("xep_0045")
             await online(c)
-        await alice.plugin["xep_0045"].join_muc_wait(room, "Alice", timeout=TIMEOUT)
+        await join_room(alice, room, "Alice")
         await bob.plugin["xep_0045"].join_muc_wait(room, "Bob", timeout=TIMEOUT)
         assert spaces_in(n1) == ["room1"]
 

@@ -13,7 +13,7 @@ from harness import wait_for
 from test_callbridge_supervised import pid_of, status
 from test_xmpp_cluster_routing import cluster, on, until  # noqa: F401  (fixture)
 from xmpp_cluster_fixtures import ADDR, TIMEOUT
-from xmpp_fixtures import DOMAIN, event, offline, run
+from xmpp_fixtures import DOMAIN, event, join_room, offline, run
 
 
 def serve_cb1_on_node1(cluster):  # noqa: F811
@@ -58,7 +58,7 @@ def test_space_and_its_occupants_survive_the_kill_of_the_call_bridges_node(clust
         carol = await on(cluster[1], "carol")
         for c in (alice, bob, carol):
             c.register_plugin("xep_0045")
-        await alice.plugin["xep_0045"].join_muc_wait(room, "Alice", timeout=TIMEOUT)
+        await join_room(alice, room, "Alice")
         await bob.plugin["xep_0045"].join_muc_wait(room, "Bob", timeout=TIMEOUT)
         await carol.plugin["xep_0045"].join_muc_wait(room, "Carol", timeout=TIMEOUT)
         got_bob, got_alice, errors = [], [], []

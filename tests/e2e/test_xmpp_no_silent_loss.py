@@ -31,7 +31,7 @@ from test_callbridge_supervised import pid_of, status
 from test_callbridge_takeover import serve_cb1_on_node1
 from test_xmpp_cluster_routing import cluster, on, until  # noqa: F401  (fixture)
 from xmpp_cluster_fixtures import ADDR, TIMEOUT, leader_index, peers_of
-from xmpp_fixtures import DOMAIN, offline, run
+from xmpp_fixtures import DOMAIN, join_room, offline, run
 
 
 def standby_pids(cluster, name, nodes=(2, 3)):
@@ -157,7 +157,7 @@ def test_group_messages_wait_for_the_next_holder_of_a_killed_call_bridge(cluster
         bob = await on(cluster[3], "bob", sm=True)
         for c in (alice, bob):
             c.register_plugin("xep_0045")
-        await alice.plugin["xep_0045"].join_muc_wait(room, "Alice", timeout=TIMEOUT)
+        await join_room(alice, room, "Alice")
         await bob.plugin["xep_0045"].join_muc_wait(room, "Bob", timeout=TIMEOUT)
         ledger = Ledger(alice, alice, bob)
         ledger.send(alice, room, "warm-up", "groupchat")

@@ -114,6 +114,26 @@ async def online(client, timeout=TIMEOUT, presence=True, address=ADDRESS):
     return client
 
 
+MUC_OWNER = "http://jabber.org/protocol/muc#owner"
+
+
+async def instant_room(client, room):
+    """What XEP-0045 clients send after creating a room (status 201): an empty
+    submitted form, accepting the default configuration (§10.1.2), which unlocks it."""
+    from slixmpp.xmlstream import ET
+    iq = client.make_iq_set(ito=room)
+    iq.append(ET.fromstring(f"<query xmlns='{MUC_OWNER}'><x xmlns='jabber:x:data' type='submit'/></query>"))
+    await iq.send(timeout=TIMEOUT)
+
+
+async def join_room(client, room, nick, **kw):
+    """Joins as a XEP-0045 client does: a new room (201) is made an instant room."""
+    joined = await client.plugin["xep_0045"].join_muc_wait(room, nick, timeout=TIMEOUT, **kw)
+    if 201 in joined[0]["muc"]["status_codes"]:
+        await instant_room(client, room)
+    return joined
+
+
 async def offline(*clients):
     for c in clients:
         if c.transport is not None:

@@ -1,0 +1,108 @@
+// Spaces: what occupants say. Groupchat messages go to every occupant and into the
+// space's history (kept in its store, bounded: room_history.h); a <subject/> changes
+// the subject (kept with the space's settings, sent to each joiner); a message to
+// space@bridge/nick is a private message to that occupant (XEP-0045 §7.5).
+#include <chrono>
+
+#include "callbridge/spaces.h"
+#include "util/log.h"
+#include "xml/serializer.h"
+#include "xmpp_core/jid.h"
+#include "xmpp_core/namespaces.h"
+
+namespace convene::callbridge {
+
+namespace {
+constexpr auto attr = &xml::attribute;
+
+int64_t now_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+}  // namespace
+
+void Spaces::on_groupchat(const xml::Element& stanza, const std::string& room_name, const Send& send) {
+  auto room = rooms_.find(room_name);
+  std::string nick = nick_of(room_name, std::string(stanza.attr("from")));
+  if (room == rooms_.end() || nick.empty())
+    return send(error_reply(stanza, "modify", "not-acceptable", "Only occupants may speak in this space"));
+  auto* subject = stanza.find_child("subject");
+  bool has_body = stanza.find_child("body") != nullptr;
+  if (subject && !has_body) {
+    RoomSettings s = settings_of(room_name);
+    s.subject = std::string(subject->text());
+    s.subject_by = nick;
+    if (!save_settings(room_name, s)) return send(error_reply(stanza, "wait", "internal-server-error"));
+    for (auto& [n, occ] : room->second.by_nick) send_subject(room_name, occ.jid, send);
+    logger("callbridge")->info("space {}: subject set by {}", room_name, nick);
+    return;
+  }
+  std::string body;
+  for (auto& child : stanza.children()) xml::serialize(child, body, {xmpp::kComponentNs, false});
+  std::string sender = room_jid(room_name) + "/" + nick;
+  std::string id(stanza.attr("id"));
+  std::string head = "<message" + attr("from", sender);
+  std::string tail = " type='groupchat'" + (id.empty() ? std::string() : attr("id", id)) + ">" + body + "</message>";
+  for (auto& [n, occ] : room->second.by_nick) send(head + attr("to", occ.jid) + tail);
+  if (!has_body) return;  // chat states and the like are not history
+  // Kept after it was delivered: a slow store delays the next stanza, not this one.
+  HistoryEntry entry{now_ms(), head + tail};
+  (void)history_of(room_name);  // read first, so the cache below is the store's plus this entry
+  auto st = store_.add_history(room_name, entry, kHistoryKept);
+  if (!st) {
+    logger("callbridge")->warn("space {}: message not kept in the history: {}", room_name, st.error().text());
+    return;
+  }
+  auto cached = history_.find(room_name);
+  if (cached == history_.end()) return;  // could not be read: read with this entry on first use
+  cached->second.push_back(std::move(entry));
+  if (cached->second.size() > static_cast<std::size_t>(kHistoryKept))
+    cached->second.erase(cached->second.begin(), cached->second.end() - kHistoryKept);
+}
+
+void Spaces::on_private_message(const xml::Element& stanza, const std::string& room_name, const std::string& to_nick,
+                                const Send& send) {
+  std::string from_nick = nick_of(room_name, std::string(stanza.attr("from")));
+  if (from_nick.empty())
+    return send(error_reply(stanza, "modify", "not-acceptable", "Only occupants may send private messages"));
+  if (stanza.attr("type") == "groupchat") return send(error_reply(stanza, "modify", "bad-request"));
+  auto room = rooms_.find(room_name);
+  auto target = room->second.by_nick.find(to_nick);
+  if (target == room->second.by_nick.end()) return send(error_reply(stanza, "cancel", "item-not-found"));
+  std::string body;
+  for (auto& child : stanza.children()) xml::serialize(child, body, {xmpp::kComponentNs, false});
+  std::string type(stanza.attr("type"));
+  std::string out = "<message" + attr("from", room_jid(room_name) + "/" + from_nick) + attr("to", target->second.jid);
+  if (!type.empty()) out += attr("type", type);
+  if (!stanza.attr("id").empty()) out += attr("id", stanza.attr("id"));
+  out += ">" + body + "<x xmlns='" + std::string(xmpp::kMucUserNs) + "'/></message>";
+  send(out);
+}
+
+const std::vector<HistoryEntry>& Spaces::history_of(const std::string& room_name) {
+  static const std::vector<HistoryEntry> none;
+  auto cached = history_.find(room_name);
+  if (cached != history_.end()) return cached->second;
+  auto read = store_.history(room_name);
+  if (!read) {
+    logger("callbridge")->warn("space {}: history cannot be read: {}", room_name, read.error().text());
+    return none;
+  }
+  return history_[room_name] = std::move(*read);
+}
+
+void Spaces::send_history(const PendingJoin& join, const Send& send) {
+  for (auto& m : history_to_send(history_of(join.room), join.history, now_ms(), room_jid(join.room),
+                                 join.occupant.jid))
+    send(m);
+}
+
+void Spaces::send_subject(const std::string& room_name, const std::string& to, const Send& send) {
+  RoomSettings s = settings_of(room_name);
+  std::string from = s.subject_by.empty() ? room_jid(room_name) : room_jid(room_name) + "/" + s.subject_by;
+  std::string out = "<message" + attr("from", from) + attr("to", to) + " type='groupchat'><subject>";
+  xml::escape_text(s.subject, out);
+  send(out + "</subject></message>");
+}
+
+}  // namespace convene::callbridge
