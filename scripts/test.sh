@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what is missing, builds, and runs every test: the GoogleTest unit tests
-# (ctest), the end-to-end tests (pytest, real processes on 127.0.1.x), and the
+# (ctest), the end-to-end tests (pytest, real processes on 127.0.1.x), the Debian
+# package test (scripts/package-test.sh: build, install, a node, purge), and the
 # sanitizer lane (scripts/sanitize.sh: unit tests under ASan+UBSan and under TSan,
 # the cluster end-to-end tests with ASan daemons, every fuzz target for a bounded
 # time). Ends with one line "tests: N passed, N failed" over all of them, and a
@@ -42,6 +43,14 @@ e2e_rc=${PIPESTATUS[0]}
 e2e_passed=$(grep -oE '[0-9]+ passed' "$log/pytest.txt" | tail -1 | cut -d' ' -f1)
 e2e_failed=$(grep -oE '[0-9]+ (failed|error)' "$log/pytest.txt" | awk '{s+=$1} END {print s+0}')
 
+echo "== Debian package (scripts/package-test.sh --reuse-build)"
+# Builds the .debs from a copy of the tree with this build's flags (ccache answers
+# from the objects just built, so about a minute), installs, starts a node from the
+# unit, reaches it with mmp, purges. A release build differs only in its compiler
+# flags (dpkg-buildflags): `scripts/package-test.sh` without --reuse-build tests that.
+"$top/scripts/package-test.sh" --reuse-build | tee "$log/package.txt"
+package_rc=${PIPESTATUS[0]}
+
 echo "== sanitizer lane (scripts/sanitize.sh)"
 wait "$san_build"
 san_build_rc=$?
@@ -64,11 +73,12 @@ else
   san_failed=1
 fi
 
-passed=$(( ${unit_total:-0} - ${unit_failed:-0} + ${e2e_passed:-0} + san_passed ))
-failed=$(( ${unit_failed:-0} + ${e2e_failed:-0} + san_failed ))
+package_passed=$(( package_rc == 0 ? 1 : 0 ))
+passed=$(( ${unit_total:-0} - ${unit_failed:-0} + ${e2e_passed:-0} + package_passed + san_passed ))
+failed=$(( ${unit_failed:-0} + ${e2e_failed:-0} + 1 - package_passed + san_failed ))
 [ "$unit_rc" = 0 ] || [ "$failed" -gt 0 ] || failed=1
 [ "$e2e_rc" = 0 ] || [ "$failed" -gt 0 ] || failed=1
 [ "$san_rc" = 0 ] || [ "$failed" -gt 0 ] || failed=1
 echo "total time: $(( $(date +%s) - start )) s"
 echo "tests: $passed passed, $failed failed"
-[ "$unit_rc" = 0 ] && [ "$e2e_rc" = 0 ] && [ "$san_rc" = 0 ]
+[ "$unit_rc" = 0 ] && [ "$e2e_rc" = 0 ] && [ "$package_rc" = 0 ] && [ "$san_rc" = 0 ]

@@ -54,6 +54,11 @@ class Lab:
         b.mmp("callbridge", "secret", input=secrets["cb1"] + "\n")
         b.mmp("callbridge", "enable")
         wait_for(lambda: self.bridge_connected(), 60, "the call bridge connected\n" + self.bridge_status())
+        # The space exists (configured, unlocked) before its occupants join: a space a
+        # client creates by joining stays locked until its owner configures it (XEP-0045).
+        b.mmp("callbridge", "space", "add", "chaos")
+        wait_for(lambda: re.search(r"^Spaces\s*: [1-9]", self.bridge_status(), re.M), 30,
+                 "the call bridge serving space chaos\n" + self.bridge_status())
 
     def conninfo(self):
         """The writer's: every node, read-write only, the cluster's client certificate,
