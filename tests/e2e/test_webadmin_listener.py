@@ -89,3 +89,8 @@ def test_user_accounts_and_their_audit_lines(web):
     log = web.log()
     for what in ("user add ops admin", "user passwd viewer", "user del robot", "webadmin enable"):
         assert f"[audit] [info] who=mmp what='{what}'" in log, what
+
+
+def test_the_listener_thread_is_documented(web):
+    from harness import assert_threads_documented
+    assert_threads_documented(web.node, "web-io")
