@@ -27,9 +27,10 @@ class WebAdmin {
   WebAdmin(Daemon& daemon, const CommandRegistry& registry);
   ~WebAdmin();
 
-  // (Re)starts the listener with the configured interface, port and certificate;
-  // the error says what is missing or wrong, and a running listener is then left
-  // as it was.
+  // (Re)starts the listener with the configured interface, port and certificate.
+  // The error says what is missing or wrong: a setting or file that fails its
+  // check leaves a running listener as it was; a port that cannot be bound leaves
+  // none (the old one was closed to free the port), which `webadmin status` shows.
   Status start();
   void stop();
 
