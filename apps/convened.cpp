@@ -10,6 +10,8 @@
 #include "admin/daemon.h"
 #include "node/node.h"
 #include "util/log.h"
+#include "web/web_admin.h"
+#include "web/webadmin_config.h"
 
 using namespace convene;
 
@@ -58,8 +60,15 @@ int main(int argc, char** argv) {
   if (!daemon) return fail(daemon.error());
   CommandRegistry registry;
   register_all_commands(registry);
+  // The web admin sits above the command layer: its commands are registered here,
+  // next to the object they drive.
+  web::WebAdmin webadmin(**daemon, registry);
+  web::register_webadmin_commands(registry, webadmin);
+  web::register_user_commands(registry);
   AdminServer admin(**daemon, registry);
   if (auto st = admin.start(); !st) return fail(st.error());
+  if (web::webadmin_config((*node)->config()).enabled)
+    if (auto st = webadmin.start(); !st) logger("web")->error("web admin not started: {}", st.error().text());
   log->info("node '{}' ready in {}; admin socket {}", (*node)->name(), (*node)->paths().dir().string(),
             (*node)->paths().admin_socket().string());
 
@@ -67,6 +76,7 @@ int main(int argc, char** argv) {
   sigwait(&stop_signals, &sig);
   log->info("signal {} received, shutting down", sig);
   admin.stop();
+  webadmin.stop();
   (*daemon)->stop();
   log->info("stopped");
   return 0;

@@ -203,6 +203,18 @@ if mmp 1 database cluster status | grep '^Status *: Disabled' >/dev/null; then
   for i in 1 3; do echo Y | mmp $i database cluster join $net.2 >/dev/null; done
 fi
 
+# The web admin and the CMS API on every node (https://NODE:8443/), each with a
+# self-signed certificate for its address, and one lab account (admin / demo-admin-1).
+for i in 1 2 3; do
+  if ! mmp $i webadmin status | grep '^Status *: Enabled' >/dev/null; then
+    [ -f "$run/node$i/files/web.crt" ] || mmp $i pki selfsigned web CN:$net.$i subjectAltName:$net.$i >/dev/null
+    mmp $i webadmin listen a 8443 >/dev/null
+    mmp $i webadmin certs web.key web.crt >/dev/null
+    mmp $i webadmin enable >/dev/null
+  fi
+  mmp $i user list | grep '^admin ' >/dev/null || printf 'demo-admin-1\ndemo-admin-1\n' | mmp $i user add admin admin >/dev/null
+done
+
 # The roles as the nodes report them now (a restarted lab may have moved them).
 bridge_host() {
   for i in 1 2 3; do mmp "$i" callbridge status 2>/dev/null | grep '^Status *: Enabled' >/dev/null && { echo "$i"; return; }; done
@@ -235,6 +247,9 @@ on $dns_ip, and call bridge cb1.$domain.
   - Log in as demo / demo on any node (or register a new account in-band), and join
     the meeting space  welcome@cb1.$domain  (multi-user chat) — any space name works,
     a space is made on its first join.
+  - Web admin and CMS API on every node: https://$net.1:8443/ (and .2, .3), user
+    admin, password demo-admin-1 (self-signed certificate: $run/node1/files/web.crt), e.g.
+      curl --cacert $run/node1/files/web.crt -u admin:demo-admin-1 https://$net.1:8443/api/v1/system/status
   - Administer a node from another terminal:
       $build/apps/mmp --node $run/node1            # interactive: help, tab completion
       $build/apps/mmp --node $run/node2 xmpp cluster status

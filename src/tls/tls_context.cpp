@@ -217,12 +217,19 @@ Result<std::shared_ptr<asio::ssl::context>> make_tls_context(const TlsContextSpe
     if (X509_cmp_current_time(X509_get0_notAfter(chain.front().get())) < 0)
       logger("tls")->warn("certificate '{}' ({}) has expired: peers will refuse it",
                           spec.cert.string(), subject_of(chain.front().get()));
-  } else {
+  } else if (spec.purpose == Purpose::xmpp_clients) {
     // Thousands of idle client connections: give OpenSSL's record buffers back
     // while a connection has nothing in flight.
     SSL_CTX_set_mode(ssl, SSL_MODE_RELEASE_BUFFERS);
     // No session resumption, and sessions leave OpenSSL after a TLS 1.3 handshake.
     TlsSession::prepare_context(ssl);
+  } else {
+    // HTTPS: no session resumption either (every connection is a full handshake
+    // against the current certificate); the HTTP library's streams keep the SSL
+    // object, so no key log callback (it would hand secrets to a TlsSession).
+    SSL_CTX_set_options(ssl, SSL_OP_NO_TICKET);
+    SSL_CTX_set_session_cache_mode(ssl, SSL_SESS_CACHE_OFF);
+    SSL_CTX_set_num_tickets(ssl, 0);
   }
   return ctx;
 }

@@ -17,6 +17,10 @@
 //   file, gives OpenSSL's record buffers back while a connection is idle, and lets
 //   sessions leave OpenSSL after a TLS 1.3 handshake (TlsSession::prepare_context).
 //
+// - Purpose::https_clients (the web admin's HTTPS listener): accepts only, asks the
+//   client for no certificate, may send extra chain certificates; its connections
+//   stay in OpenSSL (asio::ssl streams of the HTTP library), so no key log callback.
+//
 // Both: TLS 1.2 is the minimum, and there is no session resumption (no tickets,
 // no session cache), so every connection is verified against the current trust
 // and a TLS 1.3 session's first application record is number 0 (tls_session.h).
@@ -43,14 +47,14 @@ struct TlsFiles {
   std::filesystem::path trust;  // PEM bundle: CAs and/or peers' leaf certificates
 };
 
-enum class Purpose { mutual, xmpp_clients };
+enum class Purpose { mutual, xmpp_clients, https_clients };
 
 struct TlsContextSpec {
   Purpose purpose = Purpose::mutual;
   std::filesystem::path key;    // PEM private key (unencrypted)
   std::filesystem::path cert;   // PEM certificate, leaf first, then intermediates
   std::filesystem::path trust;  // mutual: PEM bundle of CAs and/or peers' leaf certificates
-  // xmpp_clients, optional: more chain certificates sent after cert's own. An
+  // xmpp_clients and https_clients, optional: more chain certificates sent after cert's own. An
   // unreadable file is an error; one without certificates adds none.
   std::filesystem::path extra_chain;
 };

@@ -1,0 +1,122 @@
+#include "web/https_listener.h"
+
+#include <restinio/all.hpp>
+#include <restinio/tls.hpp>
+
+#include <thread>
+
+#include "util/log.h"
+#include "util/thread_name.h"
+
+namespace convene::web {
+
+namespace {
+
+using Traits = restinio::single_thread_tls_traits_t<restinio::asio_timer_manager_t, restinio::null_logger_t>;
+using Server = restinio::http_server_t<Traits>;
+
+std::string lower(std::string s) {
+  for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return s;
+}
+
+HttpRequest to_request(const restinio::request_handle_t& req) {
+  HttpRequest out;
+  out.method = req->header().method().c_str();
+  out.path = std::string(req->header().path());
+  out.query = std::string(req->header().query());
+  req->header().for_each_field([&](const restinio::http_header_field_t& f) {
+    out.headers[lower(f.name())] = f.value();
+  });
+  out.body = req->body();
+  out.peer = req->remote_endpoint().address().to_string();
+  return out;
+}
+
+std::string reason(int status) {
+  switch (status) {
+    case 200: return "OK";
+    case 302: return "Found";
+    case 303: return "See Other";
+    case 400: return "Bad Request";
+    case 401: return "Unauthorized";
+    case 403: return "Forbidden";
+    case 404: return "Not Found";
+    case 405: return "Method Not Allowed";
+    case 413: return "Payload Too Large";
+    case 415: return "Unsupported Media Type";
+    case 429: return "Too Many Requests";
+    case 500: return "Internal Server Error";
+    case 503: return "Service Unavailable";
+    default: return "Status";
+  }
+}
+
+}  // namespace
+
+struct HttpsListener::Impl {
+  asio::io_context io;
+  std::unique_ptr<Server> server;
+  std::thread thread;
+};
+
+Result<std::unique_ptr<HttpsListener>> HttpsListener::start(const std::string& address, uint16_t port,
+                                                            std::shared_ptr<asio::ssl::context> tls,
+                                                            HttpHandler handler) {
+  auto impl = std::make_unique<Impl>();
+  try {
+    auto settings = restinio::server_settings_t<Traits>{}
+                        .address(address)
+                        .port(port)
+                        .tls_context(std::move(*tls))
+                        .read_next_http_message_timelimit(std::chrono::seconds(30))
+                        .handle_request_timeout(std::chrono::seconds(60))
+                        .max_pipelined_requests(1)
+                        .incoming_http_msg_limits(restinio::incoming_http_msg_limits_t{}
+                                                      .max_body_size(kMaxReadBody)
+                                                      .max_url_size(8192)
+                                                      .max_field_count(100))
+                        .request_handler([handler = std::move(handler)](restinio::request_handle_t req) {
+                          HttpResponse answer;
+                          try {
+                            answer = handler(to_request(req));
+                          } catch (const std::exception& e) {
+                            logger("web")->error("request {} failed: {}", std::string(req->header().path()), e.what());
+                            answer = {500, "text/plain; charset=utf-8", "internal error\n", {}};
+                          }
+                          auto resp = req->create_response(restinio::http_status_line_t{
+                              restinio::http_status_code_t{static_cast<std::uint16_t>(answer.status)},
+                              reason(answer.status)});
+                          resp.append_header(restinio::http_field::content_type, answer.content_type);
+                          resp.append_header("Cache-Control", "no-store");
+                          resp.append_header("X-Content-Type-Options", "nosniff");
+                          for (auto& [name, value] : answer.headers) resp.append_header(name, value);
+                          resp.set_body(std::move(answer.body));
+                          return resp.done();
+                        });
+    impl->server = std::make_unique<Server>(restinio::external_io_context(impl->io), std::move(settings));
+    impl->server->open_sync();  // binds here, before the thread runs: errors come back to the caller
+  } catch (const std::exception& e) {
+    return make_error("cannot listen on " + address + ":" + std::to_string(port) + ": " + e.what(),
+                      "Is another program on that port? Choose another with 'webadmin listen <iface> <port>'.");
+  }
+  Impl* raw = impl.get();
+  impl->thread = std::thread([raw] {
+    set_thread_name("web-io");
+    raw->io.run();
+  });
+  return std::unique_ptr<HttpsListener>(new HttpsListener(address, port, std::move(impl)));
+}
+
+HttpsListener::HttpsListener(std::string address, uint16_t port, std::unique_ptr<Impl> impl)
+    : address_(std::move(address)), port_(port), impl_(std::move(impl)) {}
+
+HttpsListener::~HttpsListener() {
+  Impl* raw = impl_.get();
+  raw->server->close_async([raw] { raw->io.stop(); },
+                           [raw](std::exception_ptr) { raw->io.stop(); });
+  if (raw->thread.joinable()) raw->thread.join();
+  raw->server.reset();
+}
+
+}  // namespace convene::web

@@ -1,0 +1,48 @@
+#pragma once
+// The web admin's HTTPS listener: RESTinio on standalone Asio, one thread
+// ("web-io") running its own io_context, TLS from the context tls/ builds.
+// Every request is handed whole (body read, at most kMaxReadBody bytes, else the
+// connection is closed) to one handler, on that thread.
+//
+// RESTinio 0.6 still calls Asio functions that ASIO_NO_DEPRECATED removes
+// (buffer_cast), so https_listener.cpp alone is built without that definition
+// (src/web/CMakeLists.txt); no Asio object crosses this header.
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "util/result.h"
+#include "web/http_message.h"
+
+namespace asio::ssl {
+class context;
+}
+
+namespace convene::web {
+
+// What the library reads at most; handlers refuse smaller bodies with 413 themselves.
+inline constexpr std::uint64_t kMaxReadBody = 1024 * 1024;
+
+using HttpHandler = std::function<HttpResponse(const HttpRequest&)>;
+
+class HttpsListener {
+ public:
+  // Binds address:port (errors name them) and starts serving.
+  static Result<std::unique_ptr<HttpsListener>> start(const std::string& address, uint16_t port,
+                                                      std::shared_ptr<asio::ssl::context> tls, HttpHandler handler);
+  // Stops accepting, closes connections and ends the thread.
+  ~HttpsListener();
+
+  const std::string& address() const { return address_; }
+  uint16_t port() const { return port_; }
+
+ private:
+  struct Impl;
+  HttpsListener(std::string address, uint16_t port, std::unique_ptr<Impl> impl);
+  std::string address_;
+  uint16_t port_;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace convene::web

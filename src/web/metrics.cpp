@@ -1,0 +1,110 @@
+#include "web/metrics.h"
+
+#include "admin/config_sections.h"
+#include "admin/daemon.h"
+#include "node/node.h"
+#include "pki/certificate_info.h"
+#include "pki/pem.h"
+#include "web/cms_render.h"
+#include "web/web_context.h"
+#include "web/webadmin_config.h"
+
+namespace convene::web {
+
+namespace {
+
+class Writer {
+ public:
+  void metric(const std::string& name, const std::string& type, const std::string& help) {
+    out_ += "# HELP " + name + " " + help + "\n# TYPE " + name + " " + type + "\n";
+  }
+  void value(const std::string& name, const std::string& labels, double v) {
+    char buf[64];
+    std::snprintf(buf, sizeof buf, "%.17g", v);
+    out_ += name + (labels.empty() ? "" : "{" + labels + "}") + " " + buf + "\n";
+  }
+  std::string text() { return std::move(out_); }
+
+ private:
+  std::string out_;
+};
+
+std::string label_value(const std::string& v) {
+  std::string out;
+  for (char c : v) {
+    if (c == '\\' || c == '"') out += '\\';
+    if (c == '\n') {
+      out += "\\n";
+      continue;
+    }
+    out += c;
+  }
+  return out;
+}
+
+void certificate(Writer& w, Node& node, const std::string& use, const std::string& file) {
+  if (file.empty()) return;
+  auto path = node.paths().existing_file(file);
+  if (!path) return;
+  auto certs = pki::load_certificates(*path);
+  if (!certs) return;
+  auto info = pki::read_certificate_info(certs->front().get());
+  if (!info) return;
+  w.value("convene_certificate_days_left", "use=\"" + use + "\",file=\"" + label_value(file) + "\"",
+          static_cast<double>(pki::days_left(*info, pki::current_time())));
+}
+
+}  // namespace
+
+std::string render_metrics(WebContext& routes) {
+  Daemon& daemon = routes.daemon();
+  Writer w;
+  auto x = daemon.xmpp().status();
+  w.metric("convene_xmpp_up", "gauge", "1 when the XMPP service runs on this node");
+  w.value("convene_xmpp_up", "", x.running ? 1 : 0);
+  w.metric("convene_xmpp_client_sessions", "gauge", "client sessions on this node");
+  w.value("convene_xmpp_client_sessions", "", static_cast<double>(x.client_sessions));
+  w.metric("convene_xmpp_cluster_sessions", "gauge", "client sessions on the other nodes of the cluster");
+  w.value("convene_xmpp_cluster_sessions", "", static_cast<double>(x.cluster_sessions));
+  w.metric("convene_xmpp_components", "gauge", "components (call bridges) connected to this node");
+  w.value("convene_xmpp_components", "", static_cast<double>(x.components.size()));
+  w.metric("convene_xmpp_stanzas_forwarded_total", "counter", "stanzas this node sent to other nodes");
+  w.value("convene_xmpp_stanzas_forwarded_total", "", static_cast<double>(x.forwarded));
+  w.metric("convene_xmpp_stanzas_resent_total", "counter", "stanzas sent to other nodes again");
+  w.value("convene_xmpp_stanzas_resent_total", "", static_cast<double>(x.resent));
+  w.metric("convene_xmpp_stanzas_delivered_for_others_total", "counter",
+           "stanzas delivered here for other nodes");
+  w.value("convene_xmpp_stanzas_delivered_for_others_total", "", static_cast<double>(x.delivered_for_others));
+
+  if (auto cluster = daemon.cluster_store()) {
+    auto s = cluster->status();
+    w.metric("convene_raft_term", "gauge", "the XMPP cluster's raft term as this node sees it");
+    w.value("convene_raft_term", "", static_cast<double>(s.term));
+    w.metric("convene_raft_role", "gauge", "1 for this node's raft role");
+    w.value("convene_raft_role", std::string("role=\"") + cluster::role_name(s.role) + "\"", 1);
+    w.metric("convene_raft_last_applied", "gauge", "the last raft log index applied on this node");
+    w.value("convene_raft_last_applied", "", static_cast<double>(s.last_applied));
+    w.metric("convene_raft_members", "gauge", "members of the XMPP cluster in this node's view");
+    w.value("convene_raft_members", "", static_cast<double>(s.members.size()));
+  }
+
+  if (auto* agent = daemon.database_if_open(); agent && agent->in_cluster()) {
+    if (auto view = agent->cluster_view()) {
+      w.metric("convene_database_members", "gauge", "members of the database cluster");
+      w.value("convene_database_members", "", static_cast<double>(view->members.size()));
+      w.metric("convene_database_master_known", "gauge", "1 when this node knows the database master now");
+      w.value("convene_database_master_known", "", view->master.empty() ? 0 : 1);
+    }
+  }
+
+  w.metric("convene_webadmin_logins_total", "counter", "logins over HTTPS since the daemon started");
+  w.value("convene_webadmin_logins_total", "result=\"ok\"", static_cast<double>(routes.logins_ok()));
+  w.value("convene_webadmin_logins_total", "result=\"failed\"", static_cast<double>(routes.logins_failed()));
+
+  w.metric("convene_certificate_days_left", "gauge", "days until the certificate expires (negative: expired)");
+  certificate(w, daemon.node(), "xmpp", xmpp_config(daemon.node().config()).cert);
+  certificate(w, daemon.node(), "webadmin", webadmin_config(daemon.node().config()).cert);
+  return w.text();
+}
+
+}  // namespace convene::web

@@ -1,0 +1,57 @@
+#pragma once
+// The node's web admin: the HTTPS listener (https_listener.h) started and stopped
+// as the "webadmin" section says (webadmin_config.h), serving the pages and the
+// CMS API (web_routes.h). Owned by convened's main next to the admin server; the
+// `webadmin` commands reach it through the registry's handlers.
+//
+// Thread-safety: start, stop and state take one mutex; requests run on the
+// listener's thread.
+#include <memory>
+#include <mutex>
+#include <string>
+
+#include "admin/command_registry.h"
+#include "util/result.h"
+#include "web/https_listener.h"
+
+namespace convene {
+class Daemon;
+}
+
+namespace convene::web {
+
+class WebRoutes;
+
+class WebAdmin {
+ public:
+  WebAdmin(Daemon& daemon, const CommandRegistry& registry);
+  ~WebAdmin();
+
+  // (Re)starts the listener with the configured interface, port and certificate.
+  // The error says what is missing or wrong: a setting or file that fails its
+  // check leaves a running listener as it was; a port that cannot be bound leaves
+  // none (the old one was closed to free the port), which `webadmin status` shows.
+  Status start();
+  void stop();
+
+  struct State {
+    bool listening = false;
+    std::string address;
+    uint16_t port = 0;
+  };
+  State state() const;
+
+  Daemon& daemon() { return daemon_; }
+
+ private:
+  Daemon& daemon_;
+  std::unique_ptr<WebRoutes> routes_;
+  mutable std::mutex mutex_;
+  std::unique_ptr<HttpsListener> listener_;
+};
+
+// The `webadmin` and `user` command groups (webadmin_commands.cpp, user_commands.cpp).
+void register_webadmin_commands(CommandRegistry& registry, WebAdmin& web);
+void register_user_commands(CommandRegistry& registry);
+
+}  // namespace convene::web

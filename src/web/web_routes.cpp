@@ -1,0 +1,52 @@
+#include "web/web_routes.h"
+
+#include "web/basic_auth.h"
+#include "web/cms_api.h"
+#include "web/cms_render.h"
+#include "web/metrics.h"
+#include "web/web_pages.h"
+#include "web/web_sessions.h"
+
+namespace convene::web {
+
+namespace {
+
+HttpResponse unauthorized(Format f) {
+  HttpResponse r{401, content_type_of(f), render_failure(f, "authenticationFailed"), {}};
+  r.headers.push_back({"WWW-Authenticate", "Basic realm=\"Convene\", charset=\"UTF-8\""});
+  return r;
+}
+
+}  // namespace
+
+WebRoutes::WebRoutes(Daemon& daemon, const CommandRegistry& registry)
+    : context_(daemon, registry), sessions_(std::make_unique<WebSessions>()) {}
+
+WebRoutes::~WebRoutes() = default;
+
+HttpResponse WebRoutes::handle(const HttpRequest& r) {
+  Format f = format_for(r.header("accept"));
+  if (r.body.size() > kMaxBody)
+    return {413, content_type_of(f), render_failure(f, "requestTooLarge", {{"limit", std::to_string(kMaxBody)}}), {}};
+  const bool api = r.path.rfind("/api/v1/", 0) == 0;
+  if (api || r.path == "/metrics") {
+    auto credentials = parse_basic_authorization(r.header("authorization"));
+    if (!credentials) return unauthorized(f);
+    std::chrono::seconds wait{0};
+    auto account = context_.login(r.peer, credentials->user, credentials->password, wait);
+    if (wait.count() > 0) {
+      HttpResponse slow{429, content_type_of(f), render_failure(f, "tooManyFailedLogins"), {}};
+      slow.headers.push_back({"Retry-After", std::to_string(wait.count())});
+      return slow;
+    }
+    if (!account) return unauthorized(f);
+    bool reading = r.method == "GET" || r.method == "HEAD";
+    if (account->role == Role::audit && !reading)
+      return {403, content_type_of(f), render_failure(f, "operationNotPermitted"), {}};
+    if (r.path == "/metrics") return {200, "text/plain; version=0.0.4; charset=utf-8", render_metrics(context_), {}};
+    return handle_cms_api(context_, r, account->name + "@" + r.peer);
+  }
+  return handle_page(context_, *sessions_, r);
+}
+
+}  // namespace convene::web

@@ -1,0 +1,188 @@
+// The `webadmin` command group, as CMS's MMP has it: the HTTPS listener's
+// interface and port, its key and certificate (from the node's file area, checked
+// with the same helpers and messages as `xmpp certs`), enable, disable, status.
+//
+// Settings go to the node's "webadmin" section (webadmin_config.h). Every handler
+// checks all of its input before changing anything; a change while the web admin
+// is enabled restarts the listener, so what serves is what status shows.
+#include "admin/daemon.h"
+#include "node/node.h"
+#include "pki/certificate_info.h"
+#include "pki/key.h"
+#include "pki/pem.h"
+#include "pki/verify.h"
+#include "util/log.h"
+#include "util/strings.h"
+#include "web/web_admin.h"
+#include "web/webadmin_config.h"
+
+namespace convene::web {
+
+using nlohmann::json;
+
+namespace {
+
+constexpr long kExpiryWarningDays = 30;
+
+std::string kv(const std::string& key, const std::string& value, size_t width = 20) {
+  std::string k = key;
+  if (k.size() < width) k.resize(width, ' ');
+  return k + ": " + value;
+}
+
+Status apply(CommandRequest& req, WebAdmin& web) {
+  if (!webadmin_config(req.node.config()).enabled) return ok_status();
+  if (auto st = web.start(); !st)
+    return make_error("the setting is saved, but the web admin could not be restarted: " + st.error().message,
+                      st.error().hint);
+  req.io.print("The web admin was restarted with the new setting.");
+  return ok_status();
+}
+
+Status update(CommandRequest& req, const std::function<void(json&)>& change) {
+  return req.node.config().update("webadmin", [&](json& s) {
+    if (!s.is_object()) s = json::object();
+    change(s);
+    return ok_status();
+  });
+}
+
+Result<uint16_t> parse_port(const std::string& text) {
+  unsigned long value = 0;
+  bool digits = !text.empty() && text.size() <= 5 &&
+                std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; });
+  if (digits) value = std::stoul(text);
+  if (!digits || value < 1 || value > 65535)
+    return make_error("'" + text + "' is not a TCP port", "Give a number from 1 to 65535, e.g. 'webadmin listen a 445'.");
+  return static_cast<uint16_t>(value);
+}
+
+Status listen(CommandRequest& req, WebAdmin& web) {
+  CONVENE_TRY(req.node.interfaces().address(req.args[0]));
+  auto port = parse_port(req.args[1]);
+  if (!port) return port.error();
+  CONVENE_TRY(update(req, [&](json& s) {
+    s["iface"] = req.args[0];
+    s["port"] = *port;
+  }));
+  logger("audit")->info("who=mmp what='webadmin listen {} {}'", req.args[0], *port);
+  return apply(req, web);
+}
+
+Status certs(CommandRequest& req, WebAdmin& web) {
+  const auto& paths = req.node.paths();
+  auto key = paths.existing_file(req.args[0]);
+  if (!key) return key.error();
+  auto cert = paths.existing_file(req.args[1]);
+  if (!cert) return cert.error();
+  std::filesystem::path bundle;
+  if (req.args.size() > 2) {
+    auto b = paths.existing_file(req.args[2]);
+    if (!b) return b.error();
+    bundle = *b;
+  }
+  CONVENE_TRY(pki::check_key_cert_files(*key, *cert));
+  auto now = pki::current_time();
+  auto report = pki::verify_chain_files(*cert, bundle, now);
+  if (!report.ok()) {
+    Error e = report.status().error();
+    if (bundle.empty() &&
+        (report.problem == pki::ChainProblem::kUnknownIssuer || report.problem == pki::ChainProblem::kUntrustedRoot))
+      e.hint = "Give the CA certificate, or the bundle of intermediates and root (root last), as the third "
+               "argument: webadmin certs " + req.args[0] + " " + req.args[1] + " <bundle>";
+    e.message = "'" + req.args[1] + "' cannot be used: " + e.message;
+    return e;
+  }
+  std::string bundle_name = req.args.size() > 2 ? req.args[2] : "";
+  CONVENE_TRY(update(req, [&](json& s) {
+    s["key"] = req.args[0];
+    s["cert"] = req.args[1];
+    if (bundle_name.empty())
+      s.erase("bundle");
+    else
+      s["bundle"] = bundle_name;
+  }));
+  logger("audit")->info("who=mmp what='webadmin certs {} {}{}'", req.args[0], req.args[1],
+                        bundle_name.empty() ? "" : " " + bundle_name);
+  for (const auto& c : report.chain)
+    if (pki::expires_within(c, now, kExpiryWarningDays))
+      req.io.print("WARNING: '" + c.display_name() + "' expires in " + pki::days_phrase(pki::days_left(c, now)) +
+                   "; renew it soon");
+  return apply(req, web);
+}
+
+Status enable(CommandRequest& req, WebAdmin& web) {
+  CONVENE_TRY(web.start());
+  if (auto st = update(req, [](json& s) { s["enabled"] = true; }); !st) {
+    web.stop();  // not recorded as enabled: do not leave it serving
+    return st;
+  }
+  logger("audit")->info("who=mmp what='webadmin enable'");
+  auto s = web.state();
+  req.io.print("Web admin enabled: https://" + s.address + ":" + std::to_string(s.port) + "/");
+  return ok_status();
+}
+
+Status disable(CommandRequest& req, WebAdmin& web) {
+  CONVENE_TRY(update(req, [](json& s) { s["enabled"] = false; }));
+  web.stop();
+  logger("audit")->info("who=mmp what='webadmin disable'");
+  req.io.print("Web admin disabled");
+  return ok_status();
+}
+
+// The certificate's own line: its expiry as of now, read from the file now.
+std::string certificate_line(CommandRequest& req, const WebadminConfig& c) {
+  auto path = req.node.paths().existing_file(c.cert);
+  if (!path) return c.cert + " (missing)";
+  auto certs = pki::load_certificates(*path);
+  if (!certs) return c.cert + " (unreadable: " + certs.error().message + ")";
+  auto info = pki::read_certificate_info(certs->front().get());
+  if (!info) return c.cert + " (unreadable: " + info.error().message + ")";
+  auto now = pki::current_time();
+  std::string text = c.cert + " (" + pki::validity_sentence(*info, now) + ")";
+  if (pki::expires_within(*info, now, kExpiryWarningDays)) text += " WARNING: renew it soon";
+  return text;
+}
+
+Status status(CommandRequest& req, WebAdmin& web) {
+  WebadminConfig c = webadmin_config(req.node.config());
+  auto s = web.state();
+  auto line = [&](const std::string& k, const std::string& v) { req.io.print(kv(k, v)); };
+  std::string state = c.enabled ? "Enabled" : "Disabled";
+  if (s.listening)
+    state += ", listening";
+  else if (c.enabled)
+    state += ", NOT LISTENING (see the node's log, or run 'webadmin enable' again to see why)";
+  line("Status", state);
+  if (c.iface.empty()) {
+    line("Interface", "(not set: use 'webadmin listen <iface> <port>')");
+  } else {
+    auto address = req.node.interfaces().address(c.iface);
+    line("Interface", c.iface + (address ? " (" + *address + ")" : " (unknown interface)"));
+  }
+  line("Port", std::to_string(c.port));
+  line("Key", c.key.empty() ? "(not set: use 'webadmin certs <key> <cert> [<bundle>]')" : c.key);
+  line("Certificate", c.cert.empty() ? "(not set)" : certificate_line(req, c));
+  line("Bundle", c.bundle.empty() ? "none" : c.bundle);
+  if (s.listening) line("URL", "https://" + s.address + ":" + std::to_string(s.port) + "/");
+  return ok_status();
+}
+
+}  // namespace
+
+void register_webadmin_commands(CommandRegistry& r, WebAdmin& web) {
+  auto add = [&](std::vector<std::string> words, std::string usage, std::string help, size_t min_args,
+                 size_t max_args, Status (*fn)(CommandRequest&, WebAdmin&)) {
+    r.add({std::move(words), std::move(usage), std::move(help), min_args, max_args,
+           [fn, &web](CommandRequest& req) { return fn(req, web); }});
+  };
+  add({"webadmin", "listen"}, "<iface> <port>", "the interface and TCP port of the web admin (HTTPS)", 2, 2, listen);
+  add({"webadmin", "certs"}, "<key> <cert> [<bundle>]", "the web admin's key, certificate and chain bundle", 2, 3,
+      certs);
+  add({"webadmin", "enable"}, "", "start the web admin (restarts it to apply changed settings)", 0, 0, enable);
+  add({"webadmin", "disable"}, "", "stop the web admin", 0, 0, disable);
+  add({"webadmin", "status"}, "", "show the web admin's state", 0, 0, status);
+}
+
+}  // namespace convene::web
