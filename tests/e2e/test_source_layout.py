@@ -10,7 +10,7 @@ from pathlib import Path
 
 TOP = Path(__file__).resolve().parents[2]
 SRC = TOP / "src"
-MAX_LINES = 650  # "about 600": a file past it is two concepts
+MAX_LINES = 600  # "about 600": a file past it is two concepts
 
 
 def documented_layers():
