@@ -1,7 +1,6 @@
 #include "scram_client.h"
 
 #include <cstdio>
-#include <cstdlib>
 #include <fstream>
 #include <sstream>
 
@@ -32,26 +31,6 @@ std::string key_of(bool sha256, const std::string& user, const std::string& salt
   return std::string(sha256 ? "sp256 " : "sp1 ") + user + " " + xmpp::base64_encode(salt) + " " + std::to_string(it);
 }
 
-// The salt and iteration count of a server-first message, to look the cache up
-// before the exchange goes on; the full check is xmpp::ScramClient's.
-bool salt_and_iterations(std::string_view server_first, std::string& salt, unsigned& it) {
-  size_t pos = 0;
-  while (pos < server_first.size()) {
-    size_t comma = server_first.find(',', pos);
-    if (comma == std::string_view::npos) comma = server_first.size();
-    auto part = server_first.substr(pos, comma - pos);
-    if (part.size() > 2 && part[1] == '=') {
-      if (part[0] == 's') {
-        auto s = xmpp::base64_decode(part.substr(2));
-        if (!s) return false;
-        salt = std::move(*s);
-      }
-      if (part[0] == 'i') it = unsigned(std::strtoul(std::string(part.substr(2)).c_str(), nullptr, 10));
-    }
-    pos = comma + 1;
-  }
-  return !salt.empty() && it != 0;
-}
 }  // namespace
 
 void ScramKeyCache::load(const std::string& path) {
@@ -92,9 +71,11 @@ ScramClient::ScramClient(bool sha256, std::string user, std::string password, st
               std::move(nonce)) {}
 
 std::string ScramClient::final_message(std::string_view server_first, ScramKeyCache& cache) {
-  std::string salt;
-  unsigned it = 0;
-  if (!salt_and_iterations(server_first, salt, it)) return {};
+  // Looked up before the exchange goes on; the full check is xmpp::ScramClient's.
+  auto challenge = xmpp::parse_server_first(server_first);
+  if (!challenge) return {};
+  const std::string& salt = challenge->salt;
+  const unsigned it = challenge->iterations;
   const std::string* known = cache.find(sha256_, user_, salt, it);
   if (known) client_.use_cached({salt, it, *known});
   auto final_message = client_.receive_server_first(server_first);

@@ -80,7 +80,7 @@ std::string describe_standby(Daemon& daemon, const std::string& name) {
     std::string state = st.value("state", "");
     if (state == "connected")
       return text + "holds the name now, " + (st.value("tls", false) ? "over TLS" : "without TLS");
-    if (state == "connecting" && st.value("message", "").starts_with("standby:"))
+    if (state == "connecting" && st.value("held_elsewhere", false))
       return text + "waiting: the name is held elsewhere" +
              (v.tls ? " (connects with TLS)" : " (connects without TLS: this node's XMPP service has no certificate)");
     if (state.empty()) return text + "starting (no report yet)";

@@ -4,6 +4,7 @@
 #include "admin/callbridge_settings.h"
 #include "admin/daemon.h"
 #include "admin/xmpp_settings.h"
+#include "util/endpoint.h"
 #include "util/files.h"
 #include "util/log.h"
 
@@ -26,9 +27,7 @@ std::map<std::string, std::pair<std::vector<std::string>, std::string>> wanted(D
   auto db = spaces_database(daemon.database_if_open());
   fs::path program = callbridge_program();
   auto paths = daemon.node().paths();
-  std::string server = hosts.front();
-  if (server.find(':') != std::string::npos) server = "[" + server + "]";
-  server += ":" + std::to_string(settings->component_port);
+  std::string server = Endpoint{hosts.front(), settings->component_port}.to_string();
   for (auto& cb : daemon.store().callbridges()) {
     if (own.enabled && own.name == cb.name) continue;  // served here by the node's own call bridge
     fs::path dir = paths.state() / "callbridge" / "standby" / cb.name;

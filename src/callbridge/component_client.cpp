@@ -15,6 +15,7 @@
 
 #include <cstring>
 
+#include "util/openssl_error.h"
 #include "xml/serializer.h"
 #include "xml/stream_parser.h"
 #include "xmpp_core/component_handshake.h"
@@ -26,15 +27,6 @@ namespace {
 using xmpp::kComponentNs;
 using xmpp::kTlsNs;
 using clock = std::chrono::steady_clock;
-
-std::string openssl_error() {
-  unsigned long e = ERR_get_error();
-  ERR_clear_error();
-  if (e == 0) return "no detail from OpenSSL";
-  char buf[256];
-  ERR_error_string_n(e, buf, sizeof buf);
-  return buf;
-}
 
 int remaining_ms(clock::time_point deadline, int cap = 100) {
   auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - clock::now()).count();
@@ -115,7 +107,7 @@ struct ComponentClient::Impl : xml::StreamHandler {
         if (e == SSL_ERROR_WANT_READ || e == SSL_ERROR_WANT_WRITE) return std::nullopt;
         if (e == SSL_ERROR_ZERO_RETURN) return std::string("the server closed the connection");
         if (e == SSL_ERROR_SYSCALL && errno == 0) return std::string("the server closed the connection");
-        return "TLS error: " + openssl_error();
+        return "TLS error: " + take_openssl_error();
       }
       n = static_cast<ssize_t>(got);
     } else {
@@ -152,15 +144,15 @@ struct ComponentClient::Impl : xml::StreamHandler {
                                        const std::atomic<bool>& stop) {
     ERR_clear_error();
     ctx = SSL_CTX_new(TLS_client_method());
-    if (!ctx) return "cannot make a TLS context: " + openssl_error();
+    if (!ctx) return "cannot make a TLS context: " + take_openssl_error();
     SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
     if (SSL_CTX_load_verify_locations(ctx, tls.trust_file.c_str(), nullptr) != 1)
-      return "cannot read the trust bundle " + tls.trust_file + ": " + openssl_error();
+      return "cannot read the trust bundle " + tls.trust_file + ": " + take_openssl_error();
     // The bundle may hold the servers' own certificates, as the cluster's trust does.
     X509_VERIFY_PARAM_set_flags(SSL_CTX_get0_param(ctx), X509_V_FLAG_PARTIAL_CHAIN);
     SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, nullptr);
     ssl = SSL_new(ctx);
-    if (!ssl || SSL_set_fd(ssl, fd) != 1) return "cannot start TLS: " + openssl_error();
+    if (!ssl || SSL_set_fd(ssl, fd) != 1) return "cannot start TLS: " + take_openssl_error();
     SSL_set_mode(ssl, SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
     SSL_set_tlsext_host_name(ssl, tls.domain.c_str());
     SSL_set1_host(ssl, tls.domain.c_str());
@@ -174,7 +166,7 @@ struct ComponentClient::Impl : xml::StreamHandler {
           return "the server's certificate is not trusted for " + tls.domain + " (" +
                  X509_verify_cert_error_string(v) + "; trust bundle " + tls.trust_file + ")";
         if (clock::now() >= deadline) return std::string("TLS handshake timed out");
-        return "TLS handshake failed: " + openssl_error();
+        return "TLS handshake failed: " + take_openssl_error();
       }
     }
   }

@@ -91,6 +91,7 @@ void Connector::run(const std::atomic<bool>& stop) {
     if (status_.state != LinkState::failed || status_.cause != cause) status_.since_unix_ms = unix_ms_now();
     status_.state = LinkState::failed;
     status_.cause = cause;
+    status_.held_elsewhere = false;
     status_.message = std::move(message);
     status_.server.clear();
     status_.server_address.clear();
@@ -179,12 +180,11 @@ void Connector::run(const std::atomic<bool>& stop) {
     if (failure && failure->kind == ConnectFailure::Kind::held) {
       // Not a fault: the name is served elsewhere. Ask again soon, with a random part
       // so two standbys let in at once (both then yield) do not meet again.
-      // Compared by its message too: the state before the first answer is "connecting" as well.
-      std::string held = "standby: " + config_.component() + " is served elsewhere; taking it over when it is not";
-      if (status_.state != LinkState::connecting || status_.cause != FailureCause::none || status_.message != held) {
+      if (!status_.held_elsewhere) {
         status_.state = LinkState::connecting;
         status_.cause = FailureCause::none;
-        status_.message = held;
+        status_.held_elsewhere = true;
+        status_.message = "standby: " + config_.component() + " is served elsewhere; taking it over when it is not";
         status_.since_unix_ms = unix_ms_now();
         publish();
       }
@@ -207,6 +207,7 @@ void Connector::run(const std::atomic<bool>& stop) {
     auth_rejected = false;
     status_.state = LinkState::connected;
     status_.cause = FailureCause::none;
+    status_.held_elsewhere = false;
     status_.message = "connected to " + target->endpoint();
     status_.dns_name.clear();
     status_.dns_error.clear();

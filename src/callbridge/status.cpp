@@ -77,6 +77,7 @@ nlohmann::json to_json(const LinkStatus& s) {
     j["local_address"] = s.local_address;
     j["tls"] = s.tls;
   }
+  if (s.held_elsewhere) j["held_elsewhere"] = true;
   if (s.cause != FailureCause::none) j["cause"] = cause_name(s.cause);
   if (s.cause == FailureCause::dns) {
     j["dns_name"] = s.dns_name;

@@ -36,6 +36,9 @@ struct LinkStatus {
   std::string server_address;    // the address actually connected to
   std::string local_address;     // this end ("127.0.0.1:4711", as the server names its peer)
   bool tls = false;              // the stream runs over TLS (server verified)
+  // connecting: a standby the service told the name is held by another bridge
+  // (it asks again soon); readers branch on this, not on the message's text.
+  bool held_elsewhere = false;
   int64_t since_unix_ms = 0;     // connected (or failing) since
   // failed
   FailureCause cause = FailureCause::none;

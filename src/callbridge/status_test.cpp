@@ -30,5 +30,15 @@ TEST(StatusJson, NotConnectedHasNoLocalAddressOrTls) {
   EXPECT_FALSE(j.contains("tls"));
 }
 
+// A standby waiting for the name says so in a field of its own, which
+// convened's status reads (never the message's text).
+TEST(StatusJson, AStandbyWaitingForTheNameSaysSoInItsOwnField) {
+  LinkStatus s;
+  s.state = LinkState::connecting;
+  EXPECT_FALSE(to_json(s).contains("held_elsewhere"));
+  s.held_elsewhere = true;
+  EXPECT_TRUE(to_json(s).value("held_elsewhere", false));
+}
+
 }  // namespace
 }  // namespace convene::callbridge

@@ -41,4 +41,11 @@ Result<Response> decode_response(std::string_view bytes) {
   return r;
 }
 
+Response error_response(std::string message) {
+  Response r;
+  r.code = ResponseCode::error;
+  r.payload = std::move(message);
+  return r;
+}
+
 }  // namespace convene::cluster

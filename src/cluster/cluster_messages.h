@@ -37,6 +37,9 @@ struct Response {
   std::string leader_address;
 };
 
+// An error answer: `message` says what is wrong.
+Response error_response(std::string message);
+
 std::string encode(const Request& r);
 std::string encode(const Response& r);
 Result<Request> decode_request(std::string_view bytes);

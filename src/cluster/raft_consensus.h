@@ -60,32 +60,36 @@ class RaftConsensus final : public Consensus {
   using Respond = std::function<void(Response)>;
 
   // Loop thread only, below.
+  // raft_consensus.cpp: life, status, timers.
   void start_on_loop(std::function<void(Status)> done);
+  void after(std::chrono::milliseconds delay, std::function<void()> fn);
+  void poll();
+  void close_raft(std::function<void()> then);
+  bool accepting() const { return raft_open_ && !raft_closing_; }
+  // raft_consensus_requests.cpp: routing to the leader, the leader's submit.
   void post_request(Request req, std::string fallback, Respond done);
   void route(Request req, std::string hint, std::string fallback, Clock::time_point deadline,
              std::string last_error, Respond done);
   // `from`: the peer that sent it, or null when it comes from this node.
   void handle_request(const Request& req, const PeerHello* from, Respond respond);
+  void lead_submit(const Request& req, Respond respond);
+  Response not_leader();
+  Response from_raft_error(int rv, const char* what);
   // raft_consensus_admission.cpp (loop thread, but admit_link: network thread).
   std::optional<std::string> refusal_of(const Request& req, const PeerHello& from);
   bool admit_raft_peer(const PeerHello& hello);
   bool admit_link(const PeerHello& hello);
   void log_refused(const std::string& key, const std::string& what);
-  void lead_submit(const Request& req, Respond respond);
+  // raft_consensus_membership.cpp: the leader's membership changes, removal.
   void lead_join(std::uint64_t id, const std::string& address, Respond respond);
   void lead_assign_voter(std::uint64_t id, Respond respond);
   void lead_remove(std::uint64_t id, Respond respond);
   int change(std::function<int(struct raft_change*)> start, std::function<void(int)> cb);
-  Response not_leader() ;
-  Response from_raft_error(int rv, const char* what);
-  void after(std::chrono::milliseconds delay, std::function<void()> fn);
-  void poll();
   void self_remove(const char* why);
   void notice_stranger(std::uint64_t id, const std::string& address);
-  void close_raft(std::function<void()> then);
-  bool accepting() const { return raft_open_ && !raft_closing_; }
   const struct raft_server* find_server(std::uint64_t id) const;
 
+  // raft_consensus_state_machine.cpp: raft's fsm callbacks.
   static int fsm_apply(struct raft_fsm* fsm, const struct raft_buffer* buf, void** result);
   static int fsm_snapshot(struct raft_fsm* fsm, struct raft_buffer* bufs[], unsigned* n);
   static int fsm_restore(struct raft_fsm* fsm, struct raft_buffer* buf);

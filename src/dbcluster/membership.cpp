@@ -102,7 +102,7 @@ Status check_against_members(AgentCore& core, const TlsFiles& next, const CertNa
       say("WARNING: could not check the new certificates against " + member + " (it does not answer: " + cause + ")");
       continue;
     }
-    if (cause.find("certificate authentication failed") != std::string::npos) {
+    if (with_new.code() == ErrorCode::permission_denied) {
       say("WARNING: " + member + " does not admit the new client certificate's name yet (" + cause +
           "); it will once it has the same certificates");
       continue;

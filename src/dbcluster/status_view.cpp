@@ -41,15 +41,17 @@ bool certificate_names(const pki::CertificateInfo& cert, const std::string& addr
   return !any_name && cert.subject.get("CN") == address;
 }
 
-std::vector<std::string> expiry_warnings(const std::vector<CertLine>& certs, pki::Time now) {
+std::vector<std::string> expiry_warnings(const std::vector<CertLine>& certs, pki::Time now, bool include_expired) {
   std::vector<std::string> out;
   for (const auto& c : certs) {
     if (c.file.empty() || !c.info) continue;
-    if (pki::validity_at(*c.info, now) == pki::Validity::kExpired)
-      out.push_back(c.label + " " + c.file + " has expired (" + pki::days_phrase(pki::days_since_expiry(*c.info, now)) +
-                    " ago)");
-    else if (pki::expires_within(*c.info, now, kExpiryWarningDays))
+    if (pki::validity_at(*c.info, now) == pki::Validity::kExpired) {
+      if (include_expired)
+        out.push_back(c.label + " " + c.file + " has expired (" +
+                      pki::days_phrase(pki::days_since_expiry(*c.info, now)) + " ago)");
+    } else if (pki::expires_within(*c.info, now, kExpiryWarningDays)) {
       out.push_back(c.label + " " + c.file + " expires in " + pki::days_phrase(pki::days_left(*c.info, now)));
+    }
   }
   return out;
 }
@@ -81,9 +83,8 @@ std::string render_status(const StatusView& v, pki::Time now) {
       soon = true;
   if (soon) {
     out += "\n";
-    for (const auto& w : expiry_warnings(v.certs, now))
-      if (w.find("expires in") != std::string::npos)
-        out += "WARNING: " + w + ": replace it with 'database cluster certs' (the cluster keeps running)\n";
+    for (const auto& w : expiry_warnings(v.certs, now, /*include_expired=*/false))
+      out += "WARNING: " + w + ": replace it with 'database cluster certs' (the cluster keeps running)\n";
   }
   if (!v.last_command.empty()) {
     out += "\n";

@@ -69,8 +69,10 @@ std::string certificate_marker(const CertLine& line, pki::Time now);
 
 // Warnings for certificates that are expired or expire within kExpiryWarningDays
 // ("Server Certificate dbclusterserver.cer expires in 12 days"), for the log and
-// the status's trailing WARNING lines.
-std::vector<std::string> expiry_warnings(const std::vector<CertLine>& certs, pki::Time now);
+// the status's trailing WARNING lines (which leave the expired ones out: the
+// certificate lines above mark those already).
+std::vector<std::string> expiry_warnings(const std::vector<CertLine>& certs, pki::Time now,
+                                         bool include_expired = true);
 
 std::string render_status(const StatusView& view, pki::Time now);
 

@@ -125,6 +125,22 @@ TEST(StatusView, WarnsThirtyDaysAhead) {
   ASSERT_EQ(warnings.size(), 1u);
 }
 
+// An expired certificate is marked on its line; the trailing WARNING lines are
+// for the ones about to expire only. The log's warnings name both.
+TEST(StatusView, TheTrailingWarningsNameTheExpiringCertificatesNotTheExpiredOnes) {
+  auto now = at(20000);
+  StatusView v;
+  v.certs = {{"Server Certificate", "s.cer", cert_until(now + seconds(86400 * 12)), false},
+             {"Client Certificate", "old.cer", cert_until(now - seconds(86400 * 3)), false}};
+  auto text = render_status(v, now);
+  EXPECT_NE(text.find("  Client Certificate  : old.cer (expired)\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("WARNING: Server Certificate s.cer expires in 12 days"), std::string::npos) << text;
+  EXPECT_EQ(text.find("WARNING: Client Certificate"), std::string::npos) << text;
+  auto warnings = expiry_warnings(v.certs, now);
+  ASSERT_EQ(warnings.size(), 2u);
+  EXPECT_EQ(warnings[1], "Client Certificate old.cer has expired (3 days ago)");
+}
+
 // The peers check the server certificate against the address they dial: one that
 // does not name this node's address is marked where the operator looks.
 TEST(StatusView, AServerCertificateThatDoesNotNameThisNodeIsMarked) {

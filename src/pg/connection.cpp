@@ -21,6 +21,13 @@ std::string one_line(const std::string& text) {
   return out;
 }
 
+// libpq has no SQLSTATE for a connection the server refused, only the server's
+// text: this is the one place that reads it.
+ErrorCode connect_failure_code(const std::string& message) {
+  if (message.find("authentication failed for user") != std::string::npos) return ErrorCode::permission_denied;
+  return ErrorCode::unknown;
+}
+
 bool failure_is_transient(const std::string& sqlstate, bool connection_lost) {
   if (connection_lost) return true;
   if (sqlstate.empty()) return true;  // no answer from a server at all
@@ -61,7 +68,7 @@ Result<Connection> Connection::open(const std::string& conninfo) {
   if (PQstatus(conn) != CONNECTION_OK) {
     std::string msg = trimmed(PQerrorMessage(conn));
     PQfinish(conn);
-    return make_error(msg);
+    return make_error(connect_failure_code(msg), msg);
   }
   return Connection(conn);
 }
@@ -126,7 +133,8 @@ Result<Rows> Connection::exec(const std::string& sql, const std::vector<std::str
 
 Result<Rows> query(const std::string& conninfo, const std::string& sql) {
   auto conn = Connection::open(conninfo);
-  if (!conn) return make_error(conn.error().message.empty() ? "cannot connect" : conn.error().message);
+  if (!conn)
+    return make_error(conn.error().code, conn.error().message.empty() ? "cannot connect" : conn.error().message);
   return conn->exec(sql);
 }
 

@@ -31,6 +31,11 @@ using Rows = std::vector<Row>;
 // down or starting (57P01-57P03), a server that no longer takes writes (25006).
 bool failure_is_transient(const std::string& sqlstate, bool connection_lost);
 
+// The code of a failed connection's libpq message: permission_denied when the
+// server refused the credentials ("password/certificate authentication failed for
+// user ..."), else unknown. Callers branch on the code, never on the text.
+ErrorCode connect_failure_code(const std::string& message);
+
 // The number of hosts in a libpq connection string ("host=a,b,c" gives 3), or an
 // error naming what libpq could not parse.
 Result<int> conninfo_host_count(const std::string& conninfo);
@@ -43,7 +48,9 @@ std::string one_line(const std::string& text);
 
 class Connection {
  public:
-  // Connects; the error is libpq's message (empty when libpq gave none).
+  // Connects; the error is libpq's message (empty when libpq gave none), with
+  // ErrorCode::permission_denied when the server refused the credentials
+  // (password or certificate authentication failed).
   static Result<Connection> open(const std::string& conninfo);
 
   Connection() = default;
@@ -69,7 +76,7 @@ class Connection {
 };
 
 // One-shot: connect, run `sql` (one or more statements; the rows of the last),
-// disconnect. Errors carry PostgreSQL's own message.
+// disconnect. Errors carry PostgreSQL's own message (and open()'s code).
 Result<Rows> query(const std::string& conninfo, const std::string& sql);
 
 }  // namespace convene::pg

@@ -19,6 +19,18 @@ TEST(PgFailure, ConnectionShutdownAndReadOnlyAreTransientSqlErrorsAreNot) {
   EXPECT_FALSE(failure_is_transient("42P01", false));  // undefined_table
 }
 
+TEST(PgFailure, RefusedCredentialsArePermissionDeniedOtherConnectFailuresAreNot) {
+  // libpq's texts as PostgreSQL 15 sends them (the server's FATAL line after libpq's prefix).
+  EXPECT_EQ(connect_failure_code("connection to server at \"127.0.9.2\", port 5432 failed: FATAL:  certificate "
+                                 "authentication failed for user \"convene_agent\""),
+            ErrorCode::permission_denied);
+  EXPECT_EQ(connect_failure_code("FATAL:  password authentication failed for user \"convene\""),
+            ErrorCode::permission_denied);
+  EXPECT_EQ(connect_failure_code("connection to server at \"127.0.9.2\", port 5432 failed: Connection refused"),
+            ErrorCode::unknown);
+  EXPECT_EQ(connect_failure_code(""), ErrorCode::unknown);
+}
+
 TEST(ConninfoHostCount, CountsTheHostsOfAMultiHostString) {
   EXPECT_EQ(*conninfo_host_count("host='127.0.1.1,127.0.1.2,127.0.1.3' port='5432' dbname='convene'"), 3);
   EXPECT_EQ(*conninfo_host_count("host=127.0.1.1 dbname=convene"), 1);

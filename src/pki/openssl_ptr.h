@@ -16,6 +16,8 @@
 #include <string>
 #include <vector>
 
+#include "util/openssl_error.h"
+
 namespace convene::pki {
 
 template <auto FreeFn>
@@ -56,9 +58,6 @@ using CertificateList = std::vector<X509Ptr>;
 // A new owning reference to `cert` (X509_up_ref), for keeping a borrowed one.
 X509Ptr share(X509* cert);
 
-// Drains OpenSSL's error queue of this thread into one line ("" when empty). Call
-// right after a failed OpenSSL call, so stale errors never leak into later messages.
-std::string take_openssl_error();
 
 // Everything written to a memory BIO so far.
 std::string bio_contents(BIO* bio);

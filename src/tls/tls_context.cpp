@@ -18,21 +18,13 @@
 #include "tls/x509_pem.h"
 #include "util/files.h"
 #include "util/log.h"
+#include "util/openssl_error.h"
 
 namespace convene::tls {
 namespace {
 
 struct PkeyFree { void operator()(EVP_PKEY* k) const { EVP_PKEY_free(k); } };
 using PkeyPtr = std::unique_ptr<EVP_PKEY, PkeyFree>;
-
-std::string openssl_error() {
-  unsigned long e = ERR_get_error();
-  ERR_clear_error();
-  if (e == 0) return "unknown OpenSSL error";
-  char buf[256];
-  ERR_error_string_n(e, buf, sizeof buf);
-  return buf;
-}
 
 Result<std::string> read_input(const std::filesystem::path& path, const char* what) {
   std::error_code ec;
@@ -192,13 +184,13 @@ Result<std::shared_ptr<asio::ssl::context>> make_tls_context(const TlsContextSpe
   }
 
   if (SSL_CTX_use_certificate(ssl, chain.front().get()) != 1)
-    return make_error("certificate '" + spec.cert.string() + "' refused: " + openssl_error());
+    return make_error("certificate '" + spec.cert.string() + "' refused: " + take_openssl_error());
   for (size_t i = 1; i < chain.size(); ++i)
     if (SSL_CTX_add1_chain_cert(ssl, chain[i].get()) != 1)
       return make_error("intermediate certificate " + std::to_string(i) + " of '" +
-                        spec.cert.string() + "' refused: " + openssl_error());
+                        spec.cert.string() + "' refused: " + take_openssl_error());
   if (SSL_CTX_use_PrivateKey(ssl, key.get()) != 1 || SSL_CTX_check_private_key(ssl) != 1)
-    return make_error("key '" + spec.key.string() + "' refused: " + openssl_error());
+    return make_error("key '" + spec.key.string() + "' refused: " + take_openssl_error());
   for (auto& x : extra_chain) SSL_CTX_add1_chain_cert(ssl, x.get());
 
   if (mutual) {
@@ -208,7 +200,7 @@ Result<std::shared_ptr<asio::ssl::context>> make_tls_context(const TlsContextSpe
         // A certificate present twice in the bundle is harmless.
         unsigned long e = ERR_peek_last_error();
         if (ERR_GET_REASON(e) != X509_R_CERT_ALREADY_IN_HASH_TABLE)
-          return make_error("trust bundle '" + spec.trust.string() + "': " + openssl_error());
+          return make_error("trust bundle '" + spec.trust.string() + "': " + take_openssl_error());
         ERR_clear_error();
       }
     }

@@ -10,6 +10,8 @@
 #include <cstring>
 #include <string_view>
 
+#include "util/openssl_error.h"
+
 namespace convene::tls {
 
 namespace {
@@ -87,11 +89,7 @@ TlsSession::Step TlsSession::classify(int ret) {
       }
       [[fallthrough]];
     default: {
-      unsigned long e = ERR_get_error();
-      char text[256];
-      ERR_error_string_n(e, text, sizeof text);
-      error_ = e ? text : "TLS error " + std::to_string(err);
-      ERR_clear_error();
+      error_ = ERR_peek_error() ? take_openssl_error() : "TLS error " + std::to_string(err);
       return Step::failed;
     }
   }

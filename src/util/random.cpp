@@ -7,6 +7,7 @@
 #include <cstdlib>
 
 #include "util/log.h"
+#include "util/openssl_error.h"
 
 namespace convene {
 
@@ -15,9 +16,7 @@ void random_bytes(unsigned char* out, std::size_t n) {
     int chunk = n > std::size_t(INT_MAX) ? INT_MAX : static_cast<int>(n);
     if (RAND_bytes(out, chunk) != 1) {
       // See the policy in random.h: no caller can do anything useful without randomness.
-      char reason[256];
-      ERR_error_string_n(ERR_get_error(), reason, sizeof reason);
-      logger("util")->critical("the random generator failed ({}); stopping", reason);
+      logger("util")->critical("the random generator failed ({}); stopping", take_openssl_error());
       spdlog::shutdown();
       std::abort();
     }

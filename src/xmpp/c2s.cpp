@@ -2,6 +2,7 @@
 
 #include <atomic>
 
+#include "util/random.h"
 #include "xml/document_pool.h"
 #include "xml/serializer.h"
 #include "xmpp/routing_rules.h"

@@ -1,5 +1,6 @@
 #include "xmpp/component.h"
 
+#include "util/random.h"
 #include "xml/serializer.h"
 #include "xmpp/routing_rules.h"
 #include "xmpp/undeliverable.h"

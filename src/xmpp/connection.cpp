@@ -5,6 +5,7 @@
 
 #include <openssl/ssl.h>
 
+#include "util/random.h"
 #include "xml/serializer.h"
 
 namespace convene::xmpp {

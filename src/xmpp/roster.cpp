@@ -1,4 +1,5 @@
 // Rosters (RFC 6121 §2): get, set, remove, and pushes to every session of the user.
+#include "util/random.h"
 #include "xml/serializer.h"
 #include "xmpp/c2s.h"
 #include "xmpp/store_commands.h"

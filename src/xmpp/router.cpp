@@ -48,10 +48,6 @@ std::string xmpp_timestamp(int64_t seconds) {
   return buf;
 }
 
-std::string random_id(size_t n) {
-  return convene::random_id(n);
-}
-
 void write_stanza(const xml::Element& stanza, std::string_view raw, std::string_view from, std::string_view to,
                   std::string& out) {
   if (!raw.empty()) {

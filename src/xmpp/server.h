@@ -130,7 +130,5 @@ void announce_unavailable(Server& server, const Jid& full);
 
 // Current time as XEP-0082 UTC ("2024-01-02T03:04:05Z").
 std::string xmpp_timestamp(int64_t seconds_since_epoch);
-// A random id of `n` url-safe characters.
-std::string random_id(size_t n = 16);
 
 }  // namespace convene::xmpp

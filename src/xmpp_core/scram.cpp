@@ -350,30 +350,40 @@ std::string ScramClient::client_first() {
   return gs2_header_ + client_first_bare_;
 }
 
-Result<std::string> ScramClient::receive_server_first(std::string_view m) {
-  if (!sent_first_ || sent_final_) return make_error("SCRAM: unexpected server-first-message");
+Result<ScramChallenge> parse_server_first(std::string_view m) {
   auto f = fields(m);
   if (!f || f->size() < 3 || (*f)[0].key != 'r' || (*f)[1].key != 's' || (*f)[2].key != 'i') {
     return make_error("SCRAM: malformed server-first-message");
   }
-  std::string_view nonce = (*f)[0].value;
+  ScramChallenge c;
+  c.nonce = (*f)[0].value;
+  auto salt = base64_decode((*f)[1].value);
+  if (!salt || salt->empty()) return make_error("SCRAM: bad salt");
+  c.salt = std::move(*salt);
+  std::string_view iv = (*f)[2].value;
+  auto [p, ec] = std::from_chars(iv.data(), iv.data() + iv.size(), c.iterations);
+  if (ec != std::errc() || p != iv.data() + iv.size() || c.iterations == 0 ||
+      c.iterations > ScramClient::kMaxIterations) {
+    return make_error("SCRAM: unacceptable iteration count");
+  }
+  return c;
+}
+
+Result<std::string> ScramClient::receive_server_first(std::string_view m) {
+  if (!sent_first_ || sent_final_) return make_error("SCRAM: unexpected server-first-message");
+  auto challenge = parse_server_first(m);
+  if (!challenge) return challenge.error();
+  std::string_view nonce = challenge->nonce;
   if (nonce.size() <= nonce_.size() || nonce.substr(0, nonce_.size()) != nonce_ ||
       !valid_nonce(nonce)) {
     return make_error("SCRAM: server nonce does not extend ours");
   }
-  auto salt = base64_decode((*f)[1].value);
-  if (!salt || salt->empty()) return make_error("SCRAM: bad salt");
-  std::string_view iv = (*f)[2].value;
-  uint32_t iterations = 0;
-  auto [p, ec] = std::from_chars(iv.data(), iv.data() + iv.size(), iterations);
-  if (ec != std::errc() || p != iv.data() + iv.size() || iterations == 0 ||
-      iterations > kMaxIterations) {
-    return make_error("SCRAM: unacceptable iteration count");
-  }
-  if (cache_.salted.empty() || cache_.salt != *salt || cache_.iterations != iterations) {
-    auto salted = convene::xmpp::salted_password(hash_, password_, *salt, iterations);
+  const std::string& salt = challenge->salt;
+  const uint32_t iterations = challenge->iterations;
+  if (cache_.salted.empty() || cache_.salt != salt || cache_.iterations != iterations) {
+    auto salted = convene::xmpp::salted_password(hash_, password_, salt, iterations);
     if (!salted) return salted.error();
-    cache_ = SaltedPassword{*salt, iterations, std::move(*salted)};
+    cache_ = SaltedPassword{salt, iterations, std::move(*salted)};
   }
   std::string without_proof =
       "c=" + base64_encode(gs2_header_) + ",r=" + std::string(nonce);

@@ -132,6 +132,16 @@ class ScramServer {
 
 // ---- client side (also used by convene-bench) --------------------------------
 
+// What a server-first-message asks: its nonce (the client's and the server's),
+// the salt (decoded) and the iteration count. Errors name what is malformed; an
+// iteration count over ScramClient::kMaxIterations is refused.
+struct ScramChallenge {
+  std::string_view nonce;  // points into the message
+  std::string salt;
+  uint32_t iterations = 0;
+};
+Result<ScramChallenge> parse_server_first(std::string_view message);
+
 class ScramClient {
  public:
   // `nonce` only for test vectors; normally random.

@@ -174,6 +174,20 @@ TEST(Scram, ClientRejectsBadChallenges) {
   }
 }
 
+// The one parser of a server-first-message (convene-bench reads the salt and
+// iteration count with it to look its key cache up): RFC 7677's example.
+TEST(Scram, ParseServerFirstGivesNonceSaltAndIterations) {
+  auto c = parse_server_first("r=rOprNGfwEbeRWgbNEkqO%hvYDpWUa2RaTCAfuxFIlj)hNlF$k0,s=W22ZaJ0SNY7soEsUEjb6gQ==,i=4096");
+  ASSERT_TRUE(c) << c.error().message;
+  EXPECT_EQ(c->nonce, "rOprNGfwEbeRWgbNEkqO%hvYDpWUa2RaTCAfuxFIlj)hNlF$k0");
+  EXPECT_EQ(c->salt, *base64_decode("W22ZaJ0SNY7soEsUEjb6gQ=="));
+  EXPECT_EQ(c->iterations, 4096u);
+  EXPECT_FALSE(parse_server_first("s=W22ZaJ0SNY7soEsUEjb6gQ==,r=abc,i=4096"));  // out of order
+  EXPECT_FALSE(parse_server_first("r=abc,s=!!,i=4096"));                        // salt not base64
+  EXPECT_FALSE(parse_server_first("r=abc,s=W22ZaJ0SNY7soEsUEjb6gQ==,i=0"));
+  EXPECT_FALSE(parse_server_first("r=abc,s=W22ZaJ0SNY7soEsUEjb6gQ==,i=99999999999"));
+}
+
 TEST(Scram, SaltedPasswordCacheGivesTheSameProof) {
   auto creds = make_credentials(ScramHash::sha256, "pw");
   ScramClient first(ScramHash::sha256, "u", "pw", {}, "n1");

@@ -10,7 +10,7 @@ from pathlib import Path
 
 TOP = Path(__file__).resolve().parents[2]
 SRC = TOP / "src"
-MAX_LINES = 650  # "about 600": a file past it is two concepts
+MAX_LINES = 600  # "about 600": a file past it is two concepts
 
 
 def documented_layers():
@@ -115,11 +115,11 @@ def test_no_source_file_is_two_concepts():
 
 def test_comments_point_to_nothing_outside_the_repository():
     outside = re.compile(r"\.\./shared|FIELD-NOTES|SPEC\.md|ARCHITECTURE\.md|STYLE\.md|seeds/|\bissues? #?\d+")
-    roots = [TOP / d for d in ("src", "apps", "bench", "tests", "scripts", "packaging")]
+    roots = [TOP / d for d in ("src", "apps", "bench", "tests", "scripts", "packaging", "docs")]
     found = []
-    for root in roots:
-        for path in root.rglob("*"):
-            if path.is_file() and path.suffix in (".cpp", ".h", ".py", ".sh", ".txt", ".cmake", "") \
+    for root in [*roots, TOP / "README.md"]:
+        for path in (root.rglob("*") if root.is_dir() else [root]):
+            if path.is_file() and path.suffix in (".cpp", ".h", ".py", ".sh", ".txt", ".cmake", ".md", "") \
                     and "results" not in path.parts and path.name != Path(__file__).name:
                 try:
                     text = path.read_text()
