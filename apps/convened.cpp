@@ -63,7 +63,7 @@ int main(int argc, char** argv) {
   // The web admin sits above the command layer: its commands are registered here,
   // next to the object they drive.
   web::WebAdmin webadmin(**daemon, registry);
-  web::register_webadmin_commands(registry, webadmin);
+  web::register_webadmin_commands(registry, &webadmin);
   web::register_user_commands(registry);
   AdminServer admin(**daemon, registry);
   if (auto st = admin.start(); !st) return fail(st.error());

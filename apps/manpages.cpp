@@ -7,6 +7,7 @@
 
 #include "admin/command_registry.h"
 #include "admin/manual_pages.h"
+#include "web/web_admin.h"
 
 using namespace convene;
 
@@ -17,6 +18,10 @@ int main(int argc, char** argv) {
   }
   CommandRegistry registry;
   register_all_commands(registry);
+  // As convened registers them: the web admin's commands sit above the command layer.
+  // No WebAdmin here: the pages need only the commands' words and usage.
+  web::register_webadmin_commands(registry, nullptr);
+  web::register_user_commands(registry);
   for (auto& name : manual_page_names()) {
     std::string path = std::string(argv[1]) + "/" + name + ".1";
     std::ofstream out(path, std::ios::trunc);

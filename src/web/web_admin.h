@@ -51,7 +51,9 @@ class WebAdmin {
 };
 
 // The `webadmin` and `user` command groups (webadmin_commands.cpp, user_commands.cpp).
-void register_webadmin_commands(CommandRegistry& registry, WebAdmin& web);
+// `web` is null where only their words are needed (the manual pages): they then answer
+// that the web admin is not part of the process.
+void register_webadmin_commands(CommandRegistry& registry, WebAdmin* web);
 void register_user_commands(CommandRegistry& registry);
 
 }  // namespace convene::web

@@ -171,11 +171,16 @@ Status status(CommandRequest& req, WebAdmin& web) {
 
 }  // namespace
 
-void register_webadmin_commands(CommandRegistry& r, WebAdmin& web) {
+void register_webadmin_commands(CommandRegistry& r, WebAdmin* web) {
   auto add = [&](std::vector<std::string> words, std::string usage, std::string help, size_t min_args,
                  size_t max_args, Status (*fn)(CommandRequest&, WebAdmin&)) {
     r.add({std::move(words), std::move(usage), std::move(help), min_args, max_args,
-           [fn, &web](CommandRequest& req) { return fn(req, web); }});
+           [fn, web](CommandRequest& req) -> Status {
+             if (!web)
+               return make_error("the web admin is not part of this process",
+                                 "Run the command at a node's mmp prompt (convened serves it).");
+             return fn(req, *web);
+           }});
   };
   add({"webadmin", "listen"}, "<iface> <port>", "the interface and TCP port of the web admin (HTTPS)", 2, 2, listen);
   add({"webadmin", "certs"}, "<key> <cert> [<bundle>]", "the web admin's key, certificate and chain bundle", 2, 3,
