@@ -1,11 +1,15 @@
 """The CMS API (/api/v1) and /metrics over real HTTPS, with Python's http.client:
 CMS shapes (XML, JSON on Accept), and bad input answered with the right status
 and nothing changed (read back)."""
+import asyncio
 import json
 import re
 import xml.etree.ElementTree as ET
 
+from test_callbridge_supervised import connected, set_up, wait_status
+from test_spaces_muc import clients
 from webadmin_fixtures import ACCOUNTS, set_up_call_bridge, web  # noqa: F401
+from xmpp_fixtures import TIMEOUT, configure_xmpp, offline, online, run
 
 
 def config(web):
@@ -210,3 +214,34 @@ def test_cospaces_post_before_the_call_bridge_is_set_up_says_what_to_do(web):
     assert failure.tag == "operationRefused"
     assert "Set the call bridge up first" in failure.get("message")
     assert ET.fromstring(web.api("GET", "/api/v1/coSpaces")[2]).get("total") == "0"
+
+
+def test_a_posted_cospace_is_offered_to_xmpp_clients_and_a_deleted_one_withdrawn(web):
+    x = configure_xmpp(web.node)
+    set_up(web.node, x.callbridge_secret)
+    web.node.mmp("callbridge", "enable")
+    wait_status(web.node, connected, "the call bridge to connect")
+    status, _, body = web.api("POST", "/api/v1/coSpaces", body="name=posted", headers=FORM)
+    assert status == 200, body
+    room = f"posted@{COMPONENT}"
+
+    async def disco_follows():
+        bob, = clients(x, "bob")
+        await online(bob)
+
+        async def items():
+            got = await bob.plugin["xep_0030"].get_items(jid=COMPONENT, timeout=TIMEOUT)
+            return {str(j) for j, _, _ in got["disco_items"]["items"]}
+
+        async def until(listed):
+            for _ in range(50):  # the bridge follows the store every 2 s
+                if (room in await items()) == listed:
+                    return
+                await asyncio.sleep(0.2)
+            assert (room in await items()) == listed
+        await until(True)
+        status, _, body = web.api("DELETE", "/api/v1/coSpaces/posted")
+        assert status == 200, body
+        await until(False)
+        await offline(bob)
+    run(disco_follows(), timeout=90)
