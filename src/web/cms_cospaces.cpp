@@ -61,8 +61,10 @@ HttpResponse store_unreadable(Format f, const Error& e) {
   return failure(503, f, "databaseNotReady", {{"message", render_error(e)}});
 }
 
+// An empty body has no parameters whatever its type (curl -X PUT sends none), so it
+// is read as an empty form; any other body must be a form.
 std::optional<HttpResponse> form_refused(const HttpRequest& r, Format f, std::map<std::string, std::string>& form) {
-  if (media_type(r.header("content-type")) != "application/x-www-form-urlencoded")
+  if (!r.body.empty() && media_type(r.header("content-type")) != "application/x-www-form-urlencoded")
     return failure(415, f, "unsupportedMediaType", {{"expected", "application/x-www-form-urlencoded"}});
   auto decoded = decode_form(r.body);
   if (!decoded) return failure(400, f, "parameterError", {{"error", "parseError"}, {"message", decoded.error().message}});

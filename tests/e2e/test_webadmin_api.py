@@ -192,6 +192,7 @@ def test_cospaces_bad_input_is_refused_and_changes_nothing(web):
     assert "ERROR: invalid space name 'no space'" in bad.get("message")  # mmp's message
     refused("POST", "/api/v1/coSpaces", "name=keep", 400, "duplicateCoSpaceUri")
     refused("POST", "/api/v1/coSpaces", "", 400, "parameterError", parameter="name", error="required")
+    refused("POST", "/api/v1/coSpaces", None, 400, "parameterError", parameter="name", error="required", headers={})
     refused("POST", "/api/v1/coSpaces", "name=a&uri=b", 400, "parameterError", parameter="name", error="invalidValue")
     refused("POST", "/api/v1/coSpaces", "uri=x%40elsewhere.com", 400, "parameterError", parameter="uri",
             error="invalidValue")
@@ -199,6 +200,7 @@ def test_cospaces_bad_input_is_refused_and_changes_nothing(web):
     refused("PUT", "/api/v1/coSpaces/nosuch", "", 404, "coSpaceDoesNotExist")
     refused("PUT", "/api/v1/coSpaces/keep", "name=Renamed", 400, "parameterError", parameter="name",
             error="unrecognised")
+    assert web.api("PUT", "/api/v1/coSpaces/keep")[0] == 200  # nothing asked, nothing changed
     refused("POST", "/api/v1/coSpaces", "name=fromaudit", 403, "operationNotPermitted", account="viewer")
     refused("DELETE", "/api/v1/coSpaces/keep", None, 403, "operationNotPermitted", account="viewer")
 
