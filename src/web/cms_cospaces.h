@@ -10,9 +10,10 @@
 //                                  name and owners are its owner's (XEP-0045 room
 //                                  configuration); each given is 400 unrecognised
 //   DELETE /api/v1/coSpaces/<id>   `callbridge space delete` (the DELETE is the yes)
-// Bodies are application/x-www-form-urlencoded (else 415; an empty one is an empty form). A parameter Convene does
-// not have (callId, passcode, ...) is 400 <parameterError parameter="X"
-// error="unrecognised"/>; a command's refusal carries mmp's message in `message`.
+// Bodies are application/x-www-form-urlencoded (else 415; an empty one is an empty
+// form). A parameter Convene does not have (callId, passcode, ...) is 400
+// <parameterError parameter="X" error="unrecognised"/>; a command's refusal carries
+// mmp's message in `message`.
 #include <string>
 
 #include "web/http_message.h"
