@@ -59,9 +59,15 @@ def log_in(driver, web, user="ops"):
 
 
 def text_of(driver, element_id):
+    from selenium.common.exceptions import StaleElementReferenceException
     from selenium.webdriver.common.by import By
-    found = driver.find_elements(By.ID, element_id)
-    return found[0].text if found else ""
+    for _ in range(5):  # the page's own refresh may swap the element between finding and reading it
+        try:
+            found = driver.find_elements(By.ID, element_id)
+            return found[0].text if found else ""
+        except StaleElementReferenceException:
+            continue
+    return ""
 
 
 def test_general_settings_from_the_browser_reach_callbridge_status(browser, web):
