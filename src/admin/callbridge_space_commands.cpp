@@ -6,68 +6,29 @@
 // bridge follows the store (callbridge/spaces.h): a space added here is one clients
 // can join and see in disco#items; a space deleted here is destroyed for its
 // occupants, who get XEP-0045's destroy presence. A space a client created is
-// listed here with its configured name and owners.
+// listed here with its configured name and owners
+// (admin/callbridge_spaces.h reads them, for the web admin too).
 #include <algorithm>
-#include <filesystem>
 
-#include "admin/callbridge_database.h"
-#include "admin/callbridge_settings.h"
+#include "admin/callbridge_spaces.h"
 #include "admin/command_registry.h"
-#include "admin/daemon.h"
-#include "callbridge/postgres_space_store.h"
-#include "callbridge/room_settings.h"
-#include "callbridge/sqlite_space_store.h"
-#include "node/node.h"
-#include "xmpp_core/jid.h"
+#include "admin/conversation.h"
 
 namespace convene {
 
 namespace {
 
-Result<std::unique_ptr<callbridge::SpaceStore>> open_spaces(CommandRequest& req) {
-  auto db = spaces_database(req.daemon.database_if_open());
-  if (db.postgres) {
-    callbridge::PostgresStoreOptions options;
-    options.conninfo = [conninfo = db.conninfo]() -> Result<std::string> { return conninfo; };
-    options.bridge = "mmp";  // nothing to import: no SQLite spaces are given
-    return callbridge::open_postgres_space_store(std::move(options));
-  }
-  auto files = callbridge_files(req.node.paths());
-  std::error_code ec;
-  if (!std::filesystem::is_directory(files.dir, ec))
-    return make_error("this node has no call bridge spaces yet",
-                      "Set the call bridge up first ('callbridge name', 'callbridge domain', 'callbridge secret').");
-  return callbridge::open_sqlite_space_store(files.db.string());
-}
-
-Result<std::string> space_name(const std::string& text) {
-  auto prepared = xmpp::prepare_localpart(text);
-  if (!prepared || prepared->empty())
-    return make_error("invalid space name '" + text + "'" + (prepared ? "" : ": " + prepared.error().message),
-                      "A space name is the part before @ in its address, e.g. 'weekly' for weekly@cb1.<domain>.");
-  return *prepared;
-}
-
 Status list(CommandRequest& req) {
-  auto store = open_spaces(req);
-  if (!store) return store.error();
-  auto names = (*store)->list();
-  if (!names) return names.error();
-  auto stored = (*store)->settings();
-  if (!stored) return stored.error();
-  req.io.print("Spaces: " + std::to_string(names->size()));
-  for (auto& name : *names) {
-    std::string line = "  " + name;
-    auto text = stored->find(name);
-    if (text != stored->end())
-      if (auto s = callbridge::settings_from_json(text->second)) {
-        if (!s->config.name.empty()) line += "  name: " + s->config.name;
-        std::string owners;
-        for (auto& [jid, a] : s->affiliations)
-          if (a == callbridge::Affiliation::owner) owners += (owners.empty() ? "" : ", ") + jid;
-        if (!owners.empty()) line += "  owners: " + owners;
-        if (s->locked) line += "  (locked: awaiting its owner's configuration)";
-      }
+  auto spaces = read_spaces(req.daemon);
+  if (!spaces) return spaces.error();
+  req.io.print("Spaces: " + std::to_string(spaces->size()));
+  for (auto& space : *spaces) {
+    std::string line = "  " + space.address;
+    if (!space.configured_name.empty()) line += "  name: " + space.configured_name;
+    std::string owners;
+    for (auto& jid : space.owners) owners += (owners.empty() ? "" : ", ") + jid;
+    if (!owners.empty()) line += "  owners: " + owners;
+    if (space.locked) line += "  (locked: awaiting its owner's configuration)";
     req.io.print(line);
   }
   return ok_status();
@@ -76,7 +37,7 @@ Status list(CommandRequest& req) {
 Status add(CommandRequest& req) {
   auto name = space_name(req.args[0]);
   if (!name) return name.error();
-  auto store = open_spaces(req);
+  auto store = open_space_store(req.daemon);
   if (!store) return store.error();
   auto created = (*store)->ensure(*name);
   if (!created) return created.error();
@@ -89,7 +50,7 @@ Status add(CommandRequest& req) {
 Status remove(CommandRequest& req) {
   auto name = space_name(req.args[0]);
   if (!name) return name.error();
-  auto store = open_spaces(req);
+  auto store = open_space_store(req.daemon);
   if (!store) return store.error();
   auto names = (*store)->list();
   if (!names) return names.error();

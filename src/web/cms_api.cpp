@@ -7,6 +7,7 @@
 #include "admin/daemon.h"
 #include "node/node.h"
 #include "util/files.h"
+#include "web/cms_cospaces.h"
 #include "web/cms_render.h"
 #include "web/form_decoding.h"
 #include "web/web_context.h"
@@ -26,19 +27,6 @@ json callbridge_report(Daemon& daemon) {
   auto text = read_file(callbridge_files(daemon.node().paths()).status);
   json st = text ? json::parse(*text, nullptr, false) : json();
   return st.is_object() ? st : json();
-}
-
-std::vector<CmsObject> spaces(Daemon& daemon) {
-  std::vector<CmsObject> out;
-  json st = callbridge_report(daemon);
-  if (!st.is_object()) return out;
-  std::string component = st.value("component", "");
-  for (auto& name : st.value("spaces", json::array())) {
-    if (!name.is_string()) continue;
-    std::string n = name.get<std::string>();
-    out.push_back({n, {{"name", n}, {"uri", component.empty() ? n : n + "@" + component}}});
-  }
-  return out;
 }
 
 HttpResponse answer(int status, Format f, std::string body) {
@@ -75,23 +63,6 @@ HttpResponse call_bridges(WebContext& routes, Format f) {
   return answer(200, f, render_list(f, "callBridges", "callBridge", all.size(), all));
 }
 
-HttpResponse list_spaces(WebContext& routes, const HttpRequest& r, Format f) {
-  auto query = decode_form(r.query);
-  if (!query) return answer(400, f, render_failure(f, "parameterError", {{"error", "invalidValue"}}));
-  auto page = parse_page_request(*query);
-  if (!page)
-    return answer(400, f, render_failure(f, "parameterError", {{"parameter", page.error().message}, {"error", "invalidValue"}}));
-  size_t total = 0;
-  auto selected = select_page(spaces(routes.daemon()), *page, total);
-  return answer(200, f, render_list(f, "coSpaces", "coSpace", total, selected));
-}
-
-HttpResponse one_space(WebContext& routes, const std::string& id, Format f) {
-  for (auto& s : spaces(routes.daemon()))
-    if (s.id == id) return answer(200, f, render_object(f, "coSpace", s));
-  return answer(404, f, render_failure(f, "coSpaceDoesNotExist"));
-}
-
 }  // namespace
 
 HttpResponse handle_cms_api(WebContext& routes, const HttpRequest& r, const std::string& who) {
@@ -102,13 +73,7 @@ HttpResponse handle_cms_api(WebContext& routes, const HttpRequest& r, const std:
   auto method_not_allowed = [&] { return answer(405, f, render_failure(f, "methodNotSupported")); };
   if (rest == "system/status") return r.method == "GET" ? system_status(routes, f) : method_not_allowed();
   if (rest == "callBridges") return r.method == "GET" ? call_bridges(routes, f) : method_not_allowed();
-  if (rest == "coSpaces") return r.method == "GET" ? list_spaces(routes, r, f) : method_not_allowed();
-  if (rest.rfind("coSpaces/", 0) == 0) {
-    auto id = percent_decode(rest.substr(9));
-    if (!id) return answer(404, f, render_failure(f, "coSpaceDoesNotExist"));
-    if (r.method == "GET") return one_space(routes, *id, f);
-    return method_not_allowed();
-  }
+  if (rest == "coSpaces" || rest.rfind("coSpaces/", 0) == 0) return handle_cospaces(routes, r, rest, who);
   return answer(404, f, render_failure(f, "objectDoesNotExist"));
 }
 

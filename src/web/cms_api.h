@@ -3,8 +3,7 @@
 // (cms_render.h):
 //   GET /api/v1/system/status      this node: version, uptime, XMPP service, call bridge
 //   GET /api/v1/callBridges        this node's call bridge, as `callbridge status` sees it
-//   GET /api/v1/coSpaces           the meeting spaces the call bridge reports (offset, limit, filter)
-//   GET /api/v1/coSpaces/<id>      one of them (the id is the space's name)
+//   /api/v1/coSpaces[/<id>]        the meeting spaces: GET, POST, PUT, DELETE (web/cms_cospaces.h)
 // Unknown objects answer 404 with <failureDetails><coSpaceDoesNotExist /></failureDetails>,
 // bad query parameters 400 with <parameterError .../>.
 #include "web/http_message.h"

@@ -34,9 +34,10 @@ class WebContext {
   WebContext(Daemon& daemon, const CommandRegistry& registry);
 
   // Runs an mmp command for `who` (secrets answered from `secrets`); a `change`
-  // writes an audit line (reads, such as the status page's, do not).
+  // writes an audit line (reads, such as the status page's, do not). `confirmed`:
+  // the request was already the operator's explicit yes to the command's (Y/n).
   CommandOutcome run(const std::string& who, const std::vector<std::string>& argv,
-                     std::deque<std::string> secrets = {}, bool change = true);
+                     std::deque<std::string> secrets = {}, bool change = true, bool confirmed = false);
 
   // Checks a name and password, throttled per address; nothing when refused, and
   // then `wait` is how long the address must wait (zero: it may try again now).

@@ -2,6 +2,8 @@
 
 #include <fstream>
 
+#include "admin/callbridge_spaces.h"
+#include "admin/command_dispatch.h"
 #include "admin/config_sections.h"
 #include "admin/daemon.h"
 #include "node/node.h"
@@ -33,6 +35,7 @@ const char* kStyle =
     "nav form{display:inline;float:right}main{padding:16px}"
     "pre{background:#fff;border:1px solid #ccc;padding:8px;overflow:auto}"
     ".error{color:#b00020;white-space:pre-wrap}.ok{color:#1b5e20;white-space:pre-wrap}"
+    "table{border-collapse:collapse;background:#fff}td,th{border:1px solid #ccc;padding:4px 8px;text-align:left}"
     "label{display:block;margin-top:8px}input[type=text],input[type=password]{width:24em}";
 
 std::string page(const std::string& title, const WebSession* s, const std::string& content) {
@@ -150,8 +153,49 @@ HttpResponse general_post(WebContext& routes, const WebSession& s, std::map<std:
   return out;
 }
 
-HttpResponse spaces_page(WebContext& routes, const WebSession& s) {
-  return html(200, page("Spaces", &s, command_block(routes, s, {"callbridge", "status"}, "callbridge-status")));
+// The spaces of the store (admin/callbridge_spaces.h, what `callbridge space list`
+// reads), a create form and a delete button per space for admins; `result` is the
+// last change's outcome (mmp's message).
+HttpResponse spaces_page(WebContext& routes, const WebSession& s, const std::string& result = "", int status = 200) {
+  const bool admin = s.role == Role::admin;
+  auto csrf = "<input type=\"hidden\" name=\"csrf\" value=\"" + esc(s.csrf) + "\">";
+  std::string table;
+  if (!spaces_store_exists(routes.daemon())) {
+    table = "<p id=\"no-spaces\">No spaces: the call bridge is not set up on this node yet (Configuration &gt; General).</p>";
+  } else if (auto spaces = read_spaces(routes.daemon()); !spaces) {
+    table = "<p class=\"error\" id=\"spaces-error\">" + esc(render_error(spaces.error())) + "</p>";
+  } else {
+    table = "<table id=\"spaces\"><tr><th>Space</th><th>Name</th><th>Owners</th><th>Locked</th>" +
+            std::string(admin ? "<th></th>" : "") + "</tr>";
+    for (auto& space : *spaces) {
+      table += "<tr class=\"space\" data-space=\"" + esc(space.address) + "\"><td>" + esc(space.address) + "</td><td>" +
+               esc(space.configured_name) + "</td><td>" + esc(join(space.owners, ", ")) + "</td><td>" +
+               (space.locked ? "yes (awaiting its owner's configuration)" : "no") + "</td>";
+      if (admin)
+        table += "<td><form method=\"post\" action=\"/spaces/delete\" onsubmit=\"return confirm('Delete space " +
+                 esc(space.address) + " with its settings and history? Its occupants are removed.')\">" + csrf +
+                 "<input type=\"hidden\" name=\"name\" value=\"" + esc(space.address) +
+                 "\"><button class=\"delete\">Delete</button></form></td>";
+      table += "</tr>";
+    }
+    table += "</table><p>Spaces: <span id=\"space-count\">" + std::to_string(spaces->size()) + "</span></p>";
+  }
+  std::string create = admin ? "<h2>Create a space</h2><form method=\"post\" action=\"/spaces\">" + csrf +
+                                   field("Space (the part before @ in its address)", "name", "") +
+                                   "<p><button id=\"create\">Create</button></p></form>"
+                             : "";
+  return html(status, page("Spaces", &s,
+                           (result.empty() ? "" : "<div id=\"result\">" + result + "</div>") + table + create +
+                               command_block(routes, s, {"callbridge", "status"}, "callbridge-status")));
+}
+
+// Create (`callbridge space add`) or delete (`callbridge space delete`; the
+// browser asked the operator first, so the command's (Y/n) is answered yes).
+HttpResponse spaces_post(WebContext& routes, const WebSession& s, std::map<std::string, std::string>& form,
+                         bool remove) {
+  std::vector<std::string> argv{"callbridge", "space", remove ? "delete" : "add", form["name"]};
+  auto o = routes.run(s.user + "(web)", argv, {}, true, remove);
+  return spaces_page(routes, s, outcome_html(o), o.ok ? 200 : 400);
 }
 
 HttpResponse users_page(WebContext& routes, const WebSession& s) {
@@ -208,6 +252,7 @@ HttpResponse handle_page(WebContext& routes, WebSessions& sessions, const HttpRe
     if (s.role != Role::admin)
       return html(403, page("Refused", &s, "<p class=\"error\">Your account may read only (role audit).</p>"));
     if (r.path == "/config/general") return general_post(routes, s, *form);
+    if (r.path == "/spaces" || r.path == "/spaces/delete") return spaces_post(routes, s, *form, r.path != "/spaces");
     return html(404, page("Not found", &s, ""));
   }
   if (r.method != "GET") return html(405, page("Refused", &s, ""));

@@ -1,11 +1,15 @@
 """The CMS API (/api/v1) and /metrics over real HTTPS, with Python's http.client:
 CMS shapes (XML, JSON on Accept), and bad input answered with the right status
 and nothing changed (read back)."""
+import asyncio
 import json
 import re
 import xml.etree.ElementTree as ET
 
-from webadmin_fixtures import ACCOUNTS, web  # noqa: F401
+from test_callbridge_supervised import connected, set_up, wait_status
+from test_spaces_muc import clients
+from webadmin_fixtures import ACCOUNTS, set_up_call_bridge, web  # noqa: F401
+from xmpp_fixtures import TIMEOUT, configure_xmpp, offline, online, run
 
 
 def config(web):
@@ -112,3 +116,134 @@ def test_metrics_in_prometheus_text_format(web):
     assert 300 < days < 10000
     for line in body.splitlines():
         assert line.startswith("#") or re.match(r"^[a-z_]+(\{[^}]*\})? -?[0-9.e+]+$", line), line
+
+
+FORM = {"Content-Type": "application/x-www-form-urlencoded"}
+COMPONENT = "cb1.tptac9.com"
+
+
+def space_list(web):
+    return web.node.mmp("callbridge", "space", "list").stdout
+
+
+def api_spaces(web):
+    status, _, body = web.api("GET", "/api/v1/coSpaces")
+    assert status == 200, body
+    return {s.get("id"): {c.tag: c.text for c in s} for s in ET.fromstring(body).findall("coSpace")}
+
+
+def failure_of(body):
+    root = ET.fromstring(body)
+    assert root.tag == "failureDetails", body
+    return root[0]
+
+
+def test_cospaces_post_creates_get_reads_and_delete_removes(web):
+    set_up_call_bridge(web.node)
+    status, headers, body = web.api("POST", "/api/v1/coSpaces", body="name=weekly", headers=FORM)
+    assert status == 200, body
+    assert headers["location"] == "/api/v1/coSpaces/weekly"
+    # The one store: the API reads it back at once, and so does mmp.
+    status, _, body = web.api("GET", headers["location"])
+    assert status == 200, body
+    space = ET.fromstring(body)
+    assert space.get("id") == "weekly"
+    assert space.find("uri").text == f"weekly@{COMPONENT}"
+    assert space.find("locked").text == "false"
+    assert "  weekly" in space_list(web)
+    assert f"what='callbridge space add weekly' done" in web.log()
+    # CMS's uri (its user part, or the whole address at this bridge) names it too.
+    status, headers, body = web.api("POST", "/api/v1/coSpaces", body=f"uri=daily%40{COMPONENT}", headers=FORM)
+    assert status == 200, body
+    assert headers["location"] == "/api/v1/coSpaces/daily"
+    status, _, body = web.api("GET", "/api/v1/coSpaces?filter=dai", headers={"Accept": "application/json"})
+    listed = json.loads(body)["coSpaces"]
+    assert listed["total"] == 1 and listed["coSpace"][0]["id"] == "daily"
+    assert set(api_spaces(web)) == {"weekly", "daily"}
+
+    status, _, body = web.api("DELETE", "/api/v1/coSpaces/weekly")
+    assert status == 200, body
+    assert web.api("GET", "/api/v1/coSpaces/weekly")[0] == 404
+    assert "  weekly" not in space_list(web)
+    assert set(api_spaces(web)) == {"daily"}
+    assert "what='callbridge space delete weekly' done" in web.log()
+
+
+def test_cospaces_bad_input_is_refused_and_changes_nothing(web):
+    set_up_call_bridge(web.node)
+    assert web.api("POST", "/api/v1/coSpaces", body="name=keep", headers=FORM)[0] == 200
+    before_mmp, before_api = space_list(web), api_spaces(web)
+
+    def refused(method, path, body, want_status, want_kind, account="ops", headers=FORM, **attributes):
+        status, _, text = web.api(method, path, account=account, body=body, headers=headers)
+        assert status == want_status, (method, path, body, text)
+        if want_kind:
+            failure = failure_of(text)
+            assert failure.tag == want_kind, text
+            for k, v in attributes.items():
+                assert failure.get(k) == v, (k, text)
+            return failure
+
+    refused("POST", "/api/v1/coSpaces", "name=x&passcode=1234", 400, "parameterError", parameter="passcode",
+            error="unrecognised")
+    refused("POST", "/api/v1/coSpaces", "name=x", 415, None, headers={"Content-Type": "text/plain"})
+    bad = refused("POST", "/api/v1/coSpaces", "name=no+space", 400, "parameterError", parameter="name",
+                  error="invalidValue")
+    assert "ERROR: invalid space name 'no space'" in bad.get("message")  # mmp's message
+    refused("POST", "/api/v1/coSpaces", "name=keep", 400, "duplicateCoSpaceUri")
+    refused("POST", "/api/v1/coSpaces", "", 400, "parameterError", parameter="name", error="required")
+    refused("POST", "/api/v1/coSpaces", None, 400, "parameterError", parameter="name", error="required", headers={})
+    refused("POST", "/api/v1/coSpaces", "name=a&uri=b", 400, "parameterError", parameter="name", error="invalidValue")
+    refused("POST", "/api/v1/coSpaces", "uri=x%40elsewhere.com", 400, "parameterError", parameter="uri",
+            error="invalidValue")
+    refused("DELETE", "/api/v1/coSpaces/nosuch", None, 404, "coSpaceDoesNotExist")
+    refused("PUT", "/api/v1/coSpaces/nosuch", "", 404, "coSpaceDoesNotExist")
+    refused("PUT", "/api/v1/coSpaces/keep", "name=Renamed", 400, "parameterError", parameter="name",
+            error="unrecognised")
+    assert web.api("PUT", "/api/v1/coSpaces/keep")[0] == 200  # nothing asked, nothing changed
+    refused("POST", "/api/v1/coSpaces", "name=fromaudit", 403, "operationNotPermitted", account="viewer")
+    refused("DELETE", "/api/v1/coSpaces/keep", None, 403, "operationNotPermitted", account="viewer")
+
+    assert space_list(web) == before_mmp
+    assert api_spaces(web) == before_api
+    assert "what='callbridge space add no space' refused: invalid space name" in web.log()
+
+
+def test_cospaces_post_before_the_call_bridge_is_set_up_says_what_to_do(web):
+    status, _, body = web.api("POST", "/api/v1/coSpaces", body="name=early", headers=FORM)
+    assert status == 400, body
+    failure = failure_of(body)
+    assert failure.tag == "operationRefused"
+    assert "Set the call bridge up first" in failure.get("message")
+    assert ET.fromstring(web.api("GET", "/api/v1/coSpaces")[2]).get("total") == "0"
+
+
+def test_a_posted_cospace_is_offered_to_xmpp_clients_and_a_deleted_one_withdrawn(web):
+    x = configure_xmpp(web.node)
+    set_up(web.node, x.callbridge_secret)
+    web.node.mmp("callbridge", "enable")
+    wait_status(web.node, connected, "the call bridge to connect")
+    status, _, body = web.api("POST", "/api/v1/coSpaces", body="name=posted", headers=FORM)
+    assert status == 200, body
+    room = f"posted@{COMPONENT}"
+
+    async def disco_follows():
+        bob, = clients(x, "bob")
+        await online(bob)
+
+        async def items():
+            got = await bob.plugin["xep_0030"].get_items(jid=COMPONENT, timeout=TIMEOUT)
+            return {str(j) for j, _, _ in got["disco_items"]["items"]}
+
+        async def until(listed):
+            for _ in range(50):  # the bridge follows the store every 2 s
+                if (room in await items()) == listed:
+                    return
+                await asyncio.sleep(0.2)
+            assert (room in await items()) == listed
+        await until(True)
+        status, _, body = web.api("DELETE", "/api/v1/coSpaces/posted")
+        assert status == 200, body
+        await until(False)
+        await offline(bob)
+    run(disco_follows(), timeout=90)

@@ -1,6 +1,8 @@
 """The pages in Debian's headless Chromium (chromium + chromium-driver, driven by
 python3-selenium): log in, change the call bridge settings on Configuration >
-General and see `callbridge status` follow, and see the Status page follow a
+General and see `callbridge status` follow, create and delete a space on Spaces
+(the delete confirmed in the browser's dialog) and see `callbridge space list`
+follow, and see the Status page follow a
 killed cluster node on its own (no reload). Screenshots go to docs/ when
 CONVENE_SCREENSHOTS is set."""
 import os
@@ -13,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from harness import TOP, wait_for
-from webadmin_fixtures import ACCOUNTS, PORT, enable_webadmin, web  # noqa: F401
+from webadmin_fixtures import ACCOUNTS, PORT, enable_webadmin, set_up_call_bridge, web  # noqa: F401
 from xmpp_cluster_fixtures import ADDR, build_cluster, leader_index
 
 TIMEOUT = 30.0
@@ -57,9 +59,15 @@ def log_in(driver, web, user="ops"):
 
 
 def text_of(driver, element_id):
+    from selenium.common.exceptions import StaleElementReferenceException
     from selenium.webdriver.common.by import By
-    found = driver.find_elements(By.ID, element_id)
-    return found[0].text if found else ""
+    for _ in range(5):  # the page's own refresh may swap the element between finding and reading it
+        try:
+            found = driver.find_elements(By.ID, element_id)
+            return found[0].text if found else ""
+        except StaleElementReferenceException:
+            continue
+    return ""
 
 
 def test_general_settings_from_the_browser_reach_callbridge_status(browser, web):
@@ -90,6 +98,32 @@ def test_general_settings_from_the_browser_reach_callbridge_status(browser, web)
     for page in ("users", "logs"):
         browser.get(f"https://{web.node.address}:{PORT}/{page}")
         screenshot(browser, page)
+
+
+def test_spaces_from_the_browser_reach_the_space_list(browser, web):
+    from selenium.webdriver.common.by import By
+    set_up_call_bridge(web.node)
+    log_in(browser, web)
+    browser.get(f"https://{web.node.address}:{PORT}/spaces")
+    for name in ("weekly", "standup"):
+        browser.find_element(By.ID, "name").send_keys(name)
+        browser.find_element(By.ID, "create").click()
+        wait_for(lambda: f"Space {name} created" in text_of(browser, "result"), TIMEOUT, "the space created")
+    listed = web.node.mmp("callbridge", "space", "list").stdout
+    assert "  weekly" in listed and "  standup" in listed, listed
+    assert {r.get_attribute("data-space") for r in browser.find_elements(By.CSS_SELECTOR, "tr.space")} == \
+        {"weekly", "standup"}
+    screenshot(browser, "spaces")
+    # Delete asks in the browser first; dismissed, nothing changes.
+    row = lambda: browser.find_element(By.CSS_SELECTOR, 'tr[data-space="standup"]')  # noqa: E731
+    row().find_element(By.CLASS_NAME, "delete").click()
+    browser.switch_to.alert.dismiss()
+    assert "  standup" in web.node.mmp("callbridge", "space", "list").stdout
+    row().find_element(By.CLASS_NAME, "delete").click()
+    browser.switch_to.alert.accept()
+    wait_for(lambda: "Space standup deleted" in text_of(browser, "result"), TIMEOUT, "the space deleted")
+    listed = web.node.mmp("callbridge", "space", "list").stdout
+    assert "  standup" not in listed and "  weekly" in listed, listed
 
 
 def test_status_page_follows_a_killed_node_on_its_own(browser, nodes):

@@ -4,7 +4,7 @@ General through the same commands (and messages) as `mmp callbridge ...`."""
 import re
 import urllib.parse
 
-from webadmin_fixtures import web  # noqa: F401
+from webadmin_fixtures import set_up_call_bridge, web  # noqa: F401
 
 FORM = {"Content-Type": "application/x-www-form-urlencoded"}
 
@@ -121,3 +121,62 @@ def test_logs_and_users_pages(web):
     assert "who=mmp what=&apos;user add ops admin&apos;" in page(web, cookie, "/logs")
     users = page(web, cookie, "/users")
     assert "viewer" in users and "audit" in users
+
+
+def spaces_listed(web):
+    return web.node.mmp("callbridge", "space", "list").stdout
+
+
+def test_spaces_page_creates_and_deletes_through_the_space_commands(web):
+    set_up_call_bridge(web.node)
+    cookie, _ = login(web)
+    body = page(web, cookie, "/spaces")
+    assert 'id="space-count">0<' in body
+    token = csrf_of(body)
+    status, _, body = web.request("POST", "/spaces", body=urllib.parse.urlencode({"csrf": token, "name": "standup"}),
+                                  headers={**FORM, "Cookie": cookie})
+    assert status == 200, body
+    assert "Space standup created" in body
+    assert "  standup" in spaces_listed(web)
+    assert 'data-space="standup"' in page(web, cookie, "/spaces")
+    assert "who=ops(web) what='callbridge space add standup' done" in web.log()
+
+    # Refusals show mmp's own message, and change nothing.
+    before = spaces_listed(web)
+    mmp_error = web.node.mmp("callbridge", "space", "add", "no space", check=False)
+    first_line = (mmp_error.stdout + mmp_error.stderr).strip().splitlines()[0]
+    for path, name in (("/spaces", "no space"), ("/spaces", "standup"), ("/spaces/delete", "nosuch")):
+        status, _, body = web.request("POST", path, body=urllib.parse.urlencode({"csrf": token, "name": name}),
+                                      headers={**FORM, "Cookie": cookie})
+        assert status == 400, (path, name, body)
+        assert 'class="error"' in body
+    status, _, body = web.request("POST", "/spaces", body=urllib.parse.urlencode({"csrf": token, "name": "no space"}),
+                                  headers={**FORM, "Cookie": cookie})
+    assert first_line.replace("'", "&apos;") in body, (first_line, body)
+    status, _, body = web.request("POST", "/spaces/delete", body=urllib.parse.urlencode({"name": "standup"}),
+                                  headers={**FORM, "Cookie": cookie})
+    assert status == 403 and "CSRF" in body
+    assert spaces_listed(web) == before
+
+    status, _, body = web.request("POST", "/spaces/delete",
+                                  body=urllib.parse.urlencode({"csrf": token, "name": "standup"}),
+                                  headers={**FORM, "Cookie": cookie})
+    assert status == 200, body
+    assert "Space standup deleted" in body
+    assert "  standup" not in spaces_listed(web)
+    assert 'data-space="standup"' not in page(web, cookie, "/spaces")
+
+
+def test_audit_accounts_see_spaces_but_may_not_change_them(web):
+    set_up_call_bridge(web.node)
+    web.node.mmp("callbridge", "space", "add", "kept")
+    cookie, _ = login(web, "viewer", "viewer-pass-123")
+    body = page(web, cookie, "/spaces")
+    assert 'data-space="kept"' in body
+    assert 'id="create"' not in body and 'class="delete"' not in body
+    before = spaces_listed(web)
+    for path, name in (("/spaces", "other"), ("/spaces/delete", "kept")):
+        status, _, _ = web.request("POST", path, body=urllib.parse.urlencode({"csrf": csrf_of(body), "name": name}),
+                                   headers={**FORM, "Cookie": cookie})
+        assert status == 403
+    assert spaces_listed(web) == before

@@ -76,3 +76,11 @@ def enable_webadmin(node):
 @pytest.fixture
 def web(node):
     return enable_webadmin(node)
+
+
+def set_up_call_bridge(node, name="cb1", domain="tptac9.com"):
+    """The call bridge's settings through mmp (it is not enabled): from then on the
+    node has a store of meeting spaces."""
+    node.mmp("callbridge", "name", name)
+    node.mmp("callbridge", "domain", domain)
+    node.mmp("callbridge", "secret", input="Spaces-secret-0123456789\n")
