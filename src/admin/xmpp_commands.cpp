@@ -16,6 +16,7 @@
 
 #include "admin/callbridge_holder.h"
 #include "admin/callbridge_settings.h"
+#include "admin/certificate_arguments.h"
 #include "admin/command_registry.h"
 #include "admin/xmpp_live_tls.h"
 #include "admin/xmpp_settings.h"
@@ -38,8 +39,6 @@ namespace convene {
 using nlohmann::json;
 
 namespace {
-
-constexpr long kExpiryWarningDays = 30;
 
 // "Callbridge         : cb1": the seed's (CMS's) aligned key/value lines.
 std::string kv(const std::string& key, const std::string& value, size_t width = 19) {
@@ -91,46 +90,21 @@ Status listen(CommandRequest& req) {
 }
 
 Status certs(CommandRequest& req) {
-  const auto& paths = req.node.paths();
-  auto key = paths.existing_file(req.args[0]);
-  if (!key) return key.error();
-  auto cert = paths.existing_file(req.args[1]);
-  if (!cert) return cert.error();
-  std::filesystem::path bundle;
-  if (req.args.size() > 2) {
-    auto b = paths.existing_file(req.args[2]);
-    if (!b) return b.error();
-    bundle = *b;
-  }
-  CONVENE_TRY(pki::check_key_cert_files(*key, *cert));
-  auto now = pki::current_time();
-  auto report = pki::verify_chain_files(*cert, bundle, now);
-  if (!report.ok()) {
-    Error e = report.status().error();
-    if (bundle.empty() &&
-        (report.problem == pki::ChainProblem::kUnknownIssuer || report.problem == pki::ChainProblem::kUntrustedRoot))
-      e.hint = "Give the CA certificate, or the bundle of intermediates and root (root last), as the third "
-               "argument: xmpp certs " + req.args[0] + " " + req.args[1] + " <bundle>";
-    e.message = "'" + req.args[1] + "' cannot be used: " + e.message;
-    return e;
-  }
+  auto checked = check_certificate_arguments(req, "xmpp certs");
+  if (!checked) return checked.error();
   // In a cluster, the peers must accept it (xmpp_live_tls.h): checked before any change.
-  CONVENE_TRY(check_certificate_for_cluster(req.daemon, *key, *cert, req.args[1]));
-  std::string bundle_name = req.args.size() > 2 ? req.args[2] : "";
+  CONVENE_TRY(check_certificate_for_cluster(req.daemon, checked->key, checked->cert, req.args[1]));
   CONVENE_TRY(req.node.config().update("xmpp", [&](json& s) {
     if (!s.is_object()) s = json::object();
     s["key"] = req.args[0];
     s["cert"] = req.args[1];
-    if (bundle_name.empty())
+    if (checked->bundle_name.empty())
       s.erase("bundle");
     else
-      s["bundle"] = bundle_name;
+      s["bundle"] = checked->bundle_name;
     return ok_status();
   }));
-  for (const auto& c : report.chain)
-    if (pki::expires_within(c, now, kExpiryWarningDays))
-      req.io.print("WARNING: '" + c.display_name() + "' expires in " + pki::days_phrase(pki::days_left(c, now)) +
-                   "; renew it soon");
+  warn_of_expiring_certificates(req, *checked);
   // Live: the running listeners and the cluster port take it now, no restart.
   auto applied = apply_xmpp_tls(req.daemon);
   if (!applied) return applied.error();
@@ -213,7 +187,7 @@ std::string certificate_note(CommandRequest& req, const std::string& name) {
       soonest = *info;
   if (!soonest) return "";
   if (pki::validity_at(*soonest, now) == pki::Validity::kExpired) return " (expired)";
-  if (pki::expires_within(*soonest, now, kExpiryWarningDays))
+  if (pki::expires_within(*soonest, now, kCertificateExpiryWarningDays))
     return " (expires in " + pki::days_phrase(pki::days_left(*soonest, now)) + ")";
   return "";
 }

@@ -5,6 +5,7 @@
 // Settings go to the node's "webadmin" section (webadmin_config.h). Every handler
 // checks all of its input before changing anything; a change while the web admin
 // is enabled restarts the listener, so what serves is what status shows.
+#include "admin/certificate_arguments.h"
 #include "admin/daemon.h"
 #include "node/node.h"
 #include "pki/certificate_info.h"
@@ -21,8 +22,6 @@ namespace convene::web {
 using nlohmann::json;
 
 namespace {
-
-constexpr long kExpiryWarningDays = 30;
 
 std::string kv(const std::string& key, const std::string& value, size_t width = 20) {
   std::string k = key;
@@ -70,30 +69,9 @@ Status listen(CommandRequest& req, WebAdmin& web) {
 }
 
 Status certs(CommandRequest& req, WebAdmin& web) {
-  const auto& paths = req.node.paths();
-  auto key = paths.existing_file(req.args[0]);
-  if (!key) return key.error();
-  auto cert = paths.existing_file(req.args[1]);
-  if (!cert) return cert.error();
-  std::filesystem::path bundle;
-  if (req.args.size() > 2) {
-    auto b = paths.existing_file(req.args[2]);
-    if (!b) return b.error();
-    bundle = *b;
-  }
-  CONVENE_TRY(pki::check_key_cert_files(*key, *cert));
-  auto now = pki::current_time();
-  auto report = pki::verify_chain_files(*cert, bundle, now);
-  if (!report.ok()) {
-    Error e = report.status().error();
-    if (bundle.empty() &&
-        (report.problem == pki::ChainProblem::kUnknownIssuer || report.problem == pki::ChainProblem::kUntrustedRoot))
-      e.hint = "Give the CA certificate, or the bundle of intermediates and root (root last), as the third "
-               "argument: webadmin certs " + req.args[0] + " " + req.args[1] + " <bundle>";
-    e.message = "'" + req.args[1] + "' cannot be used: " + e.message;
-    return e;
-  }
-  std::string bundle_name = req.args.size() > 2 ? req.args[2] : "";
+  auto checked = check_certificate_arguments(req, "webadmin certs");
+  if (!checked) return checked.error();
+  const std::string& bundle_name = checked->bundle_name;
   CONVENE_TRY(update(req, [&](json& s) {
     s["key"] = req.args[0];
     s["cert"] = req.args[1];
@@ -104,10 +82,7 @@ Status certs(CommandRequest& req, WebAdmin& web) {
   }));
   logger("audit")->info("who=mmp what='webadmin certs {} {}{}'", req.args[0], req.args[1],
                         bundle_name.empty() ? "" : " " + bundle_name);
-  for (const auto& c : report.chain)
-    if (pki::expires_within(c, now, kExpiryWarningDays))
-      req.io.print("WARNING: '" + c.display_name() + "' expires in " + pki::days_phrase(pki::days_left(c, now)) +
-                   "; renew it soon");
+  warn_of_expiring_certificates(req, *checked);
   return apply(req, web);
 }
 
@@ -141,7 +116,7 @@ std::string certificate_line(CommandRequest& req, const WebadminConfig& c) {
   if (!info) return c.cert + " (unreadable: " + info.error().message + ")";
   auto now = pki::current_time();
   std::string text = c.cert + " (" + pki::validity_sentence(*info, now) + ")";
-  if (pki::expires_within(*info, now, kExpiryWarningDays)) text += " WARNING: renew it soon";
+  if (pki::expires_within(*info, now, kCertificateExpiryWarningDays)) text += " WARNING: renew it soon";
   return text;
 }
 
