@@ -1,4 +1,4 @@
-// `callbridge space list|add|delete`: the operator's view of the meeting spaces.
+// `callbridge space list|occupants|add|delete`: the operator's view of the meeting spaces.
 //
 // One model with the clients': these commands change the spaces' store (the
 // call bridge's SQLite file on this node, or the database cluster's tables when
@@ -12,7 +12,11 @@
 
 #include "admin/callbridge_spaces.h"
 #include "admin/command_registry.h"
+#include "admin/config_sections.h"
 #include "admin/conversation.h"
+#include "admin/daemon.h"
+#include "node/node.h"
+#include "xmpp/store.h"
 
 namespace convene {
 
@@ -63,10 +67,37 @@ Status remove(CommandRequest& req) {
   return ok_status();
 }
 
+// The occupants the XMPP service has recorded for this node's call bridge name (the
+// replicated record a standby bridge takes over from), not the bridge process's own
+// memory: they are listed while the bridge restarts, and a join shows here once the
+// bridge has confirmed it to the client.
+Status occupants(CommandRequest& req) {
+  auto name = space_name(req.args[0]);
+  if (!name) return name.error();
+  auto bridge = callbridge_config(req.node.config());
+  if (bridge.name.empty())
+    return make_error("this node has no call bridge name", "Set it with 'callbridge name <name>'.");
+  auto store = open_space_store(req.daemon);
+  if (!store) return store.error();
+  auto names = (*store)->list();
+  if (!names) return names.error();
+  if (std::find(names->begin(), names->end(), *name) == names->end())
+    return make_error("no space named '" + *name + "'", "See them with 'callbridge space list'.");
+  std::vector<xmpp::SpaceOccupant> in_space;
+  for (auto& o : req.daemon.store().space_occupants(bridge.name))
+    if (o.space == *name) in_space.push_back(o);
+  req.io.print("Space: " + *name + "@" + bridge.name + (bridge.domain.empty() ? "" : "." + bridge.domain));
+  req.io.print("Occupants: " + std::to_string(in_space.size()));
+  for (auto& o : in_space) req.io.print("  " + o.nick + "  " + o.jid);
+  return ok_status();
+}
+
 }  // namespace
 
 void register_callbridge_space_commands(CommandRegistry& r) {
   r.add({{"callbridge", "space", "list"}, "", "the meeting spaces, with their names and owners", 0, 0, list});
+  r.add({{"callbridge", "space", "occupants"}, "<name>",
+         "who is in a meeting space (nick and address), as the XMPP service recorded them", 1, 1, occupants});
   r.add({{"callbridge", "space", "add"}, "<name>", "create a meeting space (name@<bridge>.<domain>)", 1, 1, add});
   r.add({{"callbridge", "space", "delete"}, "<name>", "delete a meeting space; its occupants are removed", 1, 1,
          remove});

@@ -1,6 +1,7 @@
 """One model of the meeting spaces for the operator and the clients: a space a
 slixmpp client creates shows in `mmp callbridge space list` (with its name and
-owner), a space `mmp` adds is listed to clients by disco#items and can be joined,
+owner), a space `mmp` adds is listed to clients by disco#items and can be joined
+(its occupant then listed by `mmp callbridge space occupants`),
 and `mmp callbridge space delete` destroys it for its occupants (XEP-0045's destroy
 presence). Bad names and unknown spaces are refused and change nothing."""
 import asyncio
@@ -41,6 +42,10 @@ def test_spaces_are_one_model_for_mmp_and_clients(node):
     unknown = node.mmp("callbridge", "space", "delete", "nosuch", check=False, input="Y\n")
     assert unknown.returncode != 0 and "no space named 'nosuch'" in unknown.stdout + unknown.stderr
     assert space_list(node) == listed
+    nobody = node.mmp("callbridge", "space", "occupants", "nosuch", check=False)
+    assert nobody.returncode != 0 and "no space named 'nosuch'" in nobody.stdout + nobody.stderr
+    empty = node.mmp("callbridge", "space", "occupants", "made-by-client").stdout
+    assert "Occupants: 0" in empty, empty  # alice left
 
     node.mmp("callbridge", "space", "add", "from-mmp")
     assert "  from-mmp" in space_list(node)
@@ -62,6 +67,9 @@ def test_spaces_are_one_model_for_mmp_and_clients(node):
         assert room in await items()
         joined = await muc(bob).join_muc_wait(room, "Bob", timeout=TIMEOUT)
         assert 201 not in joined[0]["muc"]["status_codes"]  # not created by the join: mmp made it
+        occupants = node.mmp("callbridge", "space", "occupants", "from-mmp").stdout
+        assert f"Space: {room}" in occupants and "Occupants: 1" in occupants, occupants
+        assert f"  Bob  bob@{DOMAIN}/" in occupants, occupants
         destroyed = asyncio.ensure_future(event(bob, "groupchat_presence", timeout=15,
                                                 condition=lambda p: p["type"] == "unavailable"))
         node.mmp("callbridge", "space", "delete", "from-mmp", input="Y\n")
