@@ -14,9 +14,7 @@
 #include "admin/command_registry.h"
 #include "admin/config_sections.h"
 #include "admin/conversation.h"
-#include "admin/daemon.h"
 #include "node/node.h"
-#include "xmpp/store.h"
 
 namespace convene {
 
@@ -77,18 +75,14 @@ Status occupants(CommandRequest& req) {
   auto bridge = callbridge_config(req.node.config());
   if (bridge.name.empty())
     return make_error("this node has no call bridge name", "Set it with 'callbridge name <name>'.");
-  auto store = open_space_store(req.daemon);
-  if (!store) return store.error();
-  auto names = (*store)->list();
-  if (!names) return names.error();
-  if (std::find(names->begin(), names->end(), *name) == names->end())
+  auto spaces = read_spaces(req.daemon);
+  if (!spaces) return spaces.error();
+  auto space = std::find_if(spaces->begin(), spaces->end(), [&](auto& s) { return s.address == *name; });
+  if (space == spaces->end())
     return make_error("no space named '" + *name + "'", "See them with 'callbridge space list'.");
-  std::vector<xmpp::SpaceOccupant> in_space;
-  for (auto& o : req.daemon.store().space_occupants(bridge.name))
-    if (o.space == *name) in_space.push_back(o);
   req.io.print("Space: " + *name + "@" + bridge.name + (bridge.domain.empty() ? "" : "." + bridge.domain));
-  req.io.print("Occupants: " + std::to_string(in_space.size()));
-  for (auto& o : in_space) req.io.print("  " + o.nick + "  " + o.jid);
+  req.io.print("Occupants: " + std::to_string(space->occupants.size()));
+  for (auto& o : space->occupants) req.io.print("  " + o);
   return ok_status();
 }
 

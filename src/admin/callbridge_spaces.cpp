@@ -4,11 +4,13 @@
 
 #include "admin/callbridge_database.h"
 #include "admin/callbridge_settings.h"
+#include "admin/config_sections.h"
 #include "admin/daemon.h"
 #include "callbridge/postgres_space_store.h"
 #include "callbridge/room_settings.h"
 #include "callbridge/sqlite_space_store.h"
 #include "node/node.h"
+#include "xmpp/store.h"
 #include "xmpp_core/jid.h"
 
 namespace convene {
@@ -48,9 +50,13 @@ Result<std::vector<SpaceSummary>> read_spaces(Daemon& daemon) {
   if (!names) return names.error();
   auto stored = (*store)->settings();
   if (!stored) return stored.error();
+  auto bridge = callbridge_config(daemon.node().config()).name;
+  auto recorded = bridge.empty() ? std::vector<xmpp::SpaceOccupant>{} : daemon.store().space_occupants(bridge);
   std::vector<SpaceSummary> out;
   for (auto& name : *names) {
-    SpaceSummary space{name, "", {}, false};
+    SpaceSummary space{name, "", {}, false, {}};
+    for (auto& o : recorded)
+      if (o.space == name) space.occupants.push_back(o.nick + " (" + o.jid + ")");
     auto text = stored->find(name);
     if (text != stored->end())
       if (auto s = callbridge::settings_from_json(text->second)) {

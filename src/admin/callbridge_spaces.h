@@ -21,6 +21,9 @@ struct SpaceSummary {
   std::string configured_name;  // the room settings' name (muc#roomconfig_roomname); empty: none
   std::vector<std::string> owners;  // bare JIDs
   bool locked = false;          // a client created it and has not configured it yet
+  // Who is in it ("Nick (user@domain/resource)"), as the XMPP service recorded them
+  // for this node's call bridge name (xmpp/space_occupants.h).
+  std::vector<std::string> occupants;
 };
 
 // The store, or an error saying what to set up first.
@@ -34,7 +37,7 @@ bool spaces_store_exists(Daemon& daemon);
 // an error naming the text.
 Result<std::string> space_name(const std::string& text);
 
-// Every space, in the store's order.
+// Every space, in the store's order, with its occupants.
 Result<std::vector<SpaceSummary>> read_spaces(Daemon& daemon);
 
 }  // namespace convene

@@ -42,6 +42,7 @@ CmsObject cms_space(const SpaceSummary& s, const std::string& component) {
                {"uri", component.empty() ? s.address : s.address + "@" + component}}};
   if (!owners.empty()) o.fields.push_back({"owners", owners});
   o.fields.push_back({"locked", s.locked ? "true" : "false"});
+  o.fields.push_back({"occupants", std::to_string(s.occupants.size())});
   return o;
 }
 

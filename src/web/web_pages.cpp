@@ -165,12 +165,13 @@ HttpResponse spaces_page(WebContext& routes, const WebSession& s, const std::str
   } else if (auto spaces = read_spaces(routes.daemon()); !spaces) {
     table = "<p class=\"error\" id=\"spaces-error\">" + esc(render_error(spaces.error())) + "</p>";
   } else {
-    table = "<table id=\"spaces\"><tr><th>Space</th><th>Name</th><th>Owners</th><th>Locked</th>" +
+    table = "<table id=\"spaces\"><tr><th>Space</th><th>Name</th><th>Owners</th><th>Locked</th><th>Occupants</th>" +
             std::string(admin ? "<th></th>" : "") + "</tr>";
     for (auto& space : *spaces) {
       table += "<tr class=\"space\" data-space=\"" + esc(space.address) + "\"><td>" + esc(space.address) + "</td><td>" +
                esc(space.configured_name) + "</td><td>" + esc(join(space.owners, ", ")) + "</td><td>" +
-               (space.locked ? "yes (awaiting its owner's configuration)" : "no") + "</td>";
+               (space.locked ? "yes (awaiting its owner's configuration)" : "no") + "</td><td class=\"occupants\">" +
+               esc(join(space.occupants, ", ")) + "</td>";
       if (admin)
         table += "<td><form method=\"post\" action=\"/spaces/delete\" onsubmit=\"return confirm('Delete space " +
                  esc(space.address) + " with its settings and history? Its occupants are removed.')\">" + csrf +

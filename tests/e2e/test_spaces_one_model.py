@@ -69,7 +69,7 @@ def test_spaces_are_one_model_for_mmp_and_clients(node):
         assert 201 not in joined[0]["muc"]["status_codes"]  # not created by the join: mmp made it
         occupants = node.mmp("callbridge", "space", "occupants", "from-mmp").stdout
         assert f"Space: {room}" in occupants and "Occupants: 1" in occupants, occupants
-        assert f"  Bob  bob@{DOMAIN}/" in occupants, occupants
+        assert f"  Bob (bob@{DOMAIN}/" in occupants, occupants
         destroyed = asyncio.ensure_future(event(bob, "groupchat_presence", timeout=15,
                                                 condition=lambda p: p["type"] == "unavailable"))
         node.mmp("callbridge", "space", "delete", "from-mmp", input="Y\n")

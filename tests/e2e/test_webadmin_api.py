@@ -9,7 +9,7 @@ import xml.etree.ElementTree as ET
 from test_callbridge_supervised import connected, set_up, wait_status
 from test_spaces_muc import clients
 from webadmin_fixtures import ACCOUNTS, set_up_call_bridge, web  # noqa: F401
-from xmpp_fixtures import TIMEOUT, configure_xmpp, offline, online, run
+from xmpp_fixtures import TIMEOUT, configure_xmpp, join_room, offline, online, run
 
 
 def config(web):
@@ -242,6 +242,9 @@ def test_a_posted_cospace_is_offered_to_xmpp_clients_and_a_deleted_one_withdrawn
                 await asyncio.sleep(0.2)
             assert (room in await items()) == listed
         await until(True)
+        await join_room(bob, room, "Bob")
+        status, _, body = web.api("GET", "/api/v1/coSpaces/posted")
+        assert status == 200 and ET.fromstring(body).findtext("occupants") == "1", body
         status, _, body = web.api("DELETE", "/api/v1/coSpaces/posted")
         assert status == 200, body
         await until(False)
