@@ -147,7 +147,11 @@ def test_run_sh_spreads_roles_survives_a_node_death_and_restarts_it(lab):
 
     pids = [n.pid() for n in nodes.values()]
     proc.send_signal(signal.SIGINT)
-    proc.wait(90)
+    try:
+        proc.wait(90)
+    except subprocess.TimeoutExpired:
+        tree = subprocess.run(["ps", "-e", "--forest", "-o", "pid,ppid,stat,etime,args"], capture_output=True, text=True)
+        raise AssertionError("run.sh still running 90 s after Ctrl-C\n" + out.text() + "\n" + tree.stdout)
     for pid in pids:
         assert not alive(pid), f"convened {pid} outlived Ctrl-C"
     for n in nodes.values():
