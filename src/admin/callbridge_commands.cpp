@@ -29,9 +29,7 @@ using nlohmann::json;
 namespace {
 
 std::string kv(const std::string& key, const std::string& value, size_t width = 20) {
-  std::string k = key;
-  if (k.size() < width) k.resize(width, ' ');
-  return k + ": " + value;
+  return key_value_line(key, value, width);
 }
 
 CallbridgeConfig configured(CommandRequest& req) { return callbridge_config(req.node.config()); }

@@ -42,9 +42,7 @@ namespace {
 
 // "Callbridge         : cb1": the seed's (CMS's) aligned key/value lines.
 std::string kv(const std::string& key, const std::string& value, size_t width = 19) {
-  std::string k = key;
-  if (k.size() < width) k.resize(width, ' ');
-  return k + ": " + value;
+  return key_value_line(key, value, width);
 }
 
 XmppConfig configured(CommandRequest& req) { return xmpp_config(req.node.config()); }

@@ -17,6 +17,12 @@ std::vector<std::string> split(std::string_view text, char sep) {
   return out;
 }
 
+std::string key_value_line(const std::string& key, const std::string& value, size_t width) {
+  std::string k = key;
+  if (k.size() < width) k.resize(width, ' ');
+  return k + ": " + value;
+}
+
 std::string join(const std::vector<std::string>& parts, std::string_view sep) {
   std::string out;
   for (size_t i = 0; i < parts.size(); ++i) {

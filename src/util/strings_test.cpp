@@ -41,4 +41,9 @@ TEST(Files, PlainFileNames) {
   EXPECT_FALSE(is_plain_file_name(""));
 }
 
+TEST(Strings, KeyValueLinePadsTheKeyAndKeepsALongOne) {
+  EXPECT_EQ(key_value_line("Status", "Enabled", 10), "Status    : Enabled");
+  EXPECT_EQ(key_value_line("A long key here", "v", 5), "A long key here: v");
+}
+
 }  // namespace convene
