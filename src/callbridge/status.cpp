@@ -1,11 +1,11 @@
 #include "callbridge/status.h"
 
+#include "callbridge/room_history.h"
+
 #include <fcntl.h>
 #include <unistd.h>
 
 #include <chrono>
-#include <cstdio>
-#include <ctime>
 
 namespace convene::callbridge {
 
@@ -36,16 +36,7 @@ int64_t unix_ms_now() {
 }
 
 namespace {
-std::string iso_time(int64_t unix_ms) {
-  if (unix_ms == 0) return "";
-  std::time_t t = static_cast<std::time_t>(unix_ms / 1000);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[80];
-  std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
-                tm.tm_hour, tm.tm_min, tm.tm_sec, static_cast<int>(unix_ms % 1000));
-  return buf;
-}
+std::string iso_time(int64_t unix_ms) { return unix_ms == 0 ? "" : xep0082_stamp(unix_ms); }
 }  // namespace
 
 std::string describe_database(const LinkStatus& s) {
