@@ -230,7 +230,11 @@ void Connector::run(const std::atomic<bool>& stop) {
           spaces_.handle(stanza, send);
           publish();
         },
-        stop, [&] { spaces_.tick(send); });
+        stop, [&] {
+          // The spaces follow the store here, without any stanza: the status must follow too.
+          spaces_.tick(send);
+          publish();
+        });
     if (stop) break;
     log->warn("call bridge {} lost {} ({}): {}", config_.component(), target->endpoint(), address, why);
     status_.last_loss = target->endpoint() + ": " + why;
