@@ -98,6 +98,12 @@ Result<std::unique_ptr<HttpsListener>> HttpsListener::start(const std::string& a
                         .read_next_http_message_timelimit(std::chrono::seconds(30))
                         .handle_request_timeout(std::chrono::seconds(60))
                         .max_pipelined_requests(1)
+                        // An answer leaves in more than one write (headers, body, TLS
+                        // records): without this, Nagle holds the last one for the
+                        // client's delayed ACK (about 40 ms per request on a kept connection).
+                        .socket_options_setter([](restinio::socket_options_t& options) {
+                          options.set_option(asio::ip::tcp::no_delay{true});
+                        })
                         .incoming_http_msg_limits(restinio::incoming_http_msg_limits_t{}
                                                       .max_body_size(kMaxReadBody)
                                                       .max_url_size(8192)
