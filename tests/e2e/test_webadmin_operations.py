@@ -1,12 +1,13 @@
 """What operators of the web admin rely on besides its features: large bodies
 answered (413) rather than cut off, audit lines that say who, from where, what
 (and only for changes: status refreshes leave none), and /metrics counting the
-stanzas this node routes."""
+stanzas this node routes and giving raft's commit index."""
 import asyncio
 import re
 
+from harness import wait_for
 from test_webadmin_pages import FORM, csrf_of, login, page
-from webadmin_fixtures import set_up_call_bridge, web  # noqa: F401
+from webadmin_fixtures import enable_webadmin, set_up_call_bridge, web  # noqa: F401
 from xmpp_fixtures import DOMAIN, configure_xmpp, event, make_client, offline, online, run
 
 
@@ -89,3 +90,23 @@ def test_put_name_renames_a_space_through_the_space_command(web):
     assert "<name>weekly</name>" in web.api("GET", "/api/v1/coSpaces/weekly")[2]
     assert re.search(r"who=ops@127\.\d+\.\d+\.\d+ what='callbridge space name weekly Weekly sync' done",
                      web.log())
+
+
+def raft_values(web):
+    status, _, body = web.api("GET", "/metrics", account="viewer")
+    assert status == 200, body
+    return {k: float(v) for k, v in re.findall(r"^convene_raft_(commit_index|last_applied|term) (\S+)$", body, re.M)}
+
+
+def test_metrics_give_the_raft_commit_index_of_the_xmpp_cluster(nodes):
+    from xmpp_cluster_fixtures import build_cluster
+    three = {i: nodes(i) for i in (1, 2, 3)}
+    build_cluster(three)
+    web = enable_webadmin(three[1])
+    first = raft_values(web)
+    # Building the cluster committed entries (members, call bridges); none is applied
+    # before it is committed.
+    assert first["commit_index"] > 0 and first["commit_index"] >= first["last_applied"], first
+    # A change to the replicated configuration commits another entry.
+    three[1].mmp("xmpp", "callbridge", "add", "cb9")
+    wait_for(lambda: raft_values(web)["commit_index"] > first["commit_index"], 10, "the commit index to grow")
