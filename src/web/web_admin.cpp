@@ -40,11 +40,13 @@ Status WebAdmin::start() {
   if (!tls) return tls.error();
   std::lock_guard lock(mutex_);
   // The old listener goes first: the new one binds the same port.
+  set_state({});
   listener_.reset();
   WebRoutes* routes = routes_.get();
   auto listener = HttpsListener::start(*address, c.port, *tls, [routes](const HttpRequest& r) { return routes->handle(r); });
   if (!listener) return listener.error();
   listener_ = std::move(*listener);
+  set_state({true, listener_->address(), listener_->port()});
   logger("web")->info("web admin listening on https://{}:{}/", *address, c.port);
   return ok_status();
 }
@@ -52,18 +54,18 @@ Status WebAdmin::start() {
 void WebAdmin::stop() {
   std::lock_guard lock(mutex_);
   if (listener_) logger("web")->info("web admin stopped");
+  set_state({});
   listener_.reset();
 }
 
+void WebAdmin::set_state(const State& s) {
+  std::lock_guard lock(state_mutex_);
+  state_ = s;
+}
+
 WebAdmin::State WebAdmin::state() const {
-  std::lock_guard lock(mutex_);
-  State s;
-  if (listener_) {
-    s.listening = true;
-    s.address = listener_->address();
-    s.port = listener_->port();
-  }
-  return s;
+  std::lock_guard lock(state_mutex_);
+  return state_;
 }
 
 }  // namespace convene::web

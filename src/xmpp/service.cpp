@@ -200,6 +200,9 @@ class ServiceImpl final : public Service {
     st.cluster_sessions = counts.remote_sessions;
     st.components = std::move(counts.components);
     st.cluster_components = std::move(counts.remote_components);
+    st.routed_messages = server_->routed.message;
+    st.routed_presences = server_->routed.presence;
+    st.routed_iqs = server_->routed.iq;
     if (router_) {
       auto c = router_->counters();
       st.forwarded = c.forwarded;

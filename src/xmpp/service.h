@@ -28,6 +28,8 @@ struct ServiceStatus {
   // Stanzas this node sent to other nodes, sent again (unconfirmed in time or after a
   // leader change), still unconfirmed, delivered here for other nodes, repeats dropped.
   std::uint64_t forwarded = 0, resent = 0, unconfirmed = 0, delivered_for_others = 0, duplicates = 0;
+  // Stanzas this node routed (server.h's Server::routed), by kind.
+  std::uint64_t routed_messages = 0, routed_presences = 0, routed_iqs = 0;
 };
 
 // Who holds a component domain ("cb1.tptac9.com") now, as this node's session
