@@ -142,7 +142,11 @@ void ClusterRouter::on_message(std::uint64_t from, std::string bytes) {
       }
       const bool registering = m->type == RouterMessageType::register_node && m->node == from;
       // The leader sends its own list last after the others' (send_registry): with it, this copy is whole.
-      if (m->node == from && from == leader()) synced_with_ = from;
+      if (m->node == from && from == leader()) {
+        synced_with_ = from;
+        std::lock_guard lock(pending_mu_);  // held stanzas may go now (the next one sent, or the tick)
+        if (route_view_.leader == from) route_view_.registry_current = true;
+      }
       std::vector<SessionEntry> gone;
       {
         std::lock_guard lock(registry_mu_);
@@ -169,6 +173,10 @@ void ClusterRouter::on_message(std::uint64_t from, std::string bytes) {
     }
     case RouterMessageType::relay: {
       if (m->target_node == self_) return deliver_here(*m);
+      {
+        std::lock_guard lock(pending_mu_);
+        ++counters_.passed_on;
+      }
       m->type = RouterMessageType::deliver;
       bus_->send(m->target_node, encode(*m));
       return;
@@ -179,6 +187,7 @@ void ClusterRouter::on_message(std::uint64_t from, std::string bytes) {
       std::lock_guard lock(pending_mu_);
       if (auto it = pending_.find(m->seq); it != pending_.end()) {
         pending_bytes_ -= it->second.stanza.size();
+        stream_done(it->second.target_node);
         pending_.erase(it);
       }
       return;
@@ -202,6 +211,7 @@ void ClusterRouter::tick() {
   if (stopped_) return;
   auto st = bus_->status();
   const auto now = Clock::now();
+  refresh_route_view(st);
   if (st.leader_id != self_) {
     std::lock_guard lock(registry_mu_);
     leading_since_.reset();
@@ -222,9 +232,9 @@ void ClusterRouter::tick() {
       for (auto& member : st.members)
         if (member.id != self_) send_registry(member.id);
     }
-    if (st.leader_id != 0) resend(true, st.leader_id, now);  // what the old leader may have lost goes again
+    if (st.leader_id != 0) resend(true, now);  // what the old leader may have lost goes again
   } else {
-    resend(false, st.leader_id, now);
+    resend(false, now);
     // Anti-entropy: a change the leader missed (sent while it was being replaced)
     // is mended by the next whole list.
     if (st.leader_id != 0 && st.leader_id != self_ && now - last_registered_ > kRegisterEvery) {

@@ -28,6 +28,9 @@ struct ServiceStatus {
   // Stanzas this node sent to other nodes, sent again (unconfirmed in time or after a
   // leader change), still unconfirmed, delivered here for other nodes, repeats dropped.
   std::uint64_t forwarded = 0, resent = 0, unconfirmed = 0, delivered_for_others = 0, duplicates = 0;
+  // Of the forwarded, those first sent straight to the node holding the recipient
+  // (not through the leader); stanzas this node passed on as leader for other nodes.
+  std::uint64_t forwarded_straight = 0, passed_on = 0;
 };
 
 // Who holds a component domain ("cb1.tptac9.com") now, as this node's session
