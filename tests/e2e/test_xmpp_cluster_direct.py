@@ -6,13 +6,19 @@ sender's stanzas keep their order when their path changes.
 once and in order; the origin counts them as sent straight to their node, the
 holding node as delivered for other nodes, and the leader passed none of them on
 (`xmpp status`). Through the leader, its count grows by one per message.
-(b) The leader gets kill -9 while alice keeps sending: the origin stops sending
-straight (no leader, then a new leader whose registry it does not have yet) and
-sends straight again once it has it; every message sent before, around and after
-the kill arrives exactly once, in the order alice sent them.
+(b) The leader gets kill -9 while alice keeps sending: every message sent before,
+around and after the kill arrives exactly once, in the order alice sent them,
+and straight again after the change.
+(c) bob's node is stopped (SIGSTOP) while alice keeps sending: what alice's node
+sent straight stays unconfirmed, so it sends through the leader (the leader's
+count grows), and straight again a while after bob's node goes on (SIGCONT).
+Stanzas sent straight before the switch wait in the stopped node's socket while
+later ones come through the leader: every message still arrives exactly once, in
+the order alice sent them.
 Waits are bounded polls and events, never sleeps as synchronisation."""
 import asyncio
 import re
+import signal
 import time
 
 from test_xmpp_cluster_routing import cluster, collect, on, until  # noqa: F401  (fixture)
@@ -105,5 +111,50 @@ def test_order_per_sender_is_kept_across_a_leader_kill(cluster):
         await until(lambda: len(got_bob) >= len(sent), "the messages after the leader change")
         assert got_bob == sent
         assert counter(cluster[a], "Stanzas sent straight to their node") - before >= len(more)
+        await offline(alice, bob)
+    run(go(), timeout=120)
+
+
+def test_order_per_sender_is_kept_when_the_path_switches_to_the_leader_and_back(cluster):
+    leader, a, b = followers(cluster)
+
+    async def go():
+        alice = await on(cluster[a], "alice", sm=True)
+        bob = await on(cluster[b], "bob", sm=True)
+        await sees_session_elsewhere(cluster[a])
+        got_bob = collect(bob)
+        sent = []
+
+        def send():
+            body = f"m-{len(sent)}"
+            sent.append(body)
+            alice.send_message(mto=f"bob@{DOMAIN}/test", mbody=body, mtype="chat")
+
+        async def keep_sending_until(condition, what, timeout=TIMEOUT):
+            deadline = time.monotonic() + timeout
+            while not condition():
+                assert time.monotonic() < deadline, f"timed out after {timeout}s waiting for {what}"
+                send()
+                await asyncio.sleep(0.05)  # the sending rate, not a synchronisation
+
+        for _ in range(10):
+            send()
+        await until(lambda: len(got_bob) >= 10, "the first messages")
+        passed_before = counter(cluster[leader], "Stanzas passed on as leader")
+        cluster[b].signal(signal.SIGSTOP)
+        try:
+            await keep_sending_until(lambda: counter(cluster[leader], "Stanzas passed on as leader") > passed_before,
+                                     "alice's node to send through the leader")
+            for _ in range(5):
+                send()
+        finally:
+            cluster[b].signal(signal.SIGCONT)
+        straight = counter(cluster[a], "Stanzas sent straight to their node")
+        await keep_sending_until(lambda: counter(cluster[a], "Stanzas sent straight to their node") > straight,
+                                 "alice's node to send straight again", 30)
+        for _ in range(5):
+            send()
+        await until(lambda: len(got_bob) >= len(sent), f"all {len(sent)} messages at bob", 30)
+        assert got_bob == sent, f"lost, repeated or reordered across the switch: {got_bob}"
         await offline(alice, bob)
     run(go(), timeout=120)
