@@ -67,6 +67,12 @@
 // stanzas to a session that moved to another node while some were unconfirmed;
 // a relay refused by a holding node that does not yet see the new leader. Each
 // is delivered once, maybe late.
+// Registry before stanza: through the leader, a session's registration reaches
+// the holding node before that session's first stanza (the same two FIFO links);
+// straight, the stanza may arrive first, a few ms after the bind. The stanza is
+// delivered (refused only if the holding node still places that full JID on
+// another node: resent), but an answer sent to that full JID within those ms
+// finds no session there.
 // Compatibility: a mixed cluster does not lose stanzas (an older node accepts a
 // delivery from its origin, and relays through the leader as before), but
 // rolling upgrades are not a goal of this scheme.
