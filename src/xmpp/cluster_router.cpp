@@ -65,6 +65,8 @@ void ClusterRouter::session_up(const Session& s) {
   }
   m.sessions[0].presence = s.presence();
   to_leader_or_all(m);
+  std::lock_guard lock(pending_mu_);
+  fresh_[m.sessions[0].jid] = Fresh{m.sessions[0], Clock::now()};
 }
 
 void ClusterRouter::on_unbound(const Jid& jid) {
@@ -74,6 +76,8 @@ void ClusterRouter::on_unbound(const Jid& jid) {
   m.node = self_;
   m.jid = jid.full();
   to_leader_or_all(m);
+  std::lock_guard lock(pending_mu_);
+  fresh_.erase(m.jid);
 }
 
 void ClusterRouter::on_component_up(const std::string& domain) { component_changed(domain, true); }
@@ -181,7 +185,9 @@ void ClusterRouter::on_message(std::uint64_t from, std::string bytes) {
       bus_->send(m->target_node, encode(*m));
       return;
     }
-    case RouterMessageType::deliver: return deliver_here(*m);
+    case RouterMessageType::deliver:
+      if (from == m->node && !m->sessions.empty()) learn_sender(*m);
+      return deliver_here(*m);
     case RouterMessageType::delivered: {
       if (m->incarnation != incarnation_) return;
       std::lock_guard lock(pending_mu_);

@@ -69,10 +69,14 @@
 // is delivered once, maybe late.
 // Registry before stanza: through the leader, a session's registration reaches
 // the holding node before that session's first stanza (the same two FIFO links);
-// straight, the stanza may arrive first, a few ms after the bind. The stanza is
-// delivered (refused only if the holding node still places that full JID on
-// another node: resent), but an answer sent to that full JID within those ms
-// finds no session there.
+// straight, the stanza could arrive first, and an answer to that full JID find no
+// session there. So a stanza from a session of this node that registered less
+// than kFreshFor ago carries the session's entry when it goes straight (deliver,
+// `sessions`), and the holding node puts it in its copy if it places that full
+// JID nowhere (a member speaks for its own sessions). Left: a holding node that
+// still places that full JID on another node refuses the stanza (resent later);
+// a stanza that its session's end overtook (through the leader: unlikely) puts
+// back an entry that the origin's next whole list removes (kRegisterEvery).
 // Compatibility: a mixed cluster does not lose stanzas (an older node accepts a
 // delivery from its origin, and relays through the leader as before), but
 // rolling upgrades are not a goal of this scheme.
@@ -164,6 +168,9 @@ class ClusterRouter : public std::enable_shared_from_this<ClusterRouter>, public
   // kResendAfter gets its stanzas through the leader for this long (a link that
   // does not carry, a node that is slow): tried straight again afterwards.
   static constexpr auto kStalledFor = std::chrono::seconds(5);
+  // How long after a session of this node registered its stanzas carry its entry
+  // ("Registry before stanza"): far longer than the leader takes to pass it on.
+  static constexpr auto kFreshFor = std::chrono::seconds(2);
   static constexpr auto kLeadershipLag = std::chrono::seconds(1);  // raft view to this router's tick, bounded
 
   ClusterRouter(Server& server, std::shared_ptr<ClusterBus> bus);
@@ -213,6 +220,7 @@ class ClusterRouter : public std::enable_shared_from_this<ClusterRouter>, public
     std::string jid;
     std::string stanza;
     std::chrono::steady_clock::time_point first_sent, last_sent;
+    std::vector<SessionEntry> sender = {};  // its sender's entry, when it registered lately
   };
   struct NodeEntries {
     std::map<std::string, std::shared_ptr<RemoteSession>> sessions;  // full JID →
@@ -250,6 +258,8 @@ class ClusterRouter : public std::enable_shared_from_this<ClusterRouter>, public
   void stream_done(std::uint64_t target);                       // one of its stanzas left pending_ (pending_mu_)
   void refresh_route_view(const cluster::ConsensusStatus& st);
   void deliver_here(const RouterMessage& m);
+  // The sender's entry a stanza sent straight by its origin carries (network thread).
+  void learn_sender(const RouterMessage& m);
   // Why the stanza of `m` may not be delivered (its `from` is not its origin's), or nothing.
   std::optional<std::string> foreign_sender(const RouterMessage& m) const;
   void deliver_now(const RouterMessage& m);
@@ -305,6 +315,11 @@ class ClusterRouter : public std::enable_shared_from_this<ClusterRouter>, public
   };
   std::map<std::uint64_t, Stream> streams_;  // holding node → its unconfirmed stanzas' hop
   std::map<std::uint64_t, std::chrono::steady_clock::time_point> stalled_until_;  // holding node →
+  struct Fresh {
+    SessionEntry entry;
+    std::chrono::steady_clock::time_point at;
+  };
+  std::map<std::string, Fresh, std::less<>> fresh_;  // this node's sessions registered lately (full JID →)
   std::map<std::pair<std::uint64_t, std::uint64_t>, std::set<std::uint64_t>> seen_;  // (origin, incarnation) →
   Counters counters_;
 

@@ -45,6 +45,15 @@ std::optional<std::string> ClusterRouter::foreign_sender(const RouterMessage& m)
   return std::nullopt;
 }
 
+void ClusterRouter::learn_sender(const RouterMessage& m) {
+  const auto& e = m.sessions[0];
+  auto from = stanza_from(m.stanza);
+  auto jid = Jid::parse(e.jid);
+  if (!from || *from != e.jid || !jid || !jid->has_resource()) return;  // only the stanza's own sender
+  std::lock_guard lock(registry_mu_);
+  if (!server_.registry.holder(*jid)) put_session(m.node, e);
+}
+
 void ClusterRouter::deliver_here(const RouterMessage& m) {
   if (auto why = foreign_sender(m)) {
     // Not confirmed: a session that moved is placed right by the time the origin resends.
@@ -262,6 +271,10 @@ void ClusterRouter::relay(std::uint64_t node, const std::string& jid, std::strin
   use_hop(node, hop, now);  // before this stanza joins the stream: see "Order per sender"
   pending_bytes_ += bytes.size();
   auto& p = pending_[seq] = Pending{node, jid, std::string(bytes), now, now};
+  if (!fresh_.empty())
+    if (auto from = stanza_from(bytes))
+      if (auto it = fresh_.find(*from); it != fresh_.end() && now - it->second.at < kFreshFor)
+        p.sender.push_back(it->second.entry);
   ++streams_[node].unconfirmed;
   ++counters_.forwarded;
   if (hop.kind == Hop::direct) ++counters_.straight;
@@ -318,6 +331,7 @@ void ClusterRouter::send_on(std::uint64_t seq, const Pending& p, Hop hop) {
   m.target_node = p.target_node;
   m.jid = p.jid;
   m.stanza = p.stanza;
+  if (hop.kind == Hop::direct) m.sessions = p.sender;  // through the leader, its registration goes first anyway
   bus_->send(hop.member, encode(m));
 }
 
@@ -336,8 +350,10 @@ void ClusterRouter::refresh_route_view(const cluster::ConsensusStatus& st) {
   }
   std::lock_guard lock(pending_mu_);
   route_view_ = std::move(v);
+  const auto now = Clock::now();
   for (auto it = stalled_until_.begin(); it != stalled_until_.end();)
-    it = Clock::now() >= it->second ? stalled_until_.erase(it) : std::next(it);
+    it = now >= it->second ? stalled_until_.erase(it) : std::next(it);
+  for (auto it = fresh_.begin(); it != fresh_.end();) it = now - it->second.at >= kFreshFor ? fresh_.erase(it) : std::next(it);
 }
 
 }  // namespace convene::xmpp
