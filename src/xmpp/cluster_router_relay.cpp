@@ -353,7 +353,8 @@ void ClusterRouter::refresh_route_view(const cluster::ConsensusStatus& st) {
   const auto now = Clock::now();
   for (auto it = stalled_until_.begin(); it != stalled_until_.end();)
     it = now >= it->second ? stalled_until_.erase(it) : std::next(it);
-  for (auto it = fresh_.begin(); it != fresh_.end();) it = now - it->second.at >= kFreshFor ? fresh_.erase(it) : std::next(it);
+  for (auto it = fresh_.begin(); it != fresh_.end();)
+    it = now - it->second.at >= kFreshFor ? fresh_.erase(it) : std::next(it);
 }
 
 }  // namespace convene::xmpp
