@@ -88,6 +88,11 @@ std::string render_metrics(WebContext& routes) {
   w.value("convene_xmpp_stanzas_routed_total", "kind=\"iq\"", static_cast<double>(x.routed_iqs));
   w.metric("convene_xmpp_stanzas_forwarded_total", "counter", "stanzas this node sent to other nodes");
   w.value("convene_xmpp_stanzas_forwarded_total", "", static_cast<double>(x.forwarded));
+  w.metric("convene_xmpp_stanzas_forwarded_straight_total", "counter",
+           "stanzas this node sent straight to the node holding the recipient");
+  w.value("convene_xmpp_stanzas_forwarded_straight_total", "", static_cast<double>(x.forwarded_straight));
+  w.metric("convene_xmpp_stanzas_passed_on_total", "counter", "stanzas this node passed on as leader for other nodes");
+  w.value("convene_xmpp_stanzas_passed_on_total", "", static_cast<double>(x.passed_on));
   w.metric("convene_xmpp_stanzas_resent_total", "counter", "stanzas sent to other nodes again");
   w.value("convene_xmpp_stanzas_resent_total", "", static_cast<double>(x.resent));
   w.metric("convene_xmpp_stanzas_delivered_for_others_total", "counter",

@@ -210,6 +210,8 @@ class ServiceImpl final : public Service {
       st.unconfirmed = c.unconfirmed;
       st.delivered_for_others = c.delivered_here;
       st.duplicates = c.duplicates;
+      st.forwarded_straight = c.straight;
+      st.passed_on = c.passed_on;
     }
     return st;
   }

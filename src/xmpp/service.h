@@ -30,6 +30,9 @@ struct ServiceStatus {
   std::uint64_t forwarded = 0, resent = 0, unconfirmed = 0, delivered_for_others = 0, duplicates = 0;
   // Stanzas this node routed (server.h's Server::routed), by kind.
   std::uint64_t routed_messages = 0, routed_presences = 0, routed_iqs = 0;
+  // Of the forwarded, those first sent straight to the node holding the recipient
+  // (not through the leader); stanzas this node passed on as leader for other nodes.
+  std::uint64_t forwarded_straight = 0, passed_on = 0;
 };
 
 // Who holds a component domain ("cb1.tptac9.com") now, as this node's session
