@@ -4,6 +4,7 @@
 #include "web/cms_api.h"
 #include "web/cms_render.h"
 #include "web/metrics.h"
+#include "web/static_files.h"
 #include "web/web_pages.h"
 #include "web/web_sessions.h"
 
@@ -20,7 +21,7 @@ HttpResponse unauthorized(Format f) {
 }  // namespace
 
 WebRoutes::WebRoutes(Daemon& daemon, const CommandRegistry& registry)
-    : context_(daemon, registry), sessions_(std::make_unique<WebSessions>()) {}
+    : context_(daemon, registry), sessions_(std::make_unique<WebSessions>()), web_files_(web_files_directory()) {}
 
 WebRoutes::~WebRoutes() = default;
 
@@ -28,6 +29,7 @@ HttpResponse WebRoutes::handle(const HttpRequest& r) {
   Format f = format_for(r.header("accept"));
   if (r.body.size() > kMaxBody)
     return {413, content_type_of(f), render_failure(f, "requestTooLarge", {{"limit", std::to_string(kMaxBody)}}), {}};
+  if (is_static_path(r.path)) return serve_static_file(web_files_, r);
   const bool api = r.path.rfind("/api/v1/", 0) == 0;
   if (api || r.path == "/metrics") {
     auto credentials = parse_basic_authorization(r.header("authorization"));
