@@ -250,6 +250,8 @@ on $dns_ip, and call bridge cb1.$domain.
   - Web admin and CMS API on every node: https://$net.1:8443/ (and .2, .3), user
     admin, password demo-admin-1 (self-signed certificate: $run/node1/files/web.crt), e.g.
       curl --cacert $run/node1/files/web.crt -u admin:demo-admin-1 https://$net.1:8443/api/v1/system/status
+  - Meetings in a browser on every node: https://$net.1:8443/meet/ (and .2, .3): log
+    in as demo@$domain / demo, pick a space, talk; kill that node and the page moves on.
   - Administer a node from another terminal:
       $build/apps/mmp --node $run/node1            # interactive: help, tab completion
       $build/apps/mmp --node $run/node2 xmpp cluster status
