@@ -1,6 +1,7 @@
 """Browsers in meetings, on seed 000's three-node XMPP cluster with call bridge cb1
 served by node 1 and the web admin (with /meet and /xmpp-websocket) on every node,
 driven in Debian's headless Chromium:
+- a wrong password is refused; a new user registers from the page (XEP-0077);
 - two meeting clients (/meet) on nodes 2 and 3 find the space in the bridge's list
   (disco#items), join it, see each other come and go, and exchange messages;
 - node 3 is killed (kill -9 by pid) under one of them: that page moves to another
@@ -109,12 +110,14 @@ def screenshot(driver, name):
         driver.save_screenshot(str(TOP / "docs" / f"meet-{name}.png"))
 
 
-def log_in(driver, node, user):
+def log_in(driver, node, user, password=None, register=False):
     from selenium.webdriver.common.by import By
     driver.get(f"{origin(node)}/meet/")
     wait_for(lambda: driver.find_elements(By.ID, "jid"), TIMEOUT, "the meeting client's login form")
     driver.find_element(By.ID, "jid").send_keys(f"{user}@{DOMAIN}")
-    driver.find_element(By.ID, "password").send_keys(USERS[user])
+    driver.find_element(By.ID, "password").send_keys(password or USERS[user])
+    if register:
+        driver.find_element(By.ID, "register").click()
     driver.find_element(By.ID, "login").click()
     wait_for(lambda: driver.find_element(By.ID, "lobby").is_displayed(), TIMEOUT,
              f"{user}'s lobby (status: {text(driver, 'status')!r}, error: {text(driver, 'login-error')!r})")
@@ -140,27 +143,40 @@ def say(driver, words):
 
 
 def test_two_browsers_on_two_nodes_meet_in_one_space(meeting_cluster, browsers):
-    alice, bob = browsers(), browsers("412,860")  # Bob on a phone-sized window
+    from selenium.webdriver.common.by import By
+    alice, dave = browsers(), browsers("412,860")  # Dave on a phone-sized window
+    # A wrong password is said so, and the page does not go on trying.
+    alice.get(f"{origin(meeting_cluster[2])}/meet/")
+    wait_for(lambda: alice.find_elements(By.ID, "jid"), TIMEOUT, "the login form")
+    alice.find_element(By.ID, "jid").send_keys(f"alice@{DOMAIN}")
+    alice.find_element(By.ID, "password").send_keys("not-her-password")
+    alice.find_element(By.ID, "login").click()
+    wait_for(lambda: text(alice, "login-error"), TIMEOUT, "the login error")
+    assert text(alice, "login-error") == "Wrong address or password."
+    assert text(alice, "status") == "Not connected."
+
     log_in(alice, meeting_cluster[2], "alice")
-    log_in(bob, meeting_cluster[3], "bob")
+    # Dave has no account: the page registers him first (XEP-0077, on for node 3).
+    meeting_cluster[3].mmp("xmpp", "registration", "on")
+    log_in(dave, meeting_cluster[3], "dave", password="Dave-pass-42", register=True)
+    assert f"dave@{DOMAIN}" in meeting_cluster[1].mmp("xmpp", "user", "list").stdout
     join_from_list(alice, "alice")
-    join_from_list(bob, "bob")
-    wait_for(lambda: occupants(alice) == {"alice", "bob"}, TIMEOUT, f"alice to list bob: {occupants(alice)}")
-    wait_for(lambda: occupants(bob) == {"alice", "bob"}, TIMEOUT, f"bob to list alice: {occupants(bob)}")
-    assert "bob joined" in text(alice, "log").split("\n")
+    join_from_list(dave, "dave")
+    wait_for(lambda: occupants(alice) == {"alice", "dave"}, TIMEOUT, f"alice to list dave: {occupants(alice)}")
+    wait_for(lambda: occupants(dave) == {"alice", "dave"}, TIMEOUT, f"dave to list alice: {occupants(dave)}")
+    assert "dave joined" in text(alice, "log").split("\n")
 
     say(alice, "Hello from node 2 <b>not bold</b>")
-    wait_for(lambda: "alice: Hello from node 2 <b>not bold</b>" in text(bob, "log"), TIMEOUT,
-             f"alice's message on bob's page: {text(bob, 'log')!r}")
-    say(bob, "Hi from node 3")
-    wait_for(lambda: "bob: Hi from node 3" in text(alice, "log"), TIMEOUT,
-             f"bob's message on alice's page: {text(alice, 'log')!r}")
+    wait_for(lambda: "alice: Hello from node 2 <b>not bold</b>" in text(dave, "log"), TIMEOUT,
+             f"alice's message on dave's page: {text(dave, 'log')!r}")
+    say(dave, "Hi from node 3")
+    wait_for(lambda: "dave: Hi from node 3" in text(alice, "log"), TIMEOUT,
+             f"dave's message on alice's page: {text(alice, 'log')!r}")
     screenshot(alice, "space")
-    screenshot(bob, "phone")
+    screenshot(dave, "phone")
 
-    from selenium.webdriver.common.by import By
-    bob.find_element(By.ID, "leave").click()
-    wait_for(lambda: "bob left" in text(alice, "log").split("\n"), TIMEOUT, "alice to see bob leave")
+    dave.find_element(By.ID, "leave").click()
+    wait_for(lambda: "dave left" in text(alice, "log").split("\n"), TIMEOUT, "alice to see dave leave")
     assert occupants(alice) == {"alice"}
 
 

@@ -140,13 +140,15 @@
       setStatus("Connecting to " + state.services[0] + "…");
       await start(username, password);
     } catch (e) {
-      $("login-error").textContent = (e && e.message) || String(e);
-      setStatus("Not connected.");
-      if (state.xmpp) {
-        state.xmpp.reconnect.stop();
-        state.xmpp.stop().catch(() => {});
-        state.xmpp = null;
+      const failed = state.xmpp;
+      state.xmpp = null;  // first, so its disconnect handler knows it was given up
+      if (failed) {
+        failed.reconnect.stop();
+        failed.stop().catch(() => {});
       }
+      $("login-error").textContent = e && e.condition === "not-authorized"
+        ? "Wrong address or password." : (e && e.message) || String(e);
+      setStatus("Not connected.");
     } finally {
       $("login").disabled = false;
     }
@@ -169,6 +171,7 @@
       setStatus(`Connected as ${xmpp.jid} (session resumed on ${xmpp.options.service}).`);
     });
     xmpp.on("disconnect", () => {
+      if (state.xmpp !== xmpp) return;  // a login given up
       // The library reconnects to options.service after a second: the same node once
       // (resume), then the next ones in turn.
       if (state.stayOnNextDrop) {
