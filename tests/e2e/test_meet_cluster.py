@@ -159,7 +159,8 @@ def test_two_browsers_on_two_nodes_meet_in_one_space(meeting_cluster, browsers):
     # Dave has no account: the page registers him first (XEP-0077, on for node 3).
     meeting_cluster[3].mmp("xmpp", "registration", "on")
     log_in(dave, meeting_cluster[3], "dave", password="Dave-pass-42", register=True)
-    assert f"dave@{DOMAIN}" in meeting_cluster[1].mmp("xmpp", "user", "list").stdout
+    wait_for(lambda: f"dave@{DOMAIN}" in meeting_cluster[1].mmp("xmpp", "user", "list").stdout, TIMEOUT,
+             "the registered user on node 1")
     join_from_list(alice, "alice")
     join_from_list(dave, "dave")
     wait_for(lambda: occupants(alice) == {"alice", "dave"}, TIMEOUT, f"alice to list dave: {occupants(alice)}")
