@@ -198,6 +198,24 @@ void Spaces::complete_join(const PendingJoin& join, const Send& send) {
                              join.created ? " (space created)" : "");
 }
 
+void Spaces::rejoin(const std::string& room_name, const std::string& nick, const Occupant& occupant,
+                    const xml::Element* muc_x, const Send& send) {
+  auto& room = rooms_[room_name];
+  // The others: a presence update. The rejoiner: the space as on a first join.
+  for (auto& [n, occ] : room.by_nick) {
+    if (n == nick) continue;
+    send(presence_from(room_name, n, occ, occupant.jid, {}));
+    send(presence_from(room_name, nick, occupant, occ.jid, {}));
+  }
+  if (settings_of(room_name).config.non_anonymous)
+    send(presence_from(room_name, nick, occupant, occupant.jid, {100, 110}));
+  else
+    send(presence_from(room_name, nick, occupant, occupant.jid, {110}));
+  send_history(PendingJoin{room_name, nick, occupant, false, {}, parse_history_request(muc_x)}, send);
+  send_subject(room_name, occupant.jid, send);
+  logger("callbridge")->info("{} joined space {} again as {}", occupant.jid, room_name, nick);
+}
+
 void Spaces::fail_join(const PendingJoin& join, const Send& send) {
   send("<presence" + attr("from", join.room + "@" + domain_ + "/" + join.nick) + attr("to", join.occupant.jid) +
        " type='error'><x xmlns='" + std::string(kMucNs) + "'/><error type='wait'><internal-server-error xmlns='" +
@@ -451,9 +469,10 @@ void Spaces::on_presence(const xml::Element& stanza, const std::function<void(co
     auto& room = room_it->second;
     auto held = room.by_nick.find(nick);
     if (held != room.by_nick.end()) {
-      // A presence update from an occupant: tell everyone.
       held->second.presence = payload;
       record_join(room_name, nick, held->second, send);
+      if (const xml::Element* x = stanza.find_child("x", kMucNs)) return rejoin(room_name, nick, held->second, x, send);
+      // A presence update from an occupant: tell everyone.
       for (auto& [n, occ] : room.by_nick)
         send(presence_from(room_name, nick, held->second, occ.jid,
                            occ.jid == from->full() ? std::initializer_list<int>{110} : std::initializer_list<int>{}));

@@ -149,6 +149,12 @@ class Spaces {
   bool is_pending(const std::string& room_name, const std::string& nick) const;
   // The service recorded the join: the joiner is let in and everyone hears of it.
   void complete_join(const PendingJoin& join, const Send& send);
+  // A join (<x xmlns=muc/>) from the JID that already holds the nick: its client lost
+  // its session (its node died, a resume failed) and joins again. It gets what a first
+  // join gets (everyone's presence, its own with 110, history, subject), as XEP-0045
+  // clients expect; the others see a presence update.
+  void rejoin(const std::string& room_name, const std::string& nick, const Occupant& occupant,
+              const xml::Element* muc_x, const Send& send);
   // The join could not be recorded: answered with an error, nothing else changes.
   void fail_join(const PendingJoin& join, const Send& send);
   void expire_pending_joins(const Send& send);

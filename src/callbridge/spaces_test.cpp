@@ -271,3 +271,44 @@ TEST(SpacesDisco, InfoNamesTheServiceAndTheSpace) {
 
 }  // namespace
 }  // namespace convene::callbridge
+
+namespace convene::callbridge {
+namespace {
+
+// Count of stanzas in `out` that contain every one of `parts`.
+int count_with(const std::vector<std::string>& out, std::initializer_list<std::string> parts) {
+  int n = 0;
+  for (auto& s : out) {
+    bool all = true;
+    for (auto& p : parts) all = all && s.find(p) != std::string::npos;
+    n += all;
+  }
+  return n;
+}
+
+// A client whose session was lost joins again with the same JID and nick: it gets
+// the space as on a first join (it forgot who was there), the others a presence update.
+TEST(Spaces, AJoinFromTheSameJidIsARejoinThatGetsEveryonesPresence) {
+  MemoryStore store;
+  store.names = {"room1"};
+  Spaces spaces("cb1.tptac9.com", store);
+  Driver d(spaces);
+  join_recorded(d, "room1", "alice", "Alice");
+  join_recorded(d, "room1", "bob", "Bob");
+
+  auto again = d.send(join("room1", "bob", "Bob"));
+  EXPECT_EQ(count_with(again, {"from='room1@cb1.tptac9.com/Alice'", "to='bob@tptac9.com/r'"}), 1);
+  EXPECT_EQ(count_with(again, {"from='room1@cb1.tptac9.com/Bob'", "to='bob@tptac9.com/r'", "code='110'"}), 1);
+  EXPECT_EQ(count_with(again, {"from='room1@cb1.tptac9.com/Bob'", "to='alice@tptac9.com/r'"}), 1);
+  EXPECT_EQ(count_with(again, {"<subject", "to='bob@tptac9.com/r'"}), 1);
+  EXPECT_FALSE(any_contains(again, "conflict"));
+  EXPECT_EQ(spaces.occupant_count(), 2);
+
+  // A presence update (no <x/>) is not a rejoin: nobody else's presence is sent to Bob.
+  auto update = d.send("<presence from='bob@tptac9.com/r' to='room1@cb1.tptac9.com/Bob'><show>away</show></presence>");
+  EXPECT_EQ(count_with(update, {"from='room1@cb1.tptac9.com/Alice'", "to='bob@tptac9.com/r'"}), 0);
+  EXPECT_EQ(count_with(update, {"from='room1@cb1.tptac9.com/Bob'", "to='alice@tptac9.com/r'", "away"}), 1);
+}
+
+}  // namespace
+}  // namespace convene::callbridge
