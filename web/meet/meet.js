@@ -30,6 +30,7 @@
   const JOIN_RETRY_MS = 5000;
   const JOIN_TRIES = 24;       // about two minutes of retries, then the page says so
   const LOG_MAX = 500;         // lines kept in the page
+  const DROPS_MAX = 5;         // unexpected removals joined again, per space entered
 
   const $ = (id) => document.getElementById(id);
   const state = {
@@ -44,6 +45,7 @@
     joined: false,
     joinTries: 0,
     joinTimer: null,
+    drops: 0,
     occupants: new Map(),    // nick -> true
     lastMessageAt: null,     // for <history since=.../> when joining again
     seen: new Set(),         // "nick\u0000body" of messages shown, to drop repeated history
@@ -268,6 +270,7 @@
     state.nick = nick;
     state.occupants.clear();
     state.seen.clear();
+    state.drops = 0;
     $("log").replaceChildren();
     $("room-title").textContent = space;
     renderOccupants();
@@ -302,13 +305,14 @@
   }
 
   async function leaveRoom() {
-    if (state.room && state.xmpp) {
-      await state.xmpp.send(xml("presence", { to: `${state.room}/${state.nick}`, type: "unavailable" })).catch(() => {});
-    }
+    const room = state.room;
     clearTimeout(state.joinTimer);
-    state.room = "";
+    state.room = "";  // first: the answer to the leave is not a drop to rejoin after
     state.joined = false;
     state.lastMessageAt = null;
+    if (room && state.xmpp) {
+      await state.xmpp.send(xml("presence", { to: `${room}/${state.nick}`, type: "unavailable" })).catch(() => {});
+    }
     show("lobby");
     listSpaces();
   }
@@ -336,7 +340,16 @@
       if (state.occupants.delete(nick) && !self) addEvent(`${nick} left`);
       if (self && state.joined && !codes.has("303")) {
         state.joined = false;
-        addEvent("You left the space.");
+        state.occupants.clear();
+        const sent_away = ["301", "307", "321"].some((c) => codes.has(c)) || (x && x.getChild("destroy"));
+        if (sent_away || ++state.drops > DROPS_MAX) {
+          addEvent("You are out of the space" + (sent_away ? " (removed, or the space was deleted)." : "."));
+        } else {
+          // Dropped by the bridge (it took our old session for gone): join again.
+          addEvent("The space dropped you: joining again…");
+          clearTimeout(state.joinTimer);
+          state.joinTimer = setTimeout(() => joinRoom(true), 500);
+        }
       }
       renderOccupants();
       return;
