@@ -171,6 +171,9 @@
     xmpp.streamManagement.on("resumed", () => {
       state.stayOnNextDrop = true;
       setStatus(`Connected as ${xmpp.jid} (session resumed on ${xmpp.options.service}).`);
+      // Still an occupant for the bridge, but the page forgot who is there: a rejoin
+      // brings the list back.
+      if (state.room) joinRoom(true);
     });
     xmpp.on("disconnect", () => {
       if (state.xmpp !== xmpp) return;  // a login given up
@@ -182,9 +185,10 @@
         state.serviceIndex = (state.serviceIndex + 1) % state.services.length;
         xmpp.options.service = state.services[state.serviceIndex];
       }
+      const wasIn = state.joined;
       state.joined = false;
       setStatus("Connection lost: reconnecting to " + xmpp.options.service + "…");
-      markRoomOffline();
+      if (wasIn) markRoomOffline();  // once, not at every failed attempt
     });
     await xmpp.start();
   }
@@ -359,6 +363,7 @@
     if (self) {
       if (!state.joined) {
         state.joined = true;
+        state.joinTries = 0;
         clearTimeout(state.joinTimer);
         addEvent("You are in the space.");
         setStatus(`In ${state.room} as ${state.nick} (${state.xmpp.options.service}).`);
