@@ -183,3 +183,115 @@ def test_session_resumes_on_a_new_websocket_with_what_it_missed(site):
     seen = ws2.until(has_body("while you were away"))
     assert any(m.startswith("<resumed xmlns='urn:xmpp:sm:3'") for m in seen), seen
     ws2.close()
+
+
+# ---- refusals: each ends only its own connection -----------------------------------
+
+def assert_others_untouched(node, x, bystander, bystander_jid, tcp_user, label):
+    """The WebSocket bystander and a TCP user still exchange messages both ways."""
+    async def go():
+        got = []
+        tcp_user.add_event_handler("message", lambda m: got.append(str(m["body"])))
+        bystander.send_text(message(str(tcp_user.boundjid), f"still here after {label}"))
+        await wait_until(lambda: f"still here after {label}" in got)
+        tcp_user.send_message(mto=bystander_jid, mbody=f"ack {label}", mtype="chat")
+        await in_thread(bystander.until, has_body(f"ack {label}"))
+
+    return go()
+
+
+@pytest.fixture
+def bystanders(site):
+    """A WebSocket session (carol) open before the bad input, checked after it."""
+    node, x, _ = site
+    ws, jid, _ = ws_login(node, "carol", resource="bystander")
+    yield ws, jid
+    ws.close()
+
+
+def check_bystanders(site, bystanders, label):
+    node, x, _ = site
+    ws, jid = bystanders
+
+    async def go():
+        bob = await online(make_client(x, "bob"), address=node.address)
+        await assert_others_untouched(node, x, ws, jid, bob, label)
+        await offline(bob)
+
+    run(go())
+
+
+def opened_stream(node):
+    """A WebSocket with an opened stream (header and features read)."""
+    ws = connect(node.address, PORT, node.files / "web.crt")
+    ws.send_text(open_element(DOMAIN))
+    features(ws)
+    return ws
+
+
+def stream_error_then_close(ws, condition, close_code):
+    messages, code = ws.rest()
+    assert len(messages) >= 2, messages
+    assert messages[-2].startswith("<stream:error xmlns:stream='http://etherx.jabber.org/streams'>"), messages
+    assert f"<{condition} xmlns='urn:ietf:params:xml:ns:xmpp-streams'/>" in messages[-2], messages
+    assert messages[-1] == f"<close xmlns='{FRAMING_NS}'/>", messages
+    assert code == close_code, code
+
+
+@pytest.mark.parametrize("protocols", [(), ("chat",), ("xmpp-extra", "soap")])
+def test_upgrade_without_the_xmpp_subprotocol_is_refused(site, bystanders, protocols):
+    node, _, _ = site
+    with pytest.raises(Refused) as refused:
+        connect(node.address, PORT, node.files / "web.crt", protocols=protocols)
+    assert refused.value.status == 400
+    check_bystanders(site, bystanders, "subprotocol")
+
+
+def test_upgrade_from_a_foreign_origin_is_refused_until_allowed(site, bystanders):
+    node, _, _ = site
+    with pytest.raises(Refused) as refused:
+        connect(node.address, PORT, node.files / "web.crt", origin="https://evil.example")
+    assert refused.value.status == 403
+    # The listener's own origin (the Host the browser used) is allowed.
+    connect(node.address, PORT, node.files / "web.crt", origin=f"https://{node.address}:{PORT}").close()
+    check_bystanders(site, bystanders, "origin")
+
+
+def test_oversized_message_is_refused_from_its_header(site, bystanders):
+    node, x, _ = site
+    ws = opened_stream(node)
+    # Declares 2^40 bytes and sends none of them: refused at once, nothing allocated.
+    ws.send_frame(0x1, b"", declared_length=1 << 40)
+    stream_error_then_close(ws, "policy-violation", 1009)
+    check_bystanders(site, bystanders, "oversized")
+
+
+def test_malformed_xml_ends_the_stream_with_not_well_formed(site, bystanders):
+    node, _, _ = site
+    ws = opened_stream(node)
+    ws.send_text("<message xmlns='jabber:client'><body>x</bod></message>")
+    stream_error_then_close(ws, "not-well-formed", 1000)
+    check_bystanders(site, bystanders, "malformed")
+
+
+def test_a_message_ending_inside_an_element_is_not_well_formed(site, bystanders):
+    node, _, _ = site
+    ws = opened_stream(node)
+    ws.send_text("<message xmlns='jabber:client'><body>the rest comes in the next message")
+    stream_error_then_close(ws, "not-well-formed", 1000)
+    check_bystanders(site, bystanders, "unfinished")
+
+
+def test_binary_message_ends_the_stream(site, bystanders):
+    node, _, _ = site
+    ws = opened_stream(node)
+    ws.send_frame(0x2, b"<presence/>")
+    stream_error_then_close(ws, "unsupported-stanza-type", 1003)
+    check_bystanders(site, bystanders, "binary")
+
+
+def test_open_in_the_wrong_namespace_is_refused(site):
+    node, _, _ = site
+    ws = connect(node.address, PORT, node.files / "web.crt")
+    ws.send_text(f"<open xmlns='jabber:client' to='{DOMAIN}' version='1.0'/>")
+    stream_error_then_close(ws, "invalid-namespace", 1000)
