@@ -6,6 +6,7 @@
 #include "util/log.h"
 #include "web/web_routes.h"
 #include "web/webadmin_config.h"
+#include "web/xmpp_websocket.h"
 
 namespace convene::web {
 
@@ -42,7 +43,10 @@ Status WebAdmin::start() {
   // The old listener goes first: the new one binds the same port.
   listener_.reset();
   WebRoutes* routes = routes_.get();
-  auto listener = HttpsListener::start(*address, c.port, *tls, [routes](const HttpRequest& r) { return routes->handle(r); });
+  Daemon* daemon = &daemon_;
+  auto listener = HttpsListener::start(
+      *address, c.port, *tls, [routes](const HttpRequest& r) { return routes->handle(r); },
+      [daemon](const HttpRequest& r) { return answer_xmpp_websocket(*daemon, r); });
   if (!listener) return listener.error();
   listener_ = std::move(*listener);
   logger("web")->info("web admin listening on https://{}:{}/", *address, c.port);
