@@ -84,7 +84,6 @@ def meeting_cluster(cluster):  # noqa: F811
     serve_cb1_on_node1(cluster)
     for n in cluster.values():
         enable_webadmin(n)
-    allow_origins(cluster.values(), [origin(n) for n in cluster.values()])
     cluster[1].mmp("callbridge", "space", "add", SPACE)
     return cluster
 
@@ -158,6 +157,7 @@ def test_two_browsers_on_two_nodes_meet_in_one_space(meeting_cluster, browsers):
     log_in(alice, meeting_cluster[2], "alice")
     # Dave has no account: the page registers him first (XEP-0077, on for node 3).
     meeting_cluster[3].mmp("xmpp", "registration", "on")
+    meeting_cluster[3].mmp("xmpp", "enable")  # settings apply at the next enable
     log_in(dave, meeting_cluster[3], "dave", password="Dave-pass-42", register=True)
     wait_for(lambda: f"dave@{DOMAIN}" in meeting_cluster[1].mmp("xmpp", "user", "list").stdout, TIMEOUT,
              "the registered user on node 1")
@@ -189,6 +189,7 @@ def test_a_browser_whose_node_dies_is_back_in_the_space_by_itself(meeting_cluste
     join_from_list(bob, "bob")
     wait_for(lambda: occupants(alice) == {"alice", "bob"}, TIMEOUT, "alice to list bob")
 
+    allow_origins(meeting_cluster.values(), [origin(n) for n in meeting_cluster.values()])
     meeting_cluster[3].kill()
     survivors = (f"wss://{meeting_cluster[1].address}:{PORT}/", f"wss://{meeting_cluster[2].address}:{PORT}/")
     # Bob's page, with nobody touching it: in the space again, through another node.
