@@ -257,6 +257,44 @@ def test_upgrade_from_a_foreign_origin_is_refused_until_allowed(site, bystanders
     check_bystanders(site, bystanders, "origin")
 
 
+def test_operator_allows_and_removes_an_origin(site):
+    node, _, web = site
+    bad = node.mmp("webadmin", "websocket", "origins", "add", "evil.example", check=False)
+    assert bad.returncode != 0 and "ERROR: 'evil.example' is not a web origin" in bad.stdout + bad.stderr
+    status = node.mmp("webadmin", "status").stdout
+    assert re.search(r"^XMPP WebSocket\s*:\s*on, /xmpp-websocket$", status, re.M), status
+    assert re.search(r"^Origins\s*:\s*own only$", status, re.M), status
+    node.mmp("webadmin", "websocket", "origins", "add", "HTTPS://Meet.Example:443/")
+    assert "https://meet.example" in node.mmp("webadmin", "websocket", "origins", "list").stdout
+    ws, _, _ = ws_login(node, "alice", origin="https://meet.example")
+    ws.close()
+    node.mmp("webadmin", "websocket", "origins", "del", "https://meet.example")
+    with pytest.raises(Refused) as refused:
+        connect(node.address, PORT, node.files / "web.crt", origin="https://meet.example")
+    assert refused.value.status == 403
+    missing = node.mmp("webadmin", "websocket", "origins", "del", "https://meet.example", check=False)
+    assert missing.returncode != 0 and "is not in the list" in missing.stdout + missing.stderr
+
+
+def test_endpoint_off_refuses_upgrades_and_leaves_discovery_empty(site):
+    node, _, web = site
+    status, headers, body = web.request("GET", "/.well-known/host-meta")
+    assert status == 200 and headers["access-control-allow-origin"] == "*"
+    assert f'href="wss://{node.address}:{PORT}/xmpp-websocket"' in body, body
+    status, _, body = web.request("GET", "/.well-known/host-meta.json")
+    import json
+    links = json.loads(body)["links"]
+    assert links == [{"rel": "urn:xmpp:alt-connections:websocket", "href": f"wss://{node.address}:{PORT}/xmpp-websocket"}]
+    node.mmp("webadmin", "websocket", "off")
+    assert re.search(r"^XMPP WebSocket\s*:\s*off$", node.mmp("webadmin", "status").stdout, re.M)
+    with pytest.raises(Refused) as refused:
+        connect(node.address, PORT, node.files / "web.crt")
+    assert refused.value.status == 404
+    assert json.loads(web.request("GET", "/.well-known/host-meta.json")[2])["links"] == []
+    node.mmp("webadmin", "websocket", "on")
+    connect(node.address, PORT, node.files / "web.crt").close()
+
+
 def test_oversized_message_is_refused_from_its_header(site, bystanders):
     node, x, _ = site
     ws = opened_stream(node)
