@@ -257,6 +257,44 @@ def test_upgrade_from_a_foreign_origin_is_refused_until_allowed(site, bystanders
     check_bystanders(site, bystanders, "origin")
 
 
+def test_operator_allows_and_removes_an_origin(site):
+    node, _, web = site
+    bad = node.mmp("webadmin", "websocket", "origins", "add", "evil.example", check=False)
+    assert bad.returncode != 0 and "ERROR: 'evil.example' is not a web origin" in bad.stdout + bad.stderr
+    status = node.mmp("webadmin", "status").stdout
+    assert re.search(r"^XMPP WebSocket\s*:\s*on, /xmpp-websocket$", status, re.M), status
+    assert re.search(r"^Origins\s*:\s*own only$", status, re.M), status
+    node.mmp("webadmin", "websocket", "origins", "add", "HTTPS://Meet.Example:443/")
+    assert "https://meet.example" in node.mmp("webadmin", "websocket", "origins", "list").stdout
+    ws, _, _ = ws_login(node, "alice", origin="https://meet.example")
+    ws.close()
+    node.mmp("webadmin", "websocket", "origins", "del", "https://meet.example")
+    with pytest.raises(Refused) as refused:
+        connect(node.address, PORT, node.files / "web.crt", origin="https://meet.example")
+    assert refused.value.status == 403
+    missing = node.mmp("webadmin", "websocket", "origins", "del", "https://meet.example", check=False)
+    assert missing.returncode != 0 and "is not in the list" in missing.stdout + missing.stderr
+
+
+def test_endpoint_off_refuses_upgrades_and_leaves_discovery_empty(site):
+    node, _, web = site
+    status, headers, body = web.request("GET", "/.well-known/host-meta")
+    assert status == 200 and headers["access-control-allow-origin"] == "*"
+    assert f'href="wss://{node.address}:{PORT}/xmpp-websocket"' in body, body
+    status, _, body = web.request("GET", "/.well-known/host-meta.json")
+    import json
+    links = json.loads(body)["links"]
+    assert links == [{"rel": "urn:xmpp:alt-connections:websocket", "href": f"wss://{node.address}:{PORT}/xmpp-websocket"}]
+    node.mmp("webadmin", "websocket", "off")
+    assert re.search(r"^XMPP WebSocket\s*:\s*off$", node.mmp("webadmin", "status").stdout, re.M)
+    with pytest.raises(Refused) as refused:
+        connect(node.address, PORT, node.files / "web.crt")
+    assert refused.value.status == 404
+    assert json.loads(web.request("GET", "/.well-known/host-meta.json")[2])["links"] == []
+    node.mmp("webadmin", "websocket", "on")
+    connect(node.address, PORT, node.files / "web.crt").close()
+
+
 def test_oversized_message_is_refused_from_its_header(site, bystanders):
     node, x, _ = site
     ws = opened_stream(node)
@@ -295,3 +333,51 @@ def test_open_in_the_wrong_namespace_is_refused(site):
     ws = connect(node.address, PORT, node.files / "web.crt")
     ws.send_text(f"<open xmlns='jabber:client' to='{DOMAIN}' version='1.0'/>")
     stream_error_then_close(ws, "invalid-namespace", 1000)
+
+
+# ---- across an XMPP cluster ----------------------------------------------------------
+
+def two_node_cluster(nodes):
+    """Two nodes in one XMPP cluster (seed steps 3-8 as build_cluster, with two),
+    the test users, and the web admin on the first."""
+    from types import SimpleNamespace
+    from xmpp_cluster_fixtures import setup_certs
+    n1, n2 = nodes(1), nodes(2)
+    for n in (n1, n2):
+        n.mmp("xmpp", "domain", DOMAIN)
+        n.mmp("xmpp", "listen", "a")
+    setup_certs(n1, [n2], "leaf")
+    n1.mmp("xmpp", "cluster", "enable")
+    assert "initialized" in n1.mmp("xmpp", "cluster", "initialize").stdout
+    n1.mmp("xmpp", "enable")
+    n2.mmp("xmpp", "cluster", "enable")
+    n2.mmp("xmpp", "enable")
+    out = n2.mmp("xmpp", "cluster", "join", ADDR[1]).stdout
+    assert "Joined the XMPP cluster" in out, out
+    for n in (n1, n2):
+        wait_for(lambda: cluster_view(n, [ADDR[1], ADDR[2]]), TIMEOUT, f"{n.name} to see both members")
+    for user, password in USERS.items():
+        n1.mmp("xmpp", "user", "add", user, input=f"{password}\n{password}\n")
+    wait_for(lambda: all(f"{u}@{DOMAIN}" in n2.mmp("xmpp", "user", "list").stdout for u in USERS), TIMEOUT,
+             "the users on node 2")
+    enable_webadmin(n1)
+    return n1, n2, SimpleNamespace(cert=n1.files / "abhiall.crt")
+
+
+def test_websocket_user_and_tcp_user_on_another_node_exchange_messages(nodes):
+    n1, n2, tls = two_node_cluster(nodes)
+    ws, jid, _ = ws_login(n1, "alice")
+
+    async def go():
+        bob = await online(make_client(tls, "bob"), address=n2.address)
+        got = []
+        bob.add_event_handler("message", lambda m: got.append(str(m["body"])))
+        ws.send_text(message(f"bob@{DOMAIN}/test", "node 1 over WebSocket"))
+        await wait_until(lambda: "node 1 over WebSocket" in got)
+        bob.send_message(mto=jid, mbody="node 2 over TCP", mtype="chat")
+        seen = await in_thread(ws.until, has_body("node 2 over TCP"))
+        assert f"from='bob@{DOMAIN}/test'" in seen[-1]
+        await offline(bob)
+
+    run(go())
+    ws.close()
