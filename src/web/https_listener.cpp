@@ -164,7 +164,9 @@ class Channel final : public WebSocketChannel, public std::enable_shared_from_th
   asio::steady_timer timer_;
   std::shared_ptr<WebSocketSession> session_;
   std::deque<std::pair<std::string, std::function<void(bool)>>> queue_;
-  std::array<char, 16 * 1024> buffer_{};
+  // Small: a pending read holds it for the connection's whole idle life (asio's TLS
+  // stream has its own 17 KiB record buffer in front of it anyway).
+  std::array<char, 2 * 1024> buffer_{};
   bool writing_ = false, closing_ = false, gone_ = false;
 };
 

@@ -1,5 +1,7 @@
 #include "web/web_admin.h"
 
+#include <openssl/ssl.h>
+
 #include "admin/daemon.h"
 #include "node/node.h"
 #include "tls/tls_context.h"
@@ -39,6 +41,9 @@ Status WebAdmin::start() {
   }
   auto tls = tls::make_tls_context(spec);
   if (!tls) return tls.error();
+  // XMPP WebSocket sessions idle for long on this listener: OpenSSL gives its
+  // record buffers back between reads instead of keeping ~34 KiB per connection.
+  SSL_CTX_set_mode((*tls)->native_handle(), SSL_MODE_RELEASE_BUFFERS);
   std::lock_guard lock(mutex_);
   // The old listener goes first: the new one binds the same port.
   listener_.reset();

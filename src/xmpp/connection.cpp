@@ -325,10 +325,13 @@ void Connection::flush() {
     return tls_write();
   }
   if (transport_) {
-    return transport_->write(std::move(writing_), [self = shared_from_this()](bool ok) {
-      asio::post(self->socket_.get_executor(), [self, ok] {
-        self->on_written(ok ? asio::error_code() : asio::error::connection_reset);
-      });
+    // Weak: a write the carrier still holds must not keep the stream (and a post to
+    // its loop) alive after the service stopped and its loops are gone.
+    return transport_->write(std::move(writing_), [weak = weak_from_this()](bool ok) {
+      if (auto self = weak.lock())
+        asio::post(self->socket_.get_executor(), [self, ok] {
+          self->on_written(ok ? asio::error_code() : asio::error::connection_reset);
+        });
     });
   }
   asio::async_write(socket_, asio::buffer(writing_),

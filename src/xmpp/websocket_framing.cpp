@@ -130,6 +130,9 @@ ClientMessage translate_client_message(std::string_view message, std::string& ou
     out = "</stream:stream>";
     return ClientMessage::close;
   }
+  // Whitespace only (a keepalive some clients send although RFC 7395 §3.6 says to
+  // use WebSocket pings): nothing for the parser, but it counts as traffic.
+  if (m.empty()) return ClientMessage::element;
   // One element, not a stream header in TCP form, not an end tag or a declaration:
   // the stream parser checks the rest (well-formedness, that it ends between elements).
   if (m.size() < 2 || m[0] != '<' || m[1] == '/' || m[1] == '?' || m[1] == '!' || starts_with_name(m, "stream:stream"))

@@ -24,7 +24,7 @@ inline constexpr std::string_view kFramingNs = "urn:ietf:params:xml:ns:xmpp-fram
 enum class ClientMessage {
   open,       // <open/>: `out` is a <stream:stream ...> header with its attributes
   close,      // <close/>: `out` is </stream:stream>
-  element,    // anything else: `out` is the message, surrounding whitespace trimmed
+  element,    // anything else: `out` is the message, surrounding whitespace trimmed (empty: whitespace only)
   malformed,  // not an element, a TCP-style stream header, or an <open/>/<close/> that is not self-closed
   wrong_namespace,  // <open/> or <close/> outside the framing namespace
 };

@@ -45,6 +45,13 @@ TEST(WebSocketFraming, TcpStyleHeadersEndTagsAndTextAreMalformed) {
   EXPECT_EQ(translate_client_message("<?xml version='1.0'?>", out), ClientMessage::malformed);
 }
 
+TEST(WebSocketFraming, WhitespaceIsAKeepaliveWithNothingToParse) {
+  std::string out = "stale";
+  EXPECT_EQ(translate_client_message(" \n ", out), ClientMessage::element);
+  EXPECT_EQ(translate_client_message("", out), ClientMessage::element);
+  EXPECT_EQ(out, "");
+}
+
 TEST(WebSocketFraming, StanzasPassTrimmed) {
   std::string out;
   ASSERT_EQ(translate_client_message("\n<message xmlns='jabber:client' to='a@b'><body>x</body></message> ", out),
