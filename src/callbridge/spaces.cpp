@@ -198,24 +198,6 @@ void Spaces::complete_join(const PendingJoin& join, const Send& send) {
                              join.created ? " (space created)" : "");
 }
 
-void Spaces::rejoin(const std::string& room_name, const std::string& nick, const Occupant& occupant,
-                    const xml::Element* muc_x, const Send& send) {
-  auto& room = rooms_[room_name];
-  // The others: a presence update. The rejoiner: the space as on a first join.
-  for (auto& [n, occ] : room.by_nick) {
-    if (n == nick) continue;
-    send(presence_from(room_name, n, occ, occupant.jid, {}));
-    send(presence_from(room_name, nick, occupant, occ.jid, {}));
-  }
-  if (settings_of(room_name).config.non_anonymous)
-    send(presence_from(room_name, nick, occupant, occupant.jid, {100, 110}));
-  else
-    send(presence_from(room_name, nick, occupant, occupant.jid, {110}));
-  send_history(PendingJoin{room_name, nick, occupant, false, {}, parse_history_request(muc_x)}, send);
-  send_subject(room_name, occupant.jid, send);
-  logger("callbridge")->info("{} joined space {} again as {}", occupant.jid, room_name, nick);
-}
-
 void Spaces::fail_join(const PendingJoin& join, const Send& send) {
   send("<presence" + attr("from", join.room + "@" + domain_ + "/" + join.nick) + attr("to", join.occupant.jid) +
        " type='error'><x xmlns='" + std::string(kMucNs) + "'/><error type='wait'><internal-server-error xmlns='" +

@@ -16,8 +16,9 @@
 //    Everyone gets its unavailable presence; the leaver's own carries status 110.
 // The owner's side (spaces_owner.cpp: instant room, configuration form, destroy),
 // the affiliation lists, kick and ban (spaces_admin.cpp), discovery and self-ping
-// (spaces_disco.cpp), and messages: groupchat, subject, history, private messages
-// (spaces_messages.cpp) are members of this class in files of their own.
+// (spaces_disco.cpp), a rejoin after a lost session (spaces_rejoin.cpp), and
+// messages: groupchat, subject, history, private messages (spaces_messages.cpp)
+// are members of this class in files of their own.
 // The store is the one model of which spaces exist: `mmp callbridge space add/delete`
 // (and anything else with the store) change it directly, and the bridge follows it
 // every kFollowEvery (follow_store): a space gone from the store is destroyed for its
