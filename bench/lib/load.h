@@ -36,6 +36,9 @@ struct Options {
   // flight per sender nothing else on that socket would carry the ACK. Costs one setsockopt per read.
   bool quickack = true;
   bool starttls = false;           // negotiate TLS (STARTTLS) before SASL; certificates are not checked
+  // Non-empty: XMPP over WebSocket (RFC 7395) at this path, over TLS from the first
+  // byte (wss://host:port/path), instead of the client port's stream.
+  std::string websocket;
   int kill_pid = 0;                // failover: the process to kill -9 (a cluster leader's convened)
   double kill_after = 2;           // failover: seconds of traffic before the kill
 };

@@ -13,7 +13,9 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
+#include <string_view>
 
 #include "util/result.h"
 #include "web/http_message.h"
@@ -35,11 +37,47 @@ inline constexpr std::size_t kMaxWaitingRequests = 64;
 
 using HttpHandler = std::function<HttpResponse(const HttpRequest&)>;
 
+// ---- WebSocket (RFC 6455) ----
+// The listener recognises an opening handshake (GET with Upgrade: websocket,
+// Connection: upgrade, Sec-WebSocket-Version 13 and a key) and asks the
+// WebSocketHandler; an accepted one gets its 101 answer and from then on its TLS
+// connection is a WebSocketChannel: raw bytes both ways (the frames are the
+// application's, web/websocket_frames.h), on the listener's thread.
+
+// One upgraded connection. send() and close() may be called from any thread.
+class WebSocketChannel {
+ public:
+  virtual ~WebSocketChannel() = default;
+  // Queue bytes (whole frames); `done(true)` once written, false when the
+  // connection is gone. Called on the listener's thread.
+  virtual void send(std::string bytes, std::function<void(bool ok)> done) = 0;
+  // Close the connection once what is queued is written (bounded: 5 s).
+  virtual void close() = 0;
+};
+
+// The application's side of one upgraded connection, called on the listener's thread.
+class WebSocketSession {
+ public:
+  virtual ~WebSocketSession() = default;
+  virtual void on_bytes(std::string_view bytes) = 0;
+  virtual void on_gone() = 0;  // the connection closed (by either side) or failed; called once
+};
+
+struct WebSocketAnswer {
+  // Set: the upgrade is refused with this answer, nothing else happens.
+  std::optional<HttpResponse> refusal;
+  std::string protocol;  // accepted: the Sec-WebSocket-Protocol to answer
+  // Accepted: makes the session once the 101 answer is on its way.
+  std::function<std::shared_ptr<WebSocketSession>(std::shared_ptr<WebSocketChannel>)> start;
+};
+using WebSocketHandler = std::function<WebSocketAnswer(const HttpRequest&)>;
+
 class HttpsListener {
  public:
   // Binds address:port (errors name them) and starts serving.
   static Result<std::unique_ptr<HttpsListener>> start(const std::string& address, uint16_t port,
-                                                      std::shared_ptr<asio::ssl::context> tls, HttpHandler handler);
+                                                      std::shared_ptr<asio::ssl::context> tls, HttpHandler handler,
+                                                      WebSocketHandler websocket = {});
   // Stops accepting, closes connections and ends the thread.
   ~HttpsListener();
 

@@ -216,6 +216,17 @@ class ServiceImpl final : public Service {
     return st;
   }
 
+  CarriedStream open_client_stream(std::shared_ptr<StreamTransport> transport, bool secure, std::string peer_ip,
+                                   uint16_t peer_port) override {
+    std::lock_guard lock(mu_);
+    if (!server_) return {};
+    auto& io = *ios_[next_++ % ios_.size()];
+    auto c = std::make_shared<ClientStream>(*server_, io.get_executor(), std::move(transport), secure,
+                                            std::move(peer_ip), peer_port);
+    asio::post(io, [c] { c->start(); });
+    return {c, server_->settings.limits.max_stanza_bytes};
+  }
+
   ComponentHolder component_holder(const std::string& domain) const override {
     std::lock_guard lock(mu_);
     ComponentHolder h;

@@ -15,6 +15,7 @@
 #include "xmpp/cluster_bus.h"
 #include "xmpp/settings.h"
 #include "xmpp/store.h"
+#include "xmpp/stream_transport.h"
 
 namespace convene::xmpp {
 
@@ -67,6 +68,17 @@ class Service {
   // bridges of the other nodes become reachable (cluster_router.h). Kept across
   // stop/start.
   virtual void set_cluster(std::shared_ptr<ClusterBus> bus) = 0;
+
+  // A client stream carried by something other than the client listener
+  // (stream_transport.h: XMPP over WebSocket), on one of the service's loops, under
+  // the same limits and per-address connection count as TCP clients. `secure`: the
+  // carrier is encrypted. Null stream when the service is not running.
+  struct CarriedStream {
+    std::shared_ptr<TransportedStream> stream;
+    size_t max_stanza_bytes = 0;  // the carrier refuses larger messages before reading them
+  };
+  virtual CarriedStream open_client_stream(std::shared_ptr<StreamTransport> transport, bool secure,
+                                           std::string peer_ip, uint16_t peer_port) = 0;
 };
 
 std::unique_ptr<Service> make_service(XmppStore& store);
