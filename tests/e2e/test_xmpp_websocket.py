@@ -370,6 +370,11 @@ def test_websocket_user_and_tcp_user_on_another_node_exchange_messages(nodes):
 
     async def go():
         bob = await online(make_client(tls, "bob"), address=n2.address)
+        # Node 1 learns of bob's session through the cluster router a moment later
+        # (a message sent before would go to bob's offline store).
+        for n in (n1, n2):  # and node 2 of alice's, the same way
+            await wait_until(lambda: re.search(r"^Sessions on other nodes\s*:\s*1$",
+                                               n.mmp("xmpp", "status").stdout, re.M))
         got = []
         bob.add_event_handler("message", lambda m: got.append(str(m["body"])))
         ws.send_text(message(f"bob@{DOMAIN}/test", "node 1 over WebSocket"))
