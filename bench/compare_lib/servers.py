@@ -24,17 +24,20 @@ from .registrar import register_users
 
 DOMAIN = "bench.test"
 PORT = 5222
+# XMPP over WebSocket (--websocket): each server's HTTPS listener, same port and path.
+WS_PORT = 5443
+WS_PATH = "/xmpp-websocket"
 
 
-def wait_port(host, timeout=60):
+def wait_port(host, timeout=60, port=PORT):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         try:
-            socket.create_connection((host, PORT), timeout=1).close()
+            socket.create_connection((host, port), timeout=1).close()
             return
         except OSError:
             time.sleep(0.1)
-    raise RuntimeError(f"{host}:{PORT} did not open within {timeout}s")
+    raise RuntimeError(f"{host}:{port} did not open within {timeout}s")
 
 
 def self_signed(directory):
@@ -73,8 +76,8 @@ def stop_pid(pid, timeout=20):
 class Convene:
     label = "convene"
 
-    def __init__(self, work, build, host, tls=False, name="convene"):
-        self.dir, self.build, self.host = work / name, Path(build), host
+    def __init__(self, work, build, host, tls=False, name="convene", websocket=False):
+        self.dir, self.build, self.host, self.websocket = work / name, Path(build), host, websocket
         self.proc = None
 
     def mmp(self, *args):
@@ -107,12 +110,18 @@ class Convene:
         self.mmp("xmpp", "limit", "max-connections-per-address", "1000000")
         self.mmp("xmpp", "limit", "auth-timeout", "600")
         self.mmp("xmpp", "enable")
+        if self.websocket:  # the web admin's listener serves /xmpp-websocket
+            self.mmp("webadmin", "listen", "a", str(WS_PORT))
+            self.mmp("webadmin", "certs", "bench.key", "bench.crt")
+            self.mmp("webadmin", "enable")
         wait_port(self.host)
         self.stop()
 
     def start(self, cpu):
         self._start(cpu)
         wait_port(self.host)
+        if self.websocket:
+            wait_port(self.host, port=WS_PORT)
         return self.proc.pid
 
     def stop(self):
@@ -125,13 +134,22 @@ class Convene:
 class Prosody:
     label = "prosody"
 
-    def __init__(self, work, build, host, tls=False):
-        self.dir, self.host, self.tls = work / "prosody", host, tls
+    def __init__(self, work, build, host, tls=False, websocket=False):
+        self.dir, self.host, self.tls, self.websocket = work / "prosody", host, tls, websocket
         self.proc = None
 
     def _config(self, registration):
         d = self.dir
         modules = '"roster", "saslauth", "tls", "disco", "ping", "posix"' + (', "register"' if registration else "")
+        if self.websocket:
+            modules += ', "websocket"'
+        websocket = (f'''http_ports = {{ }}
+https_ports = {{ {WS_PORT} }}
+https_interfaces = {{ "{self.host}" }}
+https_ssl = {{ key = "{d}/bench.key"; certificate = "{d}/bench.crt" }}
+consider_websocket_secure = true
+cross_domain_websocket = true
+''' if self.websocket else "")
         (d / "prosody.cfg.lua").write_text(f'''-- bench/compare: Prosody's defaults otherwise (GC included), as users run it
 pidfile = "{d}/prosody.pid"
 daemonize = false
@@ -149,7 +167,7 @@ registration_whitelist = {{ "127.0.0.1", "{self.host}" }}
 log = {{ warn = "{d}/prosody.log" }}
 network_settings = {{ tcp_backlog = 1024 }}
 ssl = {{ key = "{d}/bench.key"; certificate = "{d}/bench.crt" }}
-VirtualHost "{DOMAIN}"
+{websocket}VirtualHost "{DOMAIN}"
 ''')
         chown_tree(d, "prosody")
 
@@ -160,6 +178,8 @@ VirtualHost "{DOMAIN}"
         self.proc = subprocess.Popen((["taskset", "-c", str(cpu)] if cpu is not None else []) + cmd,
                                      stdout=log, stderr=subprocess.STDOUT)
         wait_port(self.host)
+        if self.websocket:
+            wait_port(self.host, port=WS_PORT)
         return self.proc.pid
 
     def setup(self, users, password):
@@ -184,8 +204,8 @@ VirtualHost "{DOMAIN}"
 class Ejabberd:
     label = "ejabberd"
 
-    def __init__(self, work, build, host, tls=False):
-        self.dir, self.host, self.tls = work / "ejabberd", host, tls
+    def __init__(self, work, build, host, tls=False, websocket=False):
+        self.dir, self.host, self.tls, self.websocket = work / "ejabberd", host, tls, websocket
         self.proc = None
 
     def _env_cmd(self, *args):
@@ -197,6 +217,14 @@ class Ejabberd:
     def _config(self, registration):
         d = self.dir
         register = ("  mod_register:\n    access: register\n    ip_access: all\n" if registration else "")
+        websocket = (f'''  -
+    port: {WS_PORT}
+    ip: "{self.host}"
+    module: ejabberd_http
+    tls: true
+    request_handlers:
+      "{WS_PATH}": ejabberd_http_ws
+''' if self.websocket else "")
         (d / "ejabberd.yml").write_text(f'''# bench/compare: one vhost, plain TCP allowed, STARTTLS offered, no extra modules
 hosts: ["{DOMAIN}"]
 loglevel: warning
@@ -212,7 +240,7 @@ listen:
     shaper: none
     access: c2s
     backlog: 1024
-access_rules:
+{websocket}access_rules:
   c2s:
     allow: all
   register:
@@ -241,6 +269,8 @@ ERL_MAX_PORTS=65536
         self.proc = subprocess.Popen((["taskset", "-c", str(cpu)] if cpu is not None else []) + cmd,
                                      stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
         wait_port(self.host, 120)
+        if self.websocket:
+            wait_port(self.host, 60, port=WS_PORT)
         return self.beam_pid()
 
     def beam_pid(self):

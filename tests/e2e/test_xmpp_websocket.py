@@ -370,6 +370,11 @@ def test_websocket_user_and_tcp_user_on_another_node_exchange_messages(nodes):
 
     async def go():
         bob = await online(make_client(tls, "bob"), address=n2.address)
+        # Node 1 learns of bob's session through the cluster router a moment later
+        # (a message sent before would go to bob's offline store).
+        for n in (n1, n2):  # and node 2 of alice's, the same way
+            await wait_until(lambda: re.search(r"^Sessions on other nodes\s*:\s*1$",
+                                               n.mmp("xmpp", "status").stdout, re.M))
         got = []
         bob.add_event_handler("message", lambda m: got.append(str(m["body"])))
         ws.send_text(message(f"bob@{DOMAIN}/test", "node 1 over WebSocket"))
@@ -381,3 +386,28 @@ def test_websocket_user_and_tcp_user_on_another_node_exchange_messages(nodes):
 
     run(go())
     ws.close()
+
+
+def test_the_c2s_limits_apply_auth_time_out(node):
+    """The stream's own limits hold over WebSocket: one that never authenticates
+    gets <connection-timeout/>, <close/> and the close frame, like a TCP one."""
+    configure_xmpp(node, limits={"auth-timeout": 1}, plaintext=False)
+    enable_webadmin(node)
+    ws = connect(node.address, PORT, node.files / "web.crt")
+    ws.send_text(open_element(DOMAIN))
+    features(ws)
+    stream_error_then_close(ws, "connection-timeout", 1000)
+
+
+def test_the_c2s_limits_apply_read_rate(node):
+    """Message bytes count against the read rate as TCP bytes do."""
+    configure_xmpp(node, limits={"read-rate": 1024}, plaintext=False)
+    enable_webadmin(node)
+    ws = connect(node.address, PORT, node.files / "web.crt")
+    ws.send_text(open_element(DOMAIN))
+    features(ws)
+    # 2,600 bytes at once: more than the two seconds' worth (2,048) the bucket holds.
+    ws.send_text("<presence xmlns='jabber:client'><status>" + "x" * 2550 + "</status></presence>")
+    messages, code = ws.rest()
+    assert "<policy-violation xmlns='urn:ietf:params:xml:ns:xmpp-streams'/>" in messages[-2], messages
+    assert "read rate" in messages[-2] and messages[-1] == f"<close xmlns='{FRAMING_NS}'/>", messages
