@@ -216,6 +216,7 @@ for i in 1 2 3; do
   # A meeting page loaded from one node may move to another when its node dies.
   for j in 1 2 3; do
     [ $j = $i ] || mmp $i webadmin websocket origins add https://$net.$j:8443 >/dev/null
+    [ $j = $i ] || mmp $i webadmin websocket peers add wss://$net.$j:8443/xmpp-websocket >/dev/null
   done
 done
 

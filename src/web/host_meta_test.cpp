@@ -4,6 +4,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "web/xmpp_websocket.h"
+
 namespace convene::web {
 namespace {
 
@@ -32,6 +34,23 @@ TEST(HostMeta, OnlyPlainHostsAreTaken) {
   EXPECT_FALSE(plain_host("a\"><script>"));
   EXPECT_FALSE(plain_host(""));
   EXPECT_FALSE(plain_host("a/b"));
+}
+
+}  // namespace
+}  // namespace convene::web
+
+namespace convene::web {
+namespace {
+
+TEST(PeerWebSocketUrl, CanonicalFormOrNothing) {
+  EXPECT_EQ(canonical_websocket_url("wss://10.0.0.2:445/xmpp-websocket"), "wss://10.0.0.2:445/xmpp-websocket");
+  EXPECT_EQ(canonical_websocket_url("WSS://Node2.Example.COM:445"), "wss://node2.example.com:445/xmpp-websocket");
+  EXPECT_EQ(canonical_websocket_url("wss://node2.example.com:443/ws"), "wss://node2.example.com/ws");
+  EXPECT_FALSE(canonical_websocket_url("https://10.0.0.2:445/xmpp-websocket"));  // not a WebSocket URL
+  EXPECT_FALSE(canonical_websocket_url("ws://10.0.0.2:445/xmpp-websocket"));     // not over TLS
+  EXPECT_FALSE(canonical_websocket_url("wss://"));
+  EXPECT_FALSE(canonical_websocket_url("wss://a b/x"));
+  EXPECT_FALSE(canonical_websocket_url("wss://host/x\"><script>"));  // would be echoed into host-meta
 }
 
 }  // namespace

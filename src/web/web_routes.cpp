@@ -1,5 +1,7 @@
 #include "web/web_routes.h"
 
+#include <algorithm>
+
 #include "web/basic_auth.h"
 #include "web/cms_api.h"
 #include "web/cms_render.h"
@@ -24,13 +26,19 @@ HttpResponse unauthorized(Format f) {
 }
 
 // XEP-0156: where this node's XMPP WebSocket is, from the host the client used to
-// ask (so names and addresses both work). Only this node's: the node does not know
-// which other nodes of its XMPP cluster serve WebSockets (their web admin settings
-// are theirs alone), and status never guesses. Empty when the endpoint is off.
+// ask (so names and addresses both work), then the other nodes' the operator listed
+// (`webadmin websocket peers`): the node does not know which other nodes of its
+// XMPP cluster serve WebSockets (their web admin settings are theirs alone), and
+// never guesses. Empty when the endpoint is off.
 HttpResponse host_meta(Daemon& daemon, const HttpRequest& r, bool json) {
   std::vector<std::string> urls;
   auto host = plain_host(r.header("host"));
-  if (host && webadmin_config(daemon.node().config()).websocket) urls.push_back(xmpp_websocket_url(*host));
+  auto config = webadmin_config(daemon.node().config());
+  if (config.websocket) {
+    if (host) urls.push_back(xmpp_websocket_url(*host));
+    for (auto& peer : config.websocket_peers)
+      if (std::find(urls.begin(), urls.end(), peer) == urls.end()) urls.push_back(peer);
+  }
   HttpResponse answer{200, json ? "application/json" : "application/xrd+xml; charset=utf-8",
                       json ? render_host_meta_json(urls) : render_host_meta_xrd(urls), {}};
   // Read by web clients served from other origins (XEP-0156 §3.2).

@@ -126,38 +126,86 @@ Result<std::string> origin_argument(const std::string& text) {
   return *origin;
 }
 
-Status origins_add(CommandRequest& req, WebAdmin&) {
-  auto origin = origin_argument(req.args[0]);
-  if (!origin) return origin.error();
-  auto current = webadmin_config(req.node.config()).websocket_origins;
-  if (std::find(current.begin(), current.end(), *origin) != current.end()) {
-    req.io.print("Origin " + *origin + " is already allowed");
+// The section's two lists (origins, peers): one entry added or removed, audited.
+Status add_entry(CommandRequest& req, const char* key, const std::vector<std::string>& current,
+                 const std::string& entry, const std::string& command, const std::string& already,
+                 const std::string& done) {
+  if (std::find(current.begin(), current.end(), entry) != current.end()) {
+    req.io.print(already);
     return ok_status();
   }
   CONVENE_TRY(update(req, [&](json& s) {
-    if (!s.contains("websocket_origins") || !s["websocket_origins"].is_array()) s["websocket_origins"] = json::array();
-    s["websocket_origins"].push_back(*origin);
+    if (!s.contains(key) || !s[key].is_array()) s[key] = json::array();
+    s[key].push_back(entry);
   }));
-  logger("audit")->info("who=mmp what='webadmin websocket origins add {}'", *origin);
-  req.io.print("Origin " + *origin + " may open XMPP WebSockets");
+  logger("audit")->info("who=mmp what='{} {}'", command, entry);
+  req.io.print(done);
   return ok_status();
+}
+
+Status remove_entry(CommandRequest& req, const char* key, const std::vector<std::string>& current,
+                    const std::string& entry, const std::string& command, const std::string& done) {
+  if (std::find(current.begin(), current.end(), entry) == current.end())
+    return make_error("'" + entry + "' is not in the list",
+                      "See the list with '" + command.substr(0, command.rfind(' ')) + " list'.");
+  CONVENE_TRY(update(req, [&](json& s) {
+    json kept = json::array();
+    for (const auto& o : s[key])
+      if (!(o.is_string() && o.get<std::string>() == entry)) kept.push_back(o);
+    s[key] = kept;
+  }));
+  logger("audit")->info("who=mmp what='{} {}'", command, entry);
+  req.io.print(done);
+  return ok_status();
+}
+
+Status origins_add(CommandRequest& req, WebAdmin&) {
+  auto origin = origin_argument(req.args[0]);
+  if (!origin) return origin.error();
+  return add_entry(req, "websocket_origins", webadmin_config(req.node.config()).websocket_origins, *origin,
+                   "webadmin websocket origins add", "Origin " + *origin + " is already allowed",
+                   "Origin " + *origin + " may open XMPP WebSockets");
 }
 
 Status origins_del(CommandRequest& req, WebAdmin&) {
   auto origin = origin_argument(req.args[0]);
   if (!origin) return origin.error();
-  auto current = webadmin_config(req.node.config()).websocket_origins;
-  if (std::find(current.begin(), current.end(), *origin) == current.end())
-    return make_error("origin " + *origin + " is not in the list",
-                      "See the list with 'webadmin websocket origins list'.");
-  CONVENE_TRY(update(req, [&](json& s) {
-    json kept = json::array();
-    for (const auto& o : s["websocket_origins"])
-      if (!(o.is_string() && o.get<std::string>() == *origin)) kept.push_back(o);
-    s["websocket_origins"] = kept;
-  }));
-  logger("audit")->info("who=mmp what='webadmin websocket origins del {}'", *origin);
-  req.io.print("Origin " + *origin + " removed; its open WebSocket sessions stay until they end");
+  return remove_entry(req, "websocket_origins", webadmin_config(req.node.config()).websocket_origins, *origin,
+                      "webadmin websocket origins del",
+                      "Origin " + *origin + " removed; its open WebSocket sessions stay until they end");
+}
+
+Result<std::string> peer_argument(const std::string& text) {
+  auto url = canonical_websocket_url(text);
+  if (!url)
+    return make_error("'" + text + "' is not an XMPP WebSocket URL",
+                      std::string("Give another node's, e.g. wss://10.0.0.2:445") + kXmppWebSocketPath);
+  return *url;
+}
+
+// host-meta lists these after this node's own URL, so a browser client whose node
+// dies tries them (XEP-0156). Given by the operator: a node does not know the other
+// nodes' web admin settings, which are theirs alone.
+Status peers_add(CommandRequest& req, WebAdmin&) {
+  auto url = peer_argument(req.args[0]);
+  if (!url) return url.error();
+  return add_entry(req, "websocket_peers", webadmin_config(req.node.config()).websocket_peers, *url,
+                   "webadmin websocket peers add", *url + " is already listed",
+                   *url + " is listed in host-meta after this node's own endpoint");
+}
+
+Status peers_del(CommandRequest& req, WebAdmin&) {
+  auto url = peer_argument(req.args[0]);
+  if (!url) return url.error();
+  return remove_entry(req, "websocket_peers", webadmin_config(req.node.config()).websocket_peers, *url,
+                      "webadmin websocket peers del", *url + " is no longer listed in host-meta");
+}
+
+Status peers_list(CommandRequest& req, WebAdmin&) {
+  auto c = webadmin_config(req.node.config());
+  req.io.print("host-meta lists this node's own endpoint first (from the host the browser used), then:");
+  if (c.websocket_peers.empty()) req.io.print("No other nodes");
+  for (const auto& p : c.websocket_peers) req.io.print(p);
   return ok_status();
 }
 
@@ -209,6 +257,8 @@ Status status(CommandRequest& req, WebAdmin& web) {
   if (c.websocket && !req.daemon.xmpp().status().running) ws += " (the XMPP service is not running: upgrades get 503)";
   line("XMPP WebSocket", ws);
   line("Origins", c.websocket_origins.empty() ? std::string("own only") : join(c.websocket_origins, " "));
+  line("Peers", c.websocket_peers.empty() ? std::string("none (host-meta lists this node alone)")
+                                          : join(c.websocket_peers, " "));
   return ok_status();
 }
 
@@ -238,6 +288,13 @@ void register_webadmin_commands(CommandRegistry& r, WebAdmin* web) {
   add({"webadmin", "websocket", "origins", "del"}, "<origin>", "stop allowing an origin", 1, 1, origins_del);
   add({"webadmin", "websocket", "origins", "list"}, "", "the origins allowed besides the web admin's own", 0, 0,
       origins_list);
+  add({"webadmin", "websocket", "peers", "add"}, "<url>",
+      "list another node's XMPP WebSocket (wss://host[:port]/xmpp-websocket) in host-meta, for clients to fail over",
+      1, 1, peers_add);
+  add({"webadmin", "websocket", "peers", "del"}, "<url>", "stop listing another node's XMPP WebSocket", 1, 1,
+      peers_del);
+  add({"webadmin", "websocket", "peers", "list"}, "", "the other nodes' XMPP WebSockets that host-meta lists", 0, 0,
+      peers_list);
 }
 
 }  // namespace convene::web

@@ -11,6 +11,8 @@
 //                         it needs an XMPP account and the XMPP service anyway)
 //   websocket_origins ["https://meet.example.com", ...]  browser origins allowed
 //                         besides the listener's own (xmpp_websocket.h)
+//   websocket_peers ["wss://10.0.0.2:445/xmpp-websocket", ...]  the other nodes'
+//                         XMPP WebSockets, listed after this node's in host-meta
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -29,6 +31,7 @@ struct WebadminConfig {
   bool enabled = false;
   bool websocket = true;
   std::vector<std::string> websocket_origins;
+  std::vector<std::string> websocket_peers;
 };
 
 WebadminConfig webadmin_config(const ConfigStore& config);

@@ -193,6 +193,22 @@ std::optional<std::string> canonical_origin(const std::string& origin) {
   return scheme + "://" + host + (port.empty() ? "" : ":" + port);
 }
 
+std::optional<std::string> canonical_websocket_url(const std::string& url) {
+  std::string scheme = url.substr(0, 6);
+  for (auto& c : scheme) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  if (scheme != "wss://") return std::nullopt;
+  std::string rest = url.substr(6);
+  auto slash = rest.find('/');
+  std::string path = slash == std::string::npos ? std::string(kXmppWebSocketPath) : rest.substr(slash);
+  auto origin = canonical_origin("https://" + rest.substr(0, slash));
+  if (!origin) return std::nullopt;
+  // The path goes into host-meta's documents as it is: only URL path characters.
+  for (char c : path)
+    if (!std::isalnum(static_cast<unsigned char>(c)) && std::string_view("/-._~%").find(c) == std::string_view::npos)
+      return std::nullopt;
+  return "wss://" + origin->substr(8) + path;
+}
+
 bool origin_allowed(const std::string& origin, const std::string& host, const std::vector<std::string>& allowed) {
   auto o = canonical_origin(origin);
   if (!o) return false;

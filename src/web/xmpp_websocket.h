@@ -41,6 +41,10 @@ std::string xmpp_websocket_url(const std::string& host);
 // "https://meet.example.com:8443" in canonical form (lower case, no default
 // port, no path), or nullopt when `origin` is not a web origin.
 std::optional<std::string> canonical_origin(const std::string& origin);
+// Another node's XMPP WebSocket URL as `webadmin websocket peers add` takes it:
+// wss://host[:port][/path] (the path defaults to /xmpp-websocket), the host checked
+// as an origin's is and lower-cased; nullopt when it is not one.
+std::optional<std::string> canonical_websocket_url(const std::string& url);
 
 // Whether a browser page of `origin` (canonical) may open the WebSocket.
 bool origin_allowed(const std::string& origin, const std::string& host, const std::vector<std::string>& allowed);

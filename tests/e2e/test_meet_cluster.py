@@ -181,7 +181,17 @@ def test_two_browsers_on_two_nodes_meet_in_one_space(meeting_cluster, browsers):
     assert occupants(alice) == {"alice"}
 
 
+def announce_peers(nodes):
+    """Each node's host-meta lists the others' WebSocket endpoints after its own, so a
+    page whose node dies knows where else to go (XEP-0156)."""
+    for n in nodes:
+        for other in nodes:
+            if other is not n:
+                n.mmp("webadmin", "websocket", "peers", "add", f"wss://{other.address}:{PORT}/xmpp-websocket")
+
+
 def test_a_browser_whose_node_dies_is_back_in_the_space_by_itself(meeting_cluster, browsers):
+    announce_peers(list(meeting_cluster.values()))
     alice, bob = browsers(), browsers()
     log_in(alice, meeting_cluster[2], "alice")
     log_in(bob, meeting_cluster[3], "bob")

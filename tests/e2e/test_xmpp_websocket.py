@@ -411,3 +411,25 @@ def test_the_c2s_limits_apply_read_rate(node):
     messages, code = ws.rest()
     assert "<policy-violation xmlns='urn:ietf:params:xml:ns:xmpp-streams'/>" in messages[-2], messages
     assert "read rate" in messages[-2] and messages[-1] == f"<close xmlns='{FRAMING_NS}'/>", messages
+
+
+def test_host_meta_lists_the_peers_the_operator_gave_after_this_node(site):
+    """A browser client whose node dies tries the next URL of host-meta: the other
+    nodes' endpoints, as `webadmin websocket peers add` lists them (canonical form,
+    this node's own first); a bad URL is refused and changes nothing."""
+    import json
+    node, _, web = site
+    own = f"wss://{node.address}:{PORT}/xmpp-websocket"
+    bad = node.mmp("webadmin", "websocket", "peers", "add", "https://127.0.0.9:445/x", check=False)
+    assert bad.returncode != 0 and "is not an XMPP WebSocket URL" in bad.stdout + bad.stderr
+    assert re.search(r"^Peers\s*:\s*none", node.mmp("webadmin", "status").stdout, re.M)
+    node.mmp("webadmin", "websocket", "peers", "add", "WSS://Node2.Example:445")
+    node.mmp("webadmin", "websocket", "peers", "add", "wss://node3.example:445/xmpp-websocket")
+    hrefs = [link["href"] for link in json.loads(web.request("GET", "/.well-known/host-meta.json")[2])["links"]]
+    assert hrefs == [own, "wss://node2.example:445/xmpp-websocket", "wss://node3.example:445/xmpp-websocket"]
+    xrd = web.request("GET", "/.well-known/host-meta")[2]
+    assert xrd.index(own) < xrd.index("wss://node2.example:445") < xrd.index("wss://node3.example:445"), xrd
+    node.mmp("webadmin", "websocket", "peers", "del", "wss://node2.example:445/xmpp-websocket")
+    assert "node2.example" not in node.mmp("webadmin", "websocket", "peers", "list").stdout
+    missing = node.mmp("webadmin", "websocket", "peers", "del", "wss://node2.example:445", check=False)
+    assert missing.returncode != 0 and "is not in the list" in missing.stdout + missing.stderr
