@@ -104,6 +104,7 @@ class Connection : public std::enable_shared_from_this<Connection>, public xml::
   bool charge(size_t bytes);
   void feed(std::string_view bytes);
   void flush();
+  bool write_direct();  // flush(): a write now; false leaves writing_ to async_write
   void on_written(const asio::error_code& ec);
   void arm_timer();
   void on_timer();
@@ -135,6 +136,9 @@ class Connection : public std::enable_shared_from_this<Connection>, public xml::
   std::string writing_;
   bool write_in_flight_ = false;
   size_t tls_written_ = 0;  // of writing_, through TLS
+  // flush() → write_direct() → on_written() → flush() nesting (write_direct).
+  static constexpr int kMaxDirectWrites = 4;
+  int direct_writes_ = 0;
   uint64_t tls_wire_charged_ = 0;  // of the session's wire_bytes_read()
 
   bool reading_ = false, close_after_write_ = false, tls_pending_ = false;
