@@ -5,7 +5,7 @@ import csv
 import statistics
 import subprocess
 
-METRICS = [("login", "logins_per_s", "logins/s", True), ("messages", "msgs_per_s", "messages/s delivered", True),
+METRICS = [("login-first", "logins_per_s", "logins/s, first login", True), ("login", "logins_per_s", "logins/s", True), ("messages", "msgs_per_s", "messages/s delivered", True),
            ("idle", "rss_per_conn_kib", "KiB RSS per idle connection", False)]
 # bench/compare --scaling: one run each, server and tool not pinned for messages.
 SCALING = [("idle-10000", "rss_per_conn_kib", "KiB per idle conn, 10k", False),

@@ -6,7 +6,8 @@ else), logs at warning. Passwords: for the plain TCP + PLAIN runs Prosody and ej
 keep them in plain text (internal_plain; auth_password_format: plain — ejabberd's
 default), so a PLAIN login costs them no key derivation, as in the issue's reference
 figures; Convene stores only SCRAM keys and caches a PLAIN verifier per user after the
-first login (bench/compare warms every server up with one login per user). For the
+first login (bench/compare reports first and repeat logins apart; the repeat ones compare
+like with like). For the
 STARTTLS + SCRAM runs all three store SCRAM keys (internal_hashed; scram). Each runs as its own account where it insists (Prosody
 refuses root; ejabberd is started as `ejabberd` with setpriv so it keeps the open-file
 limit, which `ejabberdctl` as root would lose through `su`), pinned with taskset.
