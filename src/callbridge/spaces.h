@@ -60,7 +60,9 @@ class Spaces {
   Spaces(std::string component_domain, SpaceStore& store);
 
   using Send = std::function<void(const std::string&)>;
-  // Handle one stanza addressed to the component; `send` receives every stanza to write.
+  // Handle one stanza addressed to the component; `send` receives every stanza to write,
+  // and an empty string where what it has gathered should be written now, before a slow
+  // step (send_batch.h): a writer that sends at once ignores it.
   void handle(const xml::Element& stanza, const Send& send);
   // A new connection to the XMPP service: ask for the recorded occupants.
   void connected(const Send& send);

@@ -46,6 +46,7 @@ void Spaces::on_groupchat(const xml::Element& stanza, const std::string& room_na
   for (auto& [n, occ] : room->second.by_nick) send(head + attr("to", occ.jid) + tail);
   if (!has_body) return;  // chat states and the like are not history
   // Kept after it was delivered: a slow store delays the next stanza, not this one.
+  send({});  // what is batched leaves now, before the store's write (Send's contract)
   HistoryEntry entry{now_ms(), head + tail};
   (void)history_of(room_name);  // read first, so the cache below is the store's plus this entry
   auto st = store_.add_history(room_name, entry, kHistoryKept);

@@ -74,7 +74,9 @@ class Driver : public xml::StreamHandler {
   }
   void on_stream_open(const xml::StreamHeader&) override {}
   void on_stanza(xml::Element& stanza, std::string_view) override {
-    spaces_.handle(stanza, [this](const std::string& s) { out_.push_back(s); });
+    spaces_.handle(stanza, [this](const std::string& s) {
+      if (!s.empty()) out_.push_back(s);  // empty: "write what you gathered now"
+    });
   }
   void on_stream_close() override {}
 
