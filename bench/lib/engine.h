@@ -37,6 +37,7 @@ struct Conn {
   std::string cin;
   std::string secrets[2];  // client's, server's application traffic secret 0
   std::string msg;       // message template to the partner
+  bool marked = false;   // Engine::marker seen on this connection (once)
   size_t stamp_off = 0;  // where the 16 hex digits of the send time go
 };
 
@@ -50,6 +51,10 @@ class Engine {
   std::function<void(unsigned)> on_online, on_dead;
   std::function<void(unsigned, uint64_t)> on_message;  // receiver index, send stamp
   std::function<void()> on_tick;                       // after every poll
+  // Once online: the first time one of `markers` shows up in what a connection reads
+  // (e.g. a MUC self-presence's status code 110), on_marker(idx), once per connection.
+  std::vector<std::string> markers;
+  std::function<void(unsigned)> on_marker;
   std::string first_error;
 
   void add_users(unsigned n);
@@ -102,7 +107,8 @@ class Engine {
 
   static uint64_t parse_hex16(const char* p);
 
-  // Complete <message ...>...</message> stanzas: the stamp from " id='" in the start tag.
+  // Complete <message ...>...</message> stanzas: the stamp from " id='" in the start tag,
+  // else from the first 16 characters of <body> (a room may give reflected messages its own id).
   void scan_messages(unsigned idx);
 };
 
