@@ -240,6 +240,7 @@ void Connector::run(const std::atomic<bool>& stop) {
           spaces_.tick(send);
           batch.flush();
         });
+    spaces_.write_history();  // what the last tick had not written yet
     if (stop) break;
     log->warn("call bridge {} lost {} ({}): {}", config_.component(), target->endpoint(), address, why);
     status_.last_loss = target->endpoint() + ": " + why;

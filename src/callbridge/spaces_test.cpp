@@ -214,5 +214,27 @@ TEST(Spaces, AJoinTheServiceCouldNotRecordIsAnErrorAndNobodyHearsOfIt) {
   EXPECT_TRUE(any_contains(out, "code='110'"));
 }
 
+// A group message reaches the occupants and the in-memory history at once, and the
+// store at the next tick (several in one write): a store write per message paced a
+// busy space. A joiner in between still gets it in the history.
+TEST(Spaces, GroupMessagesAreKeptInTheStoreAtTheNextTick) {
+  MemoryStore store;
+  store.names = {"room1"};
+  Spaces spaces("cb1.tptac9.com", store);
+  Driver d(spaces);
+  join_recorded(d, "room1", "alice", "Alice");
+  auto out = d.send("<message from='alice@tptac9.com/r' to='room1@cb1.tptac9.com' type='groupchat' id='m1'>"
+                    "<body>hello</body></message>");
+  EXPECT_TRUE(any_contains(out, "hello"));
+  EXPECT_TRUE(store.stored_history["room1"].empty()) << "written before the tick";
+  auto joined = join_recorded(d, "room1", "bob", "Bob");
+  EXPECT_TRUE(any_contains(joined, "hello")) << "the history a joiner gets lacks the unwritten message";
+  spaces.tick([](const std::string&) {});
+  ASSERT_EQ(store.stored_history["room1"].size(), 1u);
+  EXPECT_NE(store.stored_history["room1"][0].stanza.find("hello"), std::string::npos);
+  spaces.tick([](const std::string&) {});
+  EXPECT_EQ(store.stored_history["room1"].size(), 1u) << "written twice";
+}
+
 }  // namespace
 }  // namespace convene::callbridge

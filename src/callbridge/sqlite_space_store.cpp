@@ -76,16 +76,24 @@ class SqliteSpaceStore final : public SpaceStore {
     return ok_status();
   }
 
-  // One transaction for the entry and the trim: one commit (one WAL sync) per group
-  // message instead of two; in a busy space the syncs were what paced its messages.
+  // One transaction for the entries and their trims: one commit (one WAL sync) for what
+  // a space gathered (Spaces writes its history behind), not two per group message; in a
+  // busy space the syncs were what paced its messages.
   Status add_history(const std::string& name, const HistoryEntry& entry, int keep) override {
-    CONVENE_TRY(run("BEGIN IMMEDIATE", {}, "cannot keep the history of space " + name));
-    auto st = add_and_trim(name, entry, keep);
-    if (!st) {
-      (void)run("ROLLBACK", {}, "cannot roll back the history of space " + name);
-      return failed(st.error());
+    return add_histories({{name, entry}}, keep);
+  }
+
+  Status add_histories(const std::vector<std::pair<std::string, HistoryEntry>>& entries, int keep) override {
+    if (entries.empty()) return ok_status();
+    CONVENE_TRY(run("BEGIN IMMEDIATE", {}, "cannot keep the history of space " + entries.front().first));
+    for (auto& [name, entry] : entries) {
+      auto st = add_and_trim(name, entry, keep);
+      if (!st) {
+        (void)run("ROLLBACK", {}, "cannot roll back the history of space " + name);
+        return failed(st.error());
+      }
     }
-    CONVENE_TRY(run("COMMIT", {}, "cannot keep the history of space " + name));
+    CONVENE_TRY(run("COMMIT", {}, "cannot keep the history of space " + entries.front().first));
     problem_.clear();
     return ok_status();
   }
