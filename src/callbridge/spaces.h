@@ -66,17 +66,20 @@ class Spaces {
   void handle(const xml::Element& stanza, const Send& send);
   // A new connection to the XMPP service: ask for the recorded occupants.
   void connected(const Send& send);
-  // Called often (at least every 100 ms) while connected: asks again when due, and
-  // writes the history gathered since the last tick (write_history).
+  // Called often (at least every 100 ms, and after every read) while connected: asks
+  // again when due, and writes the history once its oldest unwritten entry is
+  // kHistoryDelay old (write_history).
   void tick(const Send& send);
   // History is written behind the messages: a group message goes to the occupants and
-  // into the in-memory history at once, and to the store at the next tick (or once
+  // into the in-memory history at once, and to the store within kHistoryDelay (or once
   // kUnwrittenHistory wait), several in one commit. A store write per message paced a
-  // busy space at one sync per message. What a crash of the bridge loses is the last
-  // tick's messages from the history (the occupants had them). Also before the store's
-  // history is read, and when the connection ends.
+  // busy space at one sync per message, and a sync per read still did on a loaded
+  // disk. What a crash of the bridge loses is the last kHistoryDelay of messages from
+  // the history (the occupants had them). Also written before the store's history is
+  // read, before a space is destroyed, and when the connection ends.
   void write_history();
   static constexpr size_t kUnwrittenHistory = 256;
+  static constexpr auto kHistoryDelay = std::chrono::milliseconds(200);
 
   std::vector<std::string> names() const;
   int occupant_count() const;
@@ -199,6 +202,7 @@ class Spaces {
   std::map<std::string, std::vector<HistoryEntry>> history_;  // read on first use
   // Group messages kept in history_ and not yet in the store (write_history).
   std::vector<std::pair<std::string, HistoryEntry>> history_unwritten_;
+  std::chrono::steady_clock::time_point history_unwritten_since_;
 };
 
 // A result <iq/> answering `stanza`, with `payload` inside (may be empty).

@@ -55,6 +55,7 @@ void Spaces::on_groupchat(const xml::Element& stanza, const std::string& room_na
     if (cached->second.size() > static_cast<std::size_t>(kHistoryKept))
       cached->second.erase(cached->second.begin(), cached->second.end() - kHistoryKept);
   }
+  if (history_unwritten_.empty()) history_unwritten_since_ = std::chrono::steady_clock::now();
   history_unwritten_.emplace_back(room_name, std::move(entry));
   if (history_unwritten_.size() >= kUnwrittenHistory) {
     send({});  // what is batched leaves now, before the store's write (Send's contract)
