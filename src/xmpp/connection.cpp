@@ -130,7 +130,7 @@ void Connection::tls_read() {
     uint64_t wire = tls_->wire_bytes_read();
     size_t arrived = size_t(wire - tls_wire_charged_);
     tls_wire_charged_ = wire;
-    if (!charge(arrived)) {
+    if (read_rate_limited() && !charge(arrived)) {
       reading_ = false;
       return;
     }
@@ -165,7 +165,7 @@ void Connection::on_read(const asio::error_code& ec, const char* data, size_t n)
     holds_busy_memory_ = true;
     arm_timer();  // now also for the idle release
   }
-  if (!tls_ && !charge(n)) return;  // under TLS, tls_read charged the records
+  if (!tls_ && read_rate_limited() && !charge(n)) return;  // under TLS, tls_read charged the records
   feed(std::string_view(data, n));
   read_more();
 }

@@ -86,6 +86,10 @@ class Connection : public std::enable_shared_from_this<Connection>, public xml::
   // during the call (stream_parser.h).
   virtual void handle_stanza(xml::Element& stanza, std::string_view raw) = 0;
   virtual void handle_close() = 0;  // the peer's </stream:stream>
+  // Whether what this connection reads is charged to the read-rate bucket (charge).
+  // Clients always are; a call bridge is not once its secret is proven: its fan-out
+  // to a large space is legitimately many times a client's rate.
+  virtual bool read_rate_limited() const { return true; }
 
  public:
   void on_stanza(xml::Element& stanza, std::string_view raw) final;
