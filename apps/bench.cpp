@@ -25,6 +25,9 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   app.add_flag("!--no-quickack", o.quickack, "keep delayed ACKs (by default every read is acknowledged at once: TCP_QUICKACK)");
   app.add_flag("--starttls", o.starttls, "STARTTLS before SASL (TLS 1.2+, the server's certificate is not checked)");
+  app.add_option("--websocket", o.websocket,
+                 "XMPP over WebSocket (RFC 7395) at this path, e.g. /xmpp-websocket: wss://HOST:PORT/PATH "
+                 "(TLS from the first byte, certificate not checked)");
   app.add_option("--scram-cache", o.scram_cache, "file caching SCRAM keys (no PBKDF2 on the tool's clock)");
   app.add_option("--concurrency", o.concurrency, "logins in progress at once")->capture_default_str();
   app.add_option("--server-pid", o.server_pid, "server pid: its CPU share and RSS");

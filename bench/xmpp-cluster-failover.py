@@ -19,8 +19,10 @@ then:
    `bridge_ms`: from the kill to the first group message alice sent after it coming
    back to her through the bridge (now on another node).
 3. Throughput: convene-bench `messages` with every pair on one follower, then with
-   each pair split over the two followers (every message crosses nodes through the
-   leader), same load, delivered/s and latency percentiles.
+   each pair split over the two followers (every message crosses nodes), same load,
+   delivered/s and latency percentiles, the ratio cross-node/one-node, and the CPU
+   each node's process used during each run (seconds of user+system time, from
+   /proc/PID/stat: the leader's against the followers').
 4. Failover under load, --trials times (at most 5): convene-bench `failover`, --pairs
    pairs split over the two followers sending --rate messages/s in all (open loop),
    kill -9 of the leader after 2 s, 5 s more of traffic. `restored_ms`: from the kill
@@ -172,6 +174,26 @@ def bench_messages(host, host2=None, label=""):
     return next((l for l in out.splitlines() if l.startswith("RESULT")), out.strip())
 
 
+def cpu_seconds(node):
+    """User + system CPU time the node's process has used so far (/proc/PID/stat)."""
+    fields = Path(f"/proc/{node.proc.pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def measured(nodes, leader, run_bench):
+    """run_bench()'s RESULT line and the CPU seconds each node used meanwhile."""
+    before = {i: cpu_seconds(n) for i, n in nodes.items()}
+    line = run_bench()
+    used = {i: cpu_seconds(n) - before[i] for i, n in nodes.items()}
+    cpu = ", ".join(f"node{i}{' (leader)' if i == leader else ''} {used[i]:.2f} s" for i in sorted(used))
+    return line, f"cpu: {cpu}"
+
+
+def delivered_per_s(line):
+    m = re.search(r"msgs_per_s=([0-9.]+)", line)
+    return float(m.group(1)) if m else None
+
+
 def load_figures(nodes):
     trials = min(opts.trials, 5)
     rows, restored, gaps, lost, sent = [], [], [], 0, 0
@@ -280,8 +302,13 @@ def main():
             leader = leader_index(nodes)
             a, b = [nodes[i].address for i in nodes if i != leader]
             lines.append(f"throughput, {opts.pairs} pairs closed loop, {opts.duration:.0f} s (leader node{leader}):")
-            lines.append("  one node:    " + bench_messages(a, label="one-node"))
-            lines.append("  cross-node:  " + bench_messages(a, b, label="cross-node"))
+            one, one_cpu = measured(nodes, leader, lambda: bench_messages(a, label="one-node"))
+            cross, cross_cpu = measured(nodes, leader, lambda: bench_messages(a, b, label="cross-node"))
+            lines += ["  one node:    " + one, "               " + one_cpu,
+                      "  cross-node:  " + cross, "               " + cross_cpu]
+            rate_one, rate_cross = delivered_per_s(one), delivered_per_s(cross)
+            if rate_one and rate_cross:
+                lines.append(f"  cross-node / one node: {rate_cross / rate_one:.2f}x")
     finally:
         for n in nodes.values():
             n.stop()

@@ -64,6 +64,11 @@ echo "== build (.deb)"
 rm -rf "$work" && mkdir -p "$work/convene"
 # The tree as committed plus uncommitted changes, without build trees.
 (cd "$top" && git ls-files -co --exclude-standard -z | tar --null -cf - -T -) | tar -xf - -C "$work/convene"
+# The one npm file the package ships (web/node_modules is ignored by git, made by
+# install-deps.sh's npm ci): the build copies it beside the meeting client.
+xmpp_js=web/node_modules/@xmpp/client/dist/xmpp.min.js
+[ -f "$top/$xmpp_js" ] || fail "$xmpp_js is missing: run scripts/install-deps.sh (npm ci in web/)"
+install -D -m 0644 "$top/$xmpp_js" "$work/convene/$xmpp_js"
 start=$(date +%s)
 (
   cd "$work/convene"
@@ -87,7 +92,8 @@ DEBIAN_FRONTEND=noninteractive apt-get install -y -q "$work"/convene_*.deb "$wor
 [ -z "$before_users" ] && { getent passwd convene >/dev/null || fail "no system user convene"; }
 for path in /usr/bin/convened /usr/bin/mmp /usr/bin/convene-callbridge /usr/bin/convene-bench \
   /usr/share/man/man1/mmp.1.gz /usr/share/bash-completion/completions/mmp /etc/logrotate.d/convene \
-  /lib/systemd/system/convene@.service /var/lib/convene /var/log/convene; do
+  /lib/systemd/system/convene@.service /var/lib/convene /var/log/convene \
+  /usr/share/convene/web/meet/index.html /usr/share/convene/web/meet/xmpp.min.js; do
   [ -e "$path" ] || fail "$path not installed"
 done
 
@@ -120,7 +126,7 @@ rm -f "/etc/default/convened-$instance"  # made by this test, not by the package
 DEBIAN_FRONTEND=noninteractive apt-get purge -y -q convene convene-bench > "$work/purge.log" 2>&1 \
   || { cat "$work/purge.log"; fail "apt-get purge"; }
 for path in /usr/bin/convened /usr/bin/mmp /etc/logrotate.d/convene /lib/systemd/system/convene@.service \
-  /usr/share/bash-completion/completions/mmp /var/lib/convene /var/log/convene; do
+  /usr/share/bash-completion/completions/mmp /var/lib/convene /var/log/convene /usr/share/convene; do
   [ -e "$path" ] && fail "$path left after purge"
 done
 getent passwd convene >/dev/null && fail "user convene left after purge"

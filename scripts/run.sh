@@ -213,6 +213,10 @@ for i in 1 2 3; do
     mmp $i webadmin enable >/dev/null
   fi
   mmp $i user list | grep '^admin ' >/dev/null || printf 'demo-admin-1\ndemo-admin-1\n' | mmp $i user add admin admin >/dev/null
+  # A meeting page loaded from one node may move to another when its node dies.
+  for j in 1 2 3; do
+    [ $j = $i ] || mmp $i webadmin websocket origins add https://$net.$j:8443 >/dev/null
+  done
 done
 
 # The roles as the nodes report them now (a restarted lab may have moved them).
@@ -250,6 +254,9 @@ on $dns_ip, and call bridge cb1.$domain.
   - Web admin and CMS API on every node: https://$net.1:8443/ (and .2, .3), user
     admin, password demo-admin-1 (self-signed certificate: $run/node1/files/web.crt), e.g.
       curl --cacert $run/node1/files/web.crt -u admin:demo-admin-1 https://$net.1:8443/api/v1/system/status
+  - Meetings in a browser on every node: https://$net.1:8443/meet/ (and .2, .3): log
+    in as demo@$domain / demo, pick a space, talk; when that node dies the page
+    reconnects by itself and joins the space again.
   - Administer a node from another terminal:
       $build/apps/mmp --node $run/node1            # interactive: help, tab completion
       $build/apps/mmp --node $run/node2 xmpp cluster status

@@ -13,27 +13,12 @@ restart    SIGTERM of convened, then started again with the same command line
 import os
 import signal
 import time
-from pathlib import Path
 
-from db_cluster_fixtures import _postmaster_pid, kill_node_hard, postmaster_and_children
+from db_cluster_fixtures import _postmaster_pid, kill_node_hard, machine_processes
 from partition import Partition
 
 KINDS = ("kill", "stop", "partition", "postmaster", "bridge", "restart")
 PORTS = (5224, 5432, 5433)
-
-
-def descendants(pid):
-    kids, todo = [], [pid]
-    while todo:
-        p = todo.pop()
-        try:
-            children = Path(f"/proc/{p}/task/{p}/children").read_text().split()
-        except OSError:
-            continue
-        for c in map(int, children):
-            kids.append(c)
-            todo.append(c)
-    return kids
 
 
 def signal_all(pids, sig):
@@ -59,7 +44,7 @@ class Fault:
         if self.kind == "kill":
             kill_node_hard(n)
         elif self.kind == "stop":
-            self.frozen = [n.proc.pid] + descendants(n.proc.pid) + postmaster_and_children(n)
+            self.frozen = machine_processes(n)
             signal_all(self.frozen, signal.SIGSTOP)
         elif self.kind == "partition":
             self.cuts = [Partition(n.address, p).cut() for p in PORTS]

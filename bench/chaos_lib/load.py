@@ -5,6 +5,8 @@ Every message and row is numbered; what was sent, acknowledged (stream managemen
 <a h=.../>, or COMMIT), bounced and delivered is recorded with its monotonic time,
 for the checker (report.py)."""
 import asyncio
+import os
+import socket
 import threading
 import time
 from types import SimpleNamespace
@@ -237,15 +239,30 @@ class XmppLoad:
             self.thread.join(10)
 
 
+def end_connection(fd):
+    """Ends a libpq connection's socket under it: its blocked statement then fails
+    as a lost connection would."""
+    try:
+        s = socket.socket(fileno=os.dup(fd))
+        s.shutdown(socket.SHUT_RDWR)
+        s.close()
+    except OSError:
+        pass
+
+
 class Writer(threading.Thread):
     """Commits numbered rows one at a time through libpq with every node listed and
     target_session_attrs=read-write; after an error it connects again (libpq finds
     the master). A commit whose wait for the synchronous standby was cancelled is
-    not counted as acknowledged."""
+    not counted as acknowledged. Each statement's answer must come within
+    `answer_within` s (README: libpq has no setting for it; a frozen master's kernel
+    acknowledges everything): past it the connection is ended and the row counted as
+    failed, as the call bridge does."""
 
-    def __init__(self, conninfo, table="chaos_ledger", interval=0.05, limit=100000):
+    def __init__(self, conninfo, table="chaos_ledger", interval=0.05, limit=100000, answer_within=1.5):
         super().__init__(daemon=True)
         self.conninfo, self.table, self.interval, self.limit = conninfo, table, interval, limit
+        self.answer_within = answer_within
         self.acked = []      # (id, time, host)
         self.failed = []     # (id or None, time, error)
         self.stop_flag = False
@@ -264,9 +281,14 @@ class Writer(threading.Thread):
                     time.sleep(0.1)
                     continue
             i += 1
+            deadline = threading.Timer(self.answer_within, end_connection, (self.conn.fileno(),))
+            deadline.start()
             try:
-                with self.conn.cursor() as cur:
-                    cur.execute(f"INSERT INTO {self.table} VALUES (%s, clock_timestamp())", (i,))
+                try:
+                    with self.conn.cursor() as cur:
+                        cur.execute(f"INSERT INTO {self.table} VALUES (%s, clock_timestamp())", (i,))
+                finally:
+                    deadline.cancel()
                 if any("synchronous replication" in n for n in self.conn.notices):
                     self.failed.append((i, time.monotonic(), "commit wait cancelled"))
                     self.conn.notices.clear()

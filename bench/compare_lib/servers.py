@@ -27,17 +27,20 @@ from .registrar import register_users
 
 DOMAIN = "bench.test"
 PORT = 5222
+# XMPP over WebSocket (--websocket): each server's HTTPS listener, same port and path.
+WS_PORT = 5443
+WS_PATH = "/xmpp-websocket"
 
 
-def wait_port(host, timeout=60):
+def wait_port(host, timeout=60, port=PORT):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         try:
-            socket.create_connection((host, PORT), timeout=1).close()
+            socket.create_connection((host, port), timeout=1).close()
             return
         except OSError:
             time.sleep(0.1)
-    raise RuntimeError(f"{host}:{PORT} did not open within {timeout}s")
+    raise RuntimeError(f"{host}:{port} did not open within {timeout}s")
 
 
 def self_signed(directory):
@@ -77,8 +80,8 @@ class Convene:
     label = "convene"
     room = f"room1@cb1.{DOMAIN}"  # a space of the call bridge cb1 (convene-callbridge, run by convened)
 
-    def __init__(self, work, build, host, tls=False, name="convene"):
-        self.dir, self.build, self.host = work / name, Path(build), host
+    def __init__(self, work, build, host, tls=False, name="convene", websocket=False):
+        self.dir, self.build, self.host, self.websocket = work / name, Path(build), host, websocket
         self.proc = None
 
     def mmp(self, *args):
@@ -116,6 +119,10 @@ class Convene:
                               "add", "cb1"], check=True, capture_output=True, text=True, timeout=600).stdout
         secret = next(l.split(":", 1)[1].strip() for l in out.splitlines() if l.strip().startswith("Secret"))
         self.mmp("xmpp", "enable")
+        if self.websocket:  # the web admin's listener serves /xmpp-websocket
+            self.mmp("webadmin", "listen", "a", str(WS_PORT))
+            self.mmp("webadmin", "certs", "bench.key", "bench.crt")
+            self.mmp("webadmin", "enable")
         wait_port(self.host)
         self.mmp("callbridge", "name", "cb1")
         self.mmp("callbridge", "domain", DOMAIN)
@@ -147,6 +154,8 @@ class Convene:
     def start(self, cpu):
         self._start(cpu)
         wait_port(self.host)
+        if self.websocket:
+            wait_port(self.host, port=WS_PORT)
         return self.proc.pid
 
     def stop(self):
@@ -160,13 +169,22 @@ class Prosody:
     label = "prosody"
     room = f"room1@rooms.{DOMAIN}"  # mod_muc; made by its first occupant (no locking)
 
-    def __init__(self, work, build, host, tls=False):
-        self.dir, self.host, self.tls = work / "prosody", host, tls
+    def __init__(self, work, build, host, tls=False, websocket=False):
+        self.dir, self.host, self.tls, self.websocket = work / "prosody", host, tls, websocket
         self.proc = None
 
     def _config(self, registration):
         d = self.dir
         modules = '"roster", "saslauth", "tls", "disco", "ping", "posix"' + (', "register"' if registration else "")
+        if self.websocket:
+            modules += ', "websocket"'
+        websocket = (f'''http_ports = {{ }}
+https_ports = {{ {WS_PORT} }}
+https_interfaces = {{ "{self.host}" }}
+https_ssl = {{ key = "{d}/bench.key"; certificate = "{d}/bench.crt" }}
+consider_websocket_secure = true
+cross_domain_websocket = true
+''' if self.websocket else "")
         (d / "prosody.cfg.lua").write_text(f'''-- bench/compare: Prosody's defaults otherwise (GC included), as users run it
 pidfile = "{d}/prosody.pid"
 daemonize = false
@@ -184,7 +202,7 @@ registration_whitelist = {{ "127.0.0.1", "{self.host}" }}
 log = {{ warn = "{d}/prosody.log" }}
 network_settings = {{ tcp_backlog = 1024 }}
 ssl = {{ key = "{d}/bench.key"; certificate = "{d}/bench.crt" }}
-VirtualHost "{DOMAIN}"
+{websocket}VirtualHost "{DOMAIN}"
 Component "rooms.{DOMAIN}" "muc"
   muc_room_locking = false
   max_history_messages = 0
@@ -198,6 +216,8 @@ Component "rooms.{DOMAIN}" "muc"
         self.proc = subprocess.Popen((["taskset", "-c", str(cpu)] if cpu is not None else []) + cmd,
                                      stdout=log, stderr=subprocess.STDOUT)
         wait_port(self.host)
+        if self.websocket:
+            wait_port(self.host, port=WS_PORT)
         return self.proc.pid
 
     def setup(self, users, password):
@@ -226,8 +246,8 @@ class Ejabberd:
     label = "ejabberd"
     room = f"room1@rooms.{DOMAIN}"  # mod_muc; made by its first occupant
 
-    def __init__(self, work, build, host, tls=False):
-        self.dir, self.host, self.tls = work / "ejabberd", host, tls
+    def __init__(self, work, build, host, tls=False, websocket=False):
+        self.dir, self.host, self.tls, self.websocket = work / "ejabberd", host, tls, websocket
         self.proc = None
 
     def _env_cmd(self, *args):
@@ -239,6 +259,14 @@ class Ejabberd:
     def _config(self, registration):
         d = self.dir
         register = ("  mod_register:\n    access: register\n    ip_access: all\n" if registration else "")
+        websocket = (f'''  -
+    port: {WS_PORT}
+    ip: "{self.host}"
+    module: ejabberd_http
+    tls: true
+    request_handlers:
+      "{WS_PATH}": ejabberd_http_ws
+''' if self.websocket else "")
         (d / "ejabberd.yml").write_text(f'''# bench/compare: one vhost, plain TCP allowed, STARTTLS offered, no extra modules
 hosts: ["{DOMAIN}"]
 loglevel: warning
@@ -254,7 +282,7 @@ listen:
     shaper: none
     access: c2s
     backlog: 1024
-access_rules:
+{websocket}access_rules:
   c2s:
     allow: all
   register:
@@ -292,6 +320,8 @@ ERL_MAX_PORTS=65536
         self.proc = subprocess.Popen((["taskset", "-c", str(cpu)] if cpu is not None else []) + cmd,
                                      stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
         wait_port(self.host, 120)
+        if self.websocket:
+            wait_port(self.host, 60, port=WS_PORT)
         return self.beam_pid()
 
     def beam_pid(self):

@@ -63,11 +63,15 @@ Engine::Engine(const Options& o) : o_(o) {
   ep_ = epoll_create1(EPOLL_CLOEXEC);
   open_ = "<?xml version='1.0'?><stream:stream xmlns='" + std::string(xmpp::kClientNs) + "' xmlns:stream='" +
           std::string(xmpp::kStreamsNs) + "' to='" + o.domain + "' version='1.0'>";
+  restart_ = open_.substr(21);  // without the XML declaration
+  if (!o.websocket.empty())
+    open_ = restart_ = "<open xmlns='urn:ietf:params:xml:ns:xmpp-framing' to='" + o.domain + "' version='1.0'/>";
   bind_ = "<iq type='set' id='bind1'><bind xmlns='" + std::string(xmpp::kBindNs) + "'><resource>b</resource></bind></iq>";
-  presence_ = "<presence/><iq type='get' id='" + std::string(kPingId) + "' to='" + o.domain +
-              "'><ping xmlns='" + std::string(xmpp::kPingNs) + "'/></iq>";
+  presence_ = "<presence/>";
+  ping_ = "<iq type='get' id='" + std::string(kPingId) + "' to='" + o.domain + "'><ping xmlns='" +
+          std::string(xmpp::kPingNs) + "'/></iq>";
   if (!o.scram_cache.empty()) cache_.load(o.scram_cache);
-  if (o.starttls) {
+  if (o.starttls || !o.websocket.empty()) {
     // A load tool, not a client: no certificate check (the servers under test use
     // self-signed certificates); the cost measured is the server's TLS.
     tls_ = SSL_CTX_new(TLS_client_method());
@@ -147,6 +151,11 @@ void Engine::close_all() {
 void Engine::send(unsigned idx, std::string_view data) {
   Conn& c = conns_[idx];
   if (c.fd < 0) return;
+  if (c.ws) {
+    framed_.clear();
+    frame(data, framed_);
+    data = framed_;
+  }
   if (c.ssl) {  // TLS: queue, then write what the record layer takes
     c.out.append(data);
     return flush(idx);
@@ -186,8 +195,17 @@ void Engine::poll(int timeout_ms) {
         continue;
       }
       if (!(evs[i].events & (EPOLLOUT | EPOLLIN))) continue;
-      c.st = St::features1;
       want_out(idx, false);
+      if (!o_.websocket.empty()) {  // wss: TLS first, then the HTTP upgrade
+        c.ssl = SSL_new(tls_);
+        SSL_set_app_data(c.ssl, &c);
+        SSL_set_fd(c.ssl, c.fd);
+        SSL_set_connect_state(c.ssl);
+        c.st = St::handshake;
+        handshake(idx);
+        continue;
+      }
+      c.st = St::features1;
       send(idx, open_);
       continue;
     }
@@ -216,8 +234,15 @@ void Engine::handshake(unsigned idx) {
   int r = SSL_do_handshake(c.ssl);
   if (r == 1) {
     leave_openssl(c);
-    c.st = St::features1;
     want_out(idx, false);
+    if (!o_.websocket.empty()) {
+      c.st = St::upgrade;
+      return send(idx, "GET " + o_.websocket + " HTTP/1.1\r\nHost: " + o_.host + ":" + std::to_string(o_.port) +
+                           "\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: "
+                           "dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Protocol: "
+                           "xmpp\r\n\r\n");
+    }
+    c.st = St::features1;
     return send(idx, open_);
   }
   int e = SSL_get_error(c.ssl, r);
@@ -239,9 +264,10 @@ void Engine::leave_openssl(Conn& c) {
 
 bool Engine::absorb(unsigned idx, const char* data, size_t size) {
   Conn& c = conns_[idx];
+  std::string& plain_in = c.ws ? c.wsin : c.in;
   if (!c.rec) {
-    c.in.append(data, size);
-    return true;
+    plain_in.append(data, size);
+    return !c.ws || unframe(idx);
   }
   using convene::tls::Tls13Records;
   c.cin.append(data, size);
@@ -256,7 +282,7 @@ bool Engine::absorb(unsigned idx, const char* data, size_t size) {
       return false;
     }
     at += used;
-    if (type == Tls13Records::kApplicationData) c.in.append(opened_, plain);
+    if (type == Tls13Records::kApplicationData) plain_in.append(opened_, plain);
     if (type == Tls13Records::kAlert) {
       die(idx, "closed by the server");
       return false;
@@ -264,6 +290,68 @@ bool Engine::absorb(unsigned idx, const char* data, size_t size) {
     // kHandshake: session tickets, which the tool does not use
   }
   c.cin.erase(0, at);
+  return !c.ws || unframe(idx);
+}
+
+void Engine::frame(std::string_view element, std::string& out) const {
+  // Stanzas declare their namespace: each message is parsed on its own (RFC 7395 §3.3.3).
+  std::string_view decl;
+  size_t name_end = 0;
+  for (std::string_view name : {"<message ", "<iq ", "<presence/", "<presence "})
+    if (element.substr(0, name.size()) == name) {
+      decl = " xmlns='jabber:client'";
+      name_end = name.size() - 1;
+    }
+  size_t n = element.size() + decl.size();
+  out.push_back(char(0x81));
+  if (n < 126) {
+    out.push_back(char(0x80 | n));
+  } else if (n <= 0xffff) {
+    out.push_back(char(0x80 | 126));
+    out.push_back(char(n >> 8));
+    out.push_back(char(n & 0xff));
+  } else {
+    out.push_back(char(0x80 | 127));
+    for (int shift = 56; shift >= 0; shift -= 8) out.push_back(char((uint64_t(n) >> shift) & 0xff));
+  }
+  // A fixed mask: the tool is not a browser, and the servers' cost of unmasking is the same.
+  static constexpr char kMask[4] = {0x3d, 0x21, char(0xfa), 0x37};
+  out.append(kMask, 4);
+  size_t at = out.size();
+  out.append(element.substr(0, name_end));
+  out.append(decl);
+  out.append(element.substr(name_end));
+  for (size_t i = 0; i < n; ++i) out[at + i] = char(out[at + i] ^ kMask[i % 4]);
+}
+
+bool Engine::unframe(unsigned idx) {
+  Conn& c = conns_[idx];
+  size_t at = 0;
+  for (;;) {
+    std::string_view b = std::string_view(c.wsin).substr(at);
+    if (b.size() < 2) break;
+    uint64_t len = uint8_t(b[1]) & 0x7f;
+    size_t head = 2;
+    if (len == 126) {
+      if (b.size() < 4) break;
+      len = (uint64_t(uint8_t(b[2])) << 8) | uint8_t(b[3]);
+      head = 4;
+    } else if (len == 127) {
+      if (b.size() < 10) break;
+      len = 0;
+      for (int i = 2; i < 10; ++i) len = len << 8 | uint8_t(b[i]);
+      head = 10;
+    }
+    if (b.size() < head + len) break;
+    unsigned opcode = uint8_t(b[0]) & 0x0f;
+    if (opcode == 8) {
+      die(idx, "closed by the server (WebSocket close)");
+      return false;
+    }
+    if (opcode <= 2) c.in.append(b.substr(head, size_t(len)));  // text, binary or continuation: the bytes
+    at += head + size_t(len);
+  }
+  c.wsin.erase(0, at);
   return true;
 }
 
@@ -309,7 +397,12 @@ void Engine::readable(unsigned idx) {
   while (c.ssl) {
     int n = SSL_read(c.ssl, buf_, sizeof buf_);
     if (n > 0) {
-      c.in.append(buf_, size_t(n));
+      if (c.ws) {
+        c.wsin.append(buf_, size_t(n));
+        if (!unframe(idx)) return;
+      } else {
+        c.in.append(buf_, size_t(n));
+      }
       continue;
     }
     int e = SSL_get_error(c.ssl, n);
@@ -384,7 +477,7 @@ void Engine::process(unsigned idx) {
         c.in.clear();
         c.scram.reset();
         c.st = St::features2;
-        return send(idx, std::string_view(open_).substr(21));  // restart without the XML declaration
+        return send(idx, restart_);
       }
       auto b = in.find("<challenge");
       auto e = in.find("</challenge>");
@@ -408,6 +501,15 @@ void Engine::process(unsigned idx) {
       SSL_set_connect_state(c.ssl);
       c.st = St::handshake;
       return handshake(idx);
+    case St::upgrade: {
+      auto end = in.find("\r\n\r\n");
+      if (end == in.npos) return;
+      if (in.substr(0, 12) != "HTTP/1.1 101") return die(idx, "WebSocket upgrade refused: " + std::string(in.substr(0, 200)));
+      c.in.clear();
+      c.ws = true;
+      c.st = St::features1;
+      return send(idx, open_);
+    }
     case St::features2:
       if (!has(in, "</stream:features>")) return;
       c.in.clear();
@@ -418,7 +520,8 @@ void Engine::process(unsigned idx) {
       if (!has(in, "</jid>")) return;
       c.in.clear();
       c.st = St::ping;
-      return send(idx, presence_);
+      send(idx, presence_);
+      return send(idx, ping_);
     case St::ping:
       if (!has(in, kPingId)) return;
       c.in.clear();

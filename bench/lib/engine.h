@@ -19,7 +19,7 @@
 
 namespace convene::bench {
 
-enum class St { connecting, features1, proceed, handshake, auth, features2, bind, ping, online, dead };
+enum class St { connecting, features1, proceed, handshake, upgrade, auth, features2, bind, ping, online, dead };
 
 struct Conn {
   int fd = -1;
@@ -36,6 +36,8 @@ struct Conn {
   std::unique_ptr<convene::tls::Tls13Records> rec;
   std::string cin;
   std::string secrets[2];  // client's, server's application traffic secret 0
+  bool ws = false;       // WebSocket frames from here on (after the 101 answer)
+  std::string wsin;      // received frame bytes not yet unframed
   std::string msg;       // message template to the partner
   bool marked = false;   // Engine::marker seen on this connection (once)
   size_t stamp_off = 0;  // where the 16 hex digits of the send time go
@@ -74,7 +76,7 @@ class Engine {
   const Options& o_;
   int ep_;
   sockaddr_in addr_, addr2_;
-  std::string open_, bind_, presence_;
+  std::string open_, restart_, bind_, presence_, ping_;
   ScramKeyCache cache_;
   SSL_CTX* tls_ = nullptr;
   char buf_[1 << 16];
@@ -93,6 +95,12 @@ class Engine {
   bool absorb(unsigned idx, const char* data, size_t size);
 
   void flush(unsigned idx);
+
+  // WebSocket: one masked text frame per element (RFC 7395 §3.3.1), and the
+  // server's frames back to the element bytes process() looks at.
+  void frame(std::string_view element, std::string& out) const;
+  bool unframe(unsigned idx);
+  std::string framed_;
 
   void die(unsigned idx, std::string why);
 

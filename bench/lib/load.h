@@ -39,6 +39,9 @@ struct Options {
   std::string room;                // space: the room's JID (name@service)
   unsigned talkers = 10;           // space: occupants that send group messages (the first ones)
   int bridge_pid = 0;              // space: a second process serving the room (Convene's call bridge): RSS and CPU added
+  // Non-empty: XMPP over WebSocket (RFC 7395) at this path, over TLS from the first
+  // byte (wss://host:port/path), instead of the client port's stream.
+  std::string websocket;
   int kill_pid = 0;                // failover: the process to kill -9 (a cluster leader's convened)
   double kill_after = 2;           // failover: seconds of traffic before the kill
 };

@@ -1,4 +1,4 @@
-// `callbridge space list|occupants|add|delete`: the operator's view of the meeting spaces.
+// `callbridge space list|occupants|add|name|delete`: the operator's view of the meeting spaces.
 //
 // One model with the clients': these commands change the spaces' store (the
 // call bridge's SQLite file on this node, or the database cluster's tables when
@@ -14,11 +14,14 @@
 #include "admin/command_registry.h"
 #include "admin/config_sections.h"
 #include "admin/conversation.h"
+#include "callbridge/room_settings.h"
 #include "node/node.h"
 
 namespace convene {
 
 namespace {
+
+constexpr size_t kMaxSpaceTitle = 200;
 
 Status list(CommandRequest& req) {
   auto spaces = read_spaces(req.daemon);
@@ -65,6 +68,44 @@ Status remove(CommandRequest& req) {
   return ok_status();
 }
 
+// The operator's rename: the room configuration's name (muc#roomconfig_roomname),
+// the same field the space's owner sets from a client; the address stays (it is
+// how clients reach the space). Written to the store, which the bridge follows
+// (within 2 s) like an owner's change: the later of two writes wins.
+Status rename(CommandRequest& req) {
+  auto name = space_name(req.args[0]);
+  if (!name) return name.error();
+  std::string title;
+  for (size_t i = 1; i < req.args.size(); ++i) title += (i > 1 ? " " : "") + req.args[i];
+  if (title == "none") title.clear();
+  if (title.size() > kMaxSpaceTitle)
+    return make_error("a space's name has at most " + std::to_string(kMaxSpaceTitle) + " characters",
+                      "Give a shorter one, e.g. 'callbridge space name weekly Weekly sync'.");
+  if (std::any_of(title.begin(), title.end(), [](char c) { return static_cast<unsigned char>(c) < 0x20; }))
+    return make_error("a space's name is one line of text", "Leave out tabs and line breaks.");
+  auto store = open_space_store(req.daemon);
+  if (!store) return store.error();
+  auto names = (*store)->list();
+  if (!names) return names.error();
+  if (std::find(names->begin(), names->end(), *name) == names->end())
+    return make_error("no space named '" + *name + "'", "See them with 'callbridge space list'.");
+  auto stored = (*store)->settings();
+  if (!stored) return stored.error();
+  callbridge::RoomSettings settings;  // the defaults: a space made by the operator has no document yet
+  if (auto doc = stored->find(*name); doc != stored->end()) {
+    auto parsed = callbridge::settings_from_json(doc->second);
+    if (!parsed)
+      return make_error("the settings of space '" + *name + "' cannot be read: " + parsed.error().message,
+                        "Nothing was changed; its owner can configure it again from a client.");
+    settings = std::move(*parsed);
+  }
+  settings.config.name = title;
+  CONVENE_TRY((*store)->save_settings(*name, callbridge::settings_to_json(settings)));
+  req.io.print(title.empty() ? "Space " + *name + " shows its address again (the call bridge applies it within 2 s)"
+                             : "Space " + *name + " named '" + title + "' (the call bridge applies it within 2 s)");
+  return ok_status();
+}
+
 // The occupants the XMPP service has recorded for this node's call bridge name (the
 // replicated record a standby bridge takes over from), not the bridge process's own
 // memory: they are listed while the bridge restarts, and a join shows here once the
@@ -93,6 +134,8 @@ void register_callbridge_space_commands(CommandRegistry& r) {
   r.add({{"callbridge", "space", "occupants"}, "<name>",
          "who is in a meeting space (nick and address), as the XMPP service recorded them", 1, 1, occupants});
   r.add({{"callbridge", "space", "add"}, "<name>", "create a meeting space (name@<bridge>.<domain>)", 1, 1, add});
+  r.add({{"callbridge", "space", "name"}, "<name> <text>|none",
+         "give a meeting space a name to show (its address stays); none: show its address", 2, kAnyNumber, rename});
   r.add({{"callbridge", "space", "delete"}, "<name>", "delete a meeting space; its occupants are removed", 1, 1,
          remove});
 }

@@ -15,7 +15,7 @@ std::string render_error(const Error& error) {
 }
 
 Status run_command(Daemon& daemon, const CommandRegistry& registry, Conversation& io,
-                   const std::vector<std::string>& argv) {
+                   const std::vector<std::string>& argv, bool quiet) {
   auto match = registry.match(argv);
   if (!match) return match.error();
   const CommandSpec& spec = *match->spec;
@@ -27,7 +27,8 @@ Status run_command(Daemon& daemon, const CommandRegistry& registry, Conversation
   // Log the command words only: arguments may name files but never carry secrets
   // (secrets are prompted), still keep the log to what an auditor needs.
   auto status = spec.handler(request);
-  logger("admin")->info("command '{}' {}", line, status ? "succeeded" : "failed: " + status.error().message);
+  logger("admin")->log(quiet ? spdlog::level::debug : spdlog::level::info, "command '{}' {}", line,
+                       status ? "succeeded" : "failed: " + status.error().message);
   return status;
 }
 

@@ -231,6 +231,8 @@ Status status(CommandRequest& req) {
     for (auto& c : service.cluster_components) req.io.print("  " + c);
     line("Stanzas forwarded", std::to_string(service.forwarded) + " (resent " + std::to_string(service.resent) +
                                   ", unconfirmed " + std::to_string(service.unconfirmed) + ")");
+    line("Stanzas sent straight to their node", std::to_string(service.forwarded_straight));
+    line("Stanzas passed on as leader", std::to_string(service.passed_on));
     line("Stanzas delivered for other nodes", std::to_string(service.delivered_for_others) + " (repeats dropped " +
                                                   std::to_string(service.duplicates) + ")");
   }

@@ -237,8 +237,10 @@ void Connector::run(const std::atomic<bool>& stop) {
           publish();
         },
         stop, [&] {
+          // The spaces follow the store here, without any stanza: the status must follow too.
           spaces_.tick(send);
           batch.flush();
+          publish();
         });
     spaces_.write_history();  // what the last tick had not written yet
     if (stop) break;

@@ -455,9 +455,10 @@ void Spaces::on_presence(const xml::Element& stanza, const std::function<void(co
     auto& room = room_it->second;
     auto held = room.by_nick.find(nick);
     if (held != room.by_nick.end()) {
-      // A presence update from an occupant: tell everyone.
       held->second.presence = payload;
       record_join(room_name, nick, held->second, send);
+      if (const xml::Element* x = stanza.find_child("x", kMucNs)) return rejoin(room_name, nick, held->second, x, send);
+      // A presence update from an occupant: tell everyone.
       for (auto& [n, occ] : room.by_nick)
         send(presence_from(room_name, nick, held->second, occ.jid,
                            occ.jid == from->full() ? std::initializer_list<int>{110} : std::initializer_list<int>{}));

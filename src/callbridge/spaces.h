@@ -16,8 +16,9 @@
 //    Everyone gets its unavailable presence; the leaver's own carries status 110.
 // The owner's side (spaces_owner.cpp: instant room, configuration form, destroy),
 // the affiliation lists, kick and ban (spaces_admin.cpp), discovery and self-ping
-// (spaces_disco.cpp), and messages: groupchat, subject, history, private messages
-// (spaces_messages.cpp) are members of this class in files of their own.
+// (spaces_disco.cpp), a rejoin after a lost session (spaces_rejoin.cpp), and
+// messages: groupchat, subject, history, private messages (spaces_messages.cpp)
+// are members of this class in files of their own.
 // The store is the one model of which spaces exist: `mmp callbridge space add/delete`
 // (and anything else with the store) change it directly, and the bridge follows it
 // every kFollowEvery (follow_store): a space gone from the store is destroyed for its
@@ -163,6 +164,12 @@ class Spaces {
   bool is_pending(const std::string& room_name, const std::string& nick) const;
   // The service recorded the join: the joiner is let in and everyone hears of it.
   void complete_join(const PendingJoin& join, const Send& send);
+  // A join (<x xmlns=muc/>) from the JID that already holds the nick: its client lost
+  // its session (its node died, a resume failed) and joins again. It gets what a first
+  // join gets (everyone's presence, its own with 110, history, subject), as XEP-0045
+  // clients expect; the others see a presence update.
+  void rejoin(const std::string& room_name, const std::string& nick, const Occupant& occupant,
+              const xml::Element* muc_x, const Send& send);
   // The join could not be recorded: answered with an error, nothing else changes.
   void fail_join(const PendingJoin& join, const Send& send);
   void expire_pending_joins(const Send& send);

@@ -247,3 +247,101 @@ TEST(Spaces, GroupMessagesAreKeptInTheStoreAtALaterTick) {
 
 }  // namespace
 }  // namespace convene::callbridge
+
+namespace convene::callbridge {
+namespace {
+
+std::string disco(const std::string& ns, const std::string& to) {
+  return "<iq type='get' id='d1' from='bob@tptac9.com/r' to='" + to + "'><query xmlns='" + ns + "'/></iq>";
+}
+
+constexpr const char* kItems = "http://jabber.org/protocol/disco#items";
+constexpr const char* kInfo = "http://jabber.org/protocol/disco#info";
+
+// XEP-0045 §6.3: the bridge lists every space by JID and name (its configured name,
+// else its own), which a web client shows as its list of meetings.
+TEST(SpacesDisco, TheBridgeListsEverySpaceWithItsName) {
+  MemoryStore store;
+  store.names = {"standup", "weekly"};
+  RoomSettings weekly;
+  weekly.config.name = "Weekly <sync>";
+  store.stored_settings["weekly"] = settings_to_json(weekly);
+  Spaces spaces("cb1.tptac9.com", store);
+  Driver d(spaces);
+  auto out = d.send(disco(kItems, "cb1.tptac9.com"));
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_NE(out[0].find("type='result'"), std::string::npos) << out[0];
+  EXPECT_NE(out[0].find("jid='standup@cb1.tptac9.com' name='standup'"), std::string::npos) << out[0];
+  EXPECT_NE(out[0].find("jid='weekly@cb1.tptac9.com' name='Weekly &lt;sync&gt;'"), std::string::npos) << out[0];
+  EXPECT_EQ(out[0].find("service-unavailable"), std::string::npos);
+
+  // A space lists nothing (occupants stay private); an unknown one is not found.
+  auto room = d.send(disco(kItems, "standup@cb1.tptac9.com"));
+  ASSERT_EQ(room.size(), 1u);
+  EXPECT_NE(room[0].find("type='result'"), std::string::npos) << room[0];
+  EXPECT_EQ(room[0].find("<item"), std::string::npos) << room[0];
+  auto unknown = d.send(disco(kItems, "nosuch@cb1.tptac9.com"));
+  ASSERT_EQ(unknown.size(), 1u);
+  EXPECT_NE(unknown[0].find("item-not-found"), std::string::npos) << unknown[0];
+}
+
+// disco#info: the bridge is a conference service; a space says its name and MUC features.
+TEST(SpacesDisco, InfoNamesTheServiceAndTheSpace) {
+  MemoryStore store;
+  store.names = {"standup"};
+  Spaces spaces("cb1.tptac9.com", store);
+  Driver d(spaces);
+  auto service = d.send(disco(kInfo, "cb1.tptac9.com"));
+  ASSERT_EQ(service.size(), 1u);
+  EXPECT_NE(service[0].find("category='conference'"), std::string::npos) << service[0];
+  EXPECT_NE(service[0].find("var='http://jabber.org/protocol/disco#items'"), std::string::npos) << service[0];
+  auto room = d.send(disco(kInfo, "standup@cb1.tptac9.com"));
+  ASSERT_EQ(room.size(), 1u);
+  EXPECT_NE(room[0].find("name='standup'"), std::string::npos) << room[0];
+  EXPECT_NE(room[0].find("var='http://jabber.org/protocol/muc'"), std::string::npos) << room[0];
+  EXPECT_NE(room[0].find("muc#roominfo_occupants"), std::string::npos) << room[0];
+}
+
+}  // namespace
+}  // namespace convene::callbridge
+
+namespace convene::callbridge {
+namespace {
+
+// Count of stanzas in `out` that contain every one of `parts`.
+int count_with(const std::vector<std::string>& out, std::initializer_list<std::string> parts) {
+  int n = 0;
+  for (auto& s : out) {
+    bool all = true;
+    for (auto& p : parts) all = all && s.find(p) != std::string::npos;
+    n += all;
+  }
+  return n;
+}
+
+// A client whose session was lost joins again with the same JID and nick: it gets
+// the space as on a first join (it forgot who was there), the others a presence update.
+TEST(Spaces, AJoinFromTheSameJidIsARejoinThatGetsEveryonesPresence) {
+  MemoryStore store;
+  store.names = {"room1"};
+  Spaces spaces("cb1.tptac9.com", store);
+  Driver d(spaces);
+  join_recorded(d, "room1", "alice", "Alice");
+  join_recorded(d, "room1", "bob", "Bob");
+
+  auto again = d.send(join("room1", "bob", "Bob"));
+  EXPECT_EQ(count_with(again, {"from='room1@cb1.tptac9.com/Alice'", "to='bob@tptac9.com/r'"}), 1);
+  EXPECT_EQ(count_with(again, {"from='room1@cb1.tptac9.com/Bob'", "to='bob@tptac9.com/r'", "code='110'"}), 1);
+  EXPECT_EQ(count_with(again, {"from='room1@cb1.tptac9.com/Bob'", "to='alice@tptac9.com/r'"}), 1);
+  EXPECT_EQ(count_with(again, {"<subject", "to='bob@tptac9.com/r'"}), 1);
+  EXPECT_FALSE(any_contains(again, "conflict"));
+  EXPECT_EQ(spaces.occupant_count(), 2);
+
+  // A presence update (no <x/>) is not a rejoin: nobody else's presence is sent to Bob.
+  auto update = d.send("<presence from='bob@tptac9.com/r' to='room1@cb1.tptac9.com/Bob'><show>away</show></presence>");
+  EXPECT_EQ(count_with(update, {"from='room1@cb1.tptac9.com/Alice'", "to='bob@tptac9.com/r'"}), 0);
+  EXPECT_EQ(count_with(update, {"from='room1@cb1.tptac9.com/Bob'", "to='alice@tptac9.com/r'", "away"}), 1);
+}
+
+}  // namespace
+}  // namespace convene::callbridge

@@ -68,6 +68,9 @@ struct ConsensusStatus {
   std::string leader_address;
   std::vector<Member> members;  // this node's view of the configuration
   std::uint64_t last_applied = 0;
+  // The highest log index this node knows to be committed (raft's commit_index):
+  // ahead of last_applied while entries wait to be applied.
+  std::uint64_t commit_index = 0;
   bool removed = false;  // this node was removed from the cluster and has shut down
 };
 

@@ -52,23 +52,44 @@ void PeerLinks::serve(Handler handler, std::function<bool(const PeerHello&)> adm
 }
 
 void PeerLinks::send(const std::string& address, std::string message) {
-  asio::post(network_.io(), [this, address, message = std::move(message)]() mutable {
-    auto& link = links_[address];
-    if (!link) {
-      link = std::make_shared<Link>();
-      link->address = address;
-      link->timer = std::make_unique<asio::steady_timer>(network_.io());
-    }
-    if (link->queued_bytes + message.size() > kMaxQueuedBytes) {
-      if (link->dropped++ % 1000 == 0)
-        logger("cluster")->warn("messages to {}: queue full ({} bytes), {} dropped so far", address,
-                                link->queued_bytes, link->dropped);
-      return;
-    }
-    link->queued_bytes += message.size();
-    link->queue.push_back(std::move(message));
-    kick(link);
-  });
+  bool first;
+  {
+    std::lock_guard lock(outbox_mu_);
+    first = outbox_.empty();
+    outbox_.emplace_back(address, std::move(message));
+  }
+  if (first) asio::post(network_.io(), [this] { take_outbox(); });
+}
+
+void PeerLinks::take_outbox() {
+  std::vector<std::pair<std::string, std::string>> batch;
+  {
+    std::lock_guard lock(outbox_mu_);
+    batch.swap(outbox_);
+  }
+  std::vector<std::shared_ptr<Link>> touched;
+  for (auto& [address, message] : batch) {
+    enqueue(address, std::move(message));
+    if (auto& link = links_[address]; touched.empty() || touched.back() != link) touched.push_back(link);
+  }
+  for (auto& link : touched) kick(link);  // once per link: one write for the batch (kick ignores repeats)
+}
+
+void PeerLinks::enqueue(const std::string& address, std::string message) {
+  auto& link = links_[address];
+  if (!link) {
+    link = std::make_shared<Link>();
+    link->address = address;
+    link->timer = std::make_unique<asio::steady_timer>(network_.io());
+  }
+  if (link->queued_bytes + message.size() > kMaxQueuedBytes) {
+    if (link->dropped++ % 1000 == 0)
+      logger("cluster")->warn("messages to {}: queue full ({} bytes), {} dropped so far", address, link->queued_bytes,
+                              link->dropped);
+    return;
+  }
+  link->queued_bytes += message.size();
+  link->queue.push_back(std::move(message));
 }
 
 void PeerLinks::kick(const std::shared_ptr<Link>& link) {

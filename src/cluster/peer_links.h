@@ -18,7 +18,10 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "cluster/peer_network.h"
 
@@ -37,11 +40,19 @@ class PeerLinks {
 
  private:
   struct Link;
+  // Moves what send() gathered onto the links' queues, then starts their writes
+  // (network thread).
+  void take_outbox();
+  void enqueue(const std::string& address, std::string message);
   void kick(const std::shared_ptr<Link>& link);
   void broken(const std::shared_ptr<Link>& link, const std::string& why);
 
   PeerNetwork& network_;
   std::map<std::string, std::shared_ptr<Link>> links_;  // network thread only
+  // Messages sent from other threads, handed to the network thread in batches: one
+  // wake-up and one write for what a busy sender queued meanwhile, not one each.
+  std::mutex outbox_mu_;
+  std::vector<std::pair<std::string, std::string>> outbox_;  // (address, message)
 };
 
 }  // namespace convene::cluster

@@ -258,6 +258,7 @@ void RaftConsensus::poll() {
   s.leader_id = leader;
   if (leader_address) s.leader_address = leader_address;
   s.last_applied = raft_last_applied(&raft_);
+  s.commit_index = raft_.commit_index;
   auto now = Clock::now();
   bool in_config = false;
   for (unsigned i = 0; i < raft_.configuration.n; ++i) {

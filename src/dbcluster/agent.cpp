@@ -5,6 +5,7 @@
 #include <thread>
 
 #include "dbcluster/agent_core.h"
+#include "dbcluster/agent_replication.h"
 #include "dbcluster/agent_status.h"
 #include "dbcluster/callbridge_schema.h"
 #include "dbcluster/failover.h"
@@ -128,6 +129,7 @@ class AgentImpl final : public Agent {
   }
 
   std::string status_text() override { return dbcluster::status_text(core_); }
+  ReplicationState replication_state() override { return dbcluster::replication_state(core_); }
 
   Status check_installed_names_me() {
     auto me = core_.my_address();

@@ -21,6 +21,7 @@
 //   membership.h        the command steps: localnode, certs, initialize, join, remove
 //   failover.h          the reconciler, on the worker thread
 //   agent_status.h      the status text
+//   agent_replication.h this node's role and replication lag
 //   callbridge_schema.h the call bridge's database, role, schema and connection string
 // Backups of the node (snapshot, rollback) are the backup library's
 // (backup/node_backup.h), which runs its database steps through with_database().
@@ -35,6 +36,7 @@
 #include <string>
 
 #include "dbcluster/agent_types.h"
+#include "dbcluster/replication_state.h"
 #include "util/result.h"
 
 namespace convene {
@@ -64,6 +66,9 @@ class Agent {
   // Starts leaving the cluster in the background (status shows Disabling).
   virtual Status start_remove(const std::string& line) = 0;
   virtual std::string status_text() = 0;
+  // This node's database role and replication lag now (replication_state.h), the
+  // values status_text() renders and /metrics exports. Does not wait for a command.
+  virtual ReplicationState replication_state() = 0;
 
   // The libpq connection string of the application database for the call bridge's
   // spaces (replication.h: application_conninfo): every member, the master first,

@@ -5,6 +5,7 @@
 #include <map>
 
 #include "dbcluster/agent_core.h"
+#include "dbcluster/agent_replication.h"
 #include "dbcluster/node_state.h"
 #include "dbcluster/status_view.h"
 #include "node/node.h"
@@ -174,6 +175,7 @@ std::string status_text(AgentCore& core) {
   if (v.state == StatusView::State::kEnabled && me) {
     v.node_in_use = cfg.master;
     v.nodes = node_lines(core, *me, cfg.master);
+    v.replication = replication_lines(replication_state(core));
     std::lock_guard lock(core.state_mutex);
     v.failover = core.failover_line;
   }

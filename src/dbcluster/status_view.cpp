@@ -71,6 +71,7 @@ std::string render_status(const StatusView& v, pki::Time now) {
   }
   out += field("Node in use", v.node_in_use.empty() ? "None" : v.node_in_use);
   if (!v.failover.empty()) out += field("Failover", v.failover);
+  for (const auto& [label, value] : v.replication) out += field(label, value);
   out += "\n";
   out += field("Interface", v.interface.empty() ? "None" : v.interface);
   out += "\nCertificates\n";

@@ -7,6 +7,7 @@
 //     10.106.85.73       : Connected Master
 //     10.106.85.75 (me)  : Connected Slave ( In Sync )
 //   Node in use           : 10.106.85.73
+//   Replication lag       : 10.106.85.75 0 bytes, 0.000 s (streaming)   (master: per standby)
 //
 //   Interface             : a
 //
@@ -20,6 +21,7 @@
 // Labels end at column 22, node names at column 21, as in the seed. Pure: unit-tested.
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "pki/certificate_info.h"
@@ -52,6 +54,8 @@ struct StatusView {
   std::vector<NodeLine> nodes;
   std::string node_in_use;  // empty: "None"
   std::string failover;     // empty: no line (a node not in a cluster)
+  // This node's role and lag (replication_state.h's replication_lines), after Failover.
+  std::vector<std::pair<std::string, std::string>> replication;
   std::string interface;    // empty: "None"
   std::vector<CertLine> certs;
   std::string last_command;  // empty: no line

@@ -1,7 +1,10 @@
 #include "pg/connection.h"
 
 #include <libpq-fe.h>
+#include <poll.h>
 
+#include <cerrno>
+#include <cstring>
 #include <utility>
 
 namespace convene::pg {
@@ -96,20 +99,64 @@ std::string Connection::server() const {
   return std::string(PQhost(conn_)) + ":" + PQport(conn_);
 }
 
-Result<Rows> Connection::exec(const std::string& sql, const std::vector<std::string>& params) {
+bool Connection::await_answer(std::chrono::steady_clock::time_point deadline, std::string& error) {
+  const int fd = PQsocket(conn_);
+  while (PQisBusy(conn_)) {
+    auto left = std::chrono::ceil<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now()).count();
+    if (left <= 0) {
+      error = "no answer from the database server " + server() + " in time (stopped or frozen?): connection dropped";
+      return false;
+    }
+    pollfd readable{fd, POLLIN, 0};
+    int n = ::poll(&readable, 1, static_cast<int>(left));
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0 || (n > 0 && !PQconsumeInput(conn_))) {
+      error = n < 0 ? std::string("poll: ") + std::strerror(errno) : trimmed(PQerrorMessage(conn_));
+      return false;
+    }
+  }
+  return true;
+}
+
+Result<Rows> Connection::exec(const std::string& sql, const std::vector<std::string>& params,
+                              std::chrono::milliseconds answer_within) {
   transient_ = false;
   if (!conn_) {
     transient_ = true;
     return make_error("not connected");
   }
-  PGresult* res;
-  if (params.empty()) {
-    res = PQexec(conn_, sql.c_str());
+  std::vector<const char*> values;
+  for (auto& p : params) values.push_back(p.c_str());
+  PGresult* res = nullptr;
+  if (answer_within.count() <= 0) {
+    res = params.empty() ? PQexec(conn_, sql.c_str())
+                         : PQexecParams(conn_, sql.c_str(), static_cast<int>(values.size()), nullptr,
+                                        values.data(), nullptr, nullptr, 0);
   } else {
-    std::vector<const char*> values;
-    for (auto& p : params) values.push_back(p.c_str());
-    res = PQexecParams(conn_, sql.c_str(), static_cast<int>(values.size()), nullptr, values.data(), nullptr, nullptr,
-                       0);
+    // PQexec's behaviour (the first error, else the last result) with a bounded
+    // wait for every part of the answer.
+    int sent = params.empty() ? PQsendQuery(conn_, sql.c_str())
+                              : PQsendQueryParams(conn_, sql.c_str(), static_cast<int>(values.size()), nullptr,
+                                                  values.data(), nullptr, nullptr, 0);
+    const auto deadline = std::chrono::steady_clock::now() + answer_within;
+    std::string why;
+    while (sent) {
+      if (!await_answer(deadline, why)) {
+        PQclear(res);
+        PQfinish(std::exchange(conn_, nullptr));
+        transient_ = true;
+        return make_error(why);
+      }
+      PGresult* next = PQgetResult(conn_);
+      if (!next) break;
+      bool failed = res && PQresultStatus(res) != PGRES_TUPLES_OK && PQresultStatus(res) != PGRES_COMMAND_OK;
+      if (failed) {
+        PQclear(next);
+      } else {
+        PQclear(res);
+        res = next;
+      }
+    }
   }
   auto status = PQresultStatus(res);
   if (status != PGRES_TUPLES_OK && status != PGRES_COMMAND_OK) {

@@ -11,8 +11,16 @@
 //
 // Error texts are PostgreSQL's own, trailing newlines removed.
 //
+// An answer deadline (exec's `answer_within`) is the one client setting libpq
+// lacks: a server whose process is stopped (SIGSTOP, a frozen VM) still has a
+// kernel that acknowledges every packet and keepalive, so neither keepalives nor
+// tcp_user_timeout ever end a statement waiting on it. Past the deadline the
+// connection is dropped and the failure is transient (the outcome of a commit in
+// flight is unknown: callers retry work that is safe to run twice).
+//
 // Thread-safety: a Connection is used by one thread at a time; query() and the
 // free functions may be called from any thread (libpq is thread-safe per connection).
+#include <chrono>
 #include <optional>
 #include <string>
 #include <vector>
@@ -64,13 +72,18 @@ class Connection {
   bool is_open() const;                              // connected and the connection still good
   // Runs `sql`: several statements (the rows of the last) when there are no
   // parameters, else one statement with text parameters $1, $2, ...
-  Result<Rows> exec(const std::string& sql, const std::vector<std::string>& params = {});
+  // `answer_within` > 0: no complete answer by then drops the connection (above).
+  Result<Rows> exec(const std::string& sql, const std::vector<std::string>& params = {},
+                    std::chrono::milliseconds answer_within = {});
   // After a failed exec: whether a fresh connection may succeed.
   bool failure_transient() const { return transient_; }
   std::string server() const;  // "host:port", empty when not connected
 
  private:
   explicit Connection(pg_conn* conn) : conn_(conn) {}
+  // Waits until the answer is complete or `deadline` passes; false on either a
+  // broken connection or the deadline (`error` says which).
+  bool await_answer(std::chrono::steady_clock::time_point deadline, std::string& error);
   pg_conn* conn_ = nullptr;
   bool transient_ = false;
 };

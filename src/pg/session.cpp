@@ -65,7 +65,7 @@ Result<Rows> Session::exec(const std::string& sql, const std::vector<std::string
     transient_ = true;
     return make_error("not connected to the " + options_.name);
   }
-  auto rows = conn_.exec(sql, params);
+  auto rows = conn_.exec(sql, params, options_.answer_within);
   if (rows) return rows;
   transient_ = conn_.failure_transient();
   auto msg = one_line(rows.error().message);

@@ -29,6 +29,9 @@ class Session {
     std::chrono::milliseconds pause{200};  // before the 2nd try; doubled for each further one
     std::string name = "database";         // what the log lines and errors call the database
     std::string log = "pg";                // the logger they go to
+    // Every statement's answer must be complete within this (connection.h says
+    // why); 0: wait as long as the connection lives.
+    std::chrono::milliseconds answer_within{0};
   };
   // `conninfo` gives the connection string before every connection; `prepare` runs
   // on every new connection before any work (creating tables, say).

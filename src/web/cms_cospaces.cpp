@@ -147,14 +147,25 @@ HttpResponse create_space(WebContext& routes, const HttpRequest& r, Format f, co
   return out;
 }
 
-HttpResponse change_space(WebContext& routes, const HttpRequest& r, const std::string& id, Format f) {
+// CMS's `name` is the space's shown name: `callbridge space name` (the room
+// configuration's name, which the owner can set too). Everything else CMS has
+// (uri, secondaryUri, callId, passcode, ...) Convene has no notion of, or (uri:
+// the address) does not change: refused as unrecognised before anything changes.
+HttpResponse change_space(WebContext& routes, const HttpRequest& r, const std::string& id, Format f,
+                          const std::string& who) {
   std::map<std::string, std::string> form;
   if (auto refused = form_refused(r, f, form)) return *refused;
   if (!exists(routes.daemon(), id)) return failure(404, f, "coSpaceDoesNotExist");
-  if (!form.empty())
-    return failure(400, f, "parameterError",
-                   {{"parameter", form.begin()->first}, {"error", "unrecognised"},
-                    {"message", "a space's name and owners are its owner's to configure (XEP-0045 room configuration)"}});
+  for (auto& [key, value] : form)
+    if (key != "name")
+      return failure(400, f, "parameterError",
+                     {{"parameter", key}, {"error", "unrecognised"},
+                      {"message", key == "uri" ? "a space's address is how clients reach it: it does not change"
+                                               : "Convene's spaces have no '" + key + "'; only name can be changed"}});
+  if (auto it = form.find("name"); it != form.end()) {
+    auto o = routes.run(who, {"callbridge", "space", "name", id, it->second.empty() ? "none" : it->second});
+    if (!o.ok) return failure(400, f, "parameterError", {{"parameter", "name"}, {"error", "invalidValue"}, {"message", o.error}});
+  }
   return answer(200, f, "");
 }
 
@@ -179,7 +190,7 @@ HttpResponse handle_cospaces(WebContext& routes, const HttpRequest& r, const std
   auto id = percent_decode(rest.substr(std::string("coSpaces/").size()));
   if (!id) return failure(404, f, "coSpaceDoesNotExist");
   if (r.method == "GET") return one_space(routes, *id, f);
-  if (r.method == "PUT") return change_space(routes, r, *id, f);
+  if (r.method == "PUT") return change_space(routes, r, *id, f, who);
   if (r.method == "DELETE") return delete_space(routes, *id, f, who);
   return method_not_allowed();
 }

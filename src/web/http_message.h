@@ -16,6 +16,7 @@ struct HttpRequest {
   std::map<std::string, std::string> headers;  // names in lower case
   std::string body;
   std::string peer;                           // the client's address, for throttling and the audit log
+  unsigned short peer_port = 0;
 
   std::string header(const std::string& lower_name) const {
     auto it = headers.find(lower_name);

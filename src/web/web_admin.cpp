@@ -1,11 +1,14 @@
 #include "web/web_admin.h"
 
+#include <openssl/ssl.h>
+
 #include "admin/daemon.h"
 #include "node/node.h"
 #include "tls/tls_context.h"
 #include "util/log.h"
 #include "web/web_routes.h"
 #include "web/webadmin_config.h"
+#include "web/xmpp_websocket.h"
 
 namespace convene::web {
 
@@ -38,13 +41,21 @@ Status WebAdmin::start() {
   }
   auto tls = tls::make_tls_context(spec);
   if (!tls) return tls.error();
+  // XMPP WebSocket sessions idle for long on this listener: OpenSSL gives its
+  // record buffers back between reads instead of keeping ~34 KiB per connection.
+  SSL_CTX_set_mode((*tls)->native_handle(), SSL_MODE_RELEASE_BUFFERS);
   std::lock_guard lock(mutex_);
   // The old listener goes first: the new one binds the same port.
+  set_state({});
   listener_.reset();
   WebRoutes* routes = routes_.get();
-  auto listener = HttpsListener::start(*address, c.port, *tls, [routes](const HttpRequest& r) { return routes->handle(r); });
+  Daemon* daemon = &daemon_;
+  auto listener = HttpsListener::start(
+      *address, c.port, *tls, [routes](const HttpRequest& r) { return routes->handle(r); },
+      [daemon](const HttpRequest& r) { return answer_xmpp_websocket(*daemon, r); });
   if (!listener) return listener.error();
   listener_ = std::move(*listener);
+  set_state({true, listener_->address(), listener_->port()});
   logger("web")->info("web admin listening on https://{}:{}/", *address, c.port);
   return ok_status();
 }
@@ -52,18 +63,18 @@ Status WebAdmin::start() {
 void WebAdmin::stop() {
   std::lock_guard lock(mutex_);
   if (listener_) logger("web")->info("web admin stopped");
+  set_state({});
   listener_.reset();
 }
 
+void WebAdmin::set_state(const State& s) {
+  std::lock_guard lock(state_mutex_);
+  state_ = s;
+}
+
 WebAdmin::State WebAdmin::state() const {
-  std::lock_guard lock(mutex_);
-  State s;
-  if (listener_) {
-    s.listening = true;
-    s.address = listener_->address();
-    s.port = listener_->port();
-  }
-  return s;
+  std::lock_guard lock(state_mutex_);
+  return state_;
 }
 
 }  // namespace convene::web

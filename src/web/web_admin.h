@@ -4,8 +4,11 @@
 // CMS API (web_routes.h). Owned by convened's main next to the admin server; the
 // `webadmin` commands reach it through the registry's handlers.
 //
-// Thread-safety: start, stop and state take one mutex; requests run on the
-// listener's thread.
+// Thread-safety: start and stop are serialized by one mutex, held while an old
+// listener closes (which waits for the requests it is answering); state() reads
+// a copy under a second, short one, so a request that asks for it (the Status
+// page's `webadmin status`) cannot hold up a restart that waits for that request.
+// Requests run on the listener's worker threads.
 #include <memory>
 #include <mutex>
 #include <string>
@@ -46,8 +49,11 @@ class WebAdmin {
  private:
   Daemon& daemon_;
   std::unique_ptr<WebRoutes> routes_;
-  mutable std::mutex mutex_;
+  std::mutex mutex_;
   std::unique_ptr<HttpsListener> listener_;
+  mutable std::mutex state_mutex_;
+  State state_;  // what listener_ is, for state()
+  void set_state(const State& s);
 };
 
 // The `webadmin` and `user` command groups (webadmin_commands.cpp, user_commands.cpp).

@@ -49,7 +49,7 @@ std::optional<AdminUser> WebContext::login(const std::string& peer, const std::s
 CommandOutcome WebContext::run(const std::string& who, const std::vector<std::string>& argv,
                               std::deque<std::string> secrets, bool change, bool confirmed) {
   CapturedConversation io(std::move(secrets), confirmed);
-  Status st = run_command(daemon_, registry_, io, argv);
+  Status st = run_command(daemon_, registry_, io, argv, /*quiet=*/!change);
   if (change)
     logger("audit")->info("who={} what='{}' {}", who, join(argv, " "), st ? "done" : "refused: " + st.error().message);
   return {static_cast<bool>(st), io.output(), st ? "" : render_error(st.error())};

@@ -33,8 +33,11 @@ class WebContext {
  public:
   WebContext(Daemon& daemon, const CommandRegistry& registry);
 
-  // Runs an mmp command for `who` (secrets answered from `secrets`); a `change`
-  // writes an audit line (reads, such as the status page's, do not). `confirmed`:
+  // Runs an mmp command for `who`, "account(web)@address" or "account@address"
+  // (secrets answered from `secrets`); a `change` writes an audit line. Reads (the
+  // status page's, refreshed every few seconds) write none, and their command
+  // line in the admin log is at debug level (run_command's `quiet`): mmp's audit
+  // lines are likewise for changes only. `confirmed`:
   // the request was already the operator's explicit yes to the command's (Y/n).
   CommandOutcome run(const std::string& who, const std::vector<std::string>& argv,
                      std::deque<std::string> secrets = {}, bool change = true, bool confirmed = false);

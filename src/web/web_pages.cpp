@@ -3,13 +3,17 @@
 #include <fstream>
 
 #include "admin/callbridge_spaces.h"
+#include "admin/certificate_arguments.h"
 #include "admin/command_dispatch.h"
 #include "admin/config_sections.h"
 #include "admin/daemon.h"
 #include "node/node.h"
+#include "pki/certificate_info.h"
+#include "util/log.h"
 #include "util/strings.h"
 #include "web/cms_render.h"
 #include "web/form_decoding.h"
+#include "web/node_certificates.h"
 #include "web/web_context.h"
 #include "web/web_sessions.h"
 
@@ -79,6 +83,9 @@ HttpResponse login(WebContext& routes, WebSessions& sessions, const HttpRequest&
   if (account->role == Role::api)
     return html(403, login_form("This account may use the API only (role api)."));
   std::string id = sessions.create(account->name, account->role, Clock::now());
+  // A page session is opened once per login (the API's Basic auth checks every
+  // request, so only its refusals are logged, by WebContext::login).
+  logger("audit")->info("who={}(web)@{} what='login' done", account->name, r.peer);
   HttpResponse out = redirect("/");
   out.headers.push_back({"Set-Cookie", session_cookie(id)});
   return out;
@@ -92,8 +99,30 @@ std::string command_block(WebContext& routes, const WebSession& s, const std::ve
   return "<h2>" + esc(join(argv, " ")) + "</h2><pre id=\"" + id + "\">" + esc(o.ok ? o.output : o.error) + "</pre>";
 }
 
+// Each certificate the node serves with, its days left now, and a warning from
+// kCertificateExpiryWarningDays ahead (as `webadmin status` and `database cluster
+// status` warn), naming the command that replaces it.
+std::string certificates_block(WebContext& routes) {
+  auto now = pki::current_time();
+  std::string rows, warnings;
+  for (auto& c : node_certificates(routes.daemon().node())) {
+    std::string state = c.info ? pki::validity_sentence(*c.info, now) : c.problem;
+    std::string days = c.info ? std::to_string(pki::days_left(*c.info, now)) : "";
+    bool warn = !c.info || pki::expires_within(*c.info, now, kCertificateExpiryWarningDays);
+    rows += "<tr class=\"certificate" + std::string(warn ? " warning" : "") + "\" data-use=\"" + esc(c.use) + "\"><td>" +
+            esc(c.use) + "</td><td>" + esc(c.file) + "</td><td class=\"days-left\">" + days + "</td><td>" + esc(state) +
+            "</td></tr>";
+    if (warn)
+      warnings += "<p class=\"error cert-warning\">WARNING: " + esc(c.use) + " certificate " + esc(c.file) + ": " +
+                  esc(state) + ": replace it with '" + esc(c.command) + "'</p>";
+  }
+  if (rows.empty()) return "<h2>Certificates</h2><p id=\"certificates\">No certificates configured.</p>";
+  return "<h2>Certificates</h2><table id=\"certificates\"><tr><th>Use</th><th>File</th><th>Days left</th><th>State</th></tr>" +
+         rows + "</table>" + warnings;
+}
+
 std::string status_blocks(WebContext& routes, const WebSession& s) {
-  return command_block(routes, s, {"xmpp", "status"}, "xmpp-status") +
+  return certificates_block(routes) + command_block(routes, s, {"xmpp", "status"}, "xmpp-status") +
          command_block(routes, s, {"xmpp", "cluster", "status"}, "xmpp-cluster-status") +
          command_block(routes, s, {"database", "cluster", "status"}, "database-status") +
          command_block(routes, s, {"callbridge", "status"}, "callbridge-status") +
@@ -133,11 +162,12 @@ HttpResponse general_page(WebContext& routes, const WebSession& s, const std::st
 
 // Each field the operator changed is one `callbridge ...` command, in the order
 // mmp users type them; the first refusal stops (and says which field).
-HttpResponse general_post(WebContext& routes, const WebSession& s, std::map<std::string, std::string>& form) {
+HttpResponse general_post(WebContext& routes, const WebSession& s, std::map<std::string, std::string>& form,
+                          const std::string& who) {
   CallbridgeConfig c = callbridge_config(routes.daemon().node().config());
   std::string result;
   auto step = [&](const std::vector<std::string>& argv, std::deque<std::string> secrets = {}) {
-    auto o = routes.run(s.user + "(web)", argv, std::move(secrets));
+    auto o = routes.run(who, argv, std::move(secrets));
     result += outcome_html(o);
     return o.ok;
   };
@@ -193,9 +223,9 @@ HttpResponse spaces_page(WebContext& routes, const WebSession& s, const std::str
 // Create (`callbridge space add`) or delete (`callbridge space delete`; the
 // browser asked the operator first, so the command's (Y/n) is answered yes).
 HttpResponse spaces_post(WebContext& routes, const WebSession& s, std::map<std::string, std::string>& form,
-                         bool remove) {
+                         bool remove, const std::string& who) {
   std::vector<std::string> argv{"callbridge", "space", remove ? "delete" : "add", form["name"]};
-  auto o = routes.run(s.user + "(web)", argv, {}, true, remove);
+  auto o = routes.run(who, argv, {}, true, remove);
   return spaces_page(routes, s, outcome_html(o), o.ok ? 200 : 400);
 }
 
@@ -252,8 +282,11 @@ HttpResponse handle_page(WebContext& routes, WebSessions& sessions, const HttpRe
     }
     if (s.role != Role::admin)
       return html(403, page("Refused", &s, "<p class=\"error\">Your account may read only (role audit).</p>"));
-    if (r.path == "/config/general") return general_post(routes, s, *form);
-    if (r.path == "/spaces" || r.path == "/spaces/delete") return spaces_post(routes, s, *form, r.path != "/spaces");
+    // The audit line's who: the account, that it came through the pages, and from where.
+    const std::string who = s.user + "(web)@" + r.peer;
+    if (r.path == "/config/general") return general_post(routes, s, *form, who);
+    if (r.path == "/spaces" || r.path == "/spaces/delete")
+      return spaces_post(routes, s, *form, r.path != "/spaces", who);
     return html(404, page("Not found", &s, ""));
   }
   if (r.method != "GET") return html(405, page("Refused", &s, ""));

@@ -3,8 +3,10 @@
 // admin comes here (on the listener's thread).
 //   /api/v1/...  HTTP Basic (roles admin and api; audit may only GET) -> cms_api.h
 //   /metrics     HTTP Basic (any role)                                -> metrics.h
+//   /meet, /meet/...: the meeting client's files, no session      -> static_files.h
 //   everything else: the pages, with a session cookie and CSRF tokens -> web_pages.h
 // A body over kMaxBody is refused (413) before anything else looks at it.
+#include <filesystem>
 #include <memory>
 
 #include "web/http_message.h"
@@ -26,6 +28,7 @@ class WebRoutes {
  private:
   WebContext context_;
   std::unique_ptr<WebSessions> sessions_;
+  std::filesystem::path web_files_;  // the meeting client's tree (static_files.h)
 };
 
 }  // namespace convene::web

@@ -16,6 +16,7 @@
 #include "util/strings.h"
 #include "web/web_admin.h"
 #include "web/webadmin_config.h"
+#include "web/xmpp_websocket.h"
 
 namespace convene::web {
 
@@ -104,6 +105,71 @@ Status disable(CommandRequest& req, WebAdmin& web) {
   return ok_status();
 }
 
+// XMPP over WebSocket (xmpp_websocket.h): read at each upgrade, so no restart.
+Status websocket(CommandRequest& req, WebAdmin&) {
+  const std::string& word = req.args[0];
+  if (word != "on" && word != "off")
+    return make_error("'" + word + "' is neither 'on' nor 'off'", "Usage: webadmin websocket on|off");
+  CONVENE_TRY(update(req, [&](json& s) { s["websocket"] = word == "on"; }));
+  logger("audit")->info("who=mmp what='webadmin websocket {}'", word);
+  req.io.print(word == "on" ? std::string("XMPP over WebSocket is on (") + kXmppWebSocketPath +
+                                  " on the web admin's listener)"
+                            : std::string("XMPP over WebSocket is off; open WebSocket sessions stay until they end"));
+  return ok_status();
+}
+
+Result<std::string> origin_argument(const std::string& text) {
+  auto origin = canonical_origin(text);
+  if (!origin)
+    return make_error("'" + text + "' is not a web origin",
+                      "Give the scheme, host and optional port of the page, e.g. https://meet.example.com:8443");
+  return *origin;
+}
+
+Status origins_add(CommandRequest& req, WebAdmin&) {
+  auto origin = origin_argument(req.args[0]);
+  if (!origin) return origin.error();
+  auto current = webadmin_config(req.node.config()).websocket_origins;
+  if (std::find(current.begin(), current.end(), *origin) != current.end()) {
+    req.io.print("Origin " + *origin + " is already allowed");
+    return ok_status();
+  }
+  CONVENE_TRY(update(req, [&](json& s) {
+    if (!s.contains("websocket_origins") || !s["websocket_origins"].is_array()) s["websocket_origins"] = json::array();
+    s["websocket_origins"].push_back(*origin);
+  }));
+  logger("audit")->info("who=mmp what='webadmin websocket origins add {}'", *origin);
+  req.io.print("Origin " + *origin + " may open XMPP WebSockets");
+  return ok_status();
+}
+
+Status origins_del(CommandRequest& req, WebAdmin&) {
+  auto origin = origin_argument(req.args[0]);
+  if (!origin) return origin.error();
+  auto current = webadmin_config(req.node.config()).websocket_origins;
+  if (std::find(current.begin(), current.end(), *origin) == current.end())
+    return make_error("origin " + *origin + " is not in the list",
+                      "See the list with 'webadmin websocket origins list'.");
+  CONVENE_TRY(update(req, [&](json& s) {
+    json kept = json::array();
+    for (const auto& o : s["websocket_origins"])
+      if (!(o.is_string() && o.get<std::string>() == *origin)) kept.push_back(o);
+    s["websocket_origins"] = kept;
+  }));
+  logger("audit")->info("who=mmp what='webadmin websocket origins del {}'", *origin);
+  req.io.print("Origin " + *origin + " removed; its open WebSocket sessions stay until they end");
+  return ok_status();
+}
+
+Status origins_list(CommandRequest& req, WebAdmin&) {
+  auto c = webadmin_config(req.node.config());
+  req.io.print("Always allowed: the web admin's own origin (https:// and the host the browser used), and "
+               "clients that send no Origin (not browser pages)");
+  if (c.websocket_origins.empty()) req.io.print("No other origins are allowed");
+  for (const auto& o : c.websocket_origins) req.io.print(o);
+  return ok_status();
+}
+
 // The certificate's own line: its expiry as of now, read from the file now.
 std::string certificate_line(CommandRequest& req, const WebadminConfig& c) {
   auto path = req.node.paths().existing_file(c.cert);
@@ -139,6 +205,10 @@ Status status(CommandRequest& req, WebAdmin& web) {
   line("Certificate", c.cert.empty() ? "(not set)" : certificate_line(req, c));
   line("Bundle", c.bundle.empty() ? "none" : c.bundle);
   if (s.listening) line("URL", "https://" + s.address + ":" + std::to_string(s.port) + "/");
+  std::string ws = c.websocket ? std::string("on, ") + kXmppWebSocketPath : std::string("off");
+  if (c.websocket && !req.daemon.xmpp().status().running) ws += " (the XMPP service is not running: upgrades get 503)";
+  line("XMPP WebSocket", ws);
+  line("Origins", c.websocket_origins.empty() ? std::string("own only") : join(c.websocket_origins, " "));
   return ok_status();
 }
 
@@ -161,6 +231,13 @@ void register_webadmin_commands(CommandRegistry& r, WebAdmin* web) {
   add({"webadmin", "enable"}, "", "start the web admin (restarts it to apply changed settings)", 0, 0, enable);
   add({"webadmin", "disable"}, "", "stop the web admin", 0, 0, disable);
   add({"webadmin", "status"}, "", "show the web admin's state", 0, 0, status);
+  add({"webadmin", "websocket"}, "on|off", "XMPP over WebSocket (RFC 7395) at /xmpp-websocket (on by default)", 1, 1,
+      websocket);
+  add({"webadmin", "websocket", "origins", "add"}, "<origin>",
+      "allow browser pages of this origin (https://host[:port]) to open XMPP WebSockets", 1, 1, origins_add);
+  add({"webadmin", "websocket", "origins", "del"}, "<origin>", "stop allowing an origin", 1, 1, origins_del);
+  add({"webadmin", "websocket", "origins", "list"}, "", "the origins allowed besides the web admin's own", 0, 0,
+      origins_list);
 }
 
 }  // namespace convene::web

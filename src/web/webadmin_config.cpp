@@ -12,6 +12,10 @@ WebadminConfig webadmin_config(const ConfigStore& config) {
   c.cert = s.value("cert", "");
   c.bundle = s.value("bundle", "");
   c.enabled = s.value("enabled", false);
+  c.websocket = s.value("websocket", true);
+  if (auto it = s.find("websocket_origins"); it != s.end() && it->is_array())
+    for (const auto& o : *it)
+      if (o.is_string()) c.websocket_origins.push_back(o.get<std::string>());
   return c;
 }
 

@@ -7,9 +7,14 @@
 //   cert     "web.crt"    optional bundle of chain certificates sent after it
 //   bundle   "ca.crt"
 //   enabled  true|false   serve (also when the daemon starts)
+//   websocket true|false  XMPP over WebSocket on /xmpp-websocket (default true:
+//                         it needs an XMPP account and the XMPP service anyway)
+//   websocket_origins ["https://meet.example.com", ...]  browser origins allowed
+//                         besides the listener's own (xmpp_websocket.h)
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "node/config_store.h"
 
@@ -22,6 +27,8 @@ struct WebadminConfig {
   std::string cert;
   std::string bundle;
   bool enabled = false;
+  bool websocket = true;
+  std::vector<std::string> websocket_origins;
 };
 
 WebadminConfig webadmin_config(const ConfigStore& config);

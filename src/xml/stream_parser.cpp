@@ -506,5 +506,9 @@ bool StreamParser::released() const { return impl_->parser == nullptr; }
 const StreamHeader& StreamParser::header() const { return impl_->header; }
 bool StreamParser::stream_open() const { return impl_->state == Impl::State::open; }
 bool StreamParser::stream_closed() const { return impl_->state == Impl::State::closed; }
+bool StreamParser::between_elements() const {
+  if (impl_->state != Impl::State::open && impl_->state != Impl::State::before_open) return true;
+  return impl_->stack.empty() && impl_->last_event_end == impl_->total;
+}
 
 }  // namespace convene::xml

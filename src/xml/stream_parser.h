@@ -118,6 +118,9 @@ class StreamParser {
   const StreamHeader& header() const;
   bool stream_open() const;    // header seen, close not yet
   bool stream_closed() const;  // </stream:stream> seen
+  // Every byte fed so far is accounted for by a complete event and no stanza is
+  // open: the input ended between two elements (or the stream ended or failed).
+  bool between_elements() const;
 
  private:
   struct Impl;

@@ -42,4 +42,10 @@ void AbsentSessions::forget_old(Clock::time_point now) {
     it = now - it->second.since > kForgetAfter ? absent_.erase(it) : std::next(it);
 }
 
+std::set<std::uint64_t> AbsentSessions::members() const {
+  std::set<std::uint64_t> out;
+  for (auto& [jid, a] : absent_) out.insert(a.member);
+  return out;
+}
+
 }  // namespace convene::xmpp

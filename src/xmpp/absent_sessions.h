@@ -16,6 +16,7 @@
 #include <cstdint>
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 
@@ -59,6 +60,8 @@ class AbsentSessions {
   // Forgets absences older than kForgetAfter.
   void forget_old(Clock::time_point now);
   size_t size() const { return absent_.size(); }
+  // The members some absent session belongs to.
+  std::set<std::uint64_t> members() const;
 
  private:
   struct Absence {

@@ -20,6 +20,11 @@ const xml::WriteContext kClientContext{kClientNs, true};
 ClientStream::ClientStream(Server& server, asio::ip::tcp::socket socket)
     : Connection(server, std::move(socket), kClientNs) {}
 
+ClientStream::ClientStream(Server& server, asio::any_io_executor executor, std::shared_ptr<StreamTransport> transport,
+                           bool secure, std::string peer_ip, uint16_t peer_port)
+    : Connection(server, std::move(executor), std::move(transport), secure, std::move(peer_ip), peer_port,
+                 kClientNs) {}
+
 // ---- any thread ----------------------------------------------------------------
 
 void ClientStream::deliver(std::string_view bytes) {

@@ -29,6 +29,9 @@ namespace convene::xmpp {
 class ClientStream : public Connection, public Session {
  public:
   ClientStream(Server& server, asio::ip::tcp::socket socket);
+  // Over a carrier other than its own socket (stream_transport.h).
+  ClientStream(Server& server, asio::any_io_executor executor, std::shared_ptr<StreamTransport> transport,
+               bool secure, std::string peer_ip, uint16_t peer_port);
 
   // ---- any thread ----
   // A stanza for this session, already addressed. With stream management on, it

@@ -65,6 +65,8 @@ void ClusterRouter::session_up(const Session& s) {
   }
   m.sessions[0].presence = s.presence();
   to_leader_or_all(m);
+  std::lock_guard lock(pending_mu_);
+  fresh_[m.sessions[0].jid] = Fresh{m.sessions[0], Clock::now()};
 }
 
 void ClusterRouter::on_unbound(const Jid& jid) {
@@ -74,6 +76,8 @@ void ClusterRouter::on_unbound(const Jid& jid) {
   m.node = self_;
   m.jid = jid.full();
   to_leader_or_all(m);
+  std::lock_guard lock(pending_mu_);
+  fresh_.erase(m.jid);
 }
 
 void ClusterRouter::on_component_up(const std::string& domain) { component_changed(domain, true); }
@@ -142,7 +146,11 @@ void ClusterRouter::on_message(std::uint64_t from, std::string bytes) {
       }
       const bool registering = m->type == RouterMessageType::register_node && m->node == from;
       // The leader sends its own list last after the others' (send_registry): with it, this copy is whole.
-      if (m->node == from && from == leader()) synced_with_ = from;
+      if (m->node == from && from == leader()) {
+        synced_with_ = from;
+        std::lock_guard lock(pending_mu_);  // held stanzas may go now (the next one sent, or the tick)
+        if (route_view_.leader == from) route_view_.registry_current = true;
+      }
       std::vector<SessionEntry> gone;
       {
         std::lock_guard lock(registry_mu_);
@@ -169,16 +177,23 @@ void ClusterRouter::on_message(std::uint64_t from, std::string bytes) {
     }
     case RouterMessageType::relay: {
       if (m->target_node == self_) return deliver_here(*m);
+      {
+        std::lock_guard lock(pending_mu_);
+        ++counters_.passed_on;
+      }
       m->type = RouterMessageType::deliver;
       bus_->send(m->target_node, encode(*m));
       return;
     }
-    case RouterMessageType::deliver: return deliver_here(*m);
+    case RouterMessageType::deliver:
+      if (from == m->node && !m->sessions.empty()) learn_sender(*m);
+      return deliver_here(*m);
     case RouterMessageType::delivered: {
       if (m->incarnation != incarnation_) return;
       std::lock_guard lock(pending_mu_);
       if (auto it = pending_.find(m->seq); it != pending_.end()) {
         pending_bytes_ -= it->second.stanza.size();
+        stream_done(it->second.target_node);
         pending_.erase(it);
       }
       return;
@@ -202,6 +217,7 @@ void ClusterRouter::tick() {
   if (stopped_) return;
   auto st = bus_->status();
   const auto now = Clock::now();
+  refresh_route_view(st);
   if (st.leader_id != self_) {
     std::lock_guard lock(registry_mu_);
     leading_since_.reset();
@@ -222,9 +238,9 @@ void ClusterRouter::tick() {
       for (auto& member : st.members)
         if (member.id != self_) send_registry(member.id);
     }
-    if (st.leader_id != 0) resend(true, st.leader_id, now);  // what the old leader may have lost goes again
+    if (st.leader_id != 0) resend(true, now);  // what the old leader may have lost goes again
   } else {
-    resend(false, st.leader_id, now);
+    resend(false, now);
     // Anti-entropy: a change the leader missed (sent while it was being replaced)
     // is mended by the next whole list.
     if (st.leader_id != 0 && st.leader_id != self_ && now - last_registered_ > kRegisterEvery) {

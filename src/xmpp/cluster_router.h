@@ -1,8 +1,9 @@
 #pragma once
 // Routing across the nodes of an XMPP cluster: any node
-// accepts stanzas; the leader holds the cluster's session registry; a stanza for
-// a session held elsewhere goes to the leader, which hands it to the node holding
-// the session, which delivers it.
+// accepts stanzas; the leader holds the cluster's session registry and every
+// node a copy of it; a stanza for a session held elsewhere goes straight to the
+// node holding the session, or through the leader while this node's copy is
+// unsure (below), and the holding node delivers it.
 //
 // Session registry (cluster_router_registry.cpp). The router observes this
 // node's SessionRegistry (session_registry.h): every node tells the leader about
@@ -23,16 +24,63 @@
 // claimed by two nodes until the dead one's entries go; the remaining claim wins.
 //
 // Forwarded stanzas (cluster_router_relay.cpp). RemoteSession::deliver() gives the stanza a sequence
-// number and sends it to the leader (relay), which sends it to the holding node
-// (deliver), which delivers it locally and confirms to the origin (delivered).
+// number and sends it on its hop (below): straight to the holding node
+// (deliver), or to the leader (relay), which sends it to the holding node
+// (deliver); the holding node delivers it locally and confirms to the origin (delivered).
 // The origin keeps every unconfirmed stanza and sends it again after a leader
-// change or kResendAfter; the holding node drops repeats by (origin,
+// change, a change of hop or kResendAfter; the holding node drops repeats by (origin,
 // incarnation, seq). So a stanza this node acknowledged to its client (XEP-0198)
 // survives the loss of the leader: at-least-once between nodes, exactly-once to
 // the client while both the origin and the holding node live.
 // Nothing unconfirmed is dropped silently: a stanza unconfirmed for kGiveUpAfter,
 // or past the bounds of what may wait unconfirmed (kMaxUnconfirmed, bytes), is
 // bounced to its sender (undeliverable.h).
+//
+// Direct or through the leader (cluster_router_path.h decides). The copy is
+// "sure" for a stanza to a session of member T when all of these hold, as of
+// this node's last tick (the consensus view is not copied per stanza):
+// - a leader is known and this node has had its whole registry since it became
+//   this node's leader (else: a leader change in progress, the stanza is held,
+//   not sent, until the new leader's registry arrives — one round trip; going
+//   through a new leader that T does not know yet would get it refused);
+// - bytes came from the leader within kSilentAfter (else this copy may be
+//   missing changes: through the leader);
+// - T is in the configuration, has no absent sessions (its sessions were dropped
+//   as silent) and no stanza sent straight to it went unconfirmed for
+//   kResendAfter within the last kStalledFor (else through the leader, which hears
+//   every member and holds the registry).
+// The leader itself, or a stanza for a session of the leader, takes one hop anyway.
+//
+// Order per sender across a change of hop. Every message link is FIFO and the
+// leader passes relays on in the order they arrive, so stanzas of one origin to
+// one holding node T arrive in order on either hop. The origin keeps, per T,
+// the hop of T's unconfirmed stanzas (a stream); a new stanza to T whose hop
+// differs first sends every unconfirmed stanza to T again, in sequence order, on
+// the new hop, all under pending_mu_ (which every send of a stanza holds). So
+// when T gets stanza n+1 on the new hop, every earlier stanza j was either
+// confirmed — delivered by T before the switch, hence before n+1 — or sent
+// again on the new hop ahead of n+1, and delivered from that copy first (a late
+// copy from the old hop is a repeat, dropped). Holding (no leader, or the new
+// leader's registry not yet here) is a hop like the others: leaving it sends
+// everything held, in order, before anything new.
+// What this does not order (as before this scheme): a stanza lost on a link that
+// broke (peer_links.h is best effort) and resent after later ones got through;
+// stanzas to a session that moved to another node while some were unconfirmed;
+// a relay refused by a holding node that does not yet see the new leader. Each
+// is delivered once, maybe late.
+// Registry before stanza: through the leader, a session's registration reaches
+// the holding node before that session's first stanza (the same two FIFO links);
+// straight, the stanza could arrive first, and an answer to that full JID find no
+// session there. So a stanza from a session of this node that registered less
+// than kFreshFor ago carries the session's entry when it goes straight (deliver,
+// `sessions`), and the holding node puts it in its copy if it places that full
+// JID nowhere (a member speaks for its own sessions). Left: a holding node that
+// still places that full JID on another node refuses the stanza (resent later);
+// a stanza that its session's end overtook (through the leader: unlikely) puts
+// back an entry that the origin's next whole list removes (kRegisterEvery).
+// Compatibility: a mixed cluster does not lose stanzas (an older node accepts a
+// delivery from its origin, and relays through the leader as before), but
+// rolling upgrades are not a goal of this scheme.
 //
 // Absent sessions (absent_sessions.h). When the leader drops the sessions of a
 // silent member, they may still be alive there (a partition, a stopped process)
@@ -88,6 +136,7 @@
 #include "cluster/admission.h"
 #include "xmpp/absent_sessions.h"
 #include "xmpp/cluster_bus.h"
+#include "xmpp/cluster_router_path.h"
 #include "xmpp/cluster_wire.h"
 #include "xmpp/session.h"
 #include "xmpp/session_registry.h"
@@ -116,6 +165,13 @@ class ClusterRouter : public std::enable_shared_from_this<ClusterRouter>, public
   static constexpr size_t kMaxUnconfirmedBytes = 32 * 1024 * 1024;
   static constexpr auto kSilentAfter = std::chrono::milliseconds(2000);
   static constexpr auto kRegisterEvery = std::chrono::seconds(5);
+  // A holding node that left a stanza sent straight to it unconfirmed for
+  // kResendAfter gets its stanzas through the leader for this long (a link that
+  // does not carry, a node that is slow): tried straight again afterwards.
+  static constexpr auto kStalledFor = std::chrono::seconds(5);
+  // How long after a session of this node registered its stanzas carry its entry
+  // ("Registry before stanza"): far longer than the leader takes to pass it on.
+  static constexpr auto kFreshFor = std::chrono::seconds(2);
   static constexpr auto kLeadershipLag = std::chrono::seconds(1);  // raft view to this router's tick, bounded
 
   ClusterRouter(Server& server, std::shared_ptr<ClusterBus> bus);
@@ -154,6 +210,8 @@ class ClusterRouter : public std::enable_shared_from_this<ClusterRouter>, public
   struct Counters {
     size_t remote_sessions = 0, remote_components = 0, unconfirmed = 0;
     std::uint64_t forwarded = 0, delivered_here = 0, resent = 0, duplicates = 0, bounced = 0;
+    std::uint64_t straight = 0;   // forwarded stanzas first sent straight to the holding node (the leader's: all)
+    std::uint64_t passed_on = 0;  // stanzas this node, as leader, passed on for other nodes
   };
   Counters counters() const;
 
@@ -163,6 +221,7 @@ class ClusterRouter : public std::enable_shared_from_this<ClusterRouter>, public
     std::string jid;
     std::string stanza;
     std::chrono::steady_clock::time_point first_sent, last_sent;
+    std::vector<SessionEntry> sender = {};  // its sender's entry, when it registered lately
   };
   struct NodeEntries {
     std::map<std::string, std::shared_ptr<RemoteSession>> sessions;  // full JID →
@@ -191,8 +250,17 @@ class ClusterRouter : public std::enable_shared_from_this<ClusterRouter>, public
   void to_others(const RouterMessage& m, std::uint64_t except);
   void register_with(std::uint64_t leader);  // this node's whole list, answered with the registry
   void send_registry(std::uint64_t to);  // this node's sessions and its copy of every other node's
-  void send_pending(std::uint64_t seq, const Pending& p, std::uint64_t leader);
+  // The hop for a stanza to member `target` now (pending_mu_ held).
+  Hop hop_for(std::uint64_t target, std::chrono::steady_clock::time_point now) const;
+  // Makes `hop` the hop of `target`'s stream: its unconfirmed stanzas go again on
+  // it, in order, when it changed (pending_mu_ held). See "Order per sender".
+  void use_hop(std::uint64_t target, Hop hop, std::chrono::steady_clock::time_point now);
+  void send_on(std::uint64_t seq, const Pending& p, Hop hop);  // pending_mu_ held
+  void stream_done(std::uint64_t target);                       // one of its stanzas left pending_ (pending_mu_)
+  void refresh_route_view(const cluster::ConsensusStatus& st);
   void deliver_here(const RouterMessage& m);
+  // The sender's entry a stanza sent straight by its origin carries (network thread).
+  void learn_sender(const RouterMessage& m);
   // Why the stanza of `m` may not be delivered (its `from` is not its origin's), or nothing.
   std::optional<std::string> foreign_sender(const RouterMessage& m) const;
   void deliver_now(const RouterMessage& m);
@@ -202,7 +270,7 @@ class ClusterRouter : public std::enable_shared_from_this<ClusterRouter>, public
     std::uint64_t member;  // elsewhere: the member holding it
   };
   Location locate(const std::string& jid);
-  void resend(bool all, std::uint64_t leader, std::chrono::steady_clock::time_point now);
+  void resend(bool all, std::chrono::steady_clock::time_point now);
   // Bounces what relay() could not keep (tick; no lock held).
   void bounce_overflow();
   void begin_sync();
@@ -235,6 +303,24 @@ class ClusterRouter : public std::enable_shared_from_this<ClusterRouter>, public
   size_t pending_bytes_ = 0;
   std::vector<std::string> overflow_;  // past kMaxUnconfirmed*: bounced at the next tick
   std::uint64_t next_seq_ = 1;
+  // What choose_path() needs from the consensus view, as of the last tick.
+  struct RouteView {
+    std::uint64_t leader = 0;
+    bool registry_current = false, leader_heard = false;
+    std::set<std::uint64_t> members, absent;  // absent: members whose sessions are absent
+  };
+  RouteView route_view_;
+  struct Stream {
+    Hop hop;                  // where its unconfirmed stanzas went
+    size_t unconfirmed = 0;   // erased at 0
+  };
+  std::map<std::uint64_t, Stream> streams_;  // holding node → its unconfirmed stanzas' hop
+  std::map<std::uint64_t, std::chrono::steady_clock::time_point> stalled_until_;  // holding node →
+  struct Fresh {
+    SessionEntry entry;
+    std::chrono::steady_clock::time_point at;
+  };
+  std::map<std::string, Fresh, std::less<>> fresh_;  // this node's sessions registered lately (full JID →)
   std::map<std::pair<std::uint64_t, std::uint64_t>, std::set<std::uint64_t>> seen_;  // (origin, incarnation) →
   Counters counters_;
 

@@ -45,6 +45,15 @@ std::optional<std::string> ClusterRouter::foreign_sender(const RouterMessage& m)
   return std::nullopt;
 }
 
+void ClusterRouter::learn_sender(const RouterMessage& m) {
+  const auto& e = m.sessions[0];
+  auto from = stanza_from(m.stanza);
+  auto jid = Jid::parse(e.jid);
+  if (!from || *from != e.jid || !jid || !jid->has_resource()) return;  // only the stanza's own sender
+  std::lock_guard lock(registry_mu_);
+  if (!server_.registry.holder(*jid)) put_session(m.node, e);
+}
+
 void ClusterRouter::deliver_here(const RouterMessage& m) {
   if (auto why = foreign_sender(m)) {
     // Not confirmed: a session that moved is placed right by the time the origin resends.
@@ -146,14 +155,20 @@ ClusterRouter::Location ClusterRouter::locate(const std::string& target) {
 // may have moved (or its node died) since the stanza first left. A session that
 // is absent (its member went silent) is waited for; a call bridge name with no
 // holder is waited for here (component_wait.h); what waited too long is bounced.
-void ClusterRouter::resend(bool all, std::uint64_t leader, Clock::time_point now) {
+void ClusterRouter::resend(bool all, Clock::time_point now) {
   std::vector<std::pair<std::uint64_t, std::string>> due;
   std::vector<std::string> expired;
   {
     std::lock_guard lock(pending_mu_);
+    // A stream whose hop changed (a leader came, the registry arrived, a stall
+    // ended) goes again on its new hop before anything new does.
+    std::vector<std::uint64_t> targets;
+    for (auto& [target, stream] : streams_) targets.push_back(target);
+    for (auto target : targets) use_hop(target, hop_for(target, now), now);
     for (auto it = pending_.begin(); it != pending_.end();) {
       if (now - it->second.first_sent > kGiveUpAfter) {
         pending_bytes_ -= it->second.stanza.size();
+        stream_done(it->second.target_node);
         expired.push_back(std::move(it->second.stanza));
         it = pending_.erase(it);
         ++counters_.bounced;
@@ -186,13 +201,29 @@ void ClusterRouter::resend(bool all, std::uint64_t leader, Clock::time_point now
       if (it == pending_.end()) continue;  // confirmed meanwhile
       if (act != send) {
         pending_bytes_ -= it->second.stanza.size();
+        stream_done(it->second.target_node);
         take = std::move(it->second);
         pending_.erase(it);
         if (act == bounce_it) ++counters_.bounced;
       } else {
-        if (where.kind == Location::elsewhere) it->second.target_node = where.member;
-        it->second.last_sent = now;
-        send_pending(seq, it->second, leader);
+        auto& p = it->second;
+        if (where.kind == Location::elsewhere && where.member != p.target_node) {
+          stream_done(p.target_node);  // the session moved: it joins the new node's stream
+          p.target_node = where.member;
+          ++streams_[p.target_node].unconfirmed;
+        }
+        const auto target = p.target_node;
+        auto& stream = streams_[target];
+        const bool sent_straight = stream.hop.kind == Hop::direct && target != route_view_.leader &&
+                                   self_ != route_view_.leader;
+        if (sent_straight && now - p.last_sent > kResendAfter) stalled_until_[target] = now + kStalledFor;
+        auto hop = hop_for(target, now);
+        if (hop != stream.hop) {
+          use_hop(target, hop, now);  // sends this one again too, in order
+        } else {
+          p.last_sent = now;
+          send_on(seq, p, hop);
+        }
         ++counters_.resent;
       }
     }
@@ -227,7 +258,6 @@ std::optional<AbsentSessions::Found> ClusterRouter::absent_session(const Jid& to
 // ---- stanzas to other nodes ------------------------------------------------------
 
 void ClusterRouter::relay(std::uint64_t node, const std::string& jid, std::string_view bytes) {
-  auto leader = bus_->status().leader_id;
   std::lock_guard lock(pending_mu_);
   if (pending_.size() >= kMaxUnconfirmed || pending_bytes_ + bytes.size() > kMaxUnconfirmedBytes) {
     // Under the registry's lock here: bounced at the next tick, which routes.
@@ -237,10 +267,18 @@ void ClusterRouter::relay(std::uint64_t node, const std::string& jid, std::strin
   }
   std::uint64_t seq = next_seq_++;
   auto now = Clock::now();
+  auto hop = hop_for(node, now);
+  use_hop(node, hop, now);  // before this stanza joins the stream: see "Order per sender"
   pending_bytes_ += bytes.size();
   auto& p = pending_[seq] = Pending{node, jid, std::string(bytes), now, now};
+  if (!fresh_.empty())
+    if (auto from = stanza_from(bytes))
+      if (auto it = fresh_.find(*from); it != fresh_.end() && now - it->second.at < kFreshFor)
+        p.sender.push_back(it->second.entry);
+  ++streams_[node].unconfirmed;
   ++counters_.forwarded;
-  send_pending(seq, p, leader);
+  if (hop.kind == Hop::direct) ++counters_.straight;
+  send_on(seq, p, hop);
 }
 
 bool ClusterRouter::to_remote_component(std::string_view domain, std::string_view bytes) {
@@ -250,18 +288,73 @@ bool ClusterRouter::to_remote_component(std::string_view domain, std::string_vie
   return true;
 }
 
-// pending_mu_ held.
-void ClusterRouter::send_pending(std::uint64_t seq, const Pending& p, std::uint64_t leader) {
-  if (leader == 0) return;  // sent again once a leader is known
+Hop ClusterRouter::hop_for(std::uint64_t target, Clock::time_point now) const {
+  PathView v;
+  v.self = self_;
+  v.leader = route_view_.leader;
+  v.registry_current = route_view_.registry_current;
+  v.leader_heard = route_view_.leader_heard;
+  v.target_member = route_view_.members.count(target) != 0;
+  v.target_absent = route_view_.absent.count(target) != 0;
+  auto stalled = stalled_until_.find(target);
+  v.target_stalled = stalled != stalled_until_.end() && now < stalled->second;
+  return choose_path(v, target);
+}
+
+void ClusterRouter::use_hop(std::uint64_t target, Hop hop, Clock::time_point now) {
+  auto it = streams_.find(target);
+  if (it == streams_.end()) {
+    streams_[target].hop = hop;
+    return;
+  }
+  if (it->second.hop == hop) return;
+  it->second.hop = hop;
+  for (auto& [seq, p] : pending_)  // in sequence order
+    if (p.target_node == target) {
+      p.last_sent = now;
+      send_on(seq, p, hop);
+    }
+}
+
+void ClusterRouter::stream_done(std::uint64_t target) {
+  auto it = streams_.find(target);
+  if (it != streams_.end() && it->second.unconfirmed > 0 && --it->second.unconfirmed == 0) streams_.erase(it);
+}
+
+void ClusterRouter::send_on(std::uint64_t seq, const Pending& p, Hop hop) {
+  if (hop.kind == Hop::hold) return;  // sent when the stream gets a hop
   RouterMessage m;
-  m.type = leader == self_ ? RouterMessageType::deliver : RouterMessageType::relay;
+  m.type = hop.kind == Hop::via_leader ? RouterMessageType::relay : RouterMessageType::deliver;
   m.node = self_;
   m.incarnation = incarnation_;
   m.seq = seq;
   m.target_node = p.target_node;
   m.jid = p.jid;
   m.stanza = p.stanza;
-  bus_->send(leader == self_ ? p.target_node : leader, encode(m));
+  if (hop.kind == Hop::direct) m.sessions = p.sender;  // through the leader, its registration goes first anyway
+  bus_->send(hop.member, encode(m));
+}
+
+void ClusterRouter::refresh_route_view(const cluster::ConsensusStatus& st) {
+  RouteView v;
+  v.leader = st.leader_id;
+  v.registry_current = st.leader_id != 0 && (st.leader_id == self_ || synced_with_ == st.leader_id);
+  v.leader_heard = st.leader_id == self_;
+  for (auto& m : st.members) {
+    v.members.insert(m.id);
+    if (m.id == st.leader_id && m.last_contact_age && *m.last_contact_age <= kSilentAfter) v.leader_heard = true;
+  }
+  {
+    std::lock_guard lock(absent_mu_);
+    v.absent = absent_.members();
+  }
+  std::lock_guard lock(pending_mu_);
+  route_view_ = std::move(v);
+  const auto now = Clock::now();
+  for (auto it = stalled_until_.begin(); it != stalled_until_.end();)
+    it = now >= it->second ? stalled_until_.erase(it) : std::next(it);
+  for (auto it = fresh_.begin(); it != fresh_.end();)
+    it = now - it->second.at >= kFreshFor ? fresh_.erase(it) : std::next(it);
 }
 
 }  // namespace convene::xmpp

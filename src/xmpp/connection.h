@@ -40,12 +40,20 @@
 #include "tls/tls_session.h"
 #include "xml/stream_parser.h"
 #include "xmpp/server.h"
+#include "xmpp/stream_transport.h"
 
 namespace convene::xmpp {
 
-class Connection : public std::enable_shared_from_this<Connection>, public xml::StreamHandler {
+class Connection : public std::enable_shared_from_this<Connection>,
+                   public xml::StreamHandler,
+                   public TransportedStream {
  public:
   Connection(Server& server, asio::ip::tcp::socket socket, std::string_view content_ns);
+  // A stream whose bytes travel over `transport` (stream_transport.h) instead of a
+  // socket of its own; it runs on `executor` (an xmpp-io loop). `secure`: the
+  // carrier is encrypted (HTTPS), so SASL PLAIN is offered and STARTTLS is not.
+  Connection(Server& server, asio::any_io_executor executor, std::shared_ptr<StreamTransport> transport,
+             bool secure, std::string peer_ip, uint16_t peer_port, std::string_view content_ns);
   ~Connection() override;
   Connection(const Connection&) = delete;
   Connection& operator=(const Connection&) = delete;
@@ -56,6 +64,9 @@ class Connection : public std::enable_shared_from_this<Connection>, public xml::
   void send(std::string_view bytes);
   // Any thread: end the stream with this stream error condition (empty: just close).
   void post_close(std::string condition, std::string text = {});
+  // TransportedStream (only for streams made with a transport).
+  void receive(std::string bytes) override;
+  void end(std::string condition, std::string text) override { post_close(std::move(condition), std::move(text)); }
 
   const std::string& peer() const { return peer_; }    // "127.0.0.1:4711"
   const std::string& peer_ip() const { return peer_ip_; }
@@ -73,7 +84,7 @@ class Connection : public std::enable_shared_from_this<Connection>, public xml::
   // Answers a <starttls/>: <proceed/> and the handshake, or <failure/> and the
   // end of the stream when TLS is already on or no certificate is set.
   void answer_starttls();
-  bool tls_active() const { return tls_ != nullptr; }
+  bool tls_active() const { return tls_ != nullptr || secure_transport_; }
   void stream_restart() { parser_.restart(); }
   void set_authenticated();
   // Suspend/resume processing input (while a store write this stream waits for is
@@ -125,7 +136,9 @@ class Connection : public std::enable_shared_from_this<Connection>, public xml::
 
   struct Held;  // stanzas received while held, copied (rare path)
 
-  asio::ip::tcp::socket socket_;
+  asio::ip::tcp::socket socket_;  // not opened when transport_ carries the bytes
+  std::shared_ptr<StreamTransport> transport_;
+  bool secure_transport_ = false;
   std::unique_ptr<tls::TlsSession> tls_;
   xml::StreamParser parser_;
   asio::steady_timer timer_;

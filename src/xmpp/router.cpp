@@ -182,6 +182,9 @@ void to_local_user(Server& server, const Jid& from, const Jid& to, xml::Element&
 }  // namespace
 
 void route(Server& server, const Jid& from, const Jid& to, xml::Element& stanza, std::string_view raw) {
+  if (stanza.name() == "message") ++server.routed.message;
+  else if (stanza.name() == "presence") ++server.routed.presence;
+  else ++server.routed.iq;
   const auto domain = to.domain();
   if (domain == server.settings.domain) {
     if (to.has_local()) return to_local_user(server, from, to, stanza, raw);

@@ -65,6 +65,14 @@ class Server {
   // Set when a connection gave back its idle buffers; heap_trimmer.h clears it.
   std::atomic<bool> idle_memory_released{false};
 
+  // Stanzas route() was given, by kind (message, presence, iq): every stanza this
+  // node routed, to its own users, its components or on to another node. For
+  // /metrics; counted since the service started.
+  struct RoutedCounters {
+    std::atomic<std::uint64_t> message{0}, presence{0}, iq{0};
+  };
+  RoutedCounters routed;
+
   // Sessions of this node (ClientStream) and, in a cluster, of the other nodes
   // (RemoteSession, kept by the cluster router), components, resumable sessions.
   SessionRegistry registry;

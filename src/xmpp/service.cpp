@@ -200,6 +200,9 @@ class ServiceImpl final : public Service {
     st.cluster_sessions = counts.remote_sessions;
     st.components = std::move(counts.components);
     st.cluster_components = std::move(counts.remote_components);
+    st.routed_messages = server_->routed.message;
+    st.routed_presences = server_->routed.presence;
+    st.routed_iqs = server_->routed.iq;
     if (router_) {
       auto c = router_->counters();
       st.forwarded = c.forwarded;
@@ -207,8 +210,21 @@ class ServiceImpl final : public Service {
       st.unconfirmed = c.unconfirmed;
       st.delivered_for_others = c.delivered_here;
       st.duplicates = c.duplicates;
+      st.forwarded_straight = c.straight;
+      st.passed_on = c.passed_on;
     }
     return st;
+  }
+
+  CarriedStream open_client_stream(std::shared_ptr<StreamTransport> transport, bool secure, std::string peer_ip,
+                                   uint16_t peer_port) override {
+    std::lock_guard lock(mu_);
+    if (!server_) return {};
+    auto& io = *ios_[next_++ % ios_.size()];
+    auto c = std::make_shared<ClientStream>(*server_, io.get_executor(), std::move(transport), secure,
+                                            std::move(peer_ip), peer_port);
+    asio::post(io, [c] { c->start(); });
+    return {c, server_->settings.limits.max_stanza_bytes};
   }
 
   ComponentHolder component_holder(const std::string& domain) const override {

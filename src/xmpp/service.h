@@ -15,6 +15,7 @@
 #include "xmpp/cluster_bus.h"
 #include "xmpp/settings.h"
 #include "xmpp/store.h"
+#include "xmpp/stream_transport.h"
 
 namespace convene::xmpp {
 
@@ -28,6 +29,11 @@ struct ServiceStatus {
   // Stanzas this node sent to other nodes, sent again (unconfirmed in time or after a
   // leader change), still unconfirmed, delivered here for other nodes, repeats dropped.
   std::uint64_t forwarded = 0, resent = 0, unconfirmed = 0, delivered_for_others = 0, duplicates = 0;
+  // Stanzas this node routed (server.h's Server::routed), by kind.
+  std::uint64_t routed_messages = 0, routed_presences = 0, routed_iqs = 0;
+  // Of the forwarded, those first sent straight to the node holding the recipient
+  // (not through the leader); stanzas this node passed on as leader for other nodes.
+  std::uint64_t forwarded_straight = 0, passed_on = 0;
 };
 
 // Who holds a component domain ("cb1.tptac9.com") now, as this node's session
@@ -62,6 +68,17 @@ class Service {
   // bridges of the other nodes become reachable (cluster_router.h). Kept across
   // stop/start.
   virtual void set_cluster(std::shared_ptr<ClusterBus> bus) = 0;
+
+  // A client stream carried by something other than the client listener
+  // (stream_transport.h: XMPP over WebSocket), on one of the service's loops, under
+  // the same limits and per-address connection count as TCP clients. `secure`: the
+  // carrier is encrypted. Null stream when the service is not running.
+  struct CarriedStream {
+    std::shared_ptr<TransportedStream> stream;
+    size_t max_stanza_bytes = 0;  // the carrier refuses larger messages before reading them
+  };
+  virtual CarriedStream open_client_stream(std::shared_ptr<StreamTransport> transport, bool secure,
+                                           std::string peer_ip, uint16_t peer_port) = 0;
 };
 
 std::unique_ptr<Service> make_service(XmppStore& store);

@@ -169,6 +169,27 @@ def postmaster_and_children(node):
     return pids
 
 
+def descendants(pid):
+    """Every process below `pid` (children, their children, ...)."""
+    kids, todo = [], [pid]
+    while todo:
+        p = todo.pop()
+        try:
+            children = Path(f"/proc/{p}/task/{p}/children").read_text().split()
+        except OSError:
+            continue
+        for c in map(int, children):
+            kids.append(c)
+            todo.append(c)
+    return kids
+
+
+def machine_processes(node):
+    """Every process of the node's "machine": convened, what it started (the call
+    bridge, convene-pgguard) and PostgreSQL. SIGSTOP of them all is a frozen VM."""
+    return [node.proc.pid] + descendants(node.proc.pid) + postmaster_and_children(node)
+
+
 def kill_node_hard(node):
     """The machine dies: kill -9 of convened and of its PostgreSQL, all at once."""
     pg = postmaster_and_children(node)

@@ -11,10 +11,12 @@ on the next write. `database cluster remove` puts the call bridge back on SQLite
 With the master's PostgreSQL down, occupants keep talking. (Automatic failover is not assumed here: it is being built separately.)"""
 import asyncio
 import os
+import signal
 import sqlite3
 
-from db_cluster_fixtures import (ADDR, build_cluster, db_nodes, is_master, kill_node_hard, rollback_backup,  # noqa: F401
-                                 snapshot_backup, sql, wait_disabled)
+from db_cluster_fixtures import (ADDR, _postmaster_pid, build_cluster, db_nodes, is_master,  # noqa: F401
+                                 kill_node_hard, machine_processes, rollback_backup, snapshot_backup, sql,
+                                 wait_disabled)
 from harness import wait_for
 from partition import Partition
 from test_callbridge_supervised import connected, pid_of, running, set_up, wait_status
@@ -245,6 +247,49 @@ def test_spaces_survive_a_database_failover(db_nodes):  # noqa: F811
     join_space(x, "after")
     master = n1 if is_master(n1) else n3
     assert spaces_in(master) == ["after", "before"]
+
+
+def test_a_frozen_database_master_does_not_stall_the_call_bridge(db_nodes):  # noqa: F811
+    """The database master's machine freezes (SIGSTOP of convened, what it started and
+    PostgreSQL, as a stopped VM): its kernel still acknowledges every packet and
+    keepalive, so no TCP setting ends the call bridge's session to it. A standby is
+    promoted; the bridge gives up on the statement nobody answers (its answer
+    deadline) and makes its next space on the new master while the old one is still
+    frozen. Without the deadline the bridge waits as long as the freeze lasts."""
+    n1, n2, n3 = (db_nodes(i) for i in (1, 2, 3))
+    build_cluster([n2, n1, n3])  # node 2 is the master; the call bridge is on node 1
+    x = configure_xmpp(n1)
+    set_up(n1, x.callbridge_secret)
+    n1.mmp("callbridge", "enable")
+    wait_status(n1, lambda s: connected(s) and s.get("Spaces database", "").startswith("PostgreSQL"),
+                "the call bridge on PostgreSQL")
+    join_space(x, "before")  # the bridge's session is now on node 2
+    assert spaces_in(n2) == ["before"]
+    frozen, postmaster = machine_processes(n2), _postmaster_pid(n2)
+    try:
+        for pid in frozen:
+            try:
+                os.kill(pid, signal.SIGSTOP)
+            except ProcessLookupError:  # a short-lived helper that ended meanwhile
+                pass
+        wait_for(lambda: is_master(n1) or is_master(n3), 30, "a standby to be promoted")
+        master = n1 if is_master(n1) else n3
+
+        def space_made_on_the_new_master():
+            try:
+                join_space(x, "after")
+            except Exception:  # a join the stalled bridge never answered: try again
+                pass
+            return spaces_in(master) == ["after", "before"]
+        wait_for(space_made_on_the_new_master, 60, "the bridge's next space on the new master, the old one frozen")
+        assert os.path.exists(f"/proc/{n2.proc.pid}") and os.path.exists(f"/proc/{postmaster}"), \
+            "the frozen master went away: not a freeze"
+    finally:
+        for pid in frozen:
+            try:
+                os.kill(pid, signal.SIGCONT)
+            except ProcessLookupError:
+                pass
 
 
 def test_spaces_database_line_shows_the_clusters_size_and_current_master(db_nodes):  # noqa: F811

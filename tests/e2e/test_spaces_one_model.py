@@ -49,6 +49,8 @@ def test_spaces_are_one_model_for_mmp_and_clients(node):
 
     node.mmp("callbridge", "space", "add", "from-mmp")
     assert "  from-mmp" in space_list(node)
+    # The bridge follows the store with no client about, and its status with it.
+    wait_status(node, lambda s: s.get("Spaces", "").startswith("2 "), "the status counting the space mmp added")
     again = node.mmp("callbridge", "space", "add", "from-mmp", check=False)
     assert again.returncode != 0 and "exists already" in again.stdout + again.stderr
     room = f"from-mmp@{COMPONENT}"

@@ -198,8 +198,12 @@ def test_cospaces_bad_input_is_refused_and_changes_nothing(web):
             error="invalidValue")
     refused("DELETE", "/api/v1/coSpaces/nosuch", None, 404, "coSpaceDoesNotExist")
     refused("PUT", "/api/v1/coSpaces/nosuch", "", 404, "coSpaceDoesNotExist")
-    refused("PUT", "/api/v1/coSpaces/keep", "name=Renamed", 400, "parameterError", parameter="name",
+    refused("PUT", "/api/v1/coSpaces/keep", "uri=other", 400, "parameterError", parameter="uri",
             error="unrecognised")
+    refused("PUT", "/api/v1/coSpaces/keep", "name=Renamed&passcode=1234", 400, "parameterError", parameter="passcode",
+            error="unrecognised")
+    refused("PUT", "/api/v1/coSpaces/keep", "name=" + "x" * 201, 400, "parameterError", parameter="name",
+            error="invalidValue")
     assert web.api("PUT", "/api/v1/coSpaces/keep")[0] == 200  # nothing asked, nothing changed
     refused("POST", "/api/v1/coSpaces", "name=fromaudit", 403, "operationNotPermitted", account="viewer")
     refused("DELETE", "/api/v1/coSpaces/keep", None, 403, "operationNotPermitted", account="viewer")

@@ -147,3 +147,38 @@ def test_status_page_follows_a_killed_node_on_its_own(browser, nodes):
     # The page is not reloaded: its script fetches the blocks again.
     wait_for(page_shows_it, 60, "the status page to show the killed node\n" + text_of(browser, "xmpp-cluster-status"))
     screenshot(browser, "status-after-kill")
+
+
+def certificate_row(driver, use):
+    """(class, days left, state) of the Status page's row for `use`, or None."""
+    from selenium.common.exceptions import StaleElementReferenceException
+    from selenium.webdriver.common.by import By
+    for _ in range(5):  # the page's refresh may swap the table while it is read
+        try:
+            rows = driver.find_elements(By.CSS_SELECTOR, f'#certificates tr.certificate[data-use="{use}"]')
+            if not rows:
+                return None
+            cells = rows[0].find_elements(By.TAG_NAME, "td")
+            return rows[0].get_attribute("class"), cells[2].text, cells[1].text
+        except StaleElementReferenceException:
+            continue
+    return None
+
+
+def test_status_page_shows_certificate_days_and_warns_30_days_ahead(browser, web):
+    from selenium.webdriver.common.by import By
+    node = web.node
+    log_in(browser, web)
+    cls, days, file = certificate_row(browser, "webadmin")
+    assert file == "web.crt" and "warning" not in cls and int(days) > 300, (cls, days, file)
+    assert not browser.find_elements(By.CSS_SELECTOR, ".cert-warning")
+    # A certificate that expires in 20 days: the page warns on its next refresh.
+    node.mmp("pki", "selfsigned", "soon", f"CN:{node.address}", f"subjectAltName:{node.address}", "days:20")
+    node.mmp("webadmin", "certs", "soon.key", "soon.crt")
+    wait_for(lambda: (certificate_row(browser, "webadmin") or ("", "", ""))[2] == "soon.crt", TIMEOUT,
+             "the Status page to show the new certificate on its own")
+    cls, days, _ = certificate_row(browser, "webadmin")
+    assert "warning" in cls and 19 <= int(days) <= 20, (cls, days)
+    warning = " ".join(e.text for e in browser.find_elements(By.CSS_SELECTOR, ".cert-warning"))
+    assert "WARNING: webadmin certificate soon.crt" in warning and "replace it with 'webadmin certs'" in warning, warning
+    screenshot(browser, "status-certificates")
