@@ -278,10 +278,7 @@ void Spaces::follow_store(const Send& send) {
 }
 
 void Spaces::tick(const Send& send) {
-  if (!history_unwritten_.empty() && std::chrono::steady_clock::now() - history_unwritten_since_ >= kHistoryDelay) {
-    send({});  // what is batched leaves before the store's write (Send's contract)
-    write_history();
-  }
+  write_history_when_due(send);
   if (!pending_joins_.empty()) expire_pending_joins(send);
   auto now = std::chrono::steady_clock::now();
   if (!restoring_ && now >= follow_at_) {

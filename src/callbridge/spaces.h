@@ -143,6 +143,8 @@ class Spaces {
                           const Send& send);
   void send_history(const PendingJoin& join, const Send& send);
   void send_subject(const std::string& room_name, const std::string& to, const Send& send);
+  // tick's part: write_history once the oldest unwritten entry is kHistoryDelay old.
+  void write_history_when_due(const Send& send);
   // The kept history (read from the store the first time); empty when it cannot be read.
   const std::vector<HistoryEntry>& history_of(const std::string& room_name);
   // spaces_owner.cpp

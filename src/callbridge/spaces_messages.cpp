@@ -63,6 +63,12 @@ void Spaces::on_groupchat(const xml::Element& stanza, const std::string& room_na
   }
 }
 
+void Spaces::write_history_when_due(const Send& send) {
+  if (history_unwritten_.empty() || std::chrono::steady_clock::now() - history_unwritten_since_ < kHistoryDelay) return;
+  send({});  // what is batched leaves before the store's write (Send's contract)
+  write_history();
+}
+
 void Spaces::write_history() {
   if (history_unwritten_.empty()) return;
   auto st = store_.add_histories(history_unwritten_, kHistoryKept);
