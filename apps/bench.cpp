@@ -9,7 +9,7 @@ int main(int argc, char** argv) {
   using convene::bench::Mech;
   convene::bench::Options o;
   std::string mech = "auto";
-  CLI::App app{"convene-bench — XMPP load generator (login, messages, idle, failover)"};
+  CLI::App app{"convene-bench — XMPP load generator (login, messages, idle, failover, space)"};
   app.require_subcommand(1);
   app.add_option("--label", o.label, "server name printed in results");
   app.add_option("--host", o.host, "server address")->capture_default_str();
@@ -52,6 +52,14 @@ int main(int argc, char** argv) {
   failover->add_option("--kill-after", o.kill_after, "seconds of traffic before the kill")->capture_default_str();
   failover->add_option("--duration", o.duration, "seconds of traffic after the kill")->capture_default_str();
   failover->add_option("--body", o.body_bytes, "body bytes")->capture_default_str();
+  auto* space = app.add_subcommand("space", "occupants join a room (XEP-0045); talkers send group messages (closed loop)");
+  space->add_option("--users", o.users, "occupants")->capture_default_str();
+  space->add_option("--room", o.room, "the room's JID, name@service (it must exist or be created on join)")->required();
+  space->add_option("--talkers", o.talkers, "occupants that talk")->capture_default_str();
+  space->add_option("--duration", o.duration, "seconds measured")->capture_default_str();
+  space->add_option("--warmup", o.warmup, "seconds before measuring")->capture_default_str();
+  space->add_option("--body", o.body_bytes, "body bytes (the first 16 are the send time)")->capture_default_str();
+  space->add_option("--bridge-pid", o.bridge_pid, "a second server process serving the room (Convene's call bridge)");
   CLI11_PARSE(app, argc, argv);
 
   o.mech = mech == "plain" ? Mech::plain
@@ -61,5 +69,6 @@ int main(int argc, char** argv) {
   if (*login) return convene::bench::run_login(o);
   if (*idle) return convene::bench::run_idle(o);
   if (*failover) return convene::bench::run_failover(o);
+  if (*space) return convene::bench::run_space(o);
   return convene::bench::run_messages(o);
 }

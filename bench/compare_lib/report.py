@@ -5,8 +5,11 @@ import csv
 import statistics
 import subprocess
 
-METRICS = [("login", "logins_per_s", "logins/s", True), ("messages", "msgs_per_s", "messages/s delivered", True),
-           ("idle", "rss_per_conn_kib", "KiB RSS per idle connection", False)]
+METRICS = [("login-first", "logins_per_s", "logins/s, first login", True), ("login", "logins_per_s", "logins/s", True), ("messages", "msgs_per_s", "messages/s delivered", True),
+           ("idle", "rss_per_conn_kib", "KiB RSS per idle connection", False),
+           ("space", "deliveries_per_s", "space: group deliveries/s", True),
+           ("space-p99", "p99_ms", "space: p99 latency, ms", False),
+           ("space-memory", "kib_per_occupant", "space: KiB RSS per occupant", False)]
 # bench/compare --scaling: one run each, server and tool not pinned for messages.
 SCALING = [("idle-10000", "rss_per_conn_kib", "KiB per idle conn, 10k", False),
            ("idle-19000", "rss_per_conn_kib", "KiB per idle conn, 19k", False),

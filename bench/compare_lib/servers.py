@@ -1,12 +1,15 @@
 """The three servers bench/compare runs, each set up the same way: one virtual host
 (bench.test), the same users (user0..userN-1, one password) made before the runs,
 plain TCP allowed with SASL PLAIN and STARTTLS offered (self-signed certificate),
-listen backlog 1024, loopback only, no extra modules (roster, disco, ping; nothing
-else), logs at warning. Passwords: for the plain TCP + PLAIN runs Prosody and ejabberd
+listen backlog 1024, loopback only, no extra modules (roster, disco, ping, and a MUC
+service for the space scenario: Convene's call bridge cb1 with space room1, Prosody's
+and ejabberd's mod_muc on rooms.bench.test, no history, rooms made by their first
+occupant), logs at warning. Passwords: for the plain TCP + PLAIN runs Prosody and ejabberd
 keep them in plain text (internal_plain; auth_password_format: plain — ejabberd's
 default), so a PLAIN login costs them no key derivation, as in the issue's reference
 figures; Convene stores only SCRAM keys and caches a PLAIN verifier per user after the
-first login (bench/compare warms every server up with one login per user). For the
+first login (bench/compare reports first and repeat logins apart; the repeat ones compare
+like with like). For the
 STARTTLS + SCRAM runs all three store SCRAM keys (internal_hashed; scram). Each runs as its own account where it insists (Prosody
 refuses root; ejabberd is started as `ejabberd` with setpriv so it keeps the open-file
 limit, which `ejabberdctl` as root would lose through `su`), pinned with taskset.
@@ -75,6 +78,7 @@ def stop_pid(pid, timeout=20):
 
 class Convene:
     label = "convene"
+    room = f"room1@cb1.{DOMAIN}"  # a space of the call bridge cb1 (convene-callbridge, run by convened)
 
     def __init__(self, work, build, host, tls=False, name="convene", websocket=False):
         self.dir, self.build, self.host, self.websocket = work / name, Path(build), host, websocket
@@ -109,13 +113,43 @@ class Convene:
         self.mmp("xmpp", "plaintext", "on")
         self.mmp("xmpp", "limit", "max-connections-per-address", "1000000")
         self.mmp("xmpp", "limit", "auth-timeout", "600")
+        # The call bridge serving the spaces (bench/compare --space): its secret from the server,
+        # supervised by convened (started with it, on its core), space room1 made through mmp.
+        out = subprocess.run([str(self.build / "apps" / "mmp"), "--node", str(self.dir / "node"), "xmpp", "callbridge",
+                              "add", "cb1"], check=True, capture_output=True, text=True, timeout=600).stdout
+        secret = next(l.split(":", 1)[1].strip() for l in out.splitlines() if l.strip().startswith("Secret"))
         self.mmp("xmpp", "enable")
         if self.websocket:  # the web admin's listener serves /xmpp-websocket
             self.mmp("webadmin", "listen", "a", str(WS_PORT))
             self.mmp("webadmin", "certs", "bench.key", "bench.crt")
             self.mmp("webadmin", "enable")
         wait_port(self.host)
+        self.mmp("callbridge", "name", "cb1")
+        self.mmp("callbridge", "domain", DOMAIN)
+        self.mmp("callbridge", "server", self.host)
+        subprocess.run([str(self.build / "apps" / "mmp"), "--node", str(self.dir / "node"), "callbridge", "secret"],
+                       input=secret + "\n", check=True, capture_output=True, text=True, timeout=60)
+        self.mmp("callbridge", "enable")
+        self._wait_bridge()
+        self.mmp("callbridge", "space", "add", "room1")
         self.stop()
+
+    def _wait_bridge(self, timeout=60):
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            out = subprocess.run([str(self.build / "apps" / "mmp"), "--node", str(self.dir / "node"), "callbridge",
+                                  "status"], capture_output=True, text=True, timeout=60).stdout
+            if "connected to" in out:
+                return
+            time.sleep(0.1)
+        raise RuntimeError("the call bridge did not connect; see " + str(self.dir / "convened.out"))
+
+    def bridge_pid(self):
+        """The call bridge convened runs (the spaces' process), once it is connected."""
+        self._wait_bridge()
+        out = subprocess.run(["pgrep", "-P", str(self.proc.pid), "-f", "convene-callbridge"], capture_output=True,
+                             text=True).stdout.split()
+        return int(out[0]) if out else None
 
     def start(self, cpu):
         self._start(cpu)
@@ -133,6 +167,7 @@ class Convene:
 
 class Prosody:
     label = "prosody"
+    room = f"room1@rooms.{DOMAIN}"  # mod_muc; made by its first occupant (no locking)
 
     def __init__(self, work, build, host, tls=False, websocket=False):
         self.dir, self.host, self.tls, self.websocket = work / "prosody", host, tls, websocket
@@ -168,6 +203,9 @@ log = {{ warn = "{d}/prosody.log" }}
 network_settings = {{ tcp_backlog = 1024 }}
 ssl = {{ key = "{d}/bench.key"; certificate = "{d}/bench.crt" }}
 {websocket}VirtualHost "{DOMAIN}"
+Component "rooms.{DOMAIN}" "muc"
+  muc_room_locking = false
+  max_history_messages = 0
 ''')
         chown_tree(d, "prosody")
 
@@ -194,6 +232,9 @@ ssl = {{ key = "{d}/bench.key"; certificate = "{d}/bench.crt" }}
     def start(self, cpu):
         return self._start(cpu)
 
+    def bridge_pid(self):
+        return None  # the MUC runs in the server's process
+
     def stop(self):
         if self.proc:
             stop_pid(self.proc.pid)
@@ -203,6 +244,7 @@ ssl = {{ key = "{d}/bench.key"; certificate = "{d}/bench.crt" }}
 
 class Ejabberd:
     label = "ejabberd"
+    room = f"room1@rooms.{DOMAIN}"  # mod_muc; made by its first occupant
 
     def __init__(self, work, build, host, tls=False, websocket=False):
         self.dir, self.host, self.tls, self.websocket = work / "ejabberd", host, tls, websocket
@@ -252,6 +294,15 @@ modules:
   mod_roster: {{}}
   mod_disco: {{}}
   mod_ping: {{}}
+  mod_muc:
+    host: "rooms.{DOMAIN}"
+    access_create: all
+    max_users: 100000
+    max_users_presence: 100000
+    history_size: 0
+    default_room_options:
+      max_users: 100000
+      persistent: false
 {register}''')
         (d / "ctl.cfg").write_text(f'''ERLANG_NODE=ejabberd-bench@localhost
 EJABBERD_PID_PATH={d}/ejabberd.pid
@@ -291,6 +342,9 @@ ERL_MAX_PORTS=65536
 
     def start(self, cpu):
         return self._start(cpu)
+
+    def bridge_pid(self):
+        return None  # the MUC runs in the server's process
 
     def stop(self):
         if self.proc:

@@ -21,6 +21,7 @@
 #include <openssl/err.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
@@ -546,13 +547,21 @@ uint64_t Engine::parse_hex16(const char* p) {
 void Engine::scan_messages(unsigned idx) {
   Conn& c = conns_[idx];
   std::string_view in = c.in;
+  if (!c.marked && std::any_of(markers.begin(), markers.end(), [&](const std::string& m) { return has(in, m); })) {
+    c.marked = true;
+    if (on_marker) on_marker(idx);
+    if (c.fd < 0) return;
+  }
   size_t pos = 0;
   for (;;) {
     size_t s = in.find("<message", pos);
     if (s == in.npos) {
       if (has(in.substr(pos), "</stream:stream>") || has(in.substr(pos), "<stream:error"))
         return die(idx, "stream closed: " + std::string(in.substr(pos, 300)));
-      pos = in.size() > 8 ? in.size() - 8 : 0;  // a marker may straddle two reads
+      // A marker may straddle two reads: keep a tail as long as the longest one.
+      size_t tail = 8;
+      for (auto& m : markers) tail = std::max(tail, m.size());
+      pos = std::max(pos, in.size() > tail ? in.size() - tail : 0);
       break;
     }
     size_t e = in.find("</message>", s);
@@ -565,6 +574,10 @@ void Engine::scan_messages(unsigned idx) {
     size_t id = tag.find(" id=");
     uint64_t stamp = 0;
     if (id != tag.npos && id + 5 + 16 <= tag.size()) stamp = parse_hex16(tag.data() + id + 5);
+    if (!stamp) {
+      size_t body = in.substr(s, e - s).find("<body>");
+      if (body != in.npos && s + body + 6 + 16 <= e) stamp = parse_hex16(in.data() + s + body + 6);
+    }
     pos = e + 10;
     if (on_message) on_message(idx, stamp);
     if (c.fd < 0) return;

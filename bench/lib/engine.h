@@ -39,6 +39,7 @@ struct Conn {
   bool ws = false;       // WebSocket frames from here on (after the 101 answer)
   std::string wsin;      // received frame bytes not yet unframed
   std::string msg;       // message template to the partner
+  bool marked = false;   // Engine::marker seen on this connection (once)
   size_t stamp_off = 0;  // where the 16 hex digits of the send time go
 };
 
@@ -52,6 +53,10 @@ class Engine {
   std::function<void(unsigned)> on_online, on_dead;
   std::function<void(unsigned, uint64_t)> on_message;  // receiver index, send stamp
   std::function<void()> on_tick;                       // after every poll
+  // Once online: the first time one of `markers` shows up in what a connection reads
+  // (e.g. a MUC self-presence's status code 110), on_marker(idx), once per connection.
+  std::vector<std::string> markers;
+  std::function<void(unsigned)> on_marker;
   std::string first_error;
 
   void add_users(unsigned n);
@@ -110,7 +115,8 @@ class Engine {
 
   static uint64_t parse_hex16(const char* p);
 
-  // Complete <message ...>...</message> stanzas: the stamp from " id='" in the start tag.
+  // Complete <message ...>...</message> stanzas: the stamp from " id='" in the start tag,
+  // else from the first 16 characters of <body> (a room may give reflected messages its own id).
   void scan_messages(unsigned idx);
 };
 

@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "engine.h"
 #include "measure.h"
@@ -175,6 +176,146 @@ int run_messages(const Options& o) {
               o.label.c_str(), o.pairs, o.rate > 0 ? "open" : "closed", o.rate, o.duration,
               (unsigned long)delivered, mps, lat.pct_ms(0.5), lat.pct_ms(0.99), lat.max_ms(), (unsigned long)sent,
               (unsigned long)received, long(sent) - long(received), (unsigned long)bad, dead, shares.c_str(), extra);
+  std::fflush(stdout);
+  print_error(eng);
+  eng.close_all();
+  return 0;
+}
+
+namespace {
+long rss_sum(int a, int b) {
+  long x = a > 0 ? rss_kib(a) : 0, y = b > 0 ? rss_kib(b) : 0;
+  return x < 0 || y < 0 ? -1 : x + y;
+}
+double cpu_sum(int a, int b) {
+  double x = a > 0 ? cpu_of(a) : 0, y = b > 0 ? cpu_of(b) : 0;
+  return x < 0 || y < 0 ? -1 : x + y;
+}
+}  // namespace
+
+int run_space(const Options& o) {
+  const unsigned n = o.users, talkers = std::min(o.talkers, o.users);
+  if (o.room.empty() || o.room.find('@') == std::string::npos || !n) {
+    std::fprintf(stderr, "space needs --room NAME@SERVICE and --users >= 1\n");
+    return 1;
+  }
+  const long rss_before = rss_sum(o.server_pid, o.bridge_pid);
+  Engine eng(o);
+  eng.add_users(n);
+  auto r = login_all(eng, o, n);
+  if (r.online < n) {
+    std::printf("RESULT scenario=space server=%s occupants=%u error=login online=%u failed=%u\n", o.label.c_str(), n,
+                r.online, r.failed);
+    print_error(eng);
+    return 1;
+  }
+  // Joins, `concurrency` at a time: done at the occupant's own presence, which carries
+  // status code 110 (XEP-0045 §7.2.2) in either quoting style.
+  unsigned joined = 0, next = 0;
+  eng.markers = {"code='110'", "code=\"110\""};
+  eng.on_marker = [&](unsigned) {
+    ++joined;
+    if (next < n) {
+      unsigned i = next++;
+      eng.send(i, "<presence to='" + o.room + "/" + eng.user_name(i) +
+                      "'><x xmlns='http://jabber.org/protocol/muc'><history maxstanzas='0'/></x></presence>");
+    }
+  };
+  const uint64_t join_t0 = now_ns();
+  while (next < n && next < o.concurrency) {
+    unsigned i = next++;
+    eng.send(i, "<presence to='" + o.room + "/" + eng.user_name(i) +
+                    "'><x xmlns='http://jabber.org/protocol/muc'><history maxstanzas='0'/></x></presence>");
+  }
+  uint64_t deadline = now_ns() + uint64_t(o.timeout * 1e9);
+  while (joined < n && now_ns() < deadline) eng.poll(5);
+  const double join_s = double(now_ns() - join_t0) / 1e9;
+  if (joined < n) {
+    std::printf("RESULT scenario=space server=%s occupants=%u error=join joined=%u\n", o.label.c_str(), n, joined);
+    print_error(eng);
+    return 1;
+  }
+  // Settle: the last joins' presences still fan out; then read RSS.
+  uint64_t settle = now_ns() + 500'000'000ull;
+  while (now_ns() < settle) eng.poll(10);
+  const long rss_after = rss_sum(o.server_pid, o.bridge_pid);
+
+  // Talkers: the stamp goes in the id and at the start of the body (the room may re-id).
+  std::string pad(o.body_bytes > 16 ? o.body_bytes - 16 : 0, 'x');
+  for (unsigned i = 0; i < talkers; ++i) {
+    Conn& c = eng.conns_[i];
+    c.msg = "<message type='groupchat' to='" + o.room + "' id='";
+    c.stamp_off = c.msg.size();
+    c.msg += std::string(16, '0') + "'><body>" + std::string(16, '0') + pad + "</body></message>";
+  }
+  std::vector<uint64_t> last_stamp(talkers, 0);  // a talker's message in flight
+  auto send_talk = [&](unsigned i) {
+    Conn& c = eng.conns_[i];
+    if (c.fd < 0) return false;
+    uint64_t t = now_ns();
+    last_stamp[i] = t;
+    static const char* d = "0123456789abcdef";
+    const size_t body_off = c.msg.find("<body>") + 6;
+    for (int k = 0; k < 16; ++k) c.msg[c.stamp_off + size_t(k)] = c.msg[body_off + size_t(k)] = d[(t >> (60 - 4 * k)) & 15];
+    eng.send(i, c.msg);
+    return true;
+  };
+  uint64_t sent = 0, received = 0, delivered = 0, other = 0;
+  Stats lat;
+  const uint64_t t_start = now_ns(), t_measure = t_start + uint64_t(o.warmup * 1e9),
+                 t_end = t_measure + uint64_t(o.duration * 1e9);
+  bool sending = true;
+  // A talker's own message reflected back to it (same stamp) releases its next one.
+  eng.on_message = [&](unsigned idx, uint64_t stamp) {
+    uint64_t t = now_ns();
+    if (!stamp || stamp > t) {
+      ++other;  // the subject, or anything else without our stamp
+      return;
+    }
+    ++received;
+    if (t >= t_measure && t < t_end) {
+      ++delivered;
+      lat.add(t - stamp);
+    }
+    if (idx < talkers && stamp == last_stamp[idx] && sending && send_talk(idx)) ++sent;
+  };
+  std::unique_ptr<CpuWindow> cpu;
+  double srv0 = -1, srv_s = -1;
+  std::string shares;
+  eng.on_tick = [&] {
+    uint64_t t = now_ns();
+    if (!cpu && t >= t_measure) {
+      cpu = std::make_unique<CpuWindow>(o.server_pid);
+      srv0 = cpu_sum(o.server_pid, o.bridge_pid);
+    }
+    if (sending && t >= t_end) {
+      sending = false;
+      if (cpu) {
+        shares = cpu->report();
+        double s1 = cpu_sum(o.server_pid, o.bridge_pid);
+        if (srv0 >= 0 && s1 >= 0) srv_s = s1 - srv0;
+      }
+    }
+  };
+  for (unsigned i = 0; i < talkers; ++i)
+    if (send_talk(i)) ++sent;
+  while (sending) eng.poll(1);
+  uint64_t drain_until = now_ns() + 3'000'000'000ull;
+  while (received < sent * n && now_ns() < drain_until) eng.poll(10);
+  unsigned dead = 0;
+  for (auto& c : eng.conns_) dead += c.st == St::dead;
+  double per_occupant = rss_before >= 0 && rss_after >= 0 ? double(rss_after - rss_before) / n : -1;
+  char extra[160] = "";
+  if (srv_s >= 0 && delivered)
+    std::snprintf(extra, sizeof extra, " server_us_per_delivery=%.2f server_and_bridge_cpu=%.0f%%", srv_s * 1e6 / delivered,
+                  100 * srv_s / o.duration);
+  std::printf("RESULT scenario=space server=%s occupants=%u talkers=%u duration_s=%.1f join_s=%.2f delivered=%lu "
+              "deliveries_per_s=%.0f p50_ms=%.3f p99_ms=%.3f max_ms=%.3f sent=%lu received=%lu expected=%lu "
+              "lost=%ld other=%lu rss_before_kib=%ld rss_after_kib=%ld kib_per_occupant=%.1f dead_conns=%u%s%s\n",
+              o.label.c_str(), n, talkers, o.duration, join_s, (unsigned long)delivered, double(delivered) / o.duration,
+              lat.pct_ms(0.5), lat.pct_ms(0.99), lat.max_ms(), (unsigned long)sent, (unsigned long)received,
+              (unsigned long)(sent * n), long(sent * n) - long(received), (unsigned long)other, rss_before, rss_after,
+              per_occupant, dead, shares.c_str(), extra);
   std::fflush(stdout);
   print_error(eng);
   eng.close_all();

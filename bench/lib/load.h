@@ -36,6 +36,9 @@ struct Options {
   // flight per sender nothing else on that socket would carry the ACK. Costs one setsockopt per read.
   bool quickack = true;
   bool starttls = false;           // negotiate TLS (STARTTLS) before SASL; certificates are not checked
+  std::string room;                // space: the room's JID (name@service)
+  unsigned talkers = 10;           // space: occupants that send group messages (the first ones)
+  int bridge_pid = 0;              // space: a second process serving the room (Convene's call bridge): RSS and CPU added
   // Non-empty: XMPP over WebSocket (RFC 7395) at this path, over TLS from the first
   // byte (wss://host:port/path), instead of the client port's stream.
   std::string websocket;
@@ -48,6 +51,11 @@ struct Options {
 int run_login(const Options& o);
 int run_messages(const Options& o);
 int run_idle(const Options& o);
+// A meeting space: --users occupants join --room (XEP-0045, no history), then the first
+// --talkers send group messages, closed loop (a talker's next message leaves when the room
+// reflects its previous one back to it); deliveries to occupants per second, latency
+// percentiles, and the server's (plus --bridge-pid's) RSS growth per occupant.
+int run_space(const Options& o);
 // Open-loop messages between users on --host and --host2 (two surviving nodes);
 // kill -9 of kill_pid after kill_after s; traffic goes on for `duration` s after it.
 int run_failover(const Options& o);

@@ -3,6 +3,7 @@
 #include <thread>
 
 #include "callbridge/component_client.h"
+#include "callbridge/send_batch.h"
 #include "callbridge/target_plan.h"
 #include "dns/resolver.h"
 #include "dns/srv_order.h"
@@ -221,20 +222,27 @@ void Connector::run(const std::atomic<bool>& stop) {
     log->info("call bridge {} connected to {} ({}){}", config_.component(), target->endpoint(), address,
               config_.standby ? " as the standby taking the name over" : "");
     publish();
-    auto send = [&](const std::string& out) { client.send(out); };
+    // What one stanza's handling sends leaves in one write (send_batch.h): a group
+    // message to a large space is one write, not one per occupant.
+    SendBatch batch([&](std::string_view out) { client.send(out); });
+    auto send = [&](const std::string& out) { batch.add(out); };
     // The rooms as recorded with the server: this instance may be taking over from
     // one that died (component_occupants.h).
     spaces_.connected(send);
+    batch.flush();
     auto why = client.run(
         [&](xml::Element& stanza) {
           spaces_.handle(stanza, send);
+          batch.flush();
           publish();
         },
         stop, [&] {
           // The spaces follow the store here, without any stanza: the status must follow too.
           spaces_.tick(send);
+          batch.flush();
           publish();
         });
+    spaces_.write_history();  // what the last tick had not written yet
     if (stop) break;
     log->warn("call bridge {} lost {} ({}): {}", config_.component(), target->endpoint(), address, why);
     status_.last_loss = target->endpoint() + ": " + why;

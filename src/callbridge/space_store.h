@@ -12,6 +12,7 @@
 #include <cstdint>
 #include <map>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "util/result.h"
@@ -52,6 +53,12 @@ class SpaceStore {
   virtual Status save_settings(const std::string& name, const std::string& settings_json) = 0;
   // Appends to the space's history and drops all but its newest `keep` entries.
   virtual Status add_history(const std::string& name, const HistoryEntry& entry, int keep) = 0;
+  // The same for several entries (space name, entry), in order; a store that can
+  // keep them in one transaction does (one commit for a burst of group messages).
+  virtual Status add_histories(const std::vector<std::pair<std::string, HistoryEntry>>& entries, int keep) {
+    for (auto& [name, entry] : entries) CONVENE_TRY(add_history(name, entry, keep));
+    return ok_status();
+  }
   // The space's history, oldest first.
   virtual Result<std::vector<HistoryEntry>> history(const std::string& name) = 0;
   virtual StoreInfo info() const = 0;

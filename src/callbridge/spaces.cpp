@@ -278,6 +278,7 @@ void Spaces::follow_store(const Send& send) {
 }
 
 void Spaces::tick(const Send& send) {
+  write_history_when_due(send);
   if (!pending_joins_.empty()) expire_pending_joins(send);
   auto now = std::chrono::steady_clock::now();
   if (!restoring_ && now >= follow_at_) {

@@ -61,12 +61,26 @@ class Spaces {
   Spaces(std::string component_domain, SpaceStore& store);
 
   using Send = std::function<void(const std::string&)>;
-  // Handle one stanza addressed to the component; `send` receives every stanza to write.
+  // Handle one stanza addressed to the component; `send` receives every stanza to write,
+  // and an empty string where what it has gathered should be written now, before a slow
+  // step (send_batch.h): a writer that sends at once ignores it.
   void handle(const xml::Element& stanza, const Send& send);
   // A new connection to the XMPP service: ask for the recorded occupants.
   void connected(const Send& send);
-  // Called often (at least every 100 ms) while connected: asks again when due.
+  // Called often (at least every 100 ms, and after every read) while connected: asks
+  // again when due, and writes the history once its oldest unwritten entry is
+  // kHistoryDelay old (write_history).
   void tick(const Send& send);
+  // History is written behind the messages: a group message goes to the occupants and
+  // into the in-memory history at once, and to the store within kHistoryDelay (or once
+  // kUnwrittenHistory wait), several in one commit. A store write per message paced a
+  // busy space at one sync per message, and a sync per read still did on a loaded
+  // disk. What a crash of the bridge loses is the last kHistoryDelay of messages from
+  // the history (the occupants had them). Also written before the store's history is
+  // read, before a space is destroyed, and when the connection ends.
+  void write_history();
+  static constexpr size_t kUnwrittenHistory = 256;
+  static constexpr auto kHistoryDelay = std::chrono::milliseconds(200);
 
   std::vector<std::string> names() const;
   int occupant_count() const;
@@ -129,6 +143,8 @@ class Spaces {
                           const Send& send);
   void send_history(const PendingJoin& join, const Send& send);
   void send_subject(const std::string& room_name, const std::string& to, const Send& send);
+  // tick's part: write_history once the oldest unwritten entry is kHistoryDelay old.
+  void write_history_when_due(const Send& send);
   // The kept history (read from the store the first time); empty when it cannot be read.
   const std::vector<HistoryEntry>& history_of(const std::string& room_name);
   // spaces_owner.cpp
@@ -193,6 +209,9 @@ class Spaces {
   std::map<std::string, Room> rooms_;
   std::map<std::string, RoomSettings> settings_;  // spaces with stored settings
   std::map<std::string, std::vector<HistoryEntry>> history_;  // read on first use
+  // Group messages kept in history_ and not yet in the store (write_history).
+  std::vector<std::pair<std::string, HistoryEntry>> history_unwritten_;
+  std::chrono::steady_clock::time_point history_unwritten_since_;
 };
 
 // A result <iq/> answering `stanza`, with `payload` inside (may be empty).

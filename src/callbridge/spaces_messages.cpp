@@ -45,19 +45,37 @@ void Spaces::on_groupchat(const xml::Element& stanza, const std::string& room_na
   std::string tail = " type='groupchat'" + (id.empty() ? std::string() : attr("id", id)) + ">" + body + "</message>";
   for (auto& [n, occ] : room->second.by_nick) send(head + attr("to", occ.jid) + tail);
   if (!has_body) return;  // chat states and the like are not history
-  // Kept after it was delivered: a slow store delays the next stanza, not this one.
+  // Kept after it was delivered, written behind (write_history): a slow store delays
+  // neither this stanza nor the next.
   HistoryEntry entry{now_ms(), head + tail};
   (void)history_of(room_name);  // read first, so the cache below is the store's plus this entry
-  auto st = store_.add_history(room_name, entry, kHistoryKept);
-  if (!st) {
-    logger("callbridge")->warn("space {}: message not kept in the history: {}", room_name, st.error().text());
-    return;
-  }
   auto cached = history_.find(room_name);
-  if (cached == history_.end()) return;  // could not be read: read with this entry on first use
-  cached->second.push_back(std::move(entry));
-  if (cached->second.size() > static_cast<std::size_t>(kHistoryKept))
-    cached->second.erase(cached->second.begin(), cached->second.end() - kHistoryKept);
+  if (cached != history_.end()) {  // else it could not be read: read with this entry once written
+    cached->second.push_back(entry);
+    if (cached->second.size() > static_cast<std::size_t>(kHistoryKept))
+      cached->second.erase(cached->second.begin(), cached->second.end() - kHistoryKept);
+  }
+  if (history_unwritten_.empty()) history_unwritten_since_ = std::chrono::steady_clock::now();
+  history_unwritten_.emplace_back(room_name, std::move(entry));
+  if (history_unwritten_.size() >= kUnwrittenHistory) {
+    send({});  // what is batched leaves now, before the store's write (Send's contract)
+    write_history();
+  }
+}
+
+void Spaces::write_history_when_due(const Send& send) {
+  if (history_unwritten_.empty() || std::chrono::steady_clock::now() - history_unwritten_since_ < kHistoryDelay) return;
+  send({});  // what is batched leaves before the store's write (Send's contract)
+  write_history();
+}
+
+void Spaces::write_history() {
+  if (history_unwritten_.empty()) return;
+  auto st = store_.add_histories(history_unwritten_, kHistoryKept);
+  if (!st)
+    logger("callbridge")->warn("{} group message(s) not kept in the history: {}", history_unwritten_.size(),
+                               st.error().text());
+  history_unwritten_.clear();
 }
 
 void Spaces::on_private_message(const xml::Element& stanza, const std::string& room_name, const std::string& to_nick,
@@ -83,6 +101,7 @@ const std::vector<HistoryEntry>& Spaces::history_of(const std::string& room_name
   static const std::vector<HistoryEntry> none;
   auto cached = history_.find(room_name);
   if (cached != history_.end()) return cached->second;
+  write_history();  // the store's copy first complete
   auto read = store_.history(room_name);
   if (!read) {
     logger("callbridge")->warn("space {}: history cannot be read: {}", room_name, read.error().text());

@@ -76,12 +76,24 @@ class SqliteSpaceStore final : public SpaceStore {
     return ok_status();
   }
 
+  // One transaction for the entries and their trims: one commit (one WAL sync) for what
+  // a space gathered (Spaces writes its history behind), not two per group message; in a
+  // busy space the syncs were what paced its messages.
   Status add_history(const std::string& name, const HistoryEntry& entry, int keep) override {
-    CONVENE_TRY(run("INSERT INTO space_history(name, at_ms, stanza) VALUES(?, ?, ?)",
-                    {name, std::to_string(entry.at_ms), entry.stanza}, "cannot keep the history of space " + name));
-    CONVENE_TRY(run("DELETE FROM space_history WHERE name = ?1 AND rowid NOT IN "
-                    "(SELECT rowid FROM space_history WHERE name = ?1 ORDER BY rowid DESC LIMIT ?2)",
-                    {name, std::to_string(keep)}, "cannot trim the history of space " + name));
+    return add_histories({{name, entry}}, keep);
+  }
+
+  Status add_histories(const std::vector<std::pair<std::string, HistoryEntry>>& entries, int keep) override {
+    if (entries.empty()) return ok_status();
+    CONVENE_TRY(run("BEGIN IMMEDIATE", {}, "cannot keep the history of space " + entries.front().first));
+    for (auto& [name, entry] : entries) {
+      auto st = add_and_trim(name, entry, keep);
+      if (!st) {
+        (void)run("ROLLBACK", {}, "cannot roll back the history of space " + name);
+        return failed(st.error());
+      }
+    }
+    CONVENE_TRY(run("COMMIT", {}, "cannot keep the history of space " + entries.front().first));
     problem_.clear();
     return ok_status();
   }
@@ -104,6 +116,14 @@ class SqliteSpaceStore final : public SpaceStore {
   StoreInfo info() const override { return {"SQLite", path_, "", problem_}; }
 
  private:
+  Status add_and_trim(const std::string& name, const HistoryEntry& entry, int keep) {
+    CONVENE_TRY(run("INSERT INTO space_history(name, at_ms, stanza) VALUES(?, ?, ?)",
+                    {name, std::to_string(entry.at_ms), entry.stanza}, "cannot keep the history of space " + name));
+    return run("DELETE FROM space_history WHERE name = ?1 AND rowid NOT IN "
+               "(SELECT rowid FROM space_history WHERE name = ?1 ORDER BY rowid DESC LIMIT ?2)",
+               {name, std::to_string(keep)}, "cannot trim the history of space " + name);
+  }
+
   // One statement with text parameters (SQLite converts numbers by the column's affinity).
   Status run(const char* sql, std::initializer_list<std::string> params, const std::string& what) {
     Stmt st;

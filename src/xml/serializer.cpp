@@ -5,19 +5,28 @@
 namespace convene::xml {
 namespace {
 
-// Append `text`, replacing the characters for which `escape_of` returns a
-// replacement. Runs of plain characters are appended in one call.
+// Append `text`, replacing the characters marked in `special` by escape_of's
+// replacement. Runs of plain characters are found with one table look-up a byte
+// and appended in one call (every routed stanza's from/to passes here).
+using ByteSet = std::array<bool, 256>;
+
+constexpr ByteSet byte_set(std::string_view chars) {
+  ByteSet set{};
+  for (char c : chars) set[static_cast<unsigned char>(c)] = true;
+  return set;
+}
+
 template <class F>
-void escape(std::string_view text, std::string& out, F escape_of) {
-  size_t run = 0;
-  for (size_t i = 0; i < text.size(); ++i) {
-    std::string_view rep = escape_of(text[i]);
-    if (rep.empty()) continue;
+void escape(std::string_view text, std::string& out, const ByteSet& special, F escape_of) {
+  const size_t n = text.size();
+  size_t run = 0, i = 0;
+  for (;;) {
+    while (i < n && !special[static_cast<unsigned char>(text[i])]) ++i;
     out.append(text.data() + run, i - run);
-    out.append(rep);
-    run = i + 1;
+    if (i == n) return;
+    out.append(escape_of(text[i]));
+    run = ++i;
   }
-  out.append(text.data() + run, text.size() - run);
 }
 
 // Namespace bindings in scope, as a chain of stack frames (no allocation).
@@ -142,7 +151,8 @@ bool is_space(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; 
 }  // namespace
 
 void escape_text(std::string_view text, std::string& out) {
-  escape(text, out, [](char c) -> std::string_view {
+  static constexpr ByteSet kSpecial = byte_set("&<>\r");
+  escape(text, out, kSpecial, [](char c) -> std::string_view {
     switch (c) {
       case '&': return "&amp;";
       case '<': return "&lt;";
@@ -154,7 +164,8 @@ void escape_text(std::string_view text, std::string& out) {
 }
 
 void escape_attr(std::string_view value, std::string& out) {
-  escape(value, out, [](char c) -> std::string_view {
+  static constexpr ByteSet kSpecial = byte_set("&<>'\"\t\n\r");
+  escape(value, out, kSpecial, [](char c) -> std::string_view {
     switch (c) {
       case '&': return "&amp;";
       case '<': return "&lt;";

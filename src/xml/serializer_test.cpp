@@ -42,6 +42,33 @@ TEST(Serializer, EscapesTextAndAttributes) {
   EXPECT_EQ(out, "a&lt;&apos;&quot;&amp;&gt;&#9;&#10;");
 }
 
+// Every byte value, alone and inside plain runs: escaped exactly when it is one of
+// the characters the table marks, and the runs around it copied whole.
+TEST(Serializer, EscapesEveryByteValue) {
+  auto attr_of = [](unsigned char c) -> std::string {
+    switch (c) {
+      case '&': return "&amp;"; case '<': return "&lt;"; case '>': return "&gt;"; case '\'': return "&apos;";
+      case '"': return "&quot;"; case '\t': return "&#9;"; case '\n': return "&#10;"; case '\r': return "&#13;";
+      default: return std::string(1, char(c));
+    }
+  };
+  auto text_of = [](unsigned char c) -> std::string {
+    switch (c) {
+      case '&': return "&amp;"; case '<': return "&lt;"; case '>': return "&gt;"; case '\r': return "&#13;";
+      default: return std::string(1, char(c));
+    }
+  };
+  for (int b = 0; b < 256; ++b) {
+    const char c = char(b);
+    const std::string in = std::string("ab") + c + "cd" + c + c;
+    std::string text, attr;
+    escape_text(in, text);
+    escape_attr(in, attr);
+    EXPECT_EQ(text, "ab" + text_of(c) + "cd" + text_of(c) + text_of(c)) << b;
+    EXPECT_EQ(attr, "ab" + attr_of(c) + "cd" + attr_of(c) + attr_of(c)) << b;
+  }
+}
+
 TEST(Serializer, EscapingRoundTrips) {
   const std::string nasty = "<tag> & 'single' \"double\" ]]> \t tab\nline\r\ncrlf caf\xc3\xa9";
   Document doc;

@@ -59,6 +59,7 @@ class ComponentStream : public Connection, public ComponentLink {
   void handle_stanza(xml::Element& stanza, std::string_view raw) override;
   void handle_close() override;
   void on_disconnect() override;
+  bool read_rate_limited() const override { return !handshaken_; }
 
  private:
   // Whether a handshake from this address must wait (then the stream has ended).

@@ -145,7 +145,7 @@ void Connection::tls_read() {
     uint64_t wire = tls_->wire_bytes_read();
     size_t arrived = size_t(wire - tls_wire_charged_);
     tls_wire_charged_ = wire;
-    if (!charge(arrived)) {
+    if (read_rate_limited() && !charge(arrived)) {
       reading_ = false;
       return;
     }
@@ -180,7 +180,7 @@ void Connection::on_read(const asio::error_code& ec, const char* data, size_t n)
     holds_busy_memory_ = true;
     arm_timer();  // now also for the idle release
   }
-  if (!tls_ && !charge(n)) return;  // under TLS, tls_read charged the records
+  if (!tls_ && read_rate_limited() && !charge(n)) return;  // under TLS, tls_read charged the records
   feed(std::string_view(data, n));
   read_more();
 }
@@ -334,8 +334,29 @@ void Connection::flush() {
         });
     });
   }
+  if (direct_writes_ < kMaxDirectWrites && write_direct()) return;
   asio::async_write(socket_, asio::buffer(writing_),
                     [self = shared_from_this()](const asio::error_code& ec, size_t) { self->on_written(ec); });
+}
+
+// The socket is non-blocking and a chat stanza nearly always fits in its buffer:
+// one write now, and no asynchronous operation to allocate, register and complete
+// (about 1,000 of the ~22,000 instructions convened spent per routed message, callgrind). What
+// does not fit is left to async_write. on_written may flush again, which may write
+// directly again: the depth counter bounds that recursion while other loops keep
+// appending, then async_write's posted completion unwinds the stack.
+bool Connection::write_direct() {
+  asio::error_code ec;
+  size_t n = socket_.write_some(asio::buffer(writing_), ec);
+  if (ec == asio::error::would_block || ec == asio::error::try_again) return false;
+  if (!ec && n < writing_.size()) {
+    writing_.erase(0, n);
+    return false;
+  }
+  ++direct_writes_;
+  on_written(ec);
+  --direct_writes_;
+  return true;
 }
 
 void Connection::tls_write() {

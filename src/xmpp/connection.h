@@ -97,6 +97,10 @@ class Connection : public std::enable_shared_from_this<Connection>,
   // during the call (stream_parser.h).
   virtual void handle_stanza(xml::Element& stanza, std::string_view raw) = 0;
   virtual void handle_close() = 0;  // the peer's </stream:stream>
+  // Whether what this connection reads is charged to the read-rate bucket (charge).
+  // Clients always are; a call bridge is not once its secret is proven: its fan-out
+  // to a large space is legitimately many times a client's rate.
+  virtual bool read_rate_limited() const { return true; }
 
  public:
   void on_stanza(xml::Element& stanza, std::string_view raw) final;
@@ -115,6 +119,7 @@ class Connection : public std::enable_shared_from_this<Connection>,
   bool charge(size_t bytes);
   void feed(std::string_view bytes);
   void flush();
+  bool write_direct();  // flush(): a write now; false leaves writing_ to async_write
   void on_written(const asio::error_code& ec);
   void arm_timer();
   void on_timer();
@@ -148,6 +153,9 @@ class Connection : public std::enable_shared_from_this<Connection>,
   std::string writing_;
   bool write_in_flight_ = false;
   size_t tls_written_ = 0;  // of writing_, through TLS
+  // flush() → write_direct() → on_written() → flush() nesting (write_direct).
+  static constexpr int kMaxDirectWrites = 4;
+  int direct_writes_ = 0;
   uint64_t tls_wire_charged_ = 0;  // of the session's wire_bytes_read()
 
   bool reading_ = false, close_after_write_ = false, tls_pending_ = false;

@@ -90,6 +90,18 @@ bool valid_ascii_label(std::string_view label) {
   return true;
 }
 
+// One byte of a localpart that nodeprep leaves unchanged and accepts.
+bool prepared_local_byte(unsigned char c) {
+  if (c < 0x21 || c >= 0x7f) return false;  // controls, space, DEL, non-ASCII
+  if (c >= 'A' && c <= 'Z') return false;    // nodeprep would lower-case it
+  switch (c) {
+    case '"': case '&': case '\'': case '/': case ':': case '<': case '>': case '@': return false;
+    default: return true;
+  }
+}
+
+bool prepared_label_byte(char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_'; }
+
 }  // namespace
 
 Result<std::string> prepare_localpart(std::string_view local) {
@@ -166,7 +178,45 @@ Result<Jid> Jid::make(std::string_view local, std::string_view domain,
   return jid;
 }
 
+std::optional<Jid> Jid::parse_prepared(std::string_view text) {
+  size_t slash = text.find('/');
+  std::string_view bare = text.substr(0, slash);
+  if (slash != std::string_view::npos) {
+    std::string_view resource = text.substr(slash + 1);
+    if (resource.empty() || resource.size() > kMaxPart) return std::nullopt;
+    for (unsigned char c : resource)
+      if (c < 0x20 || c >= 0x7f) return std::nullopt;  // controls, or UTF-8 to validate
+  }
+  size_t at = bare.find('@');
+  std::string_view domain = bare;
+  if (at != std::string_view::npos) {
+    std::string_view local = bare.substr(0, at);
+    if (local.empty() || local.size() > kMaxPart) return std::nullopt;
+    for (unsigned char c : local)
+      if (!prepared_local_byte(c)) return std::nullopt;
+    domain = bare.substr(at + 1);
+  }
+  if (domain.empty() || domain.size() > kMaxPart) return std::nullopt;
+  // Labels of [a-z0-9-_], 1..63 bytes, none starting "xn--" (those become U-labels).
+  size_t label = 0;
+  for (size_t i = 0; i <= domain.size(); ++i) {
+    if (i == domain.size() || domain[i] == '.') {
+      if (i == label || i - label > 63) return std::nullopt;  // also a trailing dot
+      if (domain.substr(label).starts_with("xn--")) return std::nullopt;
+      label = i + 1;
+    } else if (!prepared_label_byte(domain[i])) {
+      return std::nullopt;
+    }
+  }
+  Jid jid;
+  jid.text_ = text;
+  jid.domain_at_ = at == std::string_view::npos ? 0 : at + 1;
+  jid.bare_len_ = bare.size();
+  return jid;
+}
+
 Result<Jid> Jid::parse(std::string_view text) {
+  if (auto prepared = parse_prepared(text)) return std::move(*prepared);
   // RFC 7622 §3.1: the resource starts at the first '/', the localpart ends at the
   // first '@' before it.
   std::string_view bare = text, resource;

@@ -24,6 +24,7 @@
 #include <compare>
 #include <cstddef>
 #include <functional>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -36,6 +37,13 @@ class Jid {
   Jid() = default;  // empty; valid() is false
 
   static Result<Jid> parse(std::string_view text);
+  // The fast path parse() takes first: when `text` is ASCII and already in the
+  // canonical form (lower-case localpart and domain without anything nodeprep or
+  // the label check would change or refuse, no trailing dot, no "xn--", no IP
+  // literal in brackets), the Jid holding it as is; otherwise nullopt and the
+  // full preparation decides. A chat client sends every stanza's 'to' in this
+  // form, so routing skips the per-part copies.
+  static std::optional<Jid> parse_prepared(std::string_view text);
   static Result<Jid> make(std::string_view local, std::string_view domain,
                           std::string_view resource = {});
 

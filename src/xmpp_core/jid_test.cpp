@@ -115,5 +115,35 @@ TEST(Jid, LookAlikeLocalpartsNameOneAccount) {
   EXPECT_FALSE(prepare_localpart("\xEF\xBC\xA0"));  // fullwidth '@'
 }
 
+// parse() takes the fast path for text already in canonical form; it must accept
+// exactly what the full preparation would leave unchanged, and give the same Jid.
+TEST(Jid, ParsePreparedTakesOnlyCanonicalText) {
+  for (std::string_view s : {"user1@bench.test/b", "a@b", "example.com", "example.com/r", "x_y-z@sub.ex-ample.org/res@x/y",
+                             "127.0.0.1", "u.s.e.r+tag@host/Res Ource", "~!#$%^*()=[]{}|;,?@d"}) {
+    auto fast = Jid::parse_prepared(s);
+    ASSERT_TRUE(fast) << s;
+    EXPECT_EQ(fast->full(), s);
+    auto full = jid(s);
+    EXPECT_EQ(*fast, full) << s;
+    EXPECT_EQ(fast->local(), full.local()) << s;
+    EXPECT_EQ(fast->domain(), full.domain()) << s;
+    EXPECT_EQ(fast->resource(), full.resource()) << s;
+    EXPECT_EQ(fast->bare_view(), full.bare_view()) << s;
+  }
+  // What preparation changes or refuses is left to it.
+  for (std::string_view s : {"User@b", "u@B", "u@b.", "u@xn--bcher-kva.example", "u@a.xn--bcher-kva", "[::1]",
+                             "u@[::1]", "", "@b", "u@", "u@b/", "u@b/\x01", "u\x7f@b", "us er@b", "u&@b", "u'@b",
+                             "u:x@b", "u<@b", "u>@b", "u\"@b", "u@b..c", "u@b c", "u@b!",
+                             "\xc3\xa9@b", "u@b/\xc3\xa9", "u@\xc3\xa9.example"}) {
+    EXPECT_FALSE(Jid::parse_prepared(s)) << s;
+  }
+  EXPECT_FALSE(Jid::parse_prepared(std::string(1024, 'a') + "@b"));
+  EXPECT_FALSE(Jid::parse_prepared("a@" + std::string(64, 'b')));
+  EXPECT_TRUE(Jid::parse_prepared("a@" + std::string(63, 'b')));
+  EXPECT_FALSE(Jid::parse_prepared("a@b/" + std::string(1024, 'r')));
+  // And parse() still prepares what the fast path declines.
+  EXPECT_EQ(jid("User@B./r").full(), "user@b/r");
+}
+
 }  // namespace
 }  // namespace convene::xmpp
