@@ -52,15 +52,22 @@ Status add(CommandRequest& req) {
   return ok_status();
 }
 
-Status remove(CommandRequest& req) {
-  auto name = space_name(req.args[0]);
-  if (!name) return name.error();
+// The spaces' store, once it is known to hold space `name`.
+Result<std::unique_ptr<callbridge::SpaceStore>> store_holding(CommandRequest& req, const std::string& name) {
   auto store = open_space_store(req.daemon);
   if (!store) return store.error();
   auto names = (*store)->list();
   if (!names) return names.error();
-  if (std::find(names->begin(), names->end(), *name) == names->end())
-    return make_error("no space named '" + *name + "'", "See them with 'callbridge space list'.");
+  if (std::find(names->begin(), names->end(), name) == names->end())
+    return make_error("no space named '" + name + "'", "See them with 'callbridge space list'.");
+  return store;
+}
+
+Status remove(CommandRequest& req) {
+  auto name = space_name(req.args[0]);
+  if (!name) return name.error();
+  auto store = store_holding(req, *name);
+  if (!store) return store.error();
   CONVENE_TRY(confirm_or_cancel(req.io, "Delete space " + *name +
                                             " with its settings and history? Its occupants are removed. (Y/n)"));
   CONVENE_TRY((*store)->remove(*name));
@@ -83,12 +90,8 @@ Status rename(CommandRequest& req) {
                       "Give a shorter one, e.g. 'callbridge space name weekly Weekly sync'.");
   if (std::any_of(title.begin(), title.end(), [](char c) { return static_cast<unsigned char>(c) < 0x20; }))
     return make_error("a space's name is one line of text", "Leave out tabs and line breaks.");
-  auto store = open_space_store(req.daemon);
+  auto store = store_holding(req, *name);
   if (!store) return store.error();
-  auto names = (*store)->list();
-  if (!names) return names.error();
-  if (std::find(names->begin(), names->end(), *name) == names->end())
-    return make_error("no space named '" + *name + "'", "See them with 'callbridge space list'.");
   auto stored = (*store)->settings();
   if (!stored) return stored.error();
   callbridge::RoomSettings settings;  // the defaults: a space made by the operator has no document yet
