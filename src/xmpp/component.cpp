@@ -131,6 +131,16 @@ void ComponentStream::handle_stanza(xml::Element& stanza, std::string_view raw) 
 
 void ComponentStream::handle_close() { stream_error({}); }
 
+void ComponentStream::route_elsewhere(std::string_view bytes) {
+  // Posted: the sender may hold the registry's locks, which routing takes again.
+  auto self = std::static_pointer_cast<ComponentStream>(shared_from_this());
+  asio::post(executor(), [self, bytes = std::string(bytes)] {
+    self->server_.log->info("a stanza for call bridge {} came after its connection ended: routed again",
+                            self->domain_);
+    route_again(self->server_, bytes);
+  });
+}
+
 void ComponentStream::on_disconnect() {
   if (!handshaken_) return;
   const bool held = server_.registry.unregister_component(domain_, *this);

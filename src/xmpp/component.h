@@ -47,14 +47,19 @@ class ComponentStream : public Connection, public ComponentLink {
 
   // ComponentLink, for the session registry.
   void send(std::string_view bytes) override {
-    unanswered_.sent(bytes, UnansweredStanzas::Clock::now());
-    Connection::send(bytes);
+    if (unanswered_.sent(bytes, UnansweredStanzas::Clock::now()))
+      Connection::send(bytes);
+    else
+      route_elsewhere(bytes);
   }
   const std::string& peer() const override { return Connection::peer(); }
   void replaced() override { post_close("conflict", "replaced by a newer connection"); }
   bool standby() const override { return standby_; }
 
  protected:
+  // A stanza that found this stream in the registry after its connection ended
+  // (unanswered_stanzas.h): routed again, to the next holder, on this stream's loop.
+  void route_elsewhere(std::string_view bytes);
   void on_stream_open(const xml::StreamHeader& header) override;
   void handle_stanza(xml::Element& stanza, std::string_view raw) override;
   void handle_close() override;

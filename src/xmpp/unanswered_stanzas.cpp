@@ -18,16 +18,18 @@ std::string stanza_id(std::string_view bytes) {
   return {};
 }
 
-void UnansweredStanzas::sent(std::string_view bytes, Clock::time_point now) {
-  if (bytes.size() > kMaxBytes) return;
+bool UnansweredStanzas::sent(std::string_view bytes, Clock::time_point now) {
+  if (bytes.size() > kMaxBytes) return true;
   // Not presence: it is state, not a message. Replayed to the next holder, a join
   // (or leave) the user has since undone would make phantom occupants and spaces;
   // the next holder reads the occupants back from the service instead.
-  if (bytes.substr(0, 9) == "<presence") return;
+  if (bytes.substr(0, 9) == "<presence") return true;
   std::lock_guard lock(mu_);
+  if (taken_) return false;
   while (!entries_.empty() && (entries_.size() >= kMaxEntries || now - entries_.front().at > kWindow))
     entries_.pop_front();
   entries_.push_back({stanza_id(bytes), std::string(bytes), now});
+  return true;
 }
 
 void UnansweredStanzas::answered(std::string_view id) {
@@ -39,6 +41,7 @@ void UnansweredStanzas::answered(std::string_view id) {
 
 std::vector<std::string> UnansweredStanzas::take(Clock::time_point now) {
   std::lock_guard lock(mu_);
+  taken_ = true;
   std::vector<std::string> out;
   for (auto& e : entries_)
     if (now - e.at <= kWindow) out.push_back(std::move(e.bytes));

@@ -34,9 +34,14 @@ class UnansweredStanzas {
   static constexpr size_t kMaxEntries = 512;
   static constexpr size_t kMaxBytes = 64 * 1024;
 
-  void sent(std::string_view bytes, Clock::time_point now);
+  // False when the stanza would be kept but take() already ran (the connection
+  // ended after another thread found it): nothing will route it again, so the
+  // caller must. Under the same mutex as take(), so each stanza is either taken or
+  // refused here, never neither.
+  [[nodiscard]] bool sent(std::string_view bytes, Clock::time_point now);
   void answered(std::string_view id);
-  // Takes the unanswered stanzas sent within kWindow before `now`, oldest first.
+  // Takes the unanswered stanzas sent within kWindow before `now`, oldest first;
+  // later sends are refused (above).
   std::vector<std::string> take(Clock::time_point now);
 
  private:
@@ -47,6 +52,7 @@ class UnansweredStanzas {
   };
   std::mutex mu_;
   std::deque<Entry> entries_;
+  bool taken_ = false;
 };
 
 // The id attribute of a stanza's opening tag ("" when it has none).

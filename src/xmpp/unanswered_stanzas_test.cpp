@@ -17,9 +17,9 @@ TEST(UnansweredStanzas, ReadsTheIdOfTheOpeningTagOnly) {
 TEST(UnansweredStanzas, AnAnswerWithTheIdTakesTheStanzaOff) {
   UnansweredStanzas u;
   auto t = UnansweredStanzas::Clock::now();
-  u.sent("<message id='a'/>", t);
-  u.sent("<message id='b'/>", t);
-  u.sent("<iq type='set' id='c'/>", t);
+  EXPECT_TRUE(u.sent("<message id='a'/>", t));
+  EXPECT_TRUE(u.sent("<message id='b'/>", t));
+  EXPECT_TRUE(u.sent("<iq type='set' id='c'/>", t));
   u.answered("a");
   auto left = u.take(t + 10ms);
   ASSERT_EQ(left.size(), 2u);
@@ -31,22 +31,38 @@ TEST(UnansweredStanzas, AnAnswerWithTheIdTakesTheStanzaOff) {
 TEST(UnansweredStanzas, PresenceIsNeverReplayed) {
   UnansweredStanzas u;
   auto t = UnansweredStanzas::Clock::now();
-  u.sent("<presence to='room3@cb1.d/Alice'><x xmlns='http://jabber.org/protocol/muc'/></presence>", t);
-  u.sent("<presence type='unavailable' to='room3@cb1.d/Alice'/>", t);
+  EXPECT_TRUE(
+      u.sent("<presence to='room3@cb1.d/Alice'><x xmlns='http://jabber.org/protocol/muc'/></presence>", t));
+  EXPECT_TRUE(u.sent("<presence type='unavailable' to='room3@cb1.d/Alice'/>", t));
   EXPECT_TRUE(u.take(t + 10ms).empty());
 }
 
 TEST(UnansweredStanzas, KeepsOnlyTheWindowAndTheBound) {
   UnansweredStanzas u;
   auto t = UnansweredStanzas::Clock::now();
-  u.sent("<message id='old'/>", t);
-  u.sent("<message id='new'/>", t + UnansweredStanzas::kWindow);
+  EXPECT_TRUE(u.sent("<message id='old'/>", t));
+  EXPECT_TRUE(u.sent("<message id='new'/>", t + UnansweredStanzas::kWindow));
   auto left = u.take(t + UnansweredStanzas::kWindow + 1ms);
   ASSERT_EQ(left.size(), 1u);
   EXPECT_EQ(left[0], "<message id='new'/>");
-  for (size_t i = 0; i < UnansweredStanzas::kMaxEntries + 10; ++i) u.sent("<message/>", t);
-  EXPECT_EQ(u.take(t).size(), UnansweredStanzas::kMaxEntries);
-  u.sent(std::string(UnansweredStanzas::kMaxBytes + 1, 'x'), t);
+  UnansweredStanzas bounded;  // a take() ends a list's use: a fresh one
+  for (size_t i = 0; i < UnansweredStanzas::kMaxEntries + 10; ++i) EXPECT_TRUE(bounded.sent("<message/>", t));
+  EXPECT_EQ(bounded.take(t).size(), UnansweredStanzas::kMaxEntries);
+  UnansweredStanzas large;
+  EXPECT_TRUE(large.sent(std::string(UnansweredStanzas::kMaxBytes + 1, 'x'), t));  // not kept, not refused
+  EXPECT_TRUE(large.take(t).empty());
+}
+
+TEST(UnansweredStanzas, ASendAfterTheTakeIsRefusedSoTheSenderRoutesItAgain) {
+  // The connection ended (its unanswered stanzas were taken) while another thread,
+  // which had found it in the registry, was sending: that stanza was recorded in a
+  // list nobody reads again and dropped by the closed connection.
+  UnansweredStanzas u;
+  auto t = UnansweredStanzas::Clock::now();
+  EXPECT_TRUE(u.sent("<message id='before'/>", t));
+  EXPECT_EQ(u.take(t).size(), 1u);
+  EXPECT_FALSE(u.sent("<message id='after'/>", t));
+  EXPECT_TRUE(u.sent("<presence to='room@cb1.d/A'/>", t));  // state: never replayed, nothing to refuse
   EXPECT_TRUE(u.take(t).empty());
 }
 
