@@ -93,8 +93,12 @@ def lab():
     run = Path(tempfile.mkdtemp(prefix="convene-run-", dir="/tmp"))
     os.chmod(run, 0o711)
     env = dict(os.environ, CONVENE_RUN=str(run), CONVENE_RUN_NET=NET, CONVENE_BUILD=str(BUILD))
+    # SIGINT at its default, as a terminal's shell starts it: a shell that inherits it
+    # ignored (pytest run from a script started with '&' does) cannot trap it, and
+    # run.sh would never see the Ctrl-C this test sends.
     proc = subprocess.Popen([str(TOP / "scripts" / "run.sh")], env=env, stdout=subprocess.PIPE,
-                            stderr=subprocess.STDOUT, start_new_session=True)
+                            stderr=subprocess.STDOUT, start_new_session=True,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     out = Output(proc.stdout)
     nodes = {i: Node(run, i) for i in (1, 2, 3)}
     yield proc, out, nodes, env
