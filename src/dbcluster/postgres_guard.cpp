@@ -8,6 +8,7 @@
 #include <cerrno>
 #include <cstring>
 #include <fstream>
+#include <thread>
 
 #include "dbcluster/postgres_lease.h"
 #include "dbcluster/process.h"
@@ -44,6 +45,15 @@ PostgresGuard::~PostgresGuard() {
   socket_ = -1;
 }
 
+namespace {
+// True when `pid` has no child left: a guard whose PostgreSQL has ended.
+bool childless(pid_t pid) {
+  std::ifstream children("/proc/" + std::to_string(pid) + "/task/" + std::to_string(pid) + "/children");
+  std::string first;
+  return !(children >> first);
+}
+}  // namespace
+
 void PostgresGuard::reap_locked() {
   if (pid_ == 0) return;
   int status = 0;
@@ -55,6 +65,15 @@ void PostgresGuard::reap_locked() {
 }
 
 Result<pid_t> PostgresGuard::start(const std::vector<std::string>& postgres_argv, const fs::path& log_file) {
+  // A guard whose PostgreSQL was just stopped exits a moment after it (longer on a
+  // loaded machine), so a start right after a stop (`database cluster remove`, then
+  // `initialize`) waits for that, up to 5 s, without the mutex: renewals go on. A
+  // guard that still runs PostgreSQL is refused at once, below.
+  for (int i = 0; i < 250; ++i) {
+    pid_t running = pid();
+    if (running == 0 || !childless(running)) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
   std::lock_guard lock(mutex_);
   reap_locked();
   if (pid_ != 0) return make_error("a PostgreSQL guard already runs (pid " + std::to_string(pid_) + ")");
