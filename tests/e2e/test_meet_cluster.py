@@ -25,6 +25,7 @@ import pytest
 
 from harness import NET, TOP, wait_for
 from test_callbridge_takeover import serve_cb1_on_node1
+from test_webadmin_browser import text_of
 from test_xmpp_cluster_routing import cluster, on  # noqa: F401  (fixture)
 from webadmin_fixtures import PORT, enable_webadmin
 from xmpp_fixtures import DOMAIN, USERS, event, join_room, offline, run
@@ -88,16 +89,7 @@ def meeting_cluster(cluster):  # noqa: F811
     return cluster
 
 
-def text(driver, element_id):
-    from selenium.common.exceptions import StaleElementReferenceException
-    from selenium.webdriver.common.by import By
-    for _ in range(5):
-        try:
-            found = driver.find_elements(By.ID, element_id)
-            return found[0].text if found else ""
-        except StaleElementReferenceException:
-            continue
-    return ""
+text = text_of  # the element's text, read again if the page swapped it meanwhile
 
 
 def occupants(driver):
