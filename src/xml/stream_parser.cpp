@@ -300,6 +300,9 @@ struct StreamParser::Impl {
       stack.back()->append(e);
     }
     stack.push_back(&e);
+    // A start tag reported is a finished token: only what follows it can be one
+    // still being read (a stanza of many elements and no text is not one long token).
+    last_event_end = event_end();
   }
 
   void end() {
@@ -312,8 +315,11 @@ struct StreamParser::Impl {
     }
     attach_text();
     stack.pop_back();
-    if (!stack.empty()) return;
     uint64_t end = event_end();
+    if (!stack.empty()) {
+      last_event_end = end;  // an inner end tag is a finished token too
+      return;
+    }
     if (stanza_too_big(end)) return;
     std::string_view raw = raw_ok ? slice(stanza_start, end) : std::string_view{};
     last_event_end = end;

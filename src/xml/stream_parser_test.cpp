@@ -201,6 +201,24 @@ TEST(StreamParser, UnfinishedTokenLimitStopsSlowStartTag) {
   EXPECT_LE(fed, options.max_token_bytes);
 }
 
+// Finished tags are finished tokens: a stanza of many small elements with no text
+// between them (a call bridge's occupants read back from the server: one
+// <occupant/> per occupant) is longer than the token cap but holds no unfinished
+// token, in whatever pieces it arrives.
+TEST(StreamParser, ManyElementsWithoutTextAreNotAnUnfinishedToken) {
+  ParserOptions options;
+  options.max_token_bytes = 1024;
+  std::string items;
+  for (int i = 0; i < 500; ++i) items += "<occupant space='room1' nick='user" + std::to_string(i) + "'/>";
+  std::string input = std::string(kHeader) + "<iq type='result'><occupants>" + items + "</occupants></iq>";
+  ASSERT_GT(input.size(), 16 * options.max_token_bytes);
+  std::vector<size_t> cuts;
+  for (size_t i = kHeader.size(); i < input.size(); i += 4000) cuts.push_back(i);
+  Outcome r = run(input, cuts, options);
+  EXPECT_FALSE(r.error) << r.error->text;
+  ASSERT_EQ(r.events.size(), 2u);  // open, the iq
+}
+
 // Text is reported as it arrives, so a body longer than the token cap, in small
 // pieces, is still one good stanza.
 TEST(StreamParser, LongTextIsNotAnUnfinishedToken) {
