@@ -184,14 +184,21 @@ def announce_peers(nodes):
                 n.mmp("webadmin", "websocket", "peers", "add", f"wss://{other.address}:{PORT}/xmpp-websocket")
 
 
-def test_a_browser_whose_node_dies_is_back_in_the_space_by_itself(meeting_cluster, browsers):
-    announce_peers(list(meeting_cluster.values()))
+def alice_and_bob_in_the_space(meeting_cluster, browsers):
+    """Alice's page on node 2 and Bob's on node 3, both in the space, each listing both."""
     alice, bob = browsers(), browsers()
     log_in(alice, meeting_cluster[2], "alice")
     log_in(bob, meeting_cluster[3], "bob")
     join_from_list(alice, "alice")
     join_from_list(bob, "bob")
     wait_for(lambda: occupants(alice) == {"alice", "bob"}, TIMEOUT, "alice to list bob")
+    wait_for(lambda: occupants(bob) == {"alice", "bob"}, TIMEOUT, "bob to list alice")
+    return alice, bob
+
+
+def test_a_browser_whose_node_dies_is_back_in_the_space_by_itself(meeting_cluster, browsers):
+    announce_peers(list(meeting_cluster.values()))
+    alice, bob = alice_and_bob_in_the_space(meeting_cluster, browsers)
 
     allow_origins(meeting_cluster.values(), [origin(n) for n in meeting_cluster.values()])
     meeting_cluster[3].kill()
@@ -224,13 +231,7 @@ def test_a_browser_whose_connection_drops_resumes_its_session_on_the_same_node(m
     """Bob's WebSocket to node 3 is cut while node 3 stays up: his page reconnects to
     node 3 by itself and resumes the session (XEP-0198), so the bridge never saw him
     leave; it is still in the space, and messages still flow both ways."""
-    alice, bob = browsers(), browsers()
-    log_in(alice, meeting_cluster[2], "alice")
-    log_in(bob, meeting_cluster[3], "bob")
-    join_from_list(alice, "alice")
-    join_from_list(bob, "bob")
-    wait_for(lambda: occupants(alice) == {"alice", "bob"}, TIMEOUT, "alice to list bob")
-    wait_for(lambda: occupants(bob) == {"alice", "bob"}, TIMEOUT, "bob to list alice")
+    alice, bob = alice_and_bob_in_the_space(meeting_cluster, browsers)
     node3 = meeting_cluster[3]
     own = f"wss://{node3.address}:{PORT}/xmpp-websocket"
     assert text(bob, "status") == f"In {ROOM} as bob ({own})."
