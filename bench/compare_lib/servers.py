@@ -259,11 +259,15 @@ class Ejabberd:
     def _config(self, registration):
         d = self.dir
         register = ("  mod_register:\n    access: register\n    ip_access: all\n" if registration else "")
+        # The backlog on the WebSocket listener too: ejabberd's default is 5 (ejabberd_listener), so 200
+        # logins at once overflowed the accept queue; the dropped SYNs were retried 1, 3, 7 ... 63 s
+        # later and the last few logins (or their connect time-out) set the elapsed time.
         websocket = (f'''  -
     port: {WS_PORT}
     ip: "{self.host}"
     module: ejabberd_http
     tls: true
+    backlog: 1024
     request_handlers:
       "{WS_PATH}": ejabberd_http_ws
 ''' if self.websocket else "")
@@ -304,7 +308,9 @@ modules:
       max_users: 100000
       persistent: false
 {register}''')
-        (d / "ctl.cfg").write_text(f'''ERLANG_NODE=ejabberd-bench@localhost
+        # The Erlang node's name holds the address, so runs in other address blocks (another
+        # engineer's bench/compare) register other names with the machine's one epmd.
+        (d / "ctl.cfg").write_text(f'''ERLANG_NODE=ejabberd-bench-{self.host.replace(".", "-")}@localhost
 EJABBERD_PID_PATH={d}/ejabberd.pid
 INET_DIST_INTERFACE=127.0.0.1
 ERL_EPMD_ADDRESS=127.0.0.1
@@ -321,7 +327,7 @@ ERL_MAX_PORTS=65536
                                      stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
         wait_port(self.host, 120)
         if self.websocket:
-            wait_port(self.host, 60, port=WS_PORT)
+            wait_port(self.host, 120, port=WS_PORT)
         return self.beam_pid()
 
     def beam_pid(self):
@@ -354,6 +360,9 @@ ERL_MAX_PORTS=65536
             stop_pid(self.proc.pid)
             self.proc.wait()
             self.proc = None
-        # epmd: started by ejabberd's VM, on loopback (ERL_EPMD_ADDRESS); stopped by its pid with it.
+        # epmd: started by ejabberd's VM, on loopback (ERL_EPMD_ADDRESS); stopped by its pid with it,
+        # unless another Erlang VM (another run's ejabberd) still uses it.
+        if subprocess.run(["pgrep", "-x", "beam.smp"], capture_output=True).returncode == 0:
+            return
         for pid in subprocess.run(["pgrep", "-x", "epmd"], capture_output=True, text=True).stdout.split():
             stop_pid(int(pid))

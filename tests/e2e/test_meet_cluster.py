@@ -16,7 +16,9 @@ import asyncio
 import functools
 import http.server
 import os
+import re
 import shutil
+import subprocess
 import tempfile
 import threading
 from pathlib import Path
@@ -182,14 +184,21 @@ def announce_peers(nodes):
                 n.mmp("webadmin", "websocket", "peers", "add", f"wss://{other.address}:{PORT}/xmpp-websocket")
 
 
-def test_a_browser_whose_node_dies_is_back_in_the_space_by_itself(meeting_cluster, browsers):
-    announce_peers(list(meeting_cluster.values()))
+def alice_and_bob_in_the_space(meeting_cluster, browsers):
+    """Alice's page on node 2 and Bob's on node 3, both in the space, each listing both."""
     alice, bob = browsers(), browsers()
     log_in(alice, meeting_cluster[2], "alice")
     log_in(bob, meeting_cluster[3], "bob")
     join_from_list(alice, "alice")
     join_from_list(bob, "bob")
     wait_for(lambda: occupants(alice) == {"alice", "bob"}, TIMEOUT, "alice to list bob")
+    wait_for(lambda: occupants(bob) == {"alice", "bob"}, TIMEOUT, "bob to list alice")
+    return alice, bob
+
+
+def test_a_browser_whose_node_dies_is_back_in_the_space_by_itself(meeting_cluster, browsers):
+    announce_peers(list(meeting_cluster.values()))
+    alice, bob = alice_and_bob_in_the_space(meeting_cluster, browsers)
 
     allow_origins(meeting_cluster.values(), [origin(n) for n in meeting_cluster.values()])
     meeting_cluster[3].kill()
@@ -206,6 +215,52 @@ def test_a_browser_whose_node_dies_is_back_in_the_space_by_itself(meeting_cluste
     say(bob, "back after node 3 died")
     wait_for(lambda: "bob: back after node 3 died" in text(alice, "log"), TIMEOUT,
              f"bob's message after the failover on alice's page: {text(alice, 'log')!r}")
+
+
+def cut_connections_to(node):
+    """Every TCP connection to `node`'s HTTPS listener reset at once (ss -K destroys
+    the client ends; the kernel sends the node a reset), as a network fault would cut
+    them: no close frame, no <close/>, and the node stays up. Returns how many."""
+    done = subprocess.run(["ss", "-K", "-tnH", "dst", node.address, "dport", "=", str(PORT)],
+                          capture_output=True, text=True, timeout=TIMEOUT)
+    assert done.returncode == 0, done.stderr
+    return len([line for line in done.stdout.splitlines() if line.strip()])
+
+
+def test_a_browser_whose_connection_drops_resumes_its_session_on_the_same_node(meeting_cluster, browsers):
+    """Bob's WebSocket to node 3 is cut while node 3 stays up: his page reconnects to
+    node 3 by itself and resumes the session (XEP-0198), so the bridge never saw him
+    leave; it is still in the space, and messages still flow both ways."""
+    alice, bob = alice_and_bob_in_the_space(meeting_cluster, browsers)
+    node3 = meeting_cluster[3]
+    own = f"wss://{node3.address}:{PORT}/xmpp-websocket"
+    assert text(bob, "status") == f"In {ROOM} as bob ({own})."
+    say(alice, "before the cut")
+    wait_for(lambda: "alice: before the cut" in text(bob, "log"), TIMEOUT, "alice's first message on bob's page")
+
+    assert cut_connections_to(node3) >= 1
+    wait_for(lambda: text(bob, "status") == f"In {ROOM} as bob ({own}, session resumed).", 60,
+             f"bob's page back in the space through resume (status: {text(bob, 'status')!r}, "
+             f"log: {text(bob, 'log')!r})")
+    log = text(bob, "log").split("\n")
+    assert "Connection lost: you are out of the space until it is back." in log, log
+    assert "Session resumed: nothing was lost." in log, log
+    node3_log = (node3.dir / "logs" / "convened.log").read_text(errors="replace") + node3.output()
+    assert re.search(rf"session bob@{re.escape(DOMAIN)}/meet-\w+ resumed", node3_log), "no resume on node 3"
+    wait_for(lambda: occupants(bob) == {"alice", "bob"}, TIMEOUT, f"bob's page to list alice: {occupants(bob)}")
+    # For the bridge he never left: alice's page saw no one go.
+    assert "bob left" not in text(alice, "log").split("\n")
+    say(bob, "still here after the cut")
+    wait_for(lambda: "bob: still here after the cut" in text(alice, "log"), TIMEOUT,
+             f"bob's message after the resume on alice's page: {text(alice, 'log')!r}")
+    say(alice, "welcome back")
+    wait_for(lambda: "alice: welcome back" in text(bob, "log"), TIMEOUT,
+             f"alice's message on bob's resumed page: {text(bob, 'log')!r}")
+    # Once each: the resumed session sends again only what the page had not handled
+    # (XEP-0198 'h'), so nothing it showed before the cut comes twice.
+    lines = text(bob, "log").split("\n")
+    assert [lines.count(m) for m in ("alice: before the cut", "alice: welcome back", "bob: still here after the cut")] \
+        == [1, 1, 1], lines
 
 
 class StaticSite:

@@ -130,6 +130,12 @@ class WebSocket:
                 return messages, self.close_code
         raise AssertionError("the server sent its close frame but kept the connection open")
 
+    def drop(self):
+        """Loses the connection the way a network fault does: a TCP reset, with no close
+        frame, no <close/> and no TLS close_notify before it."""
+        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        self.close()
+
     def close(self):
         try:
             self.sock.close()

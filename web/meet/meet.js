@@ -24,6 +24,7 @@
     registerFeature: "http://jabber.org/features/iq-register",
     framing: "urn:ietf:params:xml:ns:xmpp-framing",
     delay: "urn:xmpp:delay",
+    sm: "urn:xmpp:sm:3",
   };
   const WEBSOCKET_REL = "urn:xmpp:alt-connections:websocket";
   const IQ_TIMEOUT_MS = 15000;
@@ -38,6 +39,7 @@
     services: [],
     serviceIndex: 0,
     stayOnNextDrop: false,   // the first drop after being online retries the same node
+    resumed: false,          // this session came back through XEP-0198 resume (not a new login)
     domain: "",
     resource: "meet-" + Math.random().toString(36).slice(2, 10),
     room: "",                // bare JID of the space we are in (or joining)
@@ -165,15 +167,19 @@
       password,
     });
     state.xmpp = xmpp;
+    countHandledStanzas(xmpp);
     xmpp.on("error", (err) => console.warn("xmpp:", err && err.message));
     xmpp.on("stanza", onStanza);
     xmpp.on("online", onOnline);
     xmpp.streamManagement.on("resumed", () => {
       state.stayOnNextDrop = true;
+      state.resumed = true;
       setStatus(`Connected as ${xmpp.jid} (session resumed on ${xmpp.options.service}).`);
+      addEvent("Session resumed: nothing was lost.");
       // Still an occupant for the bridge, but the page forgot who is there: a rejoin
-      // brings the list back.
-      if (state.room) joinRoom(true);
+      // brings the list back. The library marks the connection online only after this
+      // event, in the same turn, and a join is sent only online: so on the next turn.
+      if (state.room) Promise.resolve().then(() => joinRoom(true));
     });
     xmpp.on("disconnect", () => {
       if (state.xmpp !== xmpp) return;  // a login given up
@@ -193,8 +199,28 @@
     await xmpp.start();
   }
 
+  // XEP-0198's 'h' (the stanzas this page has handled), counted here. @xmpp/client
+  // 0.14 counts in a middleware that its IQ caller and callee run first, and they keep
+  // the IQs they handle (answers to our queries, the server's pings): its 'h' falls
+  // short, and a node resuming the session sends again what the page already showed.
+  // Every stanza is counted in stream order, from <enabled/> on; the library reads
+  // the count for its <a/> and <resume/>, and its own writes are ignored.
+  function countHandledStanzas(xmpp) {
+    let handled = 0;
+    xmpp.on("element", (el) => {
+      if (el.is("enabled", NS.sm)) handled = 0;
+      else if (xmpp.isStanza(el)) handled += 1;
+    });
+    Object.defineProperty(xmpp.streamManagement, "inbound", {
+      get: () => handled,
+      set: () => {},
+      configurable: true,
+    });
+  }
+
   async function onOnline(address) {
     state.stayOnNextDrop = true;
+    state.resumed = false;
     setStatus(`Connected as ${address} on ${state.xmpp.options.service}.`);
     await state.xmpp.send(xml("presence"));
     if (state.room) {
@@ -366,7 +392,8 @@
         state.joinTries = 0;
         clearTimeout(state.joinTimer);
         addEvent("You are in the space.");
-        setStatus(`In ${state.room} as ${state.nick} (${state.xmpp.options.service}).`);
+        const how = state.resumed ? ", session resumed" : "";
+        setStatus(`In ${state.room} as ${state.nick} (${state.xmpp.options.service}${how}).`);
         $("say").focus();
       }
       if (codes.has("201")) configureInstantRoom();
