@@ -4,7 +4,8 @@
 # (apt-get install ./convene_*.deb), starts a node with `systemctl start
 # convene@NODE`, and checks what only systemd does with the unit: the service is
 # active, its EnvironmentFile and %i reach ExecStart (mmp --node shows the
-# interface), ProtectSystem=strict and NoNewPrivileges hold in the daemon's
+# interface), the start leaves /var/lib/convene as the package made it
+# (StateDirectory=), ProtectSystem=strict and NoNewPrivileges hold in the daemon's
 # process, the journal has the daemon's lines with their priorities
 # (journalctl -u), `systemctl stop` ends it cleanly, and apt-get purge leaves
 # nothing. Ends with "package systemd test: passed" or
@@ -164,6 +165,11 @@ inside getent passwd convene >/dev/null || fail "no system user convene"
 inside systemctl cat "convene@$instance" >/dev/null || fail "systemd does not know convene@$instance"
 
 echo "== systemctl start convene@$instance"
+# systemd's StateDirectory= gives the directory the unit's owner and mode at each
+# start, recursively (every node's files, PostgreSQL's included) whenever the top
+# differs: the package must make it as the unit wants it, so that a start
+# changes nothing.
+state_dir_before=$(inside stat -c '%U:%G %a' /var/lib/convene)
 inside sh -c "echo 'CONVENE_IFACES=--iface a=$iface' > /etc/default/convened-$instance"
 inside systemctl start "convene@$instance" || { inside journalctl -u "convene@$instance" --no-pager; fail "systemctl start convene@$instance"; }
 state=$(inside systemctl is-active "convene@$instance")
@@ -174,6 +180,9 @@ for _ in $(seq 100); do inside test -S "$node_dir/mmp.sock" && break; sleep 0.1;
 inside test -S "$node_dir/mmp.sock" || { inside journalctl -u "convene@$instance" --no-pager; fail "the node did not open $node_dir/mmp.sock"; }
 inside mmp --node "$node_dir" iface list | tee "$run/mmp.txt" || fail "mmp --node $node_dir iface list"
 grep -q "$iface" "$run/mmp.txt" || fail "mmp did not show the interface of /etc/default/convened-$instance"
+state_dir_after=$(inside stat -c '%U:%G %a' /var/lib/convene)
+[ "$state_dir_after" = "$state_dir_before" ] \
+  || fail "systemctl start changed /var/lib/convene from $state_dir_before (the package's) to $state_dir_after (StateDirectory=)"
 
 echo "== the unit's sandbox, in the daemon's process"
 # ProtectSystem=strict: / is read-only in the daemon's mount namespace, and its
