@@ -71,7 +71,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-for tool in mmdebstrap systemd-nspawn nsenter dpkg-deb; do
+for tool in mmdebstrap systemd-nspawn nsenter flock dpkg-deb; do
   command -v "$tool" >/dev/null || fail "$tool is missing: scripts/install-deps.sh installs it (scripts/packages.txt)"
 done
 shopt -s nullglob
@@ -98,6 +98,12 @@ recipe="suite=$suite variant=minbase include=$include
 $(grep -vE '^[[:space:]]*(#|$)' "$sources")"
 
 echo "== container root ($cache)"
+# Runs may share the cached root (each has its own overlay), but none may make it
+# again while another boots it: an exclusive lock to check or make it, then a
+# shared one until this run ends.
+mkdir -p "$(dirname "$cache")"
+exec 9>"$cache.lock"
+flock -x 9
 if [ -x "$cache/root/sbin/init" ] && [ "$(cat "$cache/recipe.txt" 2>/dev/null)" = "$recipe" ]; then
   echo "cached (same packages and mirror)"
 else
@@ -112,6 +118,7 @@ else
   mv "$cache/root.new" "$cache/root" && printf '%s\n' "$recipe" > "$cache/recipe.txt"
   echo "made in $(( $(date +%s) - start )) s ($(du -sh "$cache/root" | cut -f1))"
 fi
+flock -s 9
 
 # --- boot ---------------------------------------------------------------------
 echo "== boot (systemd-nspawn -b)"
