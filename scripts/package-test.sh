@@ -17,6 +17,9 @@
 # an operator's nodes). systemd is not PID 1 on the development machines and CI:
 # there the unit's ExecStart line is run by hand (as systemd would, with %i
 # replaced and its EnvironmentFile read); under systemd, `systemctl start` is used.
+# What only systemd does with the unit (systemctl start/stop, its sandbox, the
+# journal) is tested by scripts/package-systemd-test.sh on the .debs this builds,
+# in a booted container; the test command runs both.
 set -uo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 net=${CONVENE_TEST_NET:-127.0.1}
