@@ -3,6 +3,7 @@
 // the subject (kept with the space's settings, sent to each joiner); a message to
 // space@bridge/nick is a private message to that occupant (XEP-0045 §7.5).
 #include <chrono>
+#include <utility>
 
 #include "callbridge/spaces.h"
 #include "util/log.h"
@@ -71,6 +72,10 @@ void Spaces::write_history_when_due(const Send& send) {
 
 void Spaces::write_history() {
   if (history_unwritten_.empty()) return;
+  if (worker_) {
+    worker_->add_histories(std::exchange(history_unwritten_, {}), kHistoryKept);
+    return;
+  }
   auto st = store_.add_histories(history_unwritten_, kHistoryKept);
   if (!st)
     logger("callbridge")->warn("{} group message(s) not kept in the history: {}", history_unwritten_.size(),
@@ -101,7 +106,7 @@ const std::vector<HistoryEntry>& Spaces::history_of(const std::string& room_name
   static const std::vector<HistoryEntry> none;
   auto cached = history_.find(room_name);
   if (cached != history_.end()) return cached->second;
-  write_history();  // the store's copy first complete
+  flush_history();  // the store's copy first complete
   auto read = store_.history(room_name);
   if (!read) {
     logger("callbridge")->warn("space {}: history cannot be read: {}", room_name, read.error().text());
