@@ -4,19 +4,22 @@
 
 namespace convene::xmpp {
 
-std::string stanza_id(std::string_view bytes) {
+std::string stanza_attribute(std::string_view bytes, std::string_view name) {
   std::string_view head = bytes.substr(0, bytes.find('>'));
-  for (size_t at = head.find("id="); at != std::string_view::npos; at = head.find("id=", at + 3)) {
+  const std::string key = std::string(name) + "=";
+  for (size_t at = head.find(key); at != std::string_view::npos; at = head.find(key, at + key.size())) {
     if (at == 0 || (head[at - 1] != ' ' && head[at - 1] != '\t' && head[at - 1] != '\n')) continue;
-    if (at + 3 >= head.size()) return {};
-    char quote = head[at + 3];
+    if (at + key.size() >= head.size()) return {};
+    char quote = head[at + key.size()];
     if (quote != '\'' && quote != '"') return {};
-    size_t end = head.find(quote, at + 4);
+    size_t end = head.find(quote, at + key.size() + 1);
     if (end == std::string_view::npos) return {};
-    return std::string(head.substr(at + 4, end - at - 4));
+    return std::string(head.substr(at + key.size() + 1, end - at - key.size() - 1));
   }
   return {};
 }
+
+std::string stanza_id(std::string_view bytes) { return stanza_attribute(bytes, "id"); }
 
 bool UnansweredStanzas::sent(std::string_view bytes, Clock::time_point) {
   if (bytes.size() > kMaxBytes) return true;
@@ -24,6 +27,9 @@ bool UnansweredStanzas::sent(std::string_view bytes, Clock::time_point) {
   // (or leave) the user has since undone would make phantom occupants and spaces;
   // the next holder reads the occupants back from the service instead.
   if (bytes.substr(0, 9) == "<presence") return true;
+  // Nor answers (an iq result or error for the bridge's own request, a bounce):
+  // nothing answers them, and the next holder did not ask.
+  if (auto type = stanza_attribute(bytes, "type"); type == "result" || type == "error") return true;
   std::lock_guard lock(mu_);
   if (taken_) return false;
   while (!entries_.empty() && (entries_.size() >= kMaxEntries || bytes_ + bytes.size() > kMaxTotalBytes)) {

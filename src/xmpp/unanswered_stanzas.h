@@ -18,7 +18,8 @@
 // An id that several kept stanzas share only takes those off (its answer could be
 // any of theirs). Presence is not kept: it is state, and a join replayed after its
 // leave would make phantom occupants (the next holder reads the occupants back
-// from the service). Bounded: kMaxEntries and kMaxTotalBytes (the oldest go first,
+// from the service). Nor are answers to the bridge (iq results and errors, bounced
+// messages): nothing answers them, and they would follow every holder around. Bounded: kMaxEntries and kMaxTotalBytes (the oldest go first,
 // logged by the caller), each at most kMaxBytes (larger ones are not kept).
 //
 // Threads: every method from any thread (a mutex of its own, a leaf).
@@ -62,7 +63,9 @@ class UnansweredStanzas {
   bool taken_ = false;
 };
 
-// The id attribute of a stanza's opening tag ("" when it has none).
+// The value of attribute `name` of a stanza's opening tag ("" when it has none).
+std::string stanza_attribute(std::string_view bytes, std::string_view name);
+// Its id attribute.
 std::string stanza_id(std::string_view bytes);
 
 }  // namespace convene::xmpp

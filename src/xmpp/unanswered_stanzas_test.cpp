@@ -28,6 +28,20 @@ TEST(UnansweredStanzas, AnAnswerWithTheIdTakesTheStanzaOff) {
   EXPECT_TRUE(u.take(t + 20ms).empty());
 }
 
+TEST(UnansweredStanzas, AnswersToTheBridgeAreNeverReplayed) {
+  // The service's answers to the bridge's own requests (its occupants, say): kept,
+  // they went to every next holder of a name nobody else used (a standby's).
+  UnansweredStanzas u;
+  auto t = UnansweredStanzas::Clock::now();
+  EXPECT_TRUE(u.sent("<iq type='result' to='cb2.d' id='occ1'><occupants/></iq>", t));
+  EXPECT_TRUE(u.sent("<iq to='cb2.d' type=\"error\" id='rec2'/>", t));
+  EXPECT_TRUE(u.sent("<message type='error' to='r@cb2.d' id='m'/>", t));
+  EXPECT_TRUE(u.sent("<iq type='get' to='cb2.d' id='q'/>", t));
+  auto left = u.take(t);
+  ASSERT_EQ(left.size(), 1u);
+  EXPECT_EQ(left[0], "<iq type='get' to='cb2.d' id='q'/>");
+}
+
 TEST(UnansweredStanzas, PresenceIsNeverReplayed) {
   UnansweredStanzas u;
   auto t = UnansweredStanzas::Clock::now();
