@@ -47,11 +47,13 @@ void Spaces::on_groupchat(const xml::Element& stanza, const std::string& room_na
   for (auto& [n, occ] : room->second.by_nick) send(head + attr("to", occ.jid) + tail);
   if (!has_body) return;  // chat states and the like are not history
   // Kept after it was delivered, written behind (write_history): a slow store delays
-  // neither this stanza nor the next.
+  // neither this stanza nor the next. Not read here: a history not read yet (or
+  // that could not be read) is read when a joiner needs it, after this entry is
+  // written (history_of); read per message, a store that did not answer held
+  // every message of the space.
   HistoryEntry entry{now_ms(), head + tail};
-  (void)history_of(room_name);  // read first, so the cache below is the store's plus this entry
   auto cached = history_.find(room_name);
-  if (cached != history_.end()) {  // else it could not be read: read with this entry once written
+  if (cached != history_.end()) {
     cached->second.push_back(entry);
     if (cached->second.size() > static_cast<std::size_t>(kHistoryKept))
       cached->second.erase(cached->second.begin(), cached->second.end() - kHistoryKept);

@@ -51,6 +51,7 @@ class MemoryStore : public SpaceStore {
     return ok_status();
   }
   Result<std::vector<HistoryEntry>> history(const std::string& name) override {
+    ++history_reads;
     if (failing) return make_error("database down");
     return stored_history[name];
   }
@@ -61,6 +62,7 @@ class MemoryStore : public SpaceStore {
   std::map<std::string, std::vector<HistoryEntry>> stored_history;
   bool failing = false;
   int writes = 0;
+  int history_reads = 0;
 };
 
 // Parses one stanza and hands it to `spaces`; returns what it sent.
@@ -397,6 +399,26 @@ TEST(Spaces, AStalledStoreHoldsTheHistoryWorkerNotTheOccupants) {
   worker.drain();
   EXPECT_EQ(worker_store->stored_history["room1"].size(), 2u);
   EXPECT_TRUE(store.stored_history["room1"].empty());  // read there (on join), never written
+}
+
+// A history that could not be read (the database was away when the space was
+// joined) is not read again for every group message: each read waited for the
+// store on the occupants' thread. It is read when a joiner needs it, and then has
+// the messages said meanwhile.
+TEST(Spaces, GroupMessagesDoNotReadTheHistory) {
+  MemoryStore store;
+  store.names = {"room1"};
+  Spaces spaces("cb1.tptac9.com", store);
+  Driver d(spaces);
+  store.failing = true;
+  join_recorded(d, "room1", "alice", "Alice");
+  store.failing = false;
+  const int reads = store.history_reads;
+  for (auto id : {"g1", "g2", "g3"}) EXPECT_TRUE(any_contains(d.send(groupchat("alice", id)), id));
+  EXPECT_EQ(store.history_reads, reads);
+  auto out = join_recorded(d, "room1", "bob", "Bob");
+  EXPECT_EQ(store.history_reads, reads + 1);
+  EXPECT_TRUE(any_contains(out, "<body>g3</body>")) << "the joiner's history lacks what was said meanwhile";
 }
 
 TEST(StoreWorker, WritesInOrderAndDrainWaitsForWhatWasQueued) {
