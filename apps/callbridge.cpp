@@ -53,17 +53,20 @@ Result<std::string> read_conninfo_file(const std::string& path) {
   return s;
 }
 
+// `import`: whether this store makes the one-time copy of the SQLite spaces (the
+// connection's store does; the store worker's does not).
 Result<std::unique_ptr<SpaceStore>> open_store(const std::string& db_file, const std::string& conninfo_file,
-                                               const std::string& bridge) {
+                                               const std::string& bridge, bool import = true) {
   if (conninfo_file.empty()) return open_sqlite_space_store(db_file);
+  PostgresStoreOptions options;
+  options.conninfo = [conninfo_file] { return read_conninfo_file(conninfo_file); };
+  options.bridge = bridge;
+  if (!import) return open_postgres_space_store(std::move(options));
   // The SQLite spaces are read (never changed) for the one-time copy into PostgreSQL.
   // An unreadable file must not keep the call bridge down: it starts without the
   // copy (nothing is recorded as copied, so a later start with a good file does it).
   auto old = read_sqlite_spaces(db_file);
   if (!old) logger("callbridge")->error("the SQLite spaces are not copied into PostgreSQL: {}", old.error().text());
-  PostgresStoreOptions options;
-  options.conninfo = [conninfo_file] { return read_conninfo_file(conninfo_file); };
-  options.bridge = bridge;
   if (old) options.import = std::move(*old);
   return open_postgres_space_store(std::move(options));
 }
@@ -109,6 +112,20 @@ int main(int argc, char** argv) {
     return 1;
   }
   Spaces spaces(config.component(), **store);
+  // In PostgreSQL, the history and the periodic reads go through a store of their own
+  // on the `cb-store` thread (callbridge/store_worker.h): a database master that
+  // froze or was cut off then holds that thread, not the occupants' messages.
+  // SQLite is a local file: it answers, and a second writer would only contend.
+  std::unique_ptr<StoreWorker> store_worker;
+  if (!pg_conninfo_file.empty()) {
+    auto own = open_store(db_file, pg_conninfo_file, config.component(), false);
+    if (!own) {
+      std::cerr << own.error().text() << "\n";
+      return 1;
+    }
+    store_worker = std::make_unique<StoreWorker>(std::move(*own));
+    spaces.use_worker(store_worker.get());
+  }
   std::atomic<bool> stop{false};
   Connector connector(config, spaces, [&](const LinkStatus& s) {
     if (!write_status_file(status_file, s)) log->error("cannot write the status file {}", status_file);

@@ -3,7 +3,7 @@
 of what was lost and how long each service was away.
 
     bench/chaos.py [--minutes 10] [--seed N] [--faults kill,stop,partition,postmaster,bridge,restart]
-                   [--build DIR] [--pairs 3] [--occupants 3]
+                   [--build DIR] [--pairs 3] [--occupants 3] [--log-level warn]
 
 Three real convened on NET.1-3 (CONVENE_TEST_NET, default 127.0.1): the XMPP cluster
 (seed 000), the database cluster (seed 004), the call bridge run by node 1 and
@@ -51,6 +51,7 @@ args.add_argument("--build", default=os.environ.get("CONVENE_BUILD", str(TOP / "
 args.add_argument("--pairs", type=int, default=3)
 args.add_argument("--occupants", type=int, default=3)
 args.add_argument("--settle", type=float, default=60, help="seconds to wait for the cluster after a fault")
+args.add_argument("--log-level", default="warn", help="the nodes' log level (info to follow a fault; with CONVENE_KEEP=1)")
 opts = args.parse_args()
 FAULT_KINDS = ("kill", "stop", "partition", "postmaster", "bridge", "restart")
 wanted = [f for f in opts.faults.split(",") if f]
@@ -142,7 +143,7 @@ def main():
     rng = random.Random(opts.seed)
     base = Path(tempfile.mkdtemp(prefix="convene-chaos-", dir="/tmp"))
     os.chmod(base, 0o711)
-    lab = Lab(base)
+    lab = Lab(base, log_level=opts.log_level)
     load = writer = None
     lines = []
     signal.signal(signal.SIGTERM, interrupted)

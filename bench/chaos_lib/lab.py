@@ -13,12 +13,10 @@ from test_callbridge import srv_records
 from xmpp_cluster_fixtures import ADDR, build_cluster as build_xmpp, cluster_view, peers_of
 from xmpp_fixtures import DOMAIN
 
-EXTRA = ("--log-level", "warn")
-
-
 class Lab:
-    def __init__(self, base, bridge_node=1):
+    def __init__(self, base, bridge_node=1, log_level="warn"):
         self.base = base
+        self.extra = ("--log-level", log_level)
         self.indexes = [1, 2, 3]
         self.nodes = {i: Node(base, i) for i in self.indexes}
         self.bridge_node = bridge_node
@@ -32,7 +30,7 @@ class Lab:
         return self.nodes[1].files / "abhiall.crt"
 
     def start_node(self, i):
-        self.nodes[i].start(*EXTRA)
+        self.nodes[i].start(*self.extra)
 
     def build(self, users):
         for i in self.indexes:

@@ -33,6 +33,10 @@ class Client:
         sm.window = sm.window_counter = 1  # an ack request per stanza: exact accounting
         self.ready = False
         self.node = None           # index of the node the stream is on
+        # [node, from, until or None]: where each stream was. A client that lost its
+        # stream goes on with the next node (see reconnect) and may stay there through
+        # later faults, so the checker asks where it was then, not where it ended.
+        self.stints = []
         self.reconnecting = False
         self.stopping = False
         self.sent, self.acked, self.bounced = {}, {}, set()
@@ -69,7 +73,10 @@ class Client:
 
     def _lost(self, _event):
         if self.ready:
-            self.downs.append([time.monotonic(), None, self.node])
+            now = time.monotonic()
+            self.downs.append([now, None, self.node])
+            if self.stints and self.stints[-1][2] is None:
+                self.stints[-1][2] = now
         self.ready = False
         if not self.stopping and not self.reconnecting:
             asyncio.ensure_future(self.reconnect())
@@ -113,6 +120,7 @@ class Client:
                 i = order[attempt % len(order)]
                 if await self._session(self.lab.address(i), 4):
                     self.node, self.ready = i, True
+                    self.stints.append([i, time.monotonic(), None])
                     if self.downs and self.downs[-1][1] is None:
                         self.downs[-1][1] = time.monotonic()
                     return

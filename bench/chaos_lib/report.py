@@ -32,11 +32,16 @@ def streams(load):
 
 
 def on_node(client, index, t0, t1):
-    """True if the client's stream was on node `index`, or dropped, during [t0, t1)."""
+    """True if the client's stream was on node `index` at any moment of [t0, t1), or
+    was dropped then. Where it was then, not its home or where it ended: a client
+    whose node died reconnects to the next one and stays there through later faults."""
     for lost, back, node in client.downs:
         if lost < t1 and (back is None or back > t0):
             return True
-    return client.node == index or client.home == index
+    for node, since, until in client.stints:
+        if node == index and since < t1 and (until is None or until > t0):
+            return True
+    return False
 
 
 def per_fault(faults, load, writer, end):

@@ -257,47 +257,6 @@ void Spaces::end_restoring(const Send& send) {
   for (auto& doc : held) handle(*doc->root(), send);
 }
 
-void Spaces::follow_store(const Send& send) {
-  auto all = store_.list();
-  if (!all) return;  // the store is away: the spaces known here go on
-  auto stored = store_.settings();
-  if (!stored) return;
-  std::set<std::string> now(all->begin(), all->end());
-  std::vector<std::string> gone;
-  for (auto& name : known_)
-    if (!now.contains(name)) gone.push_back(name);
-  for (auto& name : gone) {
-    logger("callbridge")->info("space {} was removed from the store: destroyed for its occupants", name);
-    (void)destroy(name, "The space was removed", send);
-  }
-  for (auto& name : now)
-    if (known_.insert(name).second) logger("callbridge")->info("space {} was added to the store", name);
-  for (auto& [name, text] : *stored)
-    if (auto parsed = settings_from_json(text); parsed && now.contains(name)) settings_[name] = std::move(*parsed);
-  loaded_ = true;
-}
-
-void Spaces::tick(const Send& send) {
-  write_history_when_due(send);
-  if (!pending_joins_.empty()) expire_pending_joins(send);
-  auto now = std::chrono::steady_clock::now();
-  if (!restoring_ && now >= follow_at_) {
-    follow_store(send);
-    // After a failure, rarely: each try waits for the store (the connector's thread),
-    // and occupants must keep talking while the database cluster fails over.
-    follow_at_ = now + (store_.info().problem.empty() ? kFollowEvery : kFollowAfterFailure);
-  }
-  if (restoring_ && std::chrono::steady_clock::now() >= restoring_until_) {
-    logger("callbridge")->warn("no answer about the occupants in {} s: handling {} held stanza(s)",
-                               kRestoreWait.count(), held_.size());
-    end_restoring(send);
-  }
-  if (ask_again_at_ == std::chrono::steady_clock::time_point{} || std::chrono::steady_clock::now() < ask_again_at_)
-    return;
-  ask_again_at_ = {};
-  ask_occupants(send);
-}
-
 // The recorded occupants, merged into the rooms held here: an occupant this process
 // does not know is taken in when the service says it is online, and removed from
 // the record (and, if held here, from its room, telling the others) when it says it

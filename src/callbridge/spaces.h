@@ -52,6 +52,7 @@
 #include "callbridge/room_history.h"
 #include "callbridge/room_settings.h"
 #include "callbridge/space_store.h"
+#include "callbridge/store_worker.h"
 #include "xml/element.h"
 
 namespace convene::callbridge {
@@ -59,6 +60,9 @@ namespace convene::callbridge {
 class Spaces {
  public:
   Spaces(std::string component_domain, SpaceStore& store);
+  // From now on the history is written and the spaces are read back (follow_store)
+  // by `worker` (store_worker.h), off this thread; `worker` outlives this object's use.
+  void use_worker(StoreWorker* worker) { worker_ = worker; }
 
   using Send = std::function<void(const std::string&)>;
   // Handle one stanza addressed to the component; `send` receives every stanza to write,
@@ -89,7 +93,9 @@ class Spaces {
   Status destroy(const std::string& room_name, const std::string& reason, const Send& send);
   // The space's settings (defaults when it has none stored); for tests and status.
   RoomSettings settings_of(const std::string& room_name) const;
-  StoreInfo store_info() const { return store_.info(); }
+  // The worker's store when there is one: it is the one that talks to the database
+  // every few seconds, so its last failure is the news.
+  StoreInfo store_info() const { return worker_ ? worker_->info() : store_.info(); }
 
  private:
   struct Occupant {
@@ -177,6 +183,10 @@ class Spaces {
   void expire_pending_joins(const Send& send);
   // Reads the store's spaces and settings again (see the header comment).
   void follow_store(const Send& send);
+  // The part of follow_store after the reading (spaces_follow.cpp), also for the worker's snapshots.
+  void follow(const StoreSnapshot& snapshot, const Send& send);
+  // The history written so far, worker's queue included (before the store's copy is read or removed).
+  void flush_history();
   static constexpr auto kFollowEvery = std::chrono::seconds(2);
   static constexpr auto kFollowAfterFailure = std::chrono::seconds(60);
   std::chrono::steady_clock::time_point follow_at_{};
@@ -201,6 +211,7 @@ class Spaces {
   std::string domain_;
   std::string server_domain_;  // the XMPP domain: domain_ after its first label
   SpaceStore& store_;
+  StoreWorker* worker_ = nullptr;
   std::chrono::steady_clock::time_point ask_again_at_{};  // set while occupants are in doubt
   int asks_left_ = 0;
   int asked_ = 0;  // ids of the requests

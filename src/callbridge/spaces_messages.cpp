@@ -3,6 +3,7 @@
 // the subject (kept with the space's settings, sent to each joiner); a message to
 // space@bridge/nick is a private message to that occupant (XEP-0045 §7.5).
 #include <chrono>
+#include <utility>
 
 #include "callbridge/spaces.h"
 #include "util/log.h"
@@ -46,11 +47,13 @@ void Spaces::on_groupchat(const xml::Element& stanza, const std::string& room_na
   for (auto& [n, occ] : room->second.by_nick) send(head + attr("to", occ.jid) + tail);
   if (!has_body) return;  // chat states and the like are not history
   // Kept after it was delivered, written behind (write_history): a slow store delays
-  // neither this stanza nor the next.
+  // neither this stanza nor the next. Not read here: a history not read yet (or
+  // that could not be read) is read when a joiner needs it, after this entry is
+  // written (history_of); read per message, a store that did not answer held
+  // every message of the space.
   HistoryEntry entry{now_ms(), head + tail};
-  (void)history_of(room_name);  // read first, so the cache below is the store's plus this entry
   auto cached = history_.find(room_name);
-  if (cached != history_.end()) {  // else it could not be read: read with this entry once written
+  if (cached != history_.end()) {
     cached->second.push_back(entry);
     if (cached->second.size() > static_cast<std::size_t>(kHistoryKept))
       cached->second.erase(cached->second.begin(), cached->second.end() - kHistoryKept);
@@ -71,6 +74,10 @@ void Spaces::write_history_when_due(const Send& send) {
 
 void Spaces::write_history() {
   if (history_unwritten_.empty()) return;
+  if (worker_) {
+    worker_->add_histories(std::exchange(history_unwritten_, {}), kHistoryKept);
+    return;
+  }
   auto st = store_.add_histories(history_unwritten_, kHistoryKept);
   if (!st)
     logger("callbridge")->warn("{} group message(s) not kept in the history: {}", history_unwritten_.size(),
@@ -101,7 +108,7 @@ const std::vector<HistoryEntry>& Spaces::history_of(const std::string& room_name
   static const std::vector<HistoryEntry> none;
   auto cached = history_.find(room_name);
   if (cached != history_.end()) return cached->second;
-  write_history();  // the store's copy first complete
+  flush_history();  // the store's copy first complete
   auto read = store_.history(room_name);
   if (!read) {
     logger("callbridge")->warn("space {}: history cannot be read: {}", room_name, read.error().text());

@@ -62,7 +62,7 @@ void Spaces::on_owner(const xml::Element& stanza, const xml::Element& query, con
 
 Status Spaces::destroy(const std::string& room_name, const std::string& reason, const Send& send) {
   if (!known_.contains(room_name)) return make_error("no space named " + room_name);
-  write_history();  // the space's own entries go with it; the others' are kept
+  flush_history();  // the space's own entries go with it; the others' are kept
   auto st = store_.remove(room_name);
   if (!st) {
     logger("callbridge")->error("space {}: {}", room_name, st.error().text());

@@ -6,6 +6,9 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
+#include <future>
+#include <optional>
 #include <set>
 #include <thread>
 
@@ -48,6 +51,7 @@ class MemoryStore : public SpaceStore {
     return ok_status();
   }
   Result<std::vector<HistoryEntry>> history(const std::string& name) override {
+    ++history_reads;
     if (failing) return make_error("database down");
     return stored_history[name];
   }
@@ -58,6 +62,7 @@ class MemoryStore : public SpaceStore {
   std::map<std::string, std::vector<HistoryEntry>> stored_history;
   bool failing = false;
   int writes = 0;
+  int history_reads = 0;
 };
 
 // Parses one stanza and hands it to `spaces`; returns what it sent.
@@ -341,6 +346,120 @@ TEST(Spaces, AJoinFromTheSameJidIsARejoinThatGetsEveryonesPresence) {
   auto update = d.send("<presence from='bob@tptac9.com/r' to='room1@cb1.tptac9.com/Bob'><show>away</show></presence>");
   EXPECT_EQ(count_with(update, {"from='room1@cb1.tptac9.com/Alice'", "to='bob@tptac9.com/r'"}), 0);
   EXPECT_EQ(count_with(update, {"from='room1@cb1.tptac9.com/Bob'", "to='alice@tptac9.com/r'", "away"}), 1);
+}
+
+
+// A store whose history writes wait (up to 3 s) for the test's go, as a frozen or
+// cut-off database master makes them wait; it notes who waited.
+class StallingStore : public MemoryStore {
+ public:
+  explicit StallingStore(std::shared_future<void> go) : go_(std::move(go)) {}
+  Status add_histories(const std::vector<std::pair<std::string, HistoryEntry>>& entries, int keep) override {
+    if (std::this_thread::get_id() == test_thread) on_test_thread = true;
+    if (go_.wait_for(std::chrono::seconds(3)) != std::future_status::ready) waited_out = true;
+    return MemoryStore::add_histories(entries, keep);
+  }
+  const std::thread::id test_thread = std::this_thread::get_id();
+  std::atomic<bool> on_test_thread{false}, waited_out{false};
+
+ private:
+  std::shared_future<void> go_;
+};
+
+std::string groupchat(const std::string& user, const std::string& id) {
+  return "<message from='" + user + "@tptac9.com/r' to='room1@cb1.tptac9.com' type='groupchat' id='" + id +
+         "'><body>" + id + "</body></message>";
+}
+
+// The history is written by the store worker: a database that does not answer holds
+// that thread, never the next group message (it held every message of the space for
+// 4-5 s when the database master froze).
+TEST(Spaces, AStalledStoreHoldsTheHistoryWorkerNotTheOccupants) {
+  std::promise<void> go;
+  auto go_on = go.get_future().share();
+  StallingStore store(go_on);
+  store.names = {"room1"};
+  auto own = std::make_unique<StallingStore>(go_on);
+  own->names = {"room1"};
+  auto* worker_store = own.get();
+  StoreWorker worker(std::move(own));
+  Spaces spaces("cb1.tptac9.com", store);
+  spaces.use_worker(&worker);
+  Driver d(spaces);
+  join_recorded(d, "room1", "alice", "Alice");
+  join_recorded(d, "room1", "bob", "Bob");
+
+  EXPECT_TRUE(any_contains(d.send(groupchat("alice", "g1")), "id='g1'"));
+  spaces.write_history();  // what the tick does once g1 waited kHistoryDelay
+  EXPECT_TRUE(any_contains(d.send(groupchat("bob", "g2")), "id='g2'"));
+  EXPECT_FALSE(store.on_test_thread || worker_store->on_test_thread) << "the occupants' thread waited for the store";
+  EXPECT_FALSE(store.waited_out || worker_store->waited_out);
+  go.set_value();
+  spaces.write_history();
+  worker.drain();
+  EXPECT_EQ(worker_store->stored_history["room1"].size(), 2u);
+  EXPECT_TRUE(store.stored_history["room1"].empty());  // read there (on join), never written
+}
+
+// A history that could not be read (the database was away when the space was
+// joined) is not read again for every group message: each read waited for the
+// store on the occupants' thread. It is read when a joiner needs it, and then has
+// the messages said meanwhile.
+TEST(Spaces, GroupMessagesDoNotReadTheHistory) {
+  MemoryStore store;
+  store.names = {"room1"};
+  Spaces spaces("cb1.tptac9.com", store);
+  Driver d(spaces);
+  store.failing = true;
+  join_recorded(d, "room1", "alice", "Alice");
+  store.failing = false;
+  const int reads = store.history_reads;
+  for (auto id : {"g1", "g2", "g3"}) EXPECT_TRUE(any_contains(d.send(groupchat("alice", id)), id));
+  EXPECT_EQ(store.history_reads, reads);
+  auto out = join_recorded(d, "room1", "bob", "Bob");
+  EXPECT_EQ(store.history_reads, reads + 1);
+  EXPECT_TRUE(any_contains(out, "<body>g3</body>")) << "the joiner's history lacks what was said meanwhile";
+}
+
+TEST(StoreWorker, WritesInOrderAndDrainWaitsForWhatWasQueued) {
+  auto own = std::make_unique<MemoryStore>();
+  auto* kept = own.get();
+  StoreWorker worker(std::move(own));
+  for (int i = 0; i < 50; ++i) worker.add_histories({{"room1", HistoryEntry{i, "m" + std::to_string(i)}}}, 40);
+  worker.drain();
+  auto& h = kept->stored_history["room1"];
+  ASSERT_EQ(h.size(), 40u);  // `keep` applied
+  EXPECT_EQ(h.front().stanza, "m10");
+  EXPECT_EQ(h.back().stanza, "m49");
+}
+
+TEST(StoreWorker, ASnapshotIsReadOnceAskedAndTakenOnce) {
+  auto own = std::make_unique<MemoryStore>();
+  own->names = {"a", "b"};
+  own->stored_settings["a"] = "{}";
+  StoreWorker worker(std::move(own));
+  worker.drain();
+  EXPECT_TRUE(worker.take_snapshot());   // the first, read at start
+  EXPECT_FALSE(worker.take_snapshot());  // taken once
+  ASSERT_TRUE(worker.ask_snapshot());
+  worker.drain();
+  auto s = worker.take_snapshot();
+  ASSERT_TRUE(s);
+  ASSERT_TRUE(s->names);
+  EXPECT_EQ(*s->names, (std::vector<std::string>{"a", "b"}));
+  ASSERT_TRUE(s->settings);
+  EXPECT_EQ(s->settings->size(), 1u);
+  EXPECT_FALSE(worker.take_snapshot());
+}
+
+TEST(StoreWorker, AStoreThatFailsGivesAFailedSnapshot) {
+  auto own = std::make_unique<MemoryStore>();
+  own->failing = true;
+  StoreWorker worker(std::move(own));
+  worker.drain();  // the first snapshot, read at start
+  auto s = worker.take_snapshot();
+  ASSERT_TRUE(s);
+  EXPECT_FALSE(s->names);
 }
 
 }  // namespace

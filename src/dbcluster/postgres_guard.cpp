@@ -45,14 +45,20 @@ PostgresGuard::~PostgresGuard() {
   socket_ = -1;
 }
 
-namespace {
-// True when `pid` has no child left: a guard whose PostgreSQL has ended.
-bool childless(pid_t pid) {
+bool has_running_child(pid_t pid) {
   std::ifstream children("/proc/" + std::to_string(pid) + "/task/" + std::to_string(pid) + "/children");
-  std::string first;
-  return !(children >> first);
+  pid_t child = 0;
+  while (children >> child) {
+    // /proc/PID/stat: "pid (comm) state ...": comm may hold spaces and parentheses.
+    std::ifstream stat("/proc/" + std::to_string(child) + "/stat");
+    std::string line;
+    std::getline(stat, line);
+    auto close = line.rfind(')');
+    if (close == std::string::npos || close + 2 >= line.size()) continue;  // gone meanwhile
+    if (line[close + 2] != 'Z') return true;
+  }
+  return false;
 }
-}  // namespace
 
 void PostgresGuard::reap_locked() {
   if (pid_ == 0) return;
@@ -67,11 +73,15 @@ void PostgresGuard::reap_locked() {
 Result<pid_t> PostgresGuard::start(const std::vector<std::string>& postgres_argv, const fs::path& log_file) {
   // A guard whose PostgreSQL was just stopped exits a moment after it (longer on a
   // loaded machine), so a start right after a stop (`database cluster remove`, then
-  // `initialize`) waits for that, up to 5 s, without the mutex: renewals go on. A
-  // guard that still runs PostgreSQL is refused at once, below.
+  // `initialize`; the restart inside a remove) waits for that, up to 5 s, without
+  // the mutex: renewals go on. pg_ctl's stop returns once the postmaster removed its
+  // pid file: the postmaster may still be exiting then, and once it has, it stays the
+  // guard's child until the guard reaps it (a zombie: the guard, starved of CPU on a
+  // loaded machine, took most of a second). So a child that exited does not count,
+  // and one that runs is given 500 ms to exit before the start is refused, below.
   for (int i = 0; i < 250; ++i) {
     pid_t running = pid();
-    if (running == 0 || !childless(running)) break;
+    if (running == 0 || (i >= 25 && has_running_child(running))) break;
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
   std::lock_guard lock(mutex_);

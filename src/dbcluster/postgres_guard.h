@@ -23,6 +23,10 @@
 
 namespace convene::dbcluster {
 
+// Whether process `pid` has a child that still runs (one that exited and waits to
+// be reaped, a zombie, does not count): a guard without one is ending.
+bool has_running_child(pid_t pid);
+
 class PostgresGuard {
  public:
   PostgresGuard() = default;

@@ -151,6 +151,10 @@ void ComponentStream::on_disconnect() {
   if (!again.empty())
     server_.log->info("call bridge '{}' ({}): {} stanza(s) sent to it and not answered are routed again", name_,
                       peer(), again.size());
+  if (auto lost = unanswered_.evicted())
+    server_.log->warn("call bridge '{}' ({}): {} stanza(s) sent to it were past the bound of what is kept unanswered "
+                      "and may be lost",
+                      name_, peer(), lost);
   for (auto& bytes : again) route_again(server_, bytes);
 }
 

@@ -6,13 +6,21 @@
 // yield) takes with it what sat in its socket or its queue: stanzas this server
 // had acknowledged to their senders (XEP-0198), lost without an error. The bridge
 // answers what it handles with the stanza's id (a group message is reflected to
-// the occupants with its id; errors and iq results keep it), so a stanza is taken
-// as handled when anything with its id comes back. What was sent in the last
-// kWindow and not answered is routed again when the connection ends: at least
-// once, a stanza handled without an answer may reach the next holder twice.
-// Presence is not kept: it is state, and a join replayed after its leave would make
-// phantom occupants (the next holder reads the occupants back from the service).
-// Bounded: kMaxEntries, each at most kMaxBytes (larger ones are not kept).
+// the occupants with its id; errors and iq results keep it), and it handles its
+// stanzas one after the other, in the order they were sent. So an answer takes
+// off its stanza and every one sent before it (handled, answered or not); what is
+// left when the connection ends is routed again: at least once, a stanza handled
+// without an answer after the last answered one may reach the next holder twice.
+// No time limit: a bridge that waited for its database, or held a new
+// connection's stanzas until it knew its occupants, may not have read stanzas
+// sent seconds ago; dropping those from the list after 2 s lost them when the
+// connection then ended (a standby yielding when the partition healed).
+// An id that several kept stanzas share only takes those off (its answer could be
+// any of theirs). Presence is not kept: it is state, and a join replayed after its
+// leave would make phantom occupants (the next holder reads the occupants back
+// from the service). Nor are answers to the bridge (iq results and errors, bounced
+// messages): nothing answers them, and they would follow every holder around. Bounded: kMaxEntries and kMaxTotalBytes (the oldest go first,
+// logged by the caller), each at most kMaxBytes (larger ones are not kept).
 //
 // Threads: every method from any thread (a mutex of its own, a leaf).
 #include <chrono>
@@ -29,10 +37,9 @@ namespace convene::xmpp {
 class UnansweredStanzas {
  public:
   using Clock = std::chrono::steady_clock;
-  // A live bridge answers within milliseconds; two seconds covers a busy one.
-  static constexpr auto kWindow = std::chrono::milliseconds(2000);
-  static constexpr size_t kMaxEntries = 512;
+  static constexpr size_t kMaxEntries = 4096;
   static constexpr size_t kMaxBytes = 64 * 1024;
+  static constexpr size_t kMaxTotalBytes = 8 * 1024 * 1024;
 
   // False when the stanza would be kept but take() already ran (the connection
   // ended after another thread found it): nothing will route it again, so the
@@ -40,22 +47,25 @@ class UnansweredStanzas {
   // refused here, never neither.
   [[nodiscard]] bool sent(std::string_view bytes, Clock::time_point now);
   void answered(std::string_view id);
-  // Takes the unanswered stanzas sent within kWindow before `now`, oldest first;
-  // later sends are refused (above).
+  // Takes the unanswered stanzas, oldest first; later sends are refused (above).
   std::vector<std::string> take(Clock::time_point now);
+  // Stanzas pushed out by the bounds so far (for the caller's log).
+  size_t evicted() const;
 
  private:
   struct Entry {
     std::string id;
     std::string bytes;
-    Clock::time_point at;
   };
-  std::mutex mu_;
+  mutable std::mutex mu_;
   std::deque<Entry> entries_;
+  size_t bytes_ = 0, evicted_ = 0;
   bool taken_ = false;
 };
 
-// The id attribute of a stanza's opening tag ("" when it has none).
+// The value of attribute `name` of a stanza's opening tag ("" when it has none).
+std::string stanza_attribute(std::string_view bytes, std::string_view name);
+// Its id attribute.
 std::string stanza_id(std::string_view bytes);
 
 }  // namespace convene::xmpp

@@ -28,6 +28,20 @@ TEST(UnansweredStanzas, AnAnswerWithTheIdTakesTheStanzaOff) {
   EXPECT_TRUE(u.take(t + 20ms).empty());
 }
 
+TEST(UnansweredStanzas, AnswersToTheBridgeAreNeverReplayed) {
+  // The service's answers to the bridge's own requests (its occupants, say): kept,
+  // they went to every next holder of a name nobody else used (a standby's).
+  UnansweredStanzas u;
+  auto t = UnansweredStanzas::Clock::now();
+  EXPECT_TRUE(u.sent("<iq type='result' to='cb2.d' id='occ1'><occupants/></iq>", t));
+  EXPECT_TRUE(u.sent("<iq to='cb2.d' type=\"error\" id='rec2'/>", t));
+  EXPECT_TRUE(u.sent("<message type='error' to='r@cb2.d' id='m'/>", t));
+  EXPECT_TRUE(u.sent("<iq type='get' to='cb2.d' id='q'/>", t));
+  auto left = u.take(t);
+  ASSERT_EQ(left.size(), 1u);
+  EXPECT_EQ(left[0], "<iq type='get' to='cb2.d' id='q'/>");
+}
+
 TEST(UnansweredStanzas, PresenceIsNeverReplayed) {
   UnansweredStanzas u;
   auto t = UnansweredStanzas::Clock::now();
@@ -37,17 +51,59 @@ TEST(UnansweredStanzas, PresenceIsNeverReplayed) {
   EXPECT_TRUE(u.take(t + 10ms).empty());
 }
 
-TEST(UnansweredStanzas, KeepsOnlyTheWindowAndTheBound) {
+TEST(UnansweredStanzas, KeepsWhatTheBridgeHasNotReachedHoweverOld) {
+  // A bridge that waited for its database (or held a new connection's stanzas until
+  // it knew its occupants) had not read these yet when its connection ended: after
+  // the old 2 s window they were dropped, acknowledged and never delivered.
   UnansweredStanzas u;
   auto t = UnansweredStanzas::Clock::now();
-  EXPECT_TRUE(u.sent("<message id='old'/>", t));
-  EXPECT_TRUE(u.sent("<message id='new'/>", t + UnansweredStanzas::kWindow));
-  auto left = u.take(t + UnansweredStanzas::kWindow + 1ms);
+  EXPECT_TRUE(u.sent("<message id='early'/>", t));
+  EXPECT_TRUE(u.sent("<message id='late'/>", t + 3s));
+  auto left = u.take(t + 10s);
+  ASSERT_EQ(left.size(), 2u);
+  EXPECT_EQ(left[0], "<message id='early'/>");
+}
+
+TEST(UnansweredStanzas, AnAnswerAlsoTakesOffWhatWasSentBeforeIt) {
+  // The bridge handles in order: a stanza without id (or never answered) before an
+  // answered one was handled too, and is not replayed to the next holder.
+  UnansweredStanzas u;
+  auto t = UnansweredStanzas::Clock::now();
+  EXPECT_TRUE(u.sent("<message to='r@cb1.d'/>", t));
+  EXPECT_TRUE(u.sent("<message id='a'/>", t));
+  EXPECT_TRUE(u.sent("<message id='b'/>", t));
+  u.answered("a");
+  auto left = u.take(t);
   ASSERT_EQ(left.size(), 1u);
-  EXPECT_EQ(left[0], "<message id='new'/>");
-  UnansweredStanzas bounded;  // a take() ends a list's use: a fresh one
+  EXPECT_EQ(left[0], "<message id='b'/>");
+}
+
+TEST(UnansweredStanzas, AnIdSeveralStanzasShareTakesOffOnlyThose) {
+  // Two clients counting from 1: the answer to "1" could be either's, so nothing
+  // before them is taken as handled.
+  UnansweredStanzas u;
+  auto t = UnansweredStanzas::Clock::now();
+  EXPECT_TRUE(u.sent("<message id='x'/>", t));
+  EXPECT_TRUE(u.sent("<message id='1' from='a'/>", t));
+  EXPECT_TRUE(u.sent("<message id='1' from='b'/>", t));
+  u.answered("1");
+  auto left = u.take(t);
+  ASSERT_EQ(left.size(), 1u);
+  EXPECT_EQ(left[0], "<message id='x'/>");
+}
+
+TEST(UnansweredStanzas, KeepsTheBoundsAndCountsWhatTheyPushedOut) {
+  auto t = UnansweredStanzas::Clock::now();
+  UnansweredStanzas bounded;
   for (size_t i = 0; i < UnansweredStanzas::kMaxEntries + 10; ++i) EXPECT_TRUE(bounded.sent("<message/>", t));
+  EXPECT_EQ(bounded.evicted(), 10u);
   EXPECT_EQ(bounded.take(t).size(), UnansweredStanzas::kMaxEntries);
+  UnansweredStanzas heavy;
+  const std::string big = "<message>" + std::string(UnansweredStanzas::kMaxBytes - 20, 'x') + "</message>";
+  const size_t fit = UnansweredStanzas::kMaxTotalBytes / big.size();
+  for (size_t i = 0; i < fit + 3; ++i) EXPECT_TRUE(heavy.sent(big, t));
+  EXPECT_EQ(heavy.evicted(), 3u);
+  EXPECT_EQ(heavy.take(t).size(), fit);
   UnansweredStanzas large;
   EXPECT_TRUE(large.sent(std::string(UnansweredStanzas::kMaxBytes + 1, 'x'), t));  // not kept, not refused
   EXPECT_TRUE(large.take(t).empty());

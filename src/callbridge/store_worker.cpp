@@ -1,0 +1,107 @@
+#include "callbridge/store_worker.h"
+
+#include "util/log.h"
+#include "util/thread_name.h"
+
+namespace convene::callbridge {
+
+// A first snapshot at once: the status reads this worker's store, and must say
+// from the start whether the database answers (the connection's thread may not
+// tick before the XMPP server takes the bridge).
+StoreWorker::StoreWorker(std::unique_ptr<SpaceStore> store)
+    : store_(std::move(store)), info_(store_->info()), thread_([this] { run(); }) {}
+
+StoreWorker::~StoreWorker() {
+  {
+    std::lock_guard lock(mu_);
+    stopping_ = true;
+  }
+  wake_.notify_all();
+  thread_.join();
+}
+
+void StoreWorker::add_histories(std::vector<std::pair<std::string, HistoryEntry>> entries, int keep) {
+  if (entries.empty()) return;
+  {
+    std::lock_guard lock(mu_);
+    keep_ = keep;
+    for (auto& e : entries) {
+      if (queued_.size() >= kMaxQueued) {
+        if (dropped_++ % 1000 == 0)
+          logger("callbridge")->warn("the spaces' store is behind: {} group message(s) not kept in the history so far",
+                                     dropped_);
+        continue;
+      }
+      queued_.push_back(std::move(e));
+    }
+    ++queued_batches_;
+  }
+  wake_.notify_all();
+}
+
+void StoreWorker::drain() {
+  std::unique_lock lock(mu_);
+  const auto target = queued_batches_;
+  done_.wait(lock, [&] { return written_batches_ >= target && !snapshot_asked_ && !reading_; });
+}
+
+bool StoreWorker::ask_snapshot() {
+  {
+    std::lock_guard lock(mu_);
+    if (snapshot_asked_ || reading_) return false;
+    snapshot_asked_ = true;
+  }
+  wake_.notify_all();
+  return true;
+}
+
+std::optional<StoreSnapshot> StoreWorker::take_snapshot() {
+  std::lock_guard lock(mu_);
+  return std::exchange(snapshot_, std::nullopt);
+}
+
+StoreInfo StoreWorker::info() const {
+  std::lock_guard lock(mu_);
+  return info_;
+}
+
+void StoreWorker::run() {
+  set_thread_name("cb-store");
+  std::unique_lock lock(mu_);
+  for (;;) {
+    wake_.wait(lock, [this] { return stopping_ || !queued_.empty() || snapshot_asked_; });
+    if (!queued_.empty()) {
+      auto batch = std::exchange(queued_, {});
+      const auto upto = queued_batches_;
+      const int keep = keep_;
+      lock.unlock();
+      auto st = store_->add_histories(batch, keep);
+      if (!st)
+        logger("callbridge")->warn("{} group message(s) not kept in the history: {}", batch.size(), st.error().text());
+      auto info = store_->info();
+      lock.lock();
+      info_ = std::move(info);
+      written_batches_ = upto;
+      done_.notify_all();
+      continue;  // history first: a snapshot waits for what is queued
+    }
+    if (snapshot_asked_) {
+      snapshot_asked_ = false;
+      reading_ = true;
+      lock.unlock();
+      StoreSnapshot s;
+      s.names = store_->list();
+      if (s.names) s.settings = store_->settings();
+      auto info = store_->info();
+      lock.lock();
+      reading_ = false;
+      snapshot_ = std::move(s);
+      info_ = std::move(info);
+      done_.notify_all();
+      continue;
+    }
+    if (stopping_) return;
+  }
+}
+
+}  // namespace convene::callbridge
