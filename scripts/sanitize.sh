@@ -24,9 +24,16 @@ build() {  # LANE: configure once, then build (ninja rebuilds only what changed)
   local dir sanitizers fuzz=OFF
   dir=$(dir_of "$1")
   if [ "$1" = asan ]; then sanitizers=address,undefined; fuzz=ON; else sanitizers=thread; fi
+  # ccache as in scripts/build.sh: paths hashed relative to the tree, so a fresh clone
+  # of an unchanged tree compiles nothing again (these two trees are most of a run).
+  export CCACHE_BASEDIR=${CCACHE_BASEDIR:-$top} CCACHE_NOHASHDIR=1
+  local launcher=()
+  if command -v ccache >/dev/null; then
+    launcher=(-DCMAKE_C_COMPILER_LAUNCHER=ccache -DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
+  fi
   if [ ! -f "$dir/build.ninja" ]; then
     cmake -S "$top" -B "$dir" -G Ninja -DCMAKE_BUILD_TYPE=Debug -DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPILER=clang++ \
-      -DCONVENE_SANITIZE="$sanitizers" -DCONVENE_FUZZ="$fuzz" -DCONVENE_BENCH=OFF >/dev/null || return 1
+      -DCONVENE_SANITIZE="$sanitizers" -DCONVENE_FUZZ="$fuzz" -DCONVENE_BENCH=OFF "${launcher[@]}" >/dev/null || return 1
   fi
   local start; start=$(date +%s)
   if ! cmake --build "$dir" -j "$(nproc)" > "$log/$1-build.txt" 2>&1; then

@@ -22,6 +22,22 @@ READY_TIMEOUT = 10.0
 NET = os.environ.get("CONVENE_TEST_NET", "127.0.1")
 
 
+def worker_net(net: str, worker: str | None) -> str:
+    """The /24 of one pytest-xdist worker: gw0 keeps `net`, gwN moves its third
+    number up by 10*N (127.0.1 -> 127.0.11), so parallel workers' nodes never share
+    an address, a port or a partition's rules."""
+    if not worker or not worker.startswith("gw"):
+        return net
+    a, b, c = net.split(".")
+    return f"{a}.{b}.{int(c) + 10 * int(worker[2:])}"
+
+
+# scripts/test.sh runs the files on two workers (pytest -n 2 --dist loadfile); the
+# environment carries the worker's network to the scripts a test starts (run.sh).
+NET = worker_net(NET, os.environ.get("PYTEST_XDIST_WORKER"))
+os.environ["CONVENE_TEST_NET"] = NET
+
+
 def wait_for(condition, timeout, what):
     """Polls `condition` until true; fails with `what` after `timeout` seconds."""
     deadline = time.monotonic() + timeout
