@@ -67,7 +67,7 @@ bool Spaces::load() {
   if (!all) return false;
   auto stored = store_.settings();
   if (!stored) return false;
-  known_.insert(all->begin(), all->end());
+  for (auto& name : *all) know(name);
   for (auto& [name, text] : *stored) {
     auto parsed = settings_from_json(text);
     if (!parsed) {
@@ -136,6 +136,17 @@ std::string Spaces::presence_from(const std::string& room_name, const std::strin
 }
 
 std::vector<std::string> Spaces::names() const { return {known_.begin(), known_.end()}; }
+
+bool Spaces::know(const std::string& name, std::chrono::steady_clock::time_point since) {
+  if (!known_.insert(name).second) return false;
+  known_since_[name] = since;
+  return true;
+}
+
+void Spaces::forget(const std::string& name) {
+  known_.erase(name);
+  known_since_.erase(name);
+}
 
 int Spaces::occupant_count() const {
   int n = 0;
@@ -285,7 +296,7 @@ void Spaces::restore(const xml::Element& occupants, const Send& send) {
       // following the store does not take it for removed.
       if (!known_.contains(room_name) && !store_.ensure(room_name))
         log->warn("space {}: not in this bridge's store and it cannot be added now", room_name);
-      known_.insert(room_name);
+      know(room_name);
       ++taken;
     } else if (online == "false") {
       ++gone;
@@ -438,7 +449,7 @@ void Spaces::on_presence(const xml::Element& stanza, const std::function<void(co
       logger("callbridge")->error("space {}: {}", room_name, created.error().text());
       return send(error_reply(stanza, "wait", "internal-server-error"));
     }
-    known_.insert(room_name);
+    know(room_name);
     if (!loaded_) load();
     if (*created) {
       // The creator owns the new space, which stays locked until configured (XEP-0045 §10.1).
@@ -447,7 +458,7 @@ void Spaces::on_presence(const xml::Element& stanza, const std::function<void(co
       fresh.locked = true;
       if (!save_settings(room_name, fresh)) {
         (void)store_.remove(room_name);
-        known_.erase(room_name);
+        forget(room_name);
         return send(error_reply(stanza, "wait", "internal-server-error"));
       }
     }

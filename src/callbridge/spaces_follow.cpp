@@ -14,7 +14,7 @@
 namespace convene::callbridge {
 
 void Spaces::follow_store(const Send& send) {
-  StoreSnapshot s;
+  StoreSnapshot s;  // read_at: now, before the reading
   s.names = store_.list();
   if (s.names) s.settings = store_.settings();
   follow(s, send);
@@ -24,14 +24,18 @@ void Spaces::follow(const StoreSnapshot& snapshot, const Send& send) {
   if (!snapshot.names || !snapshot.settings) return;  // the store is away: the spaces known here go on
   std::set<std::string> now(snapshot.names->begin(), snapshot.names->end());
   std::vector<std::string> gone;
+  // A space known here only since the reading began (created by a join, or taken in
+  // with its occupants from another instance) is not gone: the snapshot predates it.
+  // The worker's snapshot may be old: a standby's first one waits, untaken, until
+  // it holds the bridge's name.
   for (auto& name : known_)
-    if (!now.contains(name)) gone.push_back(name);
+    if (!now.contains(name) && known_since_[name] < snapshot.read_at) gone.push_back(name);
   for (auto& name : gone) {
     logger("callbridge")->info("space {} was removed from the store: destroyed for its occupants", name);
     (void)destroy(name, "The space was removed", send);
   }
   for (auto& name : now)
-    if (known_.insert(name).second) logger("callbridge")->info("space {} was added to the store", name);
+    if (know(name, snapshot.read_at)) logger("callbridge")->info("space {} was added to the store", name);
   for (auto& [name, text] : *snapshot.settings)
     if (auto parsed = settings_from_json(text); parsed && now.contains(name)) settings_[name] = std::move(*parsed);
   loaded_ = true;

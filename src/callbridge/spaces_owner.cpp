@@ -93,7 +93,7 @@ Status Spaces::destroy(const std::string& room_name, const std::string& reason, 
     fail_join(it->second, send);
     it = pending_joins_.erase(it);
   }
-  known_.erase(room_name);
+  forget(room_name);
   settings_.erase(room_name);
   history_.erase(room_name);
   logger("callbridge")->info("space {} destroyed", room_name);

@@ -374,6 +374,24 @@ std::string groupchat(const std::string& user, const std::string& id) {
 // The history is written by the store worker: a database that does not answer holds
 // that thread, never the next group message (it held every message of the space for
 // 4-5 s when the database master froze).
+// The worker's snapshot can be older than what the bridge knows: a standby reads its
+// first one at start and takes it only once it holds the bridge's name, after its
+// occupants were taken in. A space that came after the reading began is not gone.
+TEST(Spaces, ASnapshotReadBeforeASpaceExistedDoesNotRemoveIt) {
+  MemoryStore store;
+  StoreWorker worker(std::make_unique<MemoryStore>());  // no spaces there when it reads
+  worker.drain();  // its first snapshot is read now, and waits to be taken
+  Spaces spaces("cb1.tptac9.com", store);
+  spaces.use_worker(&worker);
+  Driver d(spaces);
+  join_recorded(d, "room1", "alice", "Alice");  // creates room1
+  std::vector<std::string> out;
+  spaces.tick([&](const std::string& s) { out.push_back(s); });
+  EXPECT_FALSE(any_contains(out, "<destroy")) << "the space was destroyed for its occupants";
+  EXPECT_EQ(spaces.names(), std::vector<std::string>{"room1"});
+  EXPECT_TRUE(any_contains(d.send(groupchat("alice", "g1")), "id='g1'"));
+}
+
 TEST(Spaces, AStalledStoreHoldsTheHistoryWorkerNotTheOccupants) {
   std::promise<void> go;
   auto go_on = go.get_future().share();

@@ -89,7 +89,7 @@ void StoreWorker::run() {
       snapshot_asked_ = false;
       reading_ = true;
       lock.unlock();
-      StoreSnapshot s;
+      StoreSnapshot s;  // read_at: now, before the reading
       s.names = store_->list();
       if (s.names) s.settings = store_->settings();
       auto info = store_->info();

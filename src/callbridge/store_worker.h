@@ -22,6 +22,7 @@
 //
 // Threads: every method from the connection's thread; the worker's own thread
 // only runs the store.
+#include <chrono>
 #include <condition_variable>
 #include <cstddef>
 #include <cstdint>
@@ -40,6 +41,9 @@ namespace convene::callbridge {
 
 // The spaces and their settings as the store has them now (follow_store).
 struct StoreSnapshot {
+  // When the reading began: a space this bridge came to know after it may be
+  // missing from the snapshot without having been removed (Spaces::follow).
+  std::chrono::steady_clock::time_point read_at = std::chrono::steady_clock::now();
   Result<std::vector<std::string>> names = std::vector<std::string>{};
   Result<std::map<std::string, std::string>> settings = std::map<std::string, std::string>{};
 };
