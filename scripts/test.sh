@@ -41,8 +41,9 @@ echo "== end-to-end tests (pytest)"
 # Debian's python3-pytest and python3-slixmpp are installed for /usr/bin/python3, not for another python3 on PATH.
 # Two workers (python3-pytest-xdist), a file at a time each: the tests mostly wait on
 # processes and sockets, so two files at once take little more than one. Each
-# worker's nodes have a loopback /24 of their own (tests/e2e/harness.py, worker_net).
-(cd "$top" && /usr/bin/python3 -m pytest -q -p no:cacheprovider -n 2 --dist loadfile tests/e2e) | tee "$log/pytest.txt"
+# worker's nodes have a loopback /24 of their own (tests/e2e/harness.py, worker_net);
+# the files that start PostgreSQL clusters run one after another (tests/e2e/conftest.py).
+(cd "$top" && /usr/bin/python3 -m pytest -q -p no:cacheprovider -n 2 --dist loadgroup tests/e2e) | tee "$log/pytest.txt"
 e2e_rc=${PIPESTATUS[0]}
 e2e_passed=$(grep -oE '[0-9]+ passed' "$log/pytest.txt" | tail -1 | cut -d' ' -f1)
 e2e_failed=$(grep -oE '[0-9]+ (failed|error)' "$log/pytest.txt" | awk '{s+=$1} END {print s+0}')

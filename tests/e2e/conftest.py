@@ -3,6 +3,29 @@ import pytest
 from harness import CONVENED, MMP, Node
 
 
+def starts_postgresql(path) -> bool:
+    """Whether a test file makes database clusters (its own words say so)."""
+    text = path.read_text()
+    return "db_nodes" in text or "postgres" in text.lower() or '"database", "cluster"' in text
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(config, items):
+    # scripts/test.sh runs two pytest-xdist workers with --dist loadgroup. A file is
+    # one group (its module fixtures are made once, on one worker), except that every
+    # file that starts PostgreSQL clusters is in one group "postgresql": they run one
+    # after another on one worker, because two clusters side by side on 2 cores (with
+    # crash recovery, pg_rewind, base backups) missed their 30 s waits.
+    seen = {}
+    for item in items:
+        if item.get_closest_marker("xdist_group"):
+            continue
+        path = item.path
+        if path not in seen:
+            seen[path] = "postgresql" if starts_postgresql(path) else path.name
+        item.add_marker(pytest.mark.xdist_group(seen[path]))
+
+
 def pytest_sessionstart(session):
     # A missing build is a failure, never a silent skip (rule 3).
     for binary in (CONVENED, MMP):
