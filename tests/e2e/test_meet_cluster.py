@@ -135,6 +135,13 @@ def say(driver, words):
     box.send_keys(Keys.ENTER)
 
 
+def said_and_seen(speaker, name, words, listener):
+    """`speaker` (nick `name`) says `words` in the space; they reach `listener`'s page."""
+    say(speaker, words)
+    wait_for(lambda: f"{name}: {words}" in text(listener, "log"), TIMEOUT,
+             f"{name}'s {words!r} on the other page: {text(listener, 'log')!r}")
+
+
 def test_two_browsers_on_two_nodes_meet_in_one_space(meeting_cluster, browsers):
     from selenium.webdriver.common.by import By
     alice, dave = browsers(), browsers("412,860")  # Dave on a phone-sized window
@@ -161,12 +168,8 @@ def test_two_browsers_on_two_nodes_meet_in_one_space(meeting_cluster, browsers):
     wait_for(lambda: occupants(dave) == {"alice", "dave"}, TIMEOUT, f"dave to list alice: {occupants(dave)}")
     assert "dave joined" in text(alice, "log").split("\n")
 
-    say(alice, "Hello from node 2 <b>not bold</b>")
-    wait_for(lambda: "alice: Hello from node 2 <b>not bold</b>" in text(dave, "log"), TIMEOUT,
-             f"alice's message on dave's page: {text(dave, 'log')!r}")
-    say(dave, "Hi from node 3")
-    wait_for(lambda: "dave: Hi from node 3" in text(alice, "log"), TIMEOUT,
-             f"dave's message on alice's page: {text(alice, 'log')!r}")
+    said_and_seen(alice, "alice", "Hello from node 2 <b>not bold</b>", dave)
+    said_and_seen(dave, "dave", "Hi from node 3", alice)
     screenshot(alice, "space")
     screenshot(dave, "phone")
 
@@ -212,9 +215,7 @@ def test_a_browser_whose_node_dies_is_back_in_the_space_by_itself(meeting_cluste
     assert "Joining the space again…" in text(bob, "log").split("\n")
     # Alice's page lists him, and he is an occupant for the bridge: his words reach her.
     wait_for(lambda: "bob" in occupants(alice), TIMEOUT, f"alice's page to list bob: {occupants(alice)}")
-    say(bob, "back after node 3 died")
-    wait_for(lambda: "bob: back after node 3 died" in text(alice, "log"), TIMEOUT,
-             f"bob's message after the failover on alice's page: {text(alice, 'log')!r}")
+    said_and_seen(bob, "bob", "back after node 3 died", alice)
 
 
 def cut_connections_to(node):
@@ -235,8 +236,7 @@ def test_a_browser_whose_connection_drops_resumes_its_session_on_the_same_node(m
     node3 = meeting_cluster[3]
     own = f"wss://{node3.address}:{PORT}/xmpp-websocket"
     assert text(bob, "status") == f"In {ROOM} as bob ({own})."
-    say(alice, "before the cut")
-    wait_for(lambda: "alice: before the cut" in text(bob, "log"), TIMEOUT, "alice's first message on bob's page")
+    said_and_seen(alice, "alice", "before the cut", bob)
 
     assert cut_connections_to(node3) >= 1
     wait_for(lambda: text(bob, "status") == f"In {ROOM} as bob ({own}, session resumed).", 60,
@@ -250,12 +250,8 @@ def test_a_browser_whose_connection_drops_resumes_its_session_on_the_same_node(m
     wait_for(lambda: occupants(bob) == {"alice", "bob"}, TIMEOUT, f"bob's page to list alice: {occupants(bob)}")
     # For the bridge he never left: alice's page saw no one go.
     assert "bob left" not in text(alice, "log").split("\n")
-    say(bob, "still here after the cut")
-    wait_for(lambda: "bob: still here after the cut" in text(alice, "log"), TIMEOUT,
-             f"bob's message after the resume on alice's page: {text(alice, 'log')!r}")
-    say(alice, "welcome back")
-    wait_for(lambda: "alice: welcome back" in text(bob, "log"), TIMEOUT,
-             f"alice's message on bob's resumed page: {text(bob, 'log')!r}")
+    said_and_seen(bob, "bob", "still here after the cut", alice)
+    said_and_seen(alice, "alice", "welcome back", bob)
     # Once each: the resumed session sends again only what the page had not handled
     # (XEP-0198 'h'), so nothing it showed before the cut comes twice.
     lines = text(bob, "log").split("\n")
