@@ -371,9 +371,6 @@ std::string groupchat(const std::string& user, const std::string& id) {
          "'><body>" + id + "</body></message>";
 }
 
-// The history is written by the store worker: a database that does not answer holds
-// that thread, never the next group message (it held every message of the space for
-// 4-5 s when the database master froze).
 // The worker's snapshot can be older than what the bridge knows: a standby reads its
 // first one at start and takes it only once it holds the bridge's name, after its
 // occupants were taken in. A space that came after the reading began is not gone.
@@ -392,6 +389,9 @@ TEST(Spaces, ASnapshotReadBeforeASpaceExistedDoesNotRemoveIt) {
   EXPECT_TRUE(any_contains(d.send(groupchat("alice", "g1")), "id='g1'"));
 }
 
+// The history is written by the store worker: a database that does not answer holds
+// that thread, never the next group message (it held every message of the space for
+// 4-5 s when the database master froze).
 TEST(Spaces, AStalledStoreHoldsTheHistoryWorkerNotTheOccupants) {
   std::promise<void> go;
   auto go_on = go.get_future().share();
