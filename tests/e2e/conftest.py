@@ -13,9 +13,10 @@ def starts_postgresql(path) -> bool:
 def pytest_collection_modifyitems(config, items):
     # scripts/test.sh runs two pytest-xdist workers with --dist loadgroup. A file is
     # one group (its module fixtures are made once, on one worker), except that every
-    # file that starts PostgreSQL clusters is in one group "postgresql": they run one
-    # after another on one worker, because two clusters side by side on 2 cores (with
-    # crash recovery, pg_rewind, base backups) missed their 30 s waits.
+    # file that starts PostgreSQL clusters is in one group "postgresql": they are the
+    # heaviest (three servers each, crash recovery, pg_rewind, base backups), and one
+    # after another they never compete with each other for the 2 cores, which keeps
+    # their waits for replication far from their bounds.
     seen = {}
     for item in items:
         if item.get_closest_marker("xdist_group"):

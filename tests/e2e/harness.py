@@ -24,12 +24,16 @@ NET = os.environ.get("CONVENE_TEST_NET", "127.0.1")
 
 def worker_net(net: str, worker: str | None) -> str:
     """The /24 of one pytest-xdist worker: gw0 keeps `net`, gwN moves its third
-    number up by 10*N (127.0.1 -> 127.0.11), so parallel workers' nodes never share
-    an address, a port or a partition's rules."""
+    number up by N (127.0.1 -> 127.0.2), so parallel workers' nodes never share an
+    address, a port or a partition's rules. The addresses keep their length: status
+    lines pad them to the seeds' columns, and the tests compare those lines whole."""
     if not worker or not worker.startswith("gw"):
         return net
     a, b, c = net.split(".")
-    return f"{a}.{b}.{int(c) + 10 * int(worker[2:])}"
+    moved = str(int(c) + int(worker[2:]))
+    if len(moved) != len(c):
+        raise ValueError(f"worker {worker}: CONVENE_TEST_NET {net} leaves no room for it (use 127.0.1)")
+    return f"{a}.{b}.{moved}"
 
 
 # scripts/test.sh runs the files on two workers (pytest -n 2 --dist loadfile); the
