@@ -135,18 +135,17 @@ std::string Spaces::presence_from(const std::string& room_name, const std::strin
   return out;
 }
 
-std::vector<std::string> Spaces::names() const { return {known_.begin(), known_.end()}; }
+std::vector<std::string> Spaces::names() const {
+  std::vector<std::string> out;
+  for (auto& [name, since] : known_) out.push_back(name);
+  return out;
+}
 
 bool Spaces::know(const std::string& name, std::chrono::steady_clock::time_point since) {
-  if (!known_.insert(name).second) return false;
-  known_since_[name] = since;
-  return true;
+  return known_.emplace(name, since).second;
 }
 
-void Spaces::forget(const std::string& name) {
-  known_.erase(name);
-  known_since_.erase(name);
-}
+void Spaces::forget(const std::string& name) { known_.erase(name); }
 
 int Spaces::occupant_count() const {
   int n = 0;

@@ -215,9 +215,9 @@ class Spaces {
   std::chrono::steady_clock::time_point ask_again_at_{};  // set while occupants are in doubt
   int asks_left_ = 0;
   int asked_ = 0;  // ids of the requests
-  std::set<std::string> known_;
-  // Since when each of known_ is known here (follow: a snapshot read earlier does not remove it).
-  std::map<std::string, std::chrono::steady_clock::time_point> known_since_;
+  // The spaces known here, each with when it became known (follow: a snapshot whose
+  // reading began earlier does not remove it).
+  std::map<std::string, std::chrono::steady_clock::time_point> known_;
   // Adds `name` to known_ (true if it is new there), known since `since`.
   bool know(const std::string& name, std::chrono::steady_clock::time_point since = std::chrono::steady_clock::now());
   void forget(const std::string& name);

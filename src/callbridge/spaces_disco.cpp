@@ -61,7 +61,7 @@ void Spaces::on_disco_items(const xml::Element& stanza, const Send& send) {
     if (!known_.contains(std::string(to->local()))) return send(error_reply(stanza, "cancel", "item-not-found"));
     return send(iq_result(stanza, out + "</query>"));
   }
-  for (auto& name : known_) {
+  for (auto& [name, since] : known_) {
     auto s = settings_.find(name);
     std::string shown = s != settings_.end() && !s->second.config.name.empty() ? s->second.config.name : name;
     out += "<item" + attr("jid", room_jid(name)) + attr("name", shown) + "/>";

@@ -28,8 +28,8 @@ void Spaces::follow(const StoreSnapshot& snapshot, const Send& send) {
   // with its occupants from another instance) is not gone: the snapshot predates it.
   // The worker's snapshot may be old: a standby's first one waits, untaken, until
   // it holds the bridge's name.
-  for (auto& name : known_)
-    if (!now.contains(name) && known_since_[name] < snapshot.read_at) gone.push_back(name);
+  for (auto& [name, since] : known_)
+    if (!now.contains(name) && since < snapshot.read_at) gone.push_back(name);
   for (auto& name : gone) {
     logger("callbridge")->info("space {} was removed from the store: destroyed for its occupants", name);
     (void)destroy(name, "The space was removed", send);
