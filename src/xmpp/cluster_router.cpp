@@ -128,10 +128,17 @@ void ClusterRouter::on_message(std::uint64_t from, std::string bytes) {
     case RouterMessageType::session_up:
     case RouterMessageType::session_down:
     case RouterMessageType::component_up:
-    case RouterMessageType::component_down: {
+    case RouterMessageType::component_down:
+    case RouterMessageType::bridge_freed: {
+      if (m->node == self_) {
+        // The leader freed this node's call bridge (it did not hear from it for a
+        // while): register again, so that the claim comes back at once.
+        if (m->type == RouterMessageType::bridge_freed) register_with(from);
+        return;
+      }
       {
         std::lock_guard lock(registry_mu_);
-        apply_registry(*m);
+        apply_registry(*m, from);
       }
       if (m->node == from && leader() == self_) to_others(*m, from);
       return;
@@ -277,6 +284,7 @@ void ClusterRouter::tick() {
     }
   }
   if (st.leader_id == self_) {
+    drop_silent_bridges(st);
     // Every silent member once, whether or not this node holds entries of it:
     // another node may still hold a copy this node never had.
     std::vector<std::uint64_t> newly_silent;
@@ -302,6 +310,7 @@ void ClusterRouter::tick() {
   } else {
     std::lock_guard lock(registry_mu_);
     silenced_.clear();
+    bridges_silenced_.clear();
   }
   schedule_tick();
 }

@@ -164,6 +164,13 @@ class ClusterRouter : public std::enable_shared_from_this<ClusterRouter>, public
   static constexpr size_t kMaxUnconfirmed = 20000;
   static constexpr size_t kMaxUnconfirmedBytes = 32 * 1024 * 1024;
   static constexpr auto kSilentAfter = std::chrono::milliseconds(2000);
+  // A member's call bridges go sooner than its sessions: a bridge has standbys on
+  // the other nodes, which take its name over once it is free, and the spaces it
+  // serves stop until then. A live member judged silent only loses the name to a
+  // standby for a moment (it is asked to register again when heard, and the
+  // standby yields to its claim); a session judged gone would be announced
+  // unavailable to its contacts. 20 heartbeats, 3 election time-outs.
+  static constexpr auto kBridgeSilentAfter = std::chrono::milliseconds(1000);
   static constexpr auto kRegisterEvery = std::chrono::seconds(5);
   // A holding node that left a stanza sent straight to it unconfirmed for
   // kResendAfter gets its stanzas through the leader for this long (a link that
@@ -200,6 +207,11 @@ class ClusterRouter : public std::enable_shared_from_this<ClusterRouter>, public
   // for every member to have registered). Not yet after a restart: a session this
   // copy lacks may well exist (component_occupants.h asks again later).
   bool registry_current() const;
+  // Whether member `node` is in doubt: the leader freed its call bridges because it
+  // was silent (kBridgeSilentAfter), and neither has it been heard again nor have
+  // its sessions been dropped yet. Its sessions may be gone: a bridge taking over
+  // keeps their occupants and asks again (component_occupants.h).
+  bool member_in_doubt(std::uint64_t node) const;
 
   // For a stanza to `to` that finds no session: an absent session of another node
   // (see "Absent sessions"): awaited, to relay() it to; or with its wait over, to
@@ -234,7 +246,7 @@ class ClusterRouter : public std::enable_shared_from_this<ClusterRouter>, public
   void schedule_tick();
   void tick();
   // The registry (registry_mu_).
-  void apply_registry(const RouterMessage& m);
+  void apply_registry(const RouterMessage& m, std::uint64_t from);
   void put_session(std::uint64_t node, const SessionEntry& e);
   void drop_session(std::uint64_t node, const std::string& jid);
   void put_component(std::uint64_t node, const std::string& domain);
@@ -276,6 +288,9 @@ class ClusterRouter : public std::enable_shared_from_this<ClusterRouter>, public
   void begin_sync();
   void end_sync(std::uint64_t generation);
   void announce_gone(const std::vector<SessionEntry>& sessions);
+  // The leader's part of kBridgeSilentAfter: drops the call bridges of members
+  // silent that long, everywhere, and asks those heard again to register again.
+  void drop_silent_bridges(const cluster::ConsensusStatus& st);
 
   Server& server_;
   std::shared_ptr<ClusterBus> bus_;
@@ -293,6 +308,8 @@ class ClusterRouter : public std::enable_shared_from_this<ClusterRouter>, public
   std::map<std::uint64_t, std::chrono::steady_clock::time_point> registered_at_;  // last register_node from each
   std::optional<std::chrono::steady_clock::time_point> leading_since_;          // set while this node leads
   std::set<std::uint64_t> silenced_;  // members whose entries this leader had dropped everywhere
+  std::set<std::uint64_t> bridges_silenced_;  // members whose call bridges this leader had dropped everywhere
+  std::set<std::uint64_t> in_doubt_;          // member_in_doubt (every node)
   std::uint64_t last_leader_ = 0;                  // tick thread
   std::atomic<std::uint64_t> synced_with_{0};      // the leader whose own list arrived last
   cluster::RefusalLog refusals_;                   // refused messages, logged at most once per 10 s per member and kind

@@ -129,6 +129,7 @@ void ClusterRouter::drop_component(std::uint64_t node, const std::string& domain
 }
 
 std::vector<SessionEntry> ClusterRouter::replace_node(std::uint64_t node, const RouterMessage& m, bool reported) {
+  in_doubt_.erase(node);  // its own list (heard again), or the leader's word on its sessions
   std::vector<SessionEntry> gone;
   std::set<std::string> keep;
   for (auto& e : m.sessions) keep.insert(e.jid);
@@ -157,8 +158,14 @@ std::vector<SessionEntry> ClusterRouter::replace_node(std::uint64_t node, const 
   return gone;
 }
 
-void ClusterRouter::apply_registry(const RouterMessage& m) {
+bool ClusterRouter::member_in_doubt(std::uint64_t node) const {
+  std::lock_guard lock(registry_mu_);
+  return in_doubt_.count(node) != 0;
+}
+
+void ClusterRouter::apply_registry(const RouterMessage& m, std::uint64_t from) {
   if (m.node == self_ || m.node == 0) return;
+  if (m.node == from) in_doubt_.erase(m.node);  // heard again
   switch (m.type) {
     case RouterMessageType::session_up:
       if (!m.sessions.empty()) put_session(m.node, m.sessions[0]);
@@ -166,6 +173,9 @@ void ClusterRouter::apply_registry(const RouterMessage& m) {
     case RouterMessageType::session_down: return drop_session(m.node, m.jid);
     case RouterMessageType::component_up: return put_component(m.node, m.jid);
     case RouterMessageType::component_down: return drop_component(m.node, m.jid);
+    case RouterMessageType::bridge_freed:
+      in_doubt_.insert(m.node);
+      return drop_component(m.node, m.jid);
     case RouterMessageType::node_sessions: replace_node(m.node, m, !m.sessions.empty()); return;
     default: return;
   }
@@ -194,6 +204,46 @@ void ClusterRouter::send_registry(std::uint64_t to) {
   for (auto& m : copy) bus_->send(to, encode(m));
   std::lock_guard order(local_mu_);
   bus_->send(to, encode(own_sessions()));  // last: this node's own claims are the freshest
+}
+
+void ClusterRouter::drop_silent_bridges(const cluster::ConsensusStatus& st) {
+  std::vector<RouterMessage> drops;
+  std::vector<std::uint64_t> heard_again;
+  {
+    std::lock_guard lock(registry_mu_);
+    for (auto& m : st.members) {
+      if (m.id == self_) continue;
+      const bool silent = m.last_contact_age && *m.last_contact_age > kBridgeSilentAfter;
+      if (!silent) {
+        if (bridges_silenced_.erase(m.id)) heard_again.push_back(m.id);
+        continue;
+      }
+      if (!bridges_silenced_.insert(m.id).second) continue;
+      auto entries = registry_.find(m.id);
+      if (entries == registry_.end()) continue;
+      in_doubt_.insert(m.id);
+      auto domains = entries->second.components;  // drop_component changes the set
+      for (auto& domain : domains) {
+        server_.log->info("cluster: member {:x} silent for {} ms: its call bridge {} is free for a standby", m.id,
+                          m.last_contact_age->count(), domain);
+        drop_component(m.id, domain);
+        RouterMessage down;
+        down.type = RouterMessageType::bridge_freed;
+        down.node = m.id;
+        down.jid = domain;
+        drops.push_back(std::move(down));
+      }
+    }
+  }
+  // Everyone, the silent member too: if it hears this, it was not dead and
+  // registers again (on_message).
+  for (auto& m : drops) to_others(m, 0);
+  for (auto node : heard_again) {
+    RouterMessage ask;  // an empty list about itself: "register again" (on_message)
+    ask.type = RouterMessageType::node_sessions;
+    ask.node = node;
+    bus_->send(node, encode(ask));
+  }
 }
 
 void ClusterRouter::announce_gone(const std::vector<SessionEntry>& sessions) {

@@ -40,6 +40,7 @@ bool may_send(const RouterMessage& m, std::uint64_t from, std::uint64_t leader) 
     case RouterMessageType::component_down:
     case RouterMessageType::node_sessions:
     case RouterMessageType::deliver: return itself || from_leader;
+    case RouterMessageType::bridge_freed: return !itself && from_leader;
     case RouterMessageType::register_node:
     case RouterMessageType::relay:
     case RouterMessageType::delivered: return itself;

@@ -3,7 +3,8 @@
 // authenticated by the consensus layer (cluster/peer_identity.h: the id a message
 // comes from is the sender's), but a member may still only speak for itself:
 // - registry changes and whole lists of node N come from N itself, or from the
-//   leader passing them on; a node registers (register_node) only itself;
+//   leader passing them on; a node registers (register_node) only itself; only
+//   the leader frees another node's call bridge (bridge_freed);
 // - a stanza to relay comes from its origin, a delivery from the leader (or the
 //   origin itself when it leads), a confirmation from the node that delivered;
 // - a delivered stanza's `from` must not be a session or call bridge that the

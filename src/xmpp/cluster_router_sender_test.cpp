@@ -25,6 +25,14 @@ TEST(ClusterRouterSender, MemberSpeaksForItselfAndTheLeaderPassesOn) {
   EXPECT_FALSE(may_send(msg(RouterMessageType::register_node, a), leader, leader));
 }
 
+TEST(ClusterRouterSender, OnlyTheLeaderFreesAnotherMembersCallBridge) {
+  const std::uint64_t leader = 1, a = 2, b = 3;
+  EXPECT_TRUE(may_send(msg(RouterMessageType::bridge_freed, a), leader, leader));
+  EXPECT_FALSE(may_send(msg(RouterMessageType::bridge_freed, a), b, leader)) << "b is not the leader";
+  EXPECT_FALSE(may_send(msg(RouterMessageType::bridge_freed, a), a, leader)) << "a says it is gone: component_down";
+  EXPECT_FALSE(may_send(msg(RouterMessageType::bridge_freed, a), leader, 0)) << "no leader known";
+}
+
 TEST(ClusterRouterSender, StanzasComeFromTheirOriginOrThroughTheLeader) {
   const std::uint64_t leader = 1, a = 2, b = 3;
   EXPECT_TRUE(may_send(msg(RouterMessageType::relay, a), a, leader));

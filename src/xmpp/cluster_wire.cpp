@@ -22,7 +22,7 @@ std::optional<RouterMessage> decode_router_message(std::string_view bytes) {
   wire::Reader r(bytes);
   RouterMessage m;
   auto type = r.u8();
-  if (type < 1 || type > 9) return std::nullopt;
+  if (type < 1 || type > 10) return std::nullopt;
   m.type = static_cast<RouterMessageType>(type);
   m.node = r.u64();
   m.incarnation = r.u64();

@@ -22,6 +22,7 @@ enum class RouterMessageType : std::uint8_t {
   delivered = 8,       // target → origin: (incarnation, seq) delivered
   register_node = 9,   // as node_sessions, sent by `node` itself to the (new) leader, which answers
                        // with its whole registry and passes the list on as node_sessions
+  bridge_freed = 10,   // leader → all: `node` was silent, its call bridge `jid` is free for a standby
 };
 
 struct SessionEntry {

@@ -26,6 +26,14 @@ TEST(ClusterWire, MessagesRoundTrip) {
   back = decode_router_message(encode(r));
   ASSERT_TRUE(back);
   EXPECT_EQ(*back, r);
+
+  RouterMessage freed;
+  freed.type = RouterMessageType::bridge_freed;
+  freed.node = 5;
+  freed.jid = "cb1.x";
+  back = decode_router_message(encode(freed));
+  ASSERT_TRUE(back);
+  EXPECT_EQ(*back, freed);
 }
 
 TEST(ClusterWire, TruncatedOrUnknownMessagesAreRefused) {

@@ -73,6 +73,7 @@ void ComponentStream::handle_stanza(xml::Element& stanza, std::string_view raw) 
       return;
     }
     if (stanza.name() != "handshake" || domain_.empty()) return stream_error("not-authorized");
+    if (standby_timer_) return stream_error("not-authorized", "a handshake of this stream already waits");
     if (throttled()) return;
     auto cb = server_.store.callbridge(name_);
     if (!cb || !digest_equal(stanza.text(), component_handshake_digest(stream_id_, cb->secret))) {
@@ -92,23 +93,10 @@ void ComponentStream::handle_stanza(xml::Element& stanza, std::string_view raw) 
     }
     server_.abuse.component_by_address.forget(peer_ip());
     if (stanza.attr("standby") == "true") {
-      // Only while the name is free everywhere; it asks again soon (no throttle:
-      // the secret was right).
-      if (server_.registry.holder(Jid::parse(domain_).value())) {
-        stream_error("conflict", "call bridge '" + name_ + "' is served elsewhere; a standby waits");
-        return;
-      }
       standby_ = true;
+      if (name_held()) return wait_for_free_name(std::chrono::steady_clock::now() + kStandbyWait);
     }
-    handshaken_ = true;
-    occupants_ = std::make_shared<ComponentOccupants>(server_, name_);
-    set_authenticated();
-    auto older =
-        server_.registry.register_component(domain_, std::static_pointer_cast<ComponentStream>(shared_from_this()));
-    if (older) older->replaced();
-    send("<handshake/>");
-    server_.log->info("call bridge '{}' connected as {} from {}{}", name_, domain_, peer(),
-                      standby_ ? " (a standby taking the name over)" : "");
+    let_in();
     return;
   }
   auto kind = stanza_kind(stanza.name());
@@ -127,6 +115,49 @@ void ComponentStream::handle_stanza(xml::Element& stanza, std::string_view raw) 
     return;
   }
   route(server_, *from, *to, stanza, raw);
+}
+
+bool ComponentStream::name_held() const { return server_.registry.holder(Jid::parse(domain_).value()).has_value(); }
+
+void ComponentStream::let_in() {
+  handshaken_ = true;
+  occupants_ = std::make_shared<ComponentOccupants>(server_, name_);
+  set_authenticated();
+  auto older =
+      server_.registry.register_component(domain_, std::static_pointer_cast<ComponentStream>(shared_from_this()));
+  if (older) older->replaced();
+  send("<handshake/>");
+  server_.log->info("call bridge '{}' connected as {} from {}{}", name_, domain_, peer(),
+                    standby_ ? " (a standby taking the name over)" : "");
+}
+
+void ComponentStream::wait_for_free_name(std::chrono::steady_clock::time_point until) {
+  if (!standby_timer_) standby_timer_ = std::make_unique<asio::steady_timer>(executor());
+  standby_timer_->expires_after(kStandbyCheck);
+  std::weak_ptr<Connection> weak = shared_from_this();
+  standby_timer_->async_wait([weak, until](std::error_code ec) {
+    auto self = std::static_pointer_cast<ComponentStream>(weak.lock());
+    if (ec || !self || self->closed()) return;
+    self->check_free_name(until);
+  });
+}
+
+void ComponentStream::check_free_name(std::chrono::steady_clock::time_point until) {
+  const auto now = std::chrono::steady_clock::now();
+  if (name_held()) {
+    let_in_at_.reset();
+    if (now >= until) return stream_error("conflict", "call bridge '" + name_ + "' is served elsewhere; a standby waits");
+    return wait_for_free_name(until);
+  }
+  // Free: the standbys of the other nodes saw it free at about the same moment.
+  // Each waits a random part of kStandbyJitter and looks again, so that usually
+  // one is let in and the others see its claim (two let in at once both yield).
+  if (!let_in_at_) {
+    let_in_at_ = now + std::chrono::milliseconds(random_u64() % (kStandbyJitter.count() + 1));
+    return wait_for_free_name(until);
+  }
+  if (now < *let_in_at_) return wait_for_free_name(until);
+  let_in();
 }
 
 void ComponentStream::handle_close() { stream_error({}); }

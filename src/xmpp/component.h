@@ -17,8 +17,13 @@
 // Standby instances (<handshake standby='true'>): every node of a cluster runs one
 // for each call bridge it does not serve itself, so a bridge whose node died is
 // taken over on another node. A standby is let in only while nobody in the cluster
-// holds the name (otherwise <conflict/>, not counted as a failed handshake: it
-// tries again shortly), and it yields to any other claim: a newer connection on
+// holds the name, and it yields to any other claim. A standby's handshake while
+// the name is held waits up to kStandbyWait for it to free (the bridge's node was
+// dropped from the cluster), then gets <conflict/> (not counted as a failed
+// handshake: it tries again shortly). Waiting here, not asking again and again,
+// lets it in within kStandbyCheck + kStandbyJitter of the name freeing, with one
+// TLS handshake every couple of seconds per standby instead of several a second.
+// It yields to any other claim: a newer connection on
 // this node replaces it as usual, and a claim from another node closes it
 // (cluster_router_registry.cpp). Of two standbys let in at once on two nodes, both
 // yield and try again after a random pause; one then wins. The bridge that holds
@@ -29,6 +34,11 @@
 // stream restarts with a new id and the handshake follows as usual.
 //
 // Threads: like every Connection; send() from any thread (the router).
+#include <asio/steady_timer.hpp>
+
+#include <chrono>
+#include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -67,6 +77,19 @@ class ComponentStream : public Connection, public ComponentLink {
   bool read_rate_limited() const override { return !handshaken_; }
 
  private:
+  // Well below the bridge's connect time-out (2 s from the TCP connect,
+  // callbridge/connector.h): it gets an answer before it gives up on this connection.
+  static constexpr auto kStandbyWait = std::chrono::milliseconds(1000);
+  static constexpr auto kStandbyCheck = std::chrono::milliseconds(50);
+  static constexpr auto kStandbyJitter = std::chrono::milliseconds(100);
+
+  bool name_held() const;
+  // The handshake is right: the name is this connection's from now on.
+  void let_in();
+  // A standby's handshake while the name is held: looks again every kStandbyCheck
+  // until `until` (on this stream's loop).
+  void wait_for_free_name(std::chrono::steady_clock::time_point until);
+  void check_free_name(std::chrono::steady_clock::time_point until);
   // Whether a handshake from this address must wait (then the stream has ended).
   bool throttled();
   // Counts a failed handshake against the peer's address and ends the stream.
@@ -76,6 +99,8 @@ class ComponentStream : public Connection, public ComponentLink {
   std::string name_;    // "cb1"
   bool handshaken_ = false;
   bool standby_ = false;
+  std::unique_ptr<asio::steady_timer> standby_timer_;             // while a standby waits for the name
+  std::optional<std::chrono::steady_clock::time_point> let_in_at_;  // the name was seen free: let in at this time if it still is
   std::shared_ptr<ComponentOccupants> occupants_;  // after the handshake
   // Routed to the next holder when this connection ends (unanswered_stanzas.h).
   UnansweredStanzas unanswered_;

@@ -40,9 +40,11 @@ bool ComponentOccupants::handle(const xml::Element& iq, const std::function<void
     const bool current = !cluster || cluster->registry_current();
     for (auto& o : server_.store.space_occupants(bridge_)) {
       auto jid = Jid::parse(o.jid);
-      bool online = jid && server_.registry.holder(*jid).has_value();
-      // Not known here is not gone while this node's copy of the cluster's sessions is incomplete.
-      std::string_view said = online ? "true" : current ? "false" : "unknown";
+      auto holder = jid ? server_.registry.holder(*jid) : std::nullopt;
+      // Not known here is not gone while this node's copy of the cluster's sessions
+      // is incomplete; known on a member in doubt is not surely there either.
+      const bool doubted = holder && *holder != 0 && cluster && cluster->member_in_doubt(*holder);
+      std::string_view said = doubted ? "unknown" : holder ? "true" : current ? "false" : "unknown";
       out += "<occupant" + attr("space", o.space) + attr("nick", o.nick) + attr("jid", o.jid) +
              attr("presence", o.presence) + attr("online", said) + "/>";
     }

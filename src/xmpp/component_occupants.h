@@ -16,7 +16,9 @@
 // says whether the cluster knows a session for the JID right now: the taking-over
 // instance removes the others (their node died with the old bridge) and tells the
 // rest of the room. `unknown`: this node's copy of the cluster's sessions is not
-// current yet (it just restarted); the bridge keeps them and asks again.
+// current yet (it just restarted), or the session is on a member in doubt (the
+// leader freed its call bridges because it was silent, and may drop its sessions
+// next: ClusterRouter::member_in_doubt); the bridge keeps them and asks again.
 //
 // Writes of one stream are applied one after the other (the next is submitted when
 // the previous is done), so a join and the leave that follows it cannot be

@@ -8,6 +8,7 @@ When node 1 comes back (its own cb1 takes the name back), they still talk: nobod
 gets not-acceptable. Waits are bounded polls and events, never sleeps."""
 import asyncio
 import re
+import signal
 
 from harness import wait_for
 from test_callbridge_supervised import pid_of, status
@@ -166,3 +167,46 @@ def test_status_says_which_instance_holds_the_name_before_during_and_after_a_tak
         wait_showing(lambda: bridges(cluster[i])["cb1"]["Held by"] == f"{ADDR[1]}:5222 (another node)"
                      and "waiting" in bridges(cluster[i])["cb1"]["Standby here"], 60,
                      f"node {i} to see cb1 back on node 1 and its standby waiting", listing(cluster[i]))
+
+
+def sessions_elsewhere(node):
+    return int(re.search(r"Sessions on other nodes\s*:\s*(\d+)", node.mmp("xmpp", "status").stdout).group(1))
+
+
+def test_a_silent_bridge_node_gives_up_the_name_before_its_sessions(cluster):  # noqa: F811
+    """Node 1 (serving cb1, with carol logged in) is frozen (SIGSTOP). The leader frees
+    the name cb1 for a standby after one second of silence, before it drops node 1's
+    sessions (two seconds): the space has standbys, the sessions nothing to go to. Once
+    node 1 runs again it hears that its call bridge was dropped, registers again, and
+    its own cb1 holds the name back (the standby yields)."""
+    serve_cb1_on_node1(cluster)
+    n1_pid = pid_of(status(cluster[1]))
+    domain = f"cb1.{DOMAIN}"
+
+    async def go():
+        carol = await on(cluster[1], "carol")
+        wait_for(lambda: sessions_elsewhere(cluster[2]) == 1, TIMEOUT,
+                 "node 2 to see carol's session on node 1")
+        before = {i: len(cluster[i].output()) for i in (2, 3)}
+        cluster[1].signal(signal.SIGSTOP)
+        try:
+            wait_for(lambda: sessions_elsewhere(cluster[2]) == 0, 60,
+                     "node 2 to drop carol's session on the frozen node 1")
+            wait_showing(lambda: any(bridges(cluster[i])["cb1"]["Held by"].startswith("this node, its standby")
+                                     for i in (2, 3)), 60, "a standby to hold cb1", listing(cluster[2], cluster[3]))
+        finally:
+            cluster[1].signal(signal.SIGCONT)
+        logs = {i: cluster[i].output()[before[i]:] for i in (2, 3)}
+        leader = [i for i, text in logs.items() if "its sessions are dropped everywhere" in text]
+        assert len(leader) == 1, logs
+        text = logs[leader[0]]
+        freed = text.find(f"its call bridge {domain} is free for a standby")
+        assert 0 <= freed < text.find("its sessions are dropped everywhere"), text[-4000:]
+
+        wait_showing(lambda: holds_own(cluster[1], n1_pid), 60, "node 1's own call bridge to hold cb1 again",
+                     listing(cluster[1]))
+        for i in (2, 3):
+            wait_showing(lambda: bridges(cluster[i])["cb1"]["Held by"] == f"{ADDR[1]}:5222 (another node)", 60,
+                         f"node {i} to see cb1 back on node 1", listing(cluster[i]))
+        await offline(carol)
+    run(go(), timeout=240)

@@ -34,9 +34,10 @@ def open_component(source, version=False, sock=None):
     return s, m.group(1).decode(), data
 
 
-def handshake(s, stream_id, secret):
+def handshake(s, stream_id, secret, standby=False):
     digest = hashlib.sha1((stream_id + secret).encode()).hexdigest()
-    s.sendall(f"<handshake>{digest}</handshake>".encode())
+    attributes = " standby='true'" if standby else ""
+    s.sendall(f"<handshake{attributes}>{digest}</handshake>".encode())
 
 
 def try_secret(source, secret):
@@ -117,6 +118,32 @@ def test_a_call_bridge_is_not_held_to_a_clients_read_rate(node):
     while "read rate limit exceeded" not in x.log() and time.monotonic() < deadline:
         time.sleep(0.05)
     assert "read rate limit exceeded" in x.log()
+
+
+def test_a_standby_waits_for_a_held_name_and_is_let_in_when_it_frees(node):
+    """A standby's handshake while the name is held is not refused at once: it waits
+    (about a second) and is let in as soon as the holder goes, so a takeover does not
+    wait for the standby's next try. Still held at the end of the wait: <conflict/>."""
+    x = configure_xmpp(node)
+    holder, sid, _ = open_component(f"{NET}.97")
+    handshake(holder, sid, x.callbridge_secret)
+    assert b"<handshake/>" in read_until(holder, b"<handshake/>")
+
+    waiting, sid, _ = open_component(f"{NET}.97")
+    handshake(waiting, sid, x.callbridge_secret, standby=True)
+    holder.sendall(b"</stream:stream>")  # the holder goes while the standby waits
+    holder.close()
+    answer = read_any(waiting, b"<handshake/>", b"</stream:stream>")
+    assert b"<handshake/>" in answer and b"conflict" not in answer, answer
+    assert "(a standby taking the name over)" in x.log()
+
+    # The standby holds the name now: another standby waits, then is told <conflict/>.
+    late, sid, _ = open_component(f"{NET}.97")
+    handshake(late, sid, x.callbridge_secret, standby=True)
+    answer = read_any(late, b"<handshake/>", b"</stream:stream>")
+    assert b"conflict" in answer and b"<handshake/>" not in answer, answer
+    for s in (waiting, late):
+        s.close()
 
 
 def test_component_port_offers_starttls_with_the_xmpp_certificate(node):
