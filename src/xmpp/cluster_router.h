@@ -94,6 +94,18 @@
 // (kForgetAfter), a new stanza for it is bounced with recipient-unavailable, not
 // stored offline. A member's own list ends its absences (what it lacks ended).
 //
+// Stanzas for a call bridge. XEP-0114 has no acknowledgements, and the node that
+// holds a bridge routes again what the bridge had not answered when its
+// connection ended (unanswered_stanzas.h) — but not a stanza another member
+// forwarded: its `from` is that member's user, and the next holder's node would
+// refuse it from this one (a member speaks only for its own users). So the holding
+// node confirms such a stanza (one with an id) only once the bridge has answered
+// it, and when the connection ends first it forgets having seen it: the origin,
+// which still has it unconfirmed, sends it again after kResendAfter to wherever
+// the name is then (or waits for a holder, component_wait.h). While the bridge is
+// slow to answer, the origin's resends to the same node are repeats, dropped
+// unconfirmed.
+//
 // Store before stanza. A node that wrote the replicated store (a roster change
 // for a subscription) and then forwards the stanza that follows from it may be
 // faster than raft's commit reaching the holding node; that node's client would
@@ -207,6 +219,15 @@ class ClusterRouter : public std::enable_shared_from_this<ClusterRouter>, public
   // for every member to have registered). Not yet after a restart: a session this
   // copy lacks may well exist (component_occupants.h asks again later).
   bool registry_current() const;
+  // ---- stanzas other members forwarded to this node's call bridges (any thread) ----
+  // The bridge answered these (or stanzas sent after them): confirmed to their origins.
+  void bridge_answered(const std::vector<ForwardedFrom>& stanzas);
+  // Not answered and no longer kept (the bridge's connection ended, or the bounds):
+  // their origins send them again after kResendAfter, as for any unconfirmed
+  // stanza. `redeliver`: the bridge never had them for sure, so a copy that comes
+  // again is delivered, not dropped as a repeat.
+  void bridge_released(const std::vector<ForwardedFrom>& stanzas, bool redeliver);
+
   // Whether member `node` is in doubt: the leader freed its call bridges because it
   // was silent (kBridgeSilentAfter), and neither has it been heard again nor have
   // its sessions been dropped yet. Its sessions may be gone: a bridge taking over
@@ -276,6 +297,10 @@ class ClusterRouter : public std::enable_shared_from_this<ClusterRouter>, public
   // Why the stanza of `m` may not be delivered (its `from` is not its origin's), or nothing.
   std::optional<std::string> foreign_sender(const RouterMessage& m) const;
   void deliver_now(const RouterMessage& m);
+  // A stanza another member forwarded to a call bridge of this node ("Stanzas for a
+  // call bridge"); not confirmed (nor kept as seen) unless `confirmed`.
+  ComponentLink::Forwarded deliver_to_bridge(const RouterMessage& m);
+  void confirm(const ForwardedFrom& stanza);
   bool deliver_local(const std::string& jid, const std::string& stanza);
   struct Location {
     enum Kind { here, elsewhere, unknown, gone } kind;
@@ -339,6 +364,7 @@ class ClusterRouter : public std::enable_shared_from_this<ClusterRouter>, public
   };
   std::map<std::string, Fresh, std::less<>> fresh_;  // this node's sessions registered lately (full JID →)
   std::map<std::pair<std::uint64_t, std::uint64_t>, std::set<std::uint64_t>> seen_;  // (origin, incarnation) →
+  std::set<ForwardedFrom> awaiting_answer_;  // sent to a call bridge here, confirmed when it answers
   Counters counters_;
 
   std::mutex absent_mu_;  // a leaf: nothing is called while it is held

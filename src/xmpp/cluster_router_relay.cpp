@@ -61,6 +61,8 @@ void ClusterRouter::deliver_here(const RouterMessage& m) {
       server_.log->warn("cluster: stanza from member {:x} refused: {}", m.node, *why);
     return;
   }
+  const ForwardedFrom key{m.node, m.incarnation, m.seq};
+  const bool to_bridge = m.node != self_ && m.jid.find('@') == std::string::npos;  // a call bridge's domain
   bool repeat;
   {
     std::lock_guard lock(pending_mu_);
@@ -69,6 +71,8 @@ void ClusterRouter::deliver_here(const RouterMessage& m) {
     while (seen.size() > 8192) seen.erase(seen.begin());
     if (repeat) ++counters_.duplicates;
     else ++counters_.delivered_here;
+    // Confirmed when the bridge answers it ("Stanzas for a call bridge").
+    if (repeat && to_bridge && awaiting_answer_.count(key)) return;
   }
   if (!repeat) {
     bool hold = false, start = false;
@@ -79,14 +83,60 @@ void ClusterRouter::deliver_here(const RouterMessage& m) {
       if (hold && !syncing_) start = syncing_ = true;
     }
     if (start) begin_sync();
-    if (!hold) deliver_now(m);
+    if (!hold && to_bridge && deliver_to_bridge(m) != ComponentLink::Forwarded::confirmed) return;
+    if (!hold && !to_bridge) deliver_now(m);
   }
+  confirm(key);
+}
+
+void ClusterRouter::confirm(const ForwardedFrom& stanza) {
   RouterMessage ack;
   ack.type = RouterMessageType::delivered;
   ack.node = self_;
-  ack.incarnation = m.incarnation;
-  ack.seq = m.seq;
-  bus_->send(m.node, encode(ack));
+  ack.incarnation = stanza.incarnation;
+  ack.seq = stanza.seq;
+  bus_->send(stanza.node, encode(ack));
+}
+
+ComponentLink::Forwarded ClusterRouter::deliver_to_bridge(const RouterMessage& m) {
+  using Forwarded = ComponentLink::Forwarded;
+  const ForwardedFrom key{m.node, m.incarnation, m.seq};
+  {
+    std::lock_guard lock(pending_mu_);
+    awaiting_answer_.insert(key);  // before the bridge can answer it
+  }
+  auto outcome = server_.registry.send_forwarded_to_component(m.jid, m.stanza, key).value_or(Forwarded::gone);
+  if (outcome == Forwarded::awaiting_answer) return outcome;
+  {
+    std::lock_guard lock(pending_mu_);
+    awaiting_answer_.erase(key);
+    if (outcome == Forwarded::gone) seen_[{m.node, m.incarnation}].erase(m.seq);
+  }
+  if (outcome == Forwarded::gone)
+    server_.log->info("cluster: stanza from member {:x} for {}: no such call bridge here now; its origin sends it "
+                      "again",
+                      m.node, m.jid);
+  return outcome;
+}
+
+void ClusterRouter::bridge_answered(const std::vector<ForwardedFrom>& stanzas) {
+  for (auto& s : stanzas) {
+    {
+      std::lock_guard lock(pending_mu_);
+      if (!awaiting_answer_.erase(s)) continue;
+    }
+    confirm(s);
+  }
+}
+
+void ClusterRouter::bridge_released(const std::vector<ForwardedFrom>& stanzas, bool redeliver) {
+  std::lock_guard lock(pending_mu_);
+  for (auto& s : stanzas) {
+    awaiting_answer_.erase(s);
+    if (!redeliver) continue;
+    auto seen = seen_.find({s.node, s.incarnation});
+    if (seen != seen_.end()) seen->second.erase(s.seq);
+  }
 }
 
 void ClusterRouter::begin_sync() {

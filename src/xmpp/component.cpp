@@ -1,5 +1,7 @@
 #include "xmpp/component.h"
 
+#include "xmpp/cluster_router.h"
+
 #include "util/random.h"
 #include "xml/serializer.h"
 #include "xmpp/routing_rules.h"
@@ -101,7 +103,8 @@ void ComponentStream::handle_stanza(xml::Element& stanza, std::string_view raw) 
   }
   auto kind = stanza_kind(stanza.name());
   if (kind == StanzaKind::other) return stream_error("unsupported-stanza-type");
-  unanswered_.answered(stanza.attr("id"));
+  if (auto from = unanswered_.answered(stanza.attr("id")); !from.empty())
+    if (auto cluster = server_.cluster()) cluster->bridge_answered(from);
   auto from = Jid::parse(stanza.attr("from"));
   if (!from || from->domain() != domain_) return stream_error("invalid-from");
   std::weak_ptr<Connection> weak = shared_from_this();
@@ -172,21 +175,32 @@ void ComponentStream::route_elsewhere(std::string_view bytes) {
   });
 }
 
+ComponentStream::Forwarded ComponentStream::send_forwarded(std::string_view bytes, const ForwardedFrom& from) {
+  auto kept = unanswered_.sent_for(bytes, UnansweredStanzas::Clock::now(), from);
+  if (!kept.evicted.empty())
+    if (auto cluster = server_.cluster()) cluster->bridge_released(kept.evicted, false);
+  if (kept.outcome != Forwarded::gone) Connection::send(bytes);
+  return kept.outcome;
+}
+
 void ComponentStream::on_disconnect() {
   if (!handshaken_) return;
   const bool held = server_.registry.unregister_component(domain_, *this);
   if (held) server_.log->info("call bridge '{}' disconnected ({})", name_, peer());
   // Also when replaced: what this connection got while it held the name and did
   // not answer may never have been read.
-  auto again = unanswered_.take(UnansweredStanzas::Clock::now());
-  if (!again.empty())
-    server_.log->info("call bridge '{}' ({}): {} stanza(s) sent to it and not answered are routed again", name_,
-                      peer(), again.size());
+  auto taken = unanswered_.take(UnansweredStanzas::Clock::now());
+  if (!taken.again.empty() || !taken.forwarded.empty())
+    server_.log->info("call bridge '{}' ({}): stanzas sent to it and not answered: {} routed again, {} handed back "
+                      "to the members that forwarded them",
+                      name_, peer(), taken.again.size(), taken.forwarded.size());
   if (auto lost = unanswered_.evicted())
     server_.log->warn("call bridge '{}' ({}): {} stanza(s) sent to it were past the bound of what is kept unanswered "
                       "and may be lost",
                       name_, peer(), lost);
-  for (auto& bytes : again) route_again(server_, bytes);
+  if (!taken.forwarded.empty())
+    if (auto cluster = server_.cluster()) cluster->bridge_released(taken.forwarded, true);
+  for (auto& bytes : taken.again) route_again(server_, bytes);
 }
 
 }  // namespace convene::xmpp

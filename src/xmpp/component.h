@@ -62,6 +62,7 @@ class ComponentStream : public Connection, public ComponentLink {
     else
       route_elsewhere(bytes);
   }
+  Forwarded send_forwarded(std::string_view bytes, const ForwardedFrom& from) override;
   const std::string& peer() const override { return Connection::peer(); }
   void replaced() override { post_close("conflict", "replaced by a newer connection"); }
   bool standby() const override { return standby_; }

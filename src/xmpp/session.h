@@ -32,6 +32,12 @@ class Session {
   virtual std::uint64_t node() const { return 0; }
 };
 
+// How the cluster member that forwarded a stanza numbered it: whom to confirm it to.
+struct ForwardedFrom {
+  std::uint64_t node = 0, incarnation = 0, seq = 0;
+  auto operator<=>(const ForwardedFrom&) const = default;
+};
+
 // A call bridge (XEP-0114 component) connected to this node, as the session
 // registry sees it: somewhere to send stanzas. ComponentStream implements it, so
 // the registry needs no connection code (and includes nothing above itself).
@@ -47,6 +53,18 @@ class ComponentLink {
   // A standby instance (it said so at its handshake): it holds the domain only
   // while nobody else claims it, and yields to any other claim (component.h).
   virtual bool standby() const { return false; }
+
+  // A stanza another cluster member forwarded (cluster_router.h): `from` is how
+  // that member numbered it. awaiting_answer: the origin is confirmed only once the
+  // bridge has answered it (ClusterRouter::bridge_answered), or told to send it
+  // again if the connection ends first (ClusterRouter::bridge_released). gone: the
+  // connection had ended, nothing was sent.
+  enum class Forwarded { confirmed, awaiting_answer, gone };
+  virtual Forwarded send_forwarded(std::string_view bytes, const ForwardedFrom& from) {
+    (void)from;
+    send(bytes);
+    return Forwarded::confirmed;
+  }
 };
 
 }  // namespace convene::xmpp

@@ -175,6 +175,15 @@ bool SessionRegistry::send_to_component(std::string_view domain, std::string_vie
   return true;
 }
 
+std::optional<ComponentLink::Forwarded> SessionRegistry::send_forwarded_to_component(std::string_view domain,
+                                                                                     std::string_view bytes,
+                                                                                     const ForwardedFrom& from) const {
+  std::shared_lock lock(mu_);
+  auto it = components_.find(domain);
+  if (it == components_.end()) return std::nullopt;
+  return it->second->send_forwarded(bytes, from);
+}
+
 bool SessionRegistry::deliver_to_session(const Jid& full, std::string_view bytes) const {
   std::shared_lock lock(mu_);
   auto it = sessions_.find(full.bare_view());

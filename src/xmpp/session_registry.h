@@ -142,6 +142,10 @@ class SessionRegistry {
   bool with_sessions(std::string_view bare, FunctionRef<void(std::span<const std::shared_ptr<Session>>)> fn) const;
   // Sends bytes to this node's component for `domain`; false when there is none.
   bool send_to_component(std::string_view domain, std::string_view bytes) const;
+  // The same for a stanza another member forwarded (ComponentLink::send_forwarded);
+  // nothing when this node has no component for `domain`.
+  std::optional<ComponentLink::Forwarded> send_forwarded_to_component(std::string_view domain, std::string_view bytes,
+                                                                      const ForwardedFrom& from) const;
   // Delivers bytes to this node's session bound to exactly `full`; false when none.
   bool deliver_to_session(const Jid& full, std::string_view bytes) const;
 

@@ -22,6 +22,14 @@
 // messages): nothing answers them, and they would follow every holder around. Bounded: kMaxEntries and kMaxTotalBytes (the oldest go first,
 // logged by the caller), each at most kMaxBytes (larger ones are not kept).
 //
+// Stanzas another cluster member forwarded (sent_for): this node may not route
+// them again itself, as it does its own users' (a member speaks only for its own
+// users: the next holder's node would refuse them). So their origin is confirmed
+// only when the bridge answered them (answered() says whose), and when the
+// connection ends they are handed back (take(): `forwarded`) for the origin to
+// send again, to wherever the name is then. Those without an id cannot be matched
+// to an answer: kept and confirmed as this node's own are.
+//
 // Threads: every method from any thread (a mutex of its own, a leaf).
 #include <chrono>
 #include <cstddef>
@@ -31,6 +39,8 @@
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include "xmpp/session.h"
 
 namespace convene::xmpp {
 
@@ -46,9 +56,23 @@ class UnansweredStanzas {
   // caller must. Under the same mutex as take(), so each stanza is either taken or
   // refused here, never neither.
   [[nodiscard]] bool sent(std::string_view bytes, Clock::time_point now);
-  void answered(std::string_view id);
-  // Takes the unanswered stanzas, oldest first; later sends are refused (above).
-  std::vector<std::string> take(Clock::time_point now);
+  // A stanza forwarded by another member (above). `evicted`: forwarded stanzas the
+  // bounds pushed out, by this send or an earlier one (their origins must not wait
+  // for an answer that nobody will report).
+  struct Forwarded {
+    ComponentLink::Forwarded outcome;
+    std::vector<ForwardedFrom> evicted;
+  };
+  [[nodiscard]] Forwarded sent_for(std::string_view bytes, Clock::time_point now, const ForwardedFrom& from);
+  // Takes off the stanza with this id and those before it; says which of them
+  // other members forwarded and wait for this answer.
+  std::vector<ForwardedFrom> answered(std::string_view id);
+  struct Taken {
+    std::vector<std::string> again;        // this node's own (and those without an id), oldest first
+    std::vector<ForwardedFrom> forwarded;  // for their origins to send again (evicted ones included)
+  };
+  // Takes the unanswered stanzas; later sends are refused (above).
+  Taken take(Clock::time_point now);
   // Stanzas pushed out by the bounds so far (for the caller's log).
   size_t evicted() const;
 
@@ -56,9 +80,15 @@ class UnansweredStanzas {
   struct Entry {
     std::string id;
     std::string bytes;
+    std::optional<ForwardedFrom> from;  // awaits an answer for its origin
   };
+  // Whether `bytes` is kept at all (not presence, not an answer, not too large).
+  static bool worth_keeping(std::string_view bytes);
+  void keep(Entry entry);  // under mu_
+
   mutable std::mutex mu_;
   std::deque<Entry> entries_;
+  std::vector<ForwardedFrom> evicted_from_;  // until the next sent_for or take
   size_t bytes_ = 0, evicted_ = 0;
   bool taken_ = false;
 };

@@ -7,6 +7,7 @@ rejoining, and are told that the node-1 occupant is gone (unavailable presence).
 When node 1 comes back (its own cb1 takes the name back), they still talk: nobody
 gets not-acceptable. Waits are bounded polls and events, never sleeps."""
 import asyncio
+import os
 import re
 import signal
 
@@ -209,4 +210,65 @@ def test_a_silent_bridge_node_gives_up_the_name_before_its_sessions(cluster):  #
             wait_showing(lambda: bridges(cluster[i])["cb1"]["Held by"] == f"{ADDR[1]}:5222 (another node)", 60,
                          f"node {i} to see cb1 back on node 1", listing(cluster[i]))
         await offline(carol)
+    run(go(), timeout=240)
+
+
+def forwarded(node):
+    """`Stanzas forwarded` of `xmpp status`: (forwarded, unconfirmed)."""
+    m = re.search(r"Stanzas forwarded\s*:\s*(\d+) \(resent \d+, unconfirmed (\d+)\)", node.mmp("xmpp", "status").stdout)
+    return int(m.group(1)), int(m.group(2))
+
+
+def test_a_yielding_standby_hands_other_nodes_stanzas_back_to_their_origin(cluster):  # noqa: F811
+    """A standby on node H holds cb1 and has not answered a group message that alice
+    (on node O) sent through O (its process is stopped, as a bridge busy elsewhere).
+    cb1's own instance then starts on a third node P, and H's standby yields. H may
+    not route alice's message to P itself (P would refuse it: a node speaks only for
+    its own users); the message was confirmed to O only once answered, so O sends it
+    again, to P. Alice gets her message back from the space, and no error."""
+    room = f"room9@cb1.{DOMAIN}"
+    held = {}
+
+    def standby_holds():
+        for i in (1, 2, 3):
+            m = re.match(r"this node, its standby \(pid (\d+),", bridges(cluster[i])["cb1"]["Held by"])
+            if m:
+                held.update(node=i, pid=int(m.group(1)))
+                return True
+        return False
+    wait_showing(standby_holds, 60, "a standby to hold cb1", listing(cluster[1], cluster[2], cluster[3]))
+    h = held["node"]
+    o, p = [i for i in (1, 2, 3) if i != h]
+
+    async def go():
+        alice = await on(cluster[o], "alice")
+        alice.register_plugin("xep_0045")
+        await join_room(alice, room, "Alice")
+        got, errors = [], []
+        alice.add_event_handler("groupchat_message", lambda m: got.append(str(m["body"])))
+        alice.add_event_handler("message_error", lambda m: errors.append(m["error"]["condition"]))
+        alice.send_message(mto=room, mbody="warm", mtype="groupchat")
+        await until(lambda: "warm" in got, "alice's first message back from the space")
+
+        os.kill(held["pid"], signal.SIGSTOP)
+        try:
+            before = forwarded(cluster[o])[0]
+            alice.send_message(mto=room, mbody="unanswered", mtype="groupchat")
+            await until(lambda: forwarded(cluster[o])[0] > before, "node O to forward the message to node H")
+            # cb1's own instance on node P: H's standby yields to its claim.
+            n = cluster[p]
+            secret = re.search(r"cb1\s.*?Secret\s*:\s*(\S+)", n.mmp("xmpp", "callbridge", "list").stdout, re.S).group(1)
+            n.mmp("callbridge", "name", "cb1")
+            n.mmp("callbridge", "domain", DOMAIN)
+            n.mmp("callbridge", "server", ADDR[p])
+            n.mmp("callbridge", "secret", input=secret + "\n")
+            n.mmp("callbridge", "enable")
+            await until(lambda: bridges(cluster[h])["cb1"]["Held by"] == f"{ADDR[p]}:5222 (another node)",
+                        "node H to see cb1 on node P", 60)
+            await until(lambda: "unanswered" in got or errors, "the message back from cb1 on node P", 40)
+        finally:
+            os.kill(held["pid"], signal.SIGCONT)
+        assert "unanswered" in got and not errors, (got, errors)
+        assert "held by this node" not in cluster[p].output(), cluster[p].output()[-3000:]
+        await offline(alice)
     run(go(), timeout=240)
