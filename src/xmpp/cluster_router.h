@@ -333,7 +333,7 @@ class ClusterRouter : public std::enable_shared_from_this<ClusterRouter>, public
   std::map<std::uint64_t, std::chrono::steady_clock::time_point> registered_at_;  // last register_node from each
   std::optional<std::chrono::steady_clock::time_point> leading_since_;          // set while this node leads
   std::set<std::uint64_t> silenced_;  // members whose entries this leader had dropped everywhere
-  std::set<std::uint64_t> bridges_silenced_;  // members whose call bridges this leader had dropped everywhere
+  std::set<std::uint64_t> bridges_silenced_;  // silent members whose call bridges this leader dropped everywhere
   std::set<std::uint64_t> in_doubt_;          // member_in_doubt (every node)
   std::uint64_t last_leader_ = 0;                  // tick thread
   std::atomic<std::uint64_t> synced_with_{0};      // the leader whose own list arrived last

@@ -218,9 +218,9 @@ void ClusterRouter::drop_silent_bridges(const cluster::ConsensusStatus& st) {
         if (bridges_silenced_.erase(m.id)) heard_again.push_back(m.id);
         continue;
       }
-      if (!bridges_silenced_.insert(m.id).second) continue;
       auto entries = registry_.find(m.id);
-      if (entries == registry_.end()) continue;
+      if (bridges_silenced_.count(m.id) || entries == registry_.end() || entries->second.components.empty()) continue;
+      bridges_silenced_.insert(m.id);
       in_doubt_.insert(m.id);
       auto domains = entries->second.components;  // drop_component changes the set
       for (auto& domain : domains) {

@@ -1,9 +1,8 @@
 #include "xmpp/component.h"
 
-#include "xmpp/cluster_router.h"
-
 #include "util/random.h"
 #include "xml/serializer.h"
+#include "xmpp/cluster_router.h"
 #include "xmpp/routing_rules.h"
 #include "xmpp/undeliverable.h"
 

@@ -17,14 +17,14 @@
 // Standby instances (<handshake standby='true'>): every node of a cluster runs one
 // for each call bridge it does not serve itself, so a bridge whose node died is
 // taken over on another node. A standby is let in only while nobody in the cluster
-// holds the name, and it yields to any other claim. A standby's handshake while
-// the name is held waits up to kStandbyWait for it to free (the bridge's node was
-// dropped from the cluster), then gets <conflict/> (not counted as a failed
-// handshake: it tries again shortly). Waiting here, not asking again and again,
-// lets it in within kStandbyCheck + kStandbyJitter of the name freeing, with one
-// TLS handshake every couple of seconds per standby instead of several a second.
-// It yields to any other claim: a newer connection on
-// this node replaces it as usual, and a claim from another node closes it
+// holds the name: while it is held, the standby's handshake waits up to
+// kStandbyWait for it to free (the bridge's node was dropped from the cluster),
+// then gets <conflict/> (not counted as a failed handshake: it tries again
+// shortly). Waiting here, not asking again and again, lets it in within
+// kStandbyCheck + kStandbyJitter of the name freeing, with one TLS handshake every
+// second or so per standby instead of several a second. A standby yields to any
+// other claim: a newer connection on this node replaces it as usual, and a claim
+// from another node closes it
 // (cluster_router_registry.cpp). Of two standbys let in at once on two nodes, both
 // yield and try again after a random pause; one then wins. The bridge that holds
 // the name reads its rooms back from the store (component_occupants.h).
