@@ -44,6 +44,11 @@ int main(int argc, char** argv) {
   msgs->add_option("--warmup", o.warmup, "seconds before measuring")->capture_default_str();
   msgs->add_option("--rate", o.rate, "open loop: messages/s in total (0: closed loop)")->capture_default_str();
   msgs->add_option("--body", o.body_bytes, "body bytes")->capture_default_str();
+  msgs->add_option("--drain", o.drain, "seconds after the last send for the rest to arrive")->capture_default_str();
+  msgs->add_option("--late-wait", o.late_wait,
+                   "seconds more, while messages are missing after the drain, before they count as lost "
+                   "(longer than a cluster node's 30 s before it bounces a stanza)")
+      ->capture_default_str();
   auto* failover = app.add_subcommand(
       "failover", "open-loop messages between --host and --host2 users; kill -9 of --kill-pid under that load");
   failover->add_option("--pairs", o.pairs)->capture_default_str();

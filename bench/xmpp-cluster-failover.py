@@ -170,7 +170,12 @@ def bench_messages(host, host2=None, label=""):
     if host2:
         cmd += ["--host2", host2]
     cmd += ["messages", "--pairs", str(opts.pairs), "--duration", str(opts.duration)]
-    out = subprocess.run(cmd, capture_output=True, text=True, timeout=300).stdout
+    run = subprocess.run(cmd, capture_output=True, text=True, timeout=300)
+    # Each message missing after the drain, and when it arrived if it did (late:, lost:).
+    for line in run.stderr.splitlines():
+        if line.startswith(("missing after the drain:", "late:", "lost:", "bounced:")):
+            print(f"  {label}: {line}", flush=True)
+    out = run.stdout
     return next((l for l in out.splitlines() if l.startswith("RESULT")), out.strip())
 
 

@@ -578,8 +578,9 @@ void Engine::scan_messages(unsigned idx) {
       size_t body = in.substr(s, e - s).find("<body>");
       if (body != in.npos && s + body + 6 + 16 <= e) stamp = parse_hex16(in.data() + s + body + 6);
     }
+    const bool error = has(tag, "type='error'") || has(tag, "type=\"error\"");
     pos = e + 10;
-    if (on_message) on_message(idx, stamp);
+    if (on_message) on_message(idx, stamp, error);
     if (c.fd < 0) return;
   }
   c.in.erase(0, pos);

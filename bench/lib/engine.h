@@ -51,7 +51,9 @@ class Engine {
 
   std::vector<Conn> conns_;
   std::function<void(unsigned)> on_online, on_dead;
-  std::function<void(unsigned, uint64_t)> on_message;  // receiver index, send stamp
+  // Receiver index, send stamp, and whether it is a message of type error (a bounce
+  // of the receiver's own message).
+  std::function<void(unsigned, uint64_t, bool)> on_message;
   std::function<void()> on_tick;                       // after every poll
   // Once online: the first time one of `markers` shows up in what a connection reads
   // (e.g. a MUC self-presence's status code 110), on_marker(idx), once per connection.

@@ -5,7 +5,9 @@
 #include <algorithm>
 #include <csignal>
 #include <cstdio>
+#include <ctime>
 #include <memory>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -52,15 +54,29 @@ void build_message_templates(Engine& eng, const Options& o, unsigned n) {
   }
 }
 
-// Sends connection i's message stamped with now; false when i is gone.
-bool send_stamped(Engine& eng, unsigned i) {
+// Sends connection i's message stamped with now; returns the stamp, 0 when i is gone.
+uint64_t send_stamped(Engine& eng, unsigned i) {
   Conn& c = eng.conns_[i];
-  if (c.fd < 0) return false;
+  if (c.fd < 0) return 0;
   uint64_t t = now_ns();
   static const char* d = "0123456789abcdef";
   for (int k = 0; k < 16; ++k) c.msg[c.stamp_off + size_t(k)] = d[(t >> (60 - 4 * k)) & 15];
   eng.send(i, c.msg);
-  return true;
+  return t;
+}
+
+// A send stamp (CLOCK_MONOTONIC) as wall-clock time, to find it in a server's log.
+std::string wall_clock(uint64_t stamp) {
+  timespec real;
+  clock_gettime(CLOCK_REALTIME, &real);
+  int64_t ns = int64_t(real.tv_sec) * 1'000'000'000 + real.tv_nsec - int64_t(now_ns() - stamp);
+  time_t secs = time_t(ns / 1'000'000'000);
+  tm utc;
+  gmtime_r(&secs, &utc);
+  char buf[48];
+  std::snprintf(buf, sizeof buf, "%02d:%02d:%02d.%03lld UTC", utc.tm_hour, utc.tm_min, utc.tm_sec,
+                (long long)(ns % 1'000'000'000 / 1'000'000));
+  return buf;
 }
 
 void print_error(const Engine& eng) {
@@ -122,24 +138,56 @@ int run_messages(const Options& o) {
   }
   build_message_templates(eng, o, n);
   uint64_t sent = 0, received = 0, delivered = 0, bad = 0;
+  // Every message is followed from its send to its arrival: what is missing when the
+  // drain (o.drain) ends is waited for up to o.late_wait more and told apart: late
+  // (arrived then), bounced (an error back to its sender), lost (never), and what
+  // arrived twice (or was not sent in this run: delivered from offline storage at
+  // login) or ahead of an earlier one of its sender.
+  std::vector<std::set<uint64_t>> on_way(n);  // per sender: the stamps not arrived yet
+  uint64_t bounced = 0, duplicates = 0, out_of_order = 0, late = 0;
+  uint64_t drained_at = 0;  // when the drain ended with messages missing (0: not yet)
+  Stats late_lat;
   Stats lat;
   uint64_t t_start = now_ns();
   uint64_t t_measure = t_start + uint64_t(o.warmup * 1e9);
   uint64_t t_end = t_measure + uint64_t(o.duration * 1e9);
   bool sending = true;
   auto send_from = [&](unsigned i) {
-    if (send_stamped(eng, i)) ++sent;
+    if (uint64_t stamp = send_stamped(eng, i)) {
+      ++sent;
+      on_way[i].insert(stamp);
+    }
   };
   eng.on_dead = [&](unsigned) {};
-  eng.on_message = [&](unsigned idx, uint64_t stamp) {
+  eng.on_message = [&](unsigned idx, uint64_t stamp, bool error) {
     uint64_t t = now_ns();
-    ++received;
-    if (!stamp || stamp > t) ++bad;
-    else if (t >= t_measure && t < t_end) {
-      ++delivered;
-      lat.add(t - stamp);
+    const unsigned sender = error ? idx : idx ^ 1;  // a bounce comes back to its sender
+    auto& way = on_way[sender];
+    auto it = way.find(stamp);
+    if (it == way.end()) {
+      ++(stamp ? duplicates : bad);
+      return;
     }
-    if (o.rate <= 0 && sending) send_from(idx ^ 1);  // closed loop: the sender's next one
+    if (it != way.begin()) ++out_of_order;
+    way.erase(it);
+    if (error) {
+      ++bounced;
+      std::fprintf(stderr, "bounced: %s -> %s sent %s, back after %.0f ms\n", eng.user_name(sender).c_str(),
+                   eng.user_name(sender ^ 1).c_str(), wall_clock(stamp).c_str(), double(t - stamp) / 1e6);
+    } else {
+      ++received;
+      if (t >= t_measure && t < t_end) {
+        ++delivered;
+        lat.add(t - stamp);
+      }
+      if (drained_at) {
+        ++late;
+        late_lat.add(t - stamp);
+        std::fprintf(stderr, "late: %s -> %s sent %s, arrived after %.0f ms\n", eng.user_name(sender).c_str(),
+                     eng.user_name(idx).c_str(), wall_clock(stamp).c_str(), double(t - stamp) / 1e6);
+      }
+    }
+    if (o.rate <= 0 && sending) send_from(sender);  // closed loop: the sender's next one
   };
   std::unique_ptr<CpuWindow> cpu;
   std::string shares;
@@ -163,19 +211,40 @@ int run_messages(const Options& o) {
   if (o.rate <= 0)
     for (unsigned i = 0; i < n; ++i) send_from(i);
   while (sending) eng.poll(1);
-  uint64_t drain_until = now_ns() + 3'000'000'000ull;
-  while (received < sent && now_ns() < drain_until) eng.poll(10);
+  auto missing = [&] {
+    size_t m = 0;
+    for (auto& way : on_way) m += way.size();
+    return m;
+  };
+  uint64_t drain_until = now_ns() + uint64_t(o.drain * 1e9);
+  while (missing() && now_ns() < drain_until) eng.poll(10);
+  const size_t missing_after_drain = missing();
+  if (missing_after_drain) {
+    drained_at = now_ns();
+    for (unsigned i = 0; i < n; ++i)
+      for (uint64_t stamp : on_way[i])
+        std::fprintf(stderr, "missing after the drain: %s -> %s sent %s (%.0f ms ago)\n", eng.user_name(i).c_str(),
+                     eng.user_name(i ^ 1).c_str(), wall_clock(stamp).c_str(), double(drained_at - stamp) / 1e6);
+    uint64_t wait_until = drained_at + uint64_t(o.late_wait * 1e9);
+    while (missing() && now_ns() < wait_until) eng.poll(10);
+  }
+  const size_t lost = missing();
+  for (unsigned i = 0; i < n; ++i)
+    for (uint64_t stamp : on_way[i])
+      std::fprintf(stderr, "lost: %s -> %s sent %s\n", eng.user_name(i).c_str(), eng.user_name(i ^ 1).c_str(),
+                   wall_clock(stamp).c_str());
   unsigned dead = 0;
   for (auto& c : eng.conns_) dead += c.st == St::dead;
   double mps = double(delivered) / o.duration;
   char extra[96] = "";
   if (server_s >= 0 && delivered) std::snprintf(extra, sizeof extra, " server_us_per_msg=%.2f", server_s * 1e6 / delivered);
   std::printf("RESULT scenario=messages server=%s pairs=%u mode=%s rate=%.0f duration_s=%.1f delivered=%lu "
-              "msgs_per_s=%.0f p50_ms=%.3f p99_ms=%.3f max_ms=%.3f sent=%lu received=%lu lost=%ld bad=%lu "
-              "dead_conns=%u%s%s\n",
+              "msgs_per_s=%.0f p50_ms=%.3f p99_ms=%.3f max_ms=%.3f sent=%lu received=%lu lost=%zu late=%lu "
+              "late_max_ms=%.0f bounced=%lu duplicates=%lu out_of_order=%lu bad=%lu dead_conns=%u%s%s\n",
               o.label.c_str(), o.pairs, o.rate > 0 ? "open" : "closed", o.rate, o.duration,
               (unsigned long)delivered, mps, lat.pct_ms(0.5), lat.pct_ms(0.99), lat.max_ms(), (unsigned long)sent,
-              (unsigned long)received, long(sent) - long(received), (unsigned long)bad, dead, shares.c_str(), extra);
+              (unsigned long)received, lost, (unsigned long)late, late_lat.max_ms(), (unsigned long)bounced,
+              (unsigned long)duplicates, (unsigned long)out_of_order, (unsigned long)bad, dead, shares.c_str(), extra);
   std::fflush(stdout);
   print_error(eng);
   eng.close_all();
@@ -266,7 +335,7 @@ int run_space(const Options& o) {
                  t_end = t_measure + uint64_t(o.duration * 1e9);
   bool sending = true;
   // A talker's own message reflected back to it (same stamp) releases its next one.
-  eng.on_message = [&](unsigned idx, uint64_t stamp) {
+  eng.on_message = [&](unsigned idx, uint64_t stamp, bool) {
     uint64_t t = now_ns();
     if (!stamp || stamp > t) {
       ++other;  // the subject, or anything else without our stamp
@@ -346,7 +415,7 @@ int run_failover(const Options& o) {
   int64_t restored_ns = -1;  // kill -> first message sent after it delivered
   uint64_t last_delivery = 0, longest_gap = 0;
   eng.on_dead = [&](unsigned) {};
-  eng.on_message = [&](unsigned, uint64_t stamp) {
+  eng.on_message = [&](unsigned, uint64_t stamp, bool) {
     uint64_t t = now_ns();
     ++received;
     if (!stamp || stamp > t) {

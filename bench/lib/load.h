@@ -25,6 +25,8 @@ struct Options {
   double duration = 10;            // seconds measured (messages)
   double warmup = 1;               // seconds before measuring (messages)
   double rate = 0;                 // messages/s in total, open loop; 0: closed loop
+  double drain = 3;                // messages: seconds after the last send for the rest to arrive
+  double late_wait = 40;           // messages: then, while some are missing, seconds more to tell late from lost
   unsigned body_bytes = 100;       // size of the <body/> text
   double hold = 3;                 // seconds to hold idle connections before reading RSS
   double timeout = 120;            // bound on any phase

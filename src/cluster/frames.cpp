@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cstring>
 
 #include "cluster/wire.h"
 
@@ -44,6 +45,30 @@ std::pair<char*, std::size_t> FrameBody::next() {
 void FrameBody::commit(std::size_t n) {
   received_ += n;
   body_.resize(received_);
+}
+
+std::pair<char*, std::size_t> FrameSplitter::room() {
+  if (begin_ > 0) {  // what was handed on makes room: the rest moves to the front
+    std::memmove(buffer_.data(), buffer_.data() + begin_, end_ - begin_);
+    end_ -= begin_;
+    begin_ = 0;
+  }
+  if (end_ == 0 && buffer_.capacity() > (1u << 20)) std::string().swap(buffer_);  // after a large frame
+  if (buffer_.size() < end_ + kRead) buffer_.resize(end_ + kRead);  // grows only with what arrived
+  return {buffer_.data() + end_, kRead};
+}
+
+std::optional<std::string_view> FrameSplitter::next() {
+  if (failed_ || end_ - begin_ < 4) return std::nullopt;
+  std::uint32_t n = wire::Reader(std::string_view(buffer_.data() + begin_, 4)).u32();
+  if (n > kMaxFrame) {
+    failed_ = true;
+    return std::nullopt;
+  }
+  if (end_ - begin_ - 4 < n) return std::nullopt;
+  std::string_view payload(buffer_.data() + begin_ + 4, n);
+  begin_ += 4 + n;
+  return payload;
 }
 
 void read_frame(std::shared_ptr<TlsStream> s, std::function<void(std::error_code, std::string)> done) {

@@ -14,17 +14,37 @@ namespace {
 constexpr auto kRedialDelay = std::chrono::milliseconds(100);
 constexpr size_t kMaxWriteBytes = 256u << 10;  // one write gathers queued messages up to this
 
-void receive(std::shared_ptr<TlsStream> s, PeerHello from, PeerLinks::Handler handler) {
-  read_frame(s, [s, from, handler](std::error_code ec, std::string message) {
-    if (ec) {
-      std::error_code e;
-      s->lowest_layer().close(e);
-      return;
-    }
-    handler(from.id, std::move(message));
-    receive(s, from, handler);
-  });
-}
+// What after_this_read() deferred, while a Receiver hands on one read's frames.
+thread_local std::vector<std::function<void()>>* t_after_read = nullptr;
+
+// Reads whatever the link brings and hands on every whole frame of it (FrameSplitter).
+struct Receiver : std::enable_shared_from_this<Receiver> {
+  Receiver(std::shared_ptr<TlsStream> s, std::uint64_t f, PeerLinks::Handler h)
+      : stream(std::move(s)), from(f), handler(std::move(h)) {}
+  std::shared_ptr<TlsStream> stream;
+  const std::uint64_t from;
+  const PeerLinks::Handler handler;
+  FrameSplitter frames;
+
+  void read() {
+    auto [data, size] = frames.room();
+    stream->async_read_some(asio::buffer(data, size), [self = shared_from_this()](std::error_code ec, size_t n) {
+      if (ec) return self->close();
+      self->frames.commit(n);
+      std::vector<std::function<void()>> after;
+      t_after_read = &after;
+      while (auto payload = self->frames.next()) self->handler(self->from, std::string(*payload));
+      t_after_read = nullptr;
+      for (auto& fn : after) fn();
+      if (self->frames.failed()) return self->close();
+      self->read();
+    });
+  }
+  void close() {
+    std::error_code e;
+    stream->lowest_layer().close(e);
+  }
+};
 
 }  // namespace
 
@@ -47,8 +67,13 @@ void PeerLinks::serve(Handler handler, std::function<bool(const PeerHello&)> adm
       s->lowest_layer().close(ec);
       return;
     }
-    receive(std::move(s), std::move(from), handler);
+    std::make_shared<Receiver>(std::move(s), from.id, handler)->read();
   });
+}
+
+void PeerLinks::after_this_read(std::function<void()> fn) {
+  if (!t_after_read) return fn();
+  t_after_read->push_back(std::move(fn));
 }
 
 void PeerLinks::send(const std::string& address, std::string message) {

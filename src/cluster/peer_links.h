@@ -11,6 +11,10 @@
 // breaks may be lost. Callers that need delivery confirm it at their level and
 // resend (at-least-once), as the XMPP cluster router does.
 //
+// Receiving: every whole message a read brought goes to the handler before the
+// next read (FrameSplitter), and what the handler sends for them leaves together;
+// after_this_read() lets it answer them all in one message.
+//
 // Threading: send() from any thread; the handler runs on the network thread and
 // must not block. Lifetime: stop the PeerNetwork before destroying this object.
 #include <cstdint>
@@ -37,6 +41,10 @@ class PeerLinks {
   // links of peers `admit` accepts (network thread; asked once per link).
   void serve(Handler handler, std::function<bool(const PeerHello&)> admit = nullptr);
   void send(const std::string& address, std::string message);
+  // From a Handler: runs `fn` on the network thread once the handler has had
+  // every message of the read it is handling (before the next read), so that
+  // answers to them all can go in one message. Anywhere else: at once.
+  static void after_this_read(std::function<void()> fn);
 
  private:
   struct Link;

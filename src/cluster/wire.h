@@ -16,11 +16,15 @@ class Writer {
   // A length-prefixed (u32) byte string.
   Writer& bytes(std::string_view s) { u32(static_cast<std::uint32_t>(s.size())); out_.append(s); return *this; }
   Writer& raw(std::string_view s) { out_.append(s); return *this; }
+  // Room for `n` more bytes, when the size is known ahead (one allocation).
+  Writer& reserve(size_t n) { out_.reserve(out_.size() + n); return *this; }
   std::string take() { return std::move(out_); }
 
  private:
   Writer& be(std::uint64_t v, int n) {
-    for (int i = n - 1; i >= 0; --i) out_.push_back(static_cast<char>((v >> (8 * i)) & 0xff));
+    char b[8];  // one append, not one push_back (and capacity check) per byte
+    for (int i = 0; i < n; ++i) b[i] = static_cast<char>((v >> (8 * (n - 1 - i))) & 0xff);
+    out_.append(b, static_cast<size_t>(n));
     return *this;
   }
   std::string out_;

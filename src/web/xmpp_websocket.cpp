@@ -182,7 +182,7 @@ std::optional<std::string> canonical_origin(const std::string& origin) {
     for (char c : host)
       if (!std::isalnum(static_cast<unsigned char>(c)) && c != '.' && c != '-') return std::nullopt;
   }
-  if (!port.empty() || rest.find(':') != std::string::npos && rest.front() != '[') {
+  if (!port.empty() || (rest.find(':') != std::string::npos && rest.front() != '[')) {
     if (port.empty() || port.size() > 5) return std::nullopt;
     for (char c : port)
       if (!std::isdigit(static_cast<unsigned char>(c))) return std::nullopt;

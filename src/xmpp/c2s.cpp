@@ -27,6 +27,18 @@ ClientStream::ClientStream(Server& server, asio::any_io_executor executor, std::
 
 // ---- any thread ----------------------------------------------------------------
 
+void ClientStream::offline_stored() {
+  // Under the registry's lock (offline_stored in offline.cpp): only post.
+  asio::post(executor(), [self = std::static_pointer_cast<ClientStream>(shared_from_this())] {
+    if (!self->initial_presence_sent_ || self->ended_) return;  // its initial presence will deliver it
+    {
+      std::lock_guard lock(self->state_mu_);
+      if (self->taken_over_ || !self->available_ || self->priority_ < 0) return;
+    }
+    deliver_offline(*self);
+  });
+}
+
 void ClientStream::deliver(std::string_view bytes) {
   std::lock_guard lock(state_mu_);
   if (sm_enabled_) {
@@ -519,6 +531,7 @@ void take_over(ClientStream& from, ClientStream& to) {
   to.sm_sizes_ = std::move(from.sm_sizes_);
   to.directed_ = from.directed_;
   to.initial_presence_sent_ = from.initial_presence_sent_;
+  to.offline_delivered_ = from.offline_delivered_;
   to.bound_ = true;
 }
 

@@ -38,6 +38,9 @@ class ClientStream : public Connection, public Session {
   // is kept until acknowledged (and survives a dropped connection until resumed).
   void deliver(std::string_view bytes) override;
   const Jid& jid() const override { return jid_; }
+  // Delivers, on this connection's thread, what was stored offline for this user
+  // since its initial presence (once the session is available, priority >= 0).
+  void offline_stored() override;
   bool available() const override;
   int priority() const override;
   std::string presence() const override;  // last available presence (raw, as the user sent it)
@@ -59,6 +62,9 @@ class ClientStream : public Connection, public Session {
   std::set<std::string>& directed() { return directed_; }
   bool initial_presence_sent() const { return initial_presence_sent_; }
   void mark_initial_presence() { initial_presence_sent_ = true; }
+  // The highest id of the offline messages delivered to this session: their pop
+  // may not be applied yet when deliver_offline() runs again.
+  uint64_t& offline_delivered() { return offline_delivered_; }
   bool bound() const { return bound_; }
   Server& server() { return server_; }
 
@@ -94,6 +100,7 @@ class ClientStream : public Connection, public Session {
   Jid jid_;
   bool bound_ = false;
   bool initial_presence_sent_ = false;
+  uint64_t offline_delivered_ = 0;
   // Atomic: a newer bind of the same full JID sets it from that connection's thread.
   std::atomic<bool> ended_{false};
   std::set<std::string> directed_;  // full JIDs given directed presence
@@ -126,6 +133,9 @@ void broadcast_unavailable(ClientStream& session);
 void store_offline(Server& server, const Jid& to, const xml::Element& stanza, std::string_view raw,
                    std::string_view from);
 void deliver_offline(ClientStream& session);
+// From the store's offline listener (XmppStore::on_offline_stored, any thread that
+// does not hold the session registry's lock): tells this node's sessions of `user`.
+void offline_stored(Server& server, const std::string& user);
 // roster.cpp: RFC 6121 §2.
 void handle_roster_iq(ClientStream& session, xml::Element& iq);
 void push_roster_item(Server& server, std::string_view user_bare, const RosterItem& item, bool removed);

@@ -195,14 +195,18 @@ void ClusterRouter::on_message(std::uint64_t from, std::string bytes) {
     case RouterMessageType::deliver:
       if (from == m->node && !m->sessions.empty()) learn_sender(*m);
       return deliver_here(*m);
-    case RouterMessageType::delivered: {
+    case RouterMessageType::delivered:
+      m->seqs = {m->seq};
+      [[fallthrough]];
+    case RouterMessageType::delivered_many: {
       if (m->incarnation != incarnation_) return;
       std::lock_guard lock(pending_mu_);
-      if (auto it = pending_.find(m->seq); it != pending_.end()) {
-        pending_bytes_ -= it->second.stanza.size();
-        stream_done(it->second.target_node);
-        pending_.erase(it);
-      }
+      for (auto seq : m->seqs)
+        if (auto it = pending_.find(seq); it != pending_.end()) {
+          pending_bytes_ -= it->second.stanza.size();
+          stream_done(it->second.target_node);
+          pending_.erase(it);
+        }
       return;
     }
   }

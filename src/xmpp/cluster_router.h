@@ -26,7 +26,10 @@
 // Forwarded stanzas (cluster_router_relay.cpp). RemoteSession::deliver() gives the stanza a sequence
 // number and sends it on its hop (below): straight to the holding node
 // (deliver), or to the leader (relay), which sends it to the holding node
-// (deliver); the holding node delivers it locally and confirms to the origin (delivered).
+// (deliver); the holding node delivers it locally and confirms to the origin:
+// the stanzas of one read from a link in one message (delivered_many, sent once
+// the read's messages are all handled), or one by one (delivered) to an origin
+// that did not say it reads delivered_many (an older node).
 // The origin keeps every unconfirmed stanza and sends it again after a leader
 // change, a change of hop or kResendAfter; the holding node drops repeats by (origin,
 // incarnation, seq). So a stanza this node acknowledged to its client (XEP-0198)
@@ -79,7 +82,8 @@
 // a stanza that its session's end overtook (through the leader: unlikely) puts
 // back an entry that the origin's next whole list removes (kRegisterEvery).
 // Compatibility: a mixed cluster does not lose stanzas (an older node accepts a
-// delivery from its origin, and relays through the leader as before), but
+// delivery from its origin, and relays through the leader as before; it ignores
+// the kReadsDeliveredMany mark, and is confirmed with delivered), but
 // rolling upgrades are not a goal of this scheme.
 //
 // Absent sessions (absent_sessions.h). When the leader drops the sessions of a
@@ -292,6 +296,9 @@ class ClusterRouter : public std::enable_shared_from_this<ClusterRouter>, public
   void stream_done(std::uint64_t target);                       // one of its stanzas left pending_ (pending_mu_)
   void refresh_route_view(const cluster::ConsensusStatus& st);
   void deliver_here(const RouterMessage& m);
+  // Confirms `m` to its origin: at once, or with the others of this read (delivered_many).
+  void confirm(const RouterMessage& m);
+  void send_confirmations();
   // The sender's entry a stanza sent straight by its origin carries (network thread).
   void learn_sender(const RouterMessage& m);
   // Why the stanza of `m` may not be delivered (its `from` is not its origin's), or nothing.
@@ -300,7 +307,7 @@ class ClusterRouter : public std::enable_shared_from_this<ClusterRouter>, public
   // A stanza another member forwarded to a call bridge of this node ("Stanzas for a
   // call bridge"); not confirmed (nor kept as seen) unless `confirmed`.
   ComponentLink::Forwarded deliver_to_bridge(const RouterMessage& m);
-  void confirm(const ForwardedFrom& stanza);
+  void confirm_one(const ForwardedFrom& stanza);  // `delivered`, alone
   bool deliver_local(const std::string& jid, const std::string& stanza);
   struct Location {
     enum Kind { here, elsewhere, unknown, gone } kind;
@@ -366,6 +373,12 @@ class ClusterRouter : public std::enable_shared_from_this<ClusterRouter>, public
   std::map<std::pair<std::uint64_t, std::uint64_t>, std::set<std::uint64_t>> seen_;  // (origin, incarnation) →
   std::set<ForwardedFrom> awaiting_answer_;  // sent to a call bridge here, confirmed when it answers
   Counters counters_;
+
+  // Confirmations not sent yet: (origin, incarnation) → seqs (confirm_mu_, a leaf).
+  static constexpr size_t kMaxConfirmationsPerMessage = 1024;
+  std::mutex confirm_mu_;
+  std::map<std::pair<std::uint64_t, std::uint64_t>, std::vector<std::uint64_t>> confirmations_;
+  size_t unsent_confirmations_ = 0;
 
   std::mutex absent_mu_;  // a leaf: nothing is called while it is held
   AbsentSessions absent_;

@@ -1,8 +1,10 @@
 // The cluster router's forwarded stanzas (cluster_router.h, "Forwarded stanzas"
 // and "Store before stanza"): relaying to the holding node, delivering here,
 // confirming, resending, and holding stanzas until the store caught up.
+#include <algorithm>
 #include <optional>
 
+#include "cluster/peer_links.h"
 #include "xml/stream_parser.h"
 #include "xmpp/cluster_router.h"
 #include "xmpp/cluster_router_sender.h"
@@ -86,10 +88,12 @@ void ClusterRouter::deliver_here(const RouterMessage& m) {
     if (!hold && to_bridge && deliver_to_bridge(m) != ComponentLink::Forwarded::confirmed) return;
     if (!hold && !to_bridge) deliver_now(m);
   }
-  confirm(key);
+  confirm(m);
 }
 
-void ClusterRouter::confirm(const ForwardedFrom& stanza) {
+// A stanza a call bridge answered after its delivery: confirmed alone, as
+// `delivered` (which every origin reads), from the stream's thread.
+void ClusterRouter::confirm_one(const ForwardedFrom& stanza) {
   RouterMessage ack;
   ack.type = RouterMessageType::delivered;
   ack.node = self_;
@@ -125,7 +129,7 @@ void ClusterRouter::bridge_answered(const std::vector<ForwardedFrom>& stanzas) {
       std::lock_guard lock(pending_mu_);
       if (!awaiting_answer_.erase(s)) continue;
     }
-    confirm(s);
+    confirm_one(s);
   }
 }
 
@@ -136,6 +140,53 @@ void ClusterRouter::bridge_released(const std::vector<ForwardedFrom>& stanzas, b
     if (!redeliver) continue;
     auto seen = seen_.find({s.node, s.incarnation});
     if (seen != seen_.end()) seen->second.erase(s.seq);
+  }
+}
+
+// An origin that reads delivered_many gets the confirmations of one read's
+// stanzas in one message, sent once the read's messages are all handled.
+void ClusterRouter::confirm(const RouterMessage& m) {
+  const bool reads_many =
+      std::find(m.components.begin(), m.components.end(), kReadsDeliveredMany) != m.components.end();
+  if (!reads_many) {
+    RouterMessage ack;
+    ack.type = RouterMessageType::delivered;
+    ack.node = self_;
+    ack.incarnation = m.incarnation;
+    ack.seq = m.seq;
+    return bus_->send(m.node, encode(ack));
+  }
+  bool first, full;
+  {
+    std::lock_guard lock(confirm_mu_);
+    first = unsent_confirmations_ == 0;
+    confirmations_[{m.node, m.incarnation}].push_back(m.seq);
+    full = ++unsent_confirmations_ >= kMaxConfirmationsPerMessage;
+  }
+  // Full: at once (bounded messages).
+  if (full) return send_confirmations();
+  // Messages arrive from cluster/peer_links, whose reads this joins directly:
+  // ClusterBus has no notion of a read.
+  if (first)
+    cluster::PeerLinks::after_this_read([weak = weak_from_this()] {
+      if (auto self = weak.lock()) self->send_confirmations();
+    });
+}
+
+void ClusterRouter::send_confirmations() {
+  std::map<std::pair<std::uint64_t, std::uint64_t>, std::vector<std::uint64_t>> all;
+  {
+    std::lock_guard lock(confirm_mu_);
+    all.swap(confirmations_);
+    unsent_confirmations_ = 0;
+  }
+  for (auto& [origin, seqs] : all) {
+    RouterMessage ack;
+    ack.type = RouterMessageType::delivered_many;
+    ack.node = self_;
+    ack.incarnation = origin.second;
+    ack.seqs = std::move(seqs);
+    bus_->send(origin.first, encode(ack));
   }
 }
 
@@ -382,6 +433,7 @@ void ClusterRouter::send_on(std::uint64_t seq, const Pending& p, Hop hop) {
   m.jid = p.jid;
   m.stanza = p.stanza;
   if (hop.kind == Hop::direct) m.sessions = p.sender;  // through the leader, its registration goes first anyway
+  m.components.emplace_back(kReadsDeliveredMany);
   bus_->send(hop.member, encode(m));
 }
 

@@ -43,7 +43,8 @@ bool may_send(const RouterMessage& m, std::uint64_t from, std::uint64_t leader) 
     case RouterMessageType::bridge_freed: return !itself && from_leader;
     case RouterMessageType::register_node:
     case RouterMessageType::relay:
-    case RouterMessageType::delivered: return itself;
+    case RouterMessageType::delivered:
+    case RouterMessageType::delivered_many: return itself;
   }
   return false;
 }

@@ -36,10 +36,12 @@ class Machine final : public cluster::StateMachine {
   std::string apply(std::string_view command) override {
     json entry = json::parse(command, nullptr, false);
     Status st = ok_status();
+    std::string offline_user;
     if (!entry.is_object()) {
       st = make_error("unreadable cluster log entry");
     } else if (auto c = entry.find("c"); c != entry.end()) {
       st = state.apply(*c);
+      if (st && c->is_object() && c->value("op", "") == "offline.push") offline_user = c->value("user", "");
     } else if (auto l = entry.find("load"); l != entry.end()) {
       auto restored = XmppState::restore(*l);
       if (restored)
@@ -48,6 +50,7 @@ class Machine final : public cluster::StateMachine {
         st = restored.error();
     }  // "noop": nothing to do
     if (entry.is_object()) finish(entry.value("n", std::string()), st);
+    if (!offline_user.empty()) offline.stored(offline_user);
     return encode_status(st);
   }
 
@@ -62,6 +65,10 @@ class Machine final : public cluster::StateMachine {
       return;
     }
     state = std::move(*restored);
+    // A member that fell behind gets the messages stored offline meanwhile in the
+    // snapshot, not one by one: its sessions hear of them all the same.
+    for (auto& user : state.users())
+      if (!state.offline_messages(user).empty()) offline.stored(user);
     // Our own entries may have been folded into the snapshot and will never be
     // applied one by one: finish those the leader already acknowledged.
     std::vector<std::pair<StoreDone, Status>> ready;
@@ -116,6 +123,7 @@ class Machine final : public cluster::StateMachine {
   }
 
   XmppState state;
+  OfflineListener offline;  // XmppStore::on_offline_stored
 
  private:
   struct Pending {
@@ -226,6 +234,9 @@ class ClusterStoreImpl final : public ClusterStore {
     return machine_->state.callbridge(name);
   }
   std::vector<CallBridge> callbridges() const override { return machine_->state.callbridges(); }
+  void on_offline_stored(std::function<void(const std::string& user)> fn) override {
+    machine_->offline.set(std::move(fn));
+  }
   std::vector<SpaceOccupant> space_occupants(std::string_view name) const override {
     return machine_->state.space_occupants(name);
   }

@@ -22,8 +22,16 @@ enum class RouterMessageType : std::uint8_t {
   delivered = 8,       // target → origin: (incarnation, seq) delivered
   register_node = 9,   // as node_sessions, sent by `node` itself to the (new) leader, which answers
                        // with its whole registry and passes the list on as node_sessions
-  bridge_freed = 10,   // leader → all: `node` was silent, its call bridge `jid` is free for a standby
+  delivered_many = 10, // target → origin: (incarnation, each of `seqs`) delivered; only to an origin
+                       // whose stanzas said it reads this (kReadsDeliveredMany)
+  bridge_freed = 11,   // leader → all: `node` was silent, its call bridge `jid` is free for a standby
 };
+
+// In the `components` of a relay or deliver (where older nodes ignore it): its
+// origin reads delivered_many, so the stanzas of one read can be confirmed in one
+// message rather than one each (older origins cannot decode it, and get
+// `delivered` as before).
+inline constexpr std::string_view kReadsDeliveredMany = "delivered_many";  // short: no allocation
 
 struct SessionEntry {
   std::string jid;  // full JID
@@ -42,6 +50,7 @@ struct RouterMessage {
   std::vector<SessionEntry> sessions;
   std::vector<std::string> components;
   std::string stanza;
+  std::vector<std::uint64_t> seqs;  // delivered_many only
   bool operator==(const RouterMessage&) const = default;
 };
 

@@ -34,6 +34,33 @@ TEST(ClusterWire, MessagesRoundTrip) {
   back = decode_router_message(encode(freed));
   ASSERT_TRUE(back);
   EXPECT_EQ(*back, freed);
+
+  RouterMessage d;
+  d.type = RouterMessageType::delivered_many;
+  d.node = 4;
+  d.incarnation = 2;
+  d.seqs = {3, 5, 0xffffffffffffffffull};
+  back = decode_router_message(encode(d));
+  ASSERT_TRUE(back);
+  EXPECT_EQ(*back, d);
+}
+
+// Older nodes decode a relay or deliver that carries kReadsDeliveredMany: it adds
+// no field, only an entry in one they ignore on stanzas.
+TEST(ClusterWire, TheMarkOfANewerOriginChangesNoFieldOfAStanza) {
+  RouterMessage m;
+  m.type = RouterMessageType::deliver;
+  m.node = 1;
+  m.seq = 7;
+  m.stanza = "<message/>";
+  const size_t plain = encode(m).size();
+  m.components = {std::string(kReadsDeliveredMany)};
+  EXPECT_EQ(encode(m).size(), plain + 4 + kReadsDeliveredMany.size());
+  m.seqs = {1, 2};  // not part of a deliver
+  auto back = decode_router_message(encode(m));
+  ASSERT_TRUE(back);
+  EXPECT_TRUE(back->seqs.empty());
+  EXPECT_EQ(back->components, m.components);
 }
 
 TEST(ClusterWire, TruncatedOrUnknownMessagesAreRefused) {
@@ -43,6 +70,13 @@ TEST(ClusterWire, TruncatedOrUnknownMessagesAreRefused) {
   std::string bytes = encode(m);
   for (size_t n = 0; n < bytes.size(); ++n) EXPECT_FALSE(decode_router_message(bytes.substr(0, n))) << n;
   EXPECT_FALSE(decode_router_message(bytes + "x"));
+
+  RouterMessage d;
+  d.type = RouterMessageType::delivered_many;
+  d.seqs = {1, 2, 3};
+  std::string many = encode(d);
+  for (size_t n = 0; n < many.size(); ++n) EXPECT_FALSE(decode_router_message(many.substr(0, n))) << n;
+  EXPECT_FALSE(decode_router_message(many + "x"));
   bytes[0] = 99;
   EXPECT_FALSE(decode_router_message(bytes));
 }

@@ -145,6 +145,7 @@ class LocalStore final : public XmppStore {
   std::vector<OfflineMessage> offline_messages(std::string_view user) const override {
     return state_.offline_messages(user);
   }
+  void on_offline_stored(std::function<void(const std::string& user)> fn) override { offline_.set(std::move(fn)); }
   std::optional<CallBridge> callbridge(std::string_view name) const override { return state_.callbridge(name); }
   std::vector<CallBridge> callbridges() const override { return state_.callbridges(); }
   std::vector<SpaceOccupant> space_occupants(std::string_view name) const override {
@@ -191,7 +192,11 @@ class LocalStore final : public XmppStore {
     seq_ += batch.size();
     log_bytes_ += buffer.size();
     log_records_ += batch.size();
-    for (auto& p : batch) p.done(state_.apply(p.command));
+    for (auto& p : batch) {
+      Status st = state_.apply(p.command);
+      if (st && p.command.value("op", "") == "offline.push") offline_.stored(p.command.value("user", ""));
+      p.done(std::move(st));
+    }
     if (log_bytes_ > options_.compact_bytes || log_records_ > options_.compact_records) {
       if (auto st = compact(); !st) logger("xmpp")->warn("store: compaction failed: {}", st.error().message);
     }
@@ -216,6 +221,7 @@ class LocalStore final : public XmppStore {
   const fs::path dir_;
   const LocalStoreOptions options_;
   XmppState state_;
+  OfflineListener offline_;
   int fd_;
   // Owned by the writer thread once it runs.
   uint64_t seq_;

@@ -154,6 +154,33 @@ TEST(LocalStore, CrashBetweenSnapshotAndLogTruncationAppliesNothingTwice) {
   EXPECT_TRUE(store->callbridge("cb1"));
 }
 
+// The node holding a session of the user hears of every message stored offline
+// once it is applied (XmppStore::on_offline_stored), and of nothing else.
+TEST(LocalStore, TellsTheOfflineListenerOfEachMessageStoredOnceApplied) {
+  testing::TempDir dir;
+  auto store = open(dir.path());
+  ASSERT_TRUE(store->submit_and_wait({{"op", "user.add"}, {"user", "alice"},
+                                      {"sha1", encode_credentials(*make_credentials(ScramHash::sha1, "pw"))},
+                                      {"sha256", encode_credentials(*make_credentials(ScramHash::sha256, "pw"))}}));
+  std::vector<std::string> heard;
+  size_t stored_when_heard = 0;
+  store->on_offline_stored([&](const std::string& user) {
+    heard.push_back(user);
+    stored_when_heard = store->offline_messages(user).size();
+  });
+  ASSERT_TRUE(store->submit_and_wait(
+      {{"op", "offline.push"}, {"user", "alice"}, {"stanza", "<message/>"}, {"stamp", 1}}));
+  EXPECT_FALSE(store->submit_and_wait(  // refused: no such user
+      {{"op", "offline.push"}, {"user", "nobody"}, {"stanza", "<message/>"}, {"stamp", 1}}));
+  ASSERT_TRUE(store->submit_and_wait(bridge("cb1", "s1")));
+  EXPECT_EQ(heard, (std::vector<std::string>{"alice"}));
+  EXPECT_EQ(stored_when_heard, 1u);  // applied before it is told
+  store->on_offline_stored(nullptr);
+  ASSERT_TRUE(store->submit_and_wait(
+      {{"op", "offline.push"}, {"user", "alice"}, {"stanza", "<message/>"}, {"stamp", 2}}));
+  EXPECT_EQ(heard.size(), 1u);
+}
+
 TEST(LocalStore, DamagedSnapshotRefusesToOpen) {
   testing::TempDir dir;
   { std::ofstream(dir / "snapshot.json") << "{not json"; }

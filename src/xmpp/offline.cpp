@@ -1,7 +1,9 @@
 // Offline storage (RFC 6121 §8.5.2.1.1, XEP-0160): chat and normal messages to a
 // user with no available session are kept in the store and delivered at the next
 // available presence of non-negative priority, stamped with XEP-0203 <delay/>.
+#include <algorithm>
 #include <ctime>
+#include <span>
 
 #include "xml/serializer.h"
 #include "xmpp/c2s.h"
@@ -44,18 +46,36 @@ std::string with_delay(const std::string& stanza, std::string_view domain, int64
 }
 }  // namespace
 
+// At the session's initial presence, and again whenever a message is stored
+// offline for its user afterwards (offline_stored): what it delivered already and
+// whose pop is not applied yet is skipped (offline_delivered()).
 void deliver_offline(ClientStream& s) {
   auto& server = s.server();
   auto messages = server.store.offline_messages(s.jid().local());
-  if (messages.empty()) return;
-  uint64_t last = 0;
+  uint64_t& last = s.offline_delivered();
+  size_t delivered = 0;
   for (const auto& m : messages) {
+    if (m.id <= last) continue;
     s.deliver(with_delay(m.stanza, server.settings.domain, m.stamp));
-    last = std::max(last, m.id);
+    last = m.id;
+    ++delivered;
   }
+  if (!delivered) return;
   StoreCommand pop = cmd::offline_pop(s.jid().local(), last);
   s.write_store({std::move(pop)}, {});
-  server.log->info("delivered {} offline message(s) to {}", messages.size(), s.jid().full());
+  server.log->info("delivered {} offline message(s) to {}", delivered, s.jid().full());
+}
+
+// A message is stored offline when the node routing it finds no available session
+// of its user. In a cluster that node's copy of the registry may lack a session
+// that another node bound a moment ago, whose initial presence then found nothing
+// stored yet: without this the message waited for the user's next login.
+void offline_stored(Server& server, const std::string& user) {
+  server.registry.with_sessions(user + "@" + server.settings.domain,
+                                [](std::span<const std::shared_ptr<Session>> sessions) {
+                                  for (auto& s : sessions)
+                                    if (s->node() == 0) s->offline_stored();  // the node holding it delivers
+                                });
 }
 
 }  // namespace convene::xmpp

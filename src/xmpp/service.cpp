@@ -114,6 +114,11 @@ class ServiceImpl final : public Service {
     for (size_t i = 0; i < acceptors_.size(); ++i) accept(*acceptors_[i], component_acceptor[i]);
     trimmer_ = std::make_unique<HeapTrimmer>(*ios_[0], server_->idle_memory_released);
     trimmer_->start();
+    // Posted: the store calls on the thread that applied the message (raft's), which
+    // must not wait for the session registry's lock.
+    store_.on_offline_stored([server = server_.get(), io = ios_[0].get()](const std::string& user) {
+      asio::post(*io, [server, user] { offline_stored(*server, user); });
+    });
     for (auto& io : ios_) {
       guards_.emplace_back(asio::make_work_guard(*io));
       threads_.emplace_back([io = io.get()] {
@@ -137,6 +142,7 @@ class ServiceImpl final : public Service {
   void stop() override {
     std::lock_guard lock(mu_);
     if (!server_) return;
+    store_.on_offline_stored(nullptr);  // before the loops go: it posts to one
     if (router_) detach_router();  // while the loops still run: the router's tick lives on one
     for (auto& a : acceptors_) asio::post(a->get_executor(), [a = a.get()] {
       asio::error_code ec;

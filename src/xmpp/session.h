@@ -30,6 +30,9 @@ class Session {
   virtual int priority_unlocked() const = 0;
   // The cluster member holding the session; 0 for a session of this node.
   virtual std::uint64_t node() const { return 0; }
+  // An offline message for this session's user was stored here, maybe after this
+  // session's initial presence read the offline store (offline.cpp).
+  virtual void offline_stored() {}
 };
 
 // How the cluster member that forwarded a stanza numbered it: whom to confirm it to.

@@ -14,7 +14,9 @@
 // block.
 #include <cstdint>
 #include <functional>
+#include <mutex>
 #include <optional>
+#include <shared_mutex>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -63,9 +65,38 @@ struct SpaceOccupant {
   bool operator==(const SpaceOccupant&) const = default;
 };
 
+// Who hears that an offline message was applied to this node's copy of the
+// table (XmppStore::on_offline_stored). stored() runs the listener under a shared
+// lock, so set(nullptr) returns only once no call is in progress.
+class OfflineListener {
+ public:
+  void set(std::function<void(const std::string& user)> fn) {
+    std::unique_lock lock(mu_);
+    fn_ = std::move(fn);
+  }
+  void stored(const std::string& user) const {
+    std::shared_lock lock(mu_);
+    if (fn_) fn_(user);
+  }
+
+ private:
+  mutable std::shared_mutex mu_;
+  std::function<void(const std::string& user)> fn_;
+};
+
 class XmppStore {
  public:
   virtual ~XmppStore() = default;
+
+  // `fn(user)` runs each time an offline message for `user` (a localpart) has been
+  // applied to this node's copy, whichever node stored it, on the thread that
+  // applied it: it must not block nor write to the store. nullptr: no more calls
+  // once this returns. Why: the node that stores a message offline may not know yet
+  // of a session its user opened on another node a moment ago (a cluster's copies of
+  // the session registry lag), and that session's initial presence may have read the
+  // offline store before the message was applied there; the node holding the session
+  // hears of it here and delivers it (offline.cpp). One listener at a time.
+  virtual void on_offline_stored(std::function<void(const std::string& user)> fn) { (void)fn; }
 
   // Writes. `done` runs once the command is durable (local: fsynced; cluster:
   // committed by a majority) and applied to this node's table, or with the reason

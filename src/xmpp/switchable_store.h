@@ -6,7 +6,9 @@
 //
 // Thread-safety: any thread. A call in progress keeps the target it started with
 // (held by shared_ptr), so swapping never destroys a store under a caller.
+#include <functional>
 #include <memory>
+#include <string>
 #include <mutex>
 
 #include "xmpp/store.h"
@@ -21,11 +23,20 @@ class SwitchableStore final : public XmppStore {
     std::lock_guard lock(mutex_);
     return target_;
   }
-  // Returns the previous target.
+  // Returns the previous target. The offline listener moves to the new one.
   std::shared_ptr<XmppStore> set_target(std::shared_ptr<XmppStore> target) {
     std::lock_guard lock(mutex_);
+    if (offline_) {
+      target_->on_offline_stored(nullptr);
+      target->on_offline_stored(offline_);
+    }
     std::swap(target_, target);
     return target;
+  }
+  void on_offline_stored(std::function<void(const std::string& user)> fn) override {
+    std::lock_guard lock(mutex_);
+    offline_ = fn;
+    target_->on_offline_stored(std::move(fn));
   }
 
   void submit(StoreCommand command, StoreDone done) override { target()->submit(std::move(command), std::move(done)); }
@@ -50,6 +61,7 @@ class SwitchableStore final : public XmppStore {
  private:
   mutable std::mutex mutex_;
   std::shared_ptr<XmppStore> target_;
+  std::function<void(const std::string& user)> offline_;  // what on_offline_stored set
 };
 
 }  // namespace convene::xmpp
