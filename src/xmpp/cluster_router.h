@@ -125,7 +125,9 @@
 //
 // Who may say what (cluster_router_sender.h): a member speaks only for its own
 // sessions and call bridges, the leader passes them on; a delivered stanza whose
-// `from` the registry places on another node is refused (logged, not confirmed).
+// `from` the registry places on another node is refused (logged, not confirmed),
+// unless that is a call bridge the origin held within kGiveUpAfter
+// (may_speak_for_bridge: what the bridge sent before its name moved).
 //
 // Threads: the observer hooks and relay/to_remote_component from any thread
 // (connection threads); messages arrive on the cluster's network thread; tick()
@@ -342,6 +344,8 @@ class ClusterRouter : public std::enable_shared_from_this<ClusterRouter>, public
   std::set<std::uint64_t> silenced_;  // members whose entries this leader had dropped everywhere
   std::set<std::uint64_t> bridges_silenced_;  // silent members whose call bridges this leader dropped everywhere
   std::set<std::uint64_t> in_doubt_;          // member_in_doubt (every node)
+  // Call bridge domain → member → when it last stopped holding it (may_speak_for_bridge).
+  std::map<std::string, std::map<std::uint64_t, std::chrono::steady_clock::time_point>, std::less<>> former_holders_;
   std::uint64_t last_leader_ = 0;                  // tick thread
   std::atomic<std::uint64_t> synced_with_{0};      // the leader whose own list arrived last
   cluster::RefusalLog refusals_;                   // refused messages, logged at most once per 10 s per member and kind

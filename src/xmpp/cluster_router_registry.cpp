@@ -119,7 +119,12 @@ void ClusterRouter::put_component(std::uint64_t node, const std::string& domain)
 }
 
 void ClusterRouter::drop_component(std::uint64_t node, const std::string& domain) {
-  registry_[node].components.erase(domain);
+  if (registry_[node].components.erase(domain)) {
+    auto& former = former_holders_[domain];
+    const auto now = Clock::now();
+    std::erase_if(former, [&](const auto& entry) { return now - entry.second > kGiveUpAfter; });
+    former[node] = now;
+  }
   // A call bridge that moved is claimed by its new node too until the old claim
   // goes (the old node died without saying so): the remaining claim wins.
   std::uint64_t other = 0;

@@ -37,6 +37,13 @@ std::optional<std::string> ClusterRouter::foreign_sender(const RouterMessage& m)
   auto elsewhere = [&](const Jid& j) -> std::optional<std::string> {
     auto node = server_.registry.holder(j);
     if (!node || *node == m.node) return std::nullopt;
+    if (!j.has_local()) {  // a call bridge's domain: its former holder's resends are let in for a while
+      std::lock_guard lock(registry_mu_);
+      auto former = former_holders_.find(j.full());
+      if (former != former_holders_.end() &&
+          may_speak_for_bridge(node, former->second, m.node, Clock::now(), kGiveUpAfter))
+        return std::nullopt;
+    }
     if (*node == 0) return "from '" + *from + "' is held by this node";
     return "from '" + *from + "' is held by member " + std::to_string(*node);
   };

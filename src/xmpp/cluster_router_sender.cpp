@@ -49,6 +49,15 @@ bool may_send(const RouterMessage& m, std::uint64_t from, std::uint64_t leader) 
   return false;
 }
 
+bool may_speak_for_bridge(std::optional<std::uint64_t> holder,
+                          const std::map<std::uint64_t, std::chrono::steady_clock::time_point>& former,
+                          std::uint64_t origin, std::chrono::steady_clock::time_point now,
+                          std::chrono::steady_clock::duration window) {
+  if (!holder || *holder == origin) return true;
+  auto it = former.find(origin);
+  return it != former.end() && now - it->second <= window;
+}
+
 std::optional<std::string> stanza_from(std::string_view s) {
   if (s.empty() || s[0] != '<') return std::nullopt;
   size_t i = 1;

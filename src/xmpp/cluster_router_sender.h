@@ -12,7 +12,9 @@
 //   speak as another node's users (checked in cluster_router_relay.cpp with
 //   stanza_from below).
 // Pure functions, any thread; stanza_from reads untrusted bytes (fuzzable).
+#include <chrono>
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -23,6 +25,18 @@ namespace convene::xmpp {
 
 // True when member `from` may send `m`, `leader` being the leader as this node sees it.
 bool may_send(const RouterMessage& m, std::uint64_t from, std::uint64_t leader);
+
+// Whether member `origin` may still speak for a call bridge that member `holder`
+// holds now (0: this node; nothing: nobody): it holds it, or held it until
+// `window` ago (`former`: when each member last stopped holding it). Why: what a
+// bridge sent through its node while it held the name (a room's messages to its
+// occupants) is resent by that node until confirmed, and may arrive after the
+// name moved (a standby yielding to the bridge's own instance); refused, it never
+// reached its occupants.
+bool may_speak_for_bridge(std::optional<std::uint64_t> holder,
+                          const std::map<std::uint64_t, std::chrono::steady_clock::time_point>& former,
+                          std::uint64_t origin, std::chrono::steady_clock::time_point now,
+                          std::chrono::steady_clock::duration window);
 
 // The `from` attribute of a stanza's start tag, its entities decoded: "" when
 // it has none; nothing when the tag cannot be read plainly (malformed, `from`

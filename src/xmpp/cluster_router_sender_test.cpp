@@ -43,6 +43,25 @@ TEST(ClusterRouterSender, StanzasComeFromTheirOriginOrThroughTheLeader) {
   EXPECT_FALSE(may_send(msg(RouterMessageType::delivered, b), leader, leader));
 }
 
+TEST(ClusterRouterSender, AFormerHolderOfACallBridgeSpeaksForItForAWhile) {
+  // The room's messages a standby sent through its node before it yielded are
+  // resent by that node until confirmed: refused once the name moved, they never
+  // reached the occupants.
+  using namespace std::chrono_literals;
+  const auto now = std::chrono::steady_clock::now();
+  const std::uint64_t here = 0, a = 2, b = 3;
+  std::map<std::uint64_t, std::chrono::steady_clock::time_point> former;
+  EXPECT_TRUE(may_speak_for_bridge(a, former, a, now, 30s)) << "the holder";
+  EXPECT_TRUE(may_speak_for_bridge(std::nullopt, former, a, now, 30s)) << "nobody holds it";
+  EXPECT_FALSE(may_speak_for_bridge(here, former, a, now, 30s)) << "held here, never by a";
+  EXPECT_FALSE(may_speak_for_bridge(b, former, a, now, 30s));
+  former[a] = now - 5s;
+  EXPECT_TRUE(may_speak_for_bridge(here, former, a, now, 30s)) << "a held it 5 s ago";
+  EXPECT_TRUE(may_speak_for_bridge(b, former, a, now, 30s));
+  former[a] = now - 31s;
+  EXPECT_FALSE(may_speak_for_bridge(here, former, a, now, 30s)) << "too long ago";
+}
+
 TEST(ClusterRouterSender, StanzaFromIsReadPlainlyOrNotAtAll) {
   EXPECT_EQ(stanza_from("<message from='a@x/r' to='b@x'><body/></message>"), "a@x/r");
   EXPECT_EQ(stanza_from("<presence to=\"b@x\"  from = \"a@x/r&amp;s\"/>"), "a@x/r&s");
