@@ -5,15 +5,20 @@
 namespace convene::xmpp {
 namespace {
 
+// Encoded and decoded again, `m` comes back whole.
+void expect_round_trip(const RouterMessage& m) {
+  auto back = decode_router_message(encode(m));
+  ASSERT_TRUE(back);
+  EXPECT_EQ(*back, m);
+}
+
 TEST(ClusterWire, MessagesRoundTrip) {
   RouterMessage m;
   m.type = RouterMessageType::node_sessions;
   m.node = 0x7fffffffffffffffull;
   m.sessions = {{"alice@x/a", true, -5, "<presence/>"}, {"bob@x/b", false, 0, ""}};
   m.components = {"cb1.x", "cb2.x"};
-  auto back = decode_router_message(encode(m));
-  ASSERT_TRUE(back);
-  EXPECT_EQ(*back, m);
+  expect_round_trip(m);
 
   RouterMessage r;
   r.type = RouterMessageType::relay;
@@ -23,26 +28,20 @@ TEST(ClusterWire, MessagesRoundTrip) {
   r.target_node = 4;
   r.jid = "carol@x/c";
   r.stanza = "<message to='carol@x/c'><body>hi</body></message>";
-  back = decode_router_message(encode(r));
-  ASSERT_TRUE(back);
-  EXPECT_EQ(*back, r);
+  expect_round_trip(r);
 
   RouterMessage freed;
   freed.type = RouterMessageType::bridge_freed;
   freed.node = 5;
   freed.jid = "cb1.x";
-  back = decode_router_message(encode(freed));
-  ASSERT_TRUE(back);
-  EXPECT_EQ(*back, freed);
+  expect_round_trip(freed);
 
   RouterMessage d;
   d.type = RouterMessageType::delivered_many;
   d.node = 4;
   d.incarnation = 2;
   d.seqs = {3, 5, 0xffffffffffffffffull};
-  back = decode_router_message(encode(d));
-  ASSERT_TRUE(back);
-  EXPECT_EQ(*back, d);
+  expect_round_trip(d);
 }
 
 // Older nodes decode a relay or deliver that carries kReadsDeliveredMany: it adds
