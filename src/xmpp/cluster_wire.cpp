@@ -27,7 +27,8 @@ std::optional<RouterMessage> decode_router_message(std::string_view bytes) {
   wire::Reader r(bytes);
   RouterMessage m;
   auto type = r.u8();
-  if (type < 1 || type > 11) return std::nullopt;
+  // bridge_freed is the last type.
+  if (type < 1 || type > static_cast<std::uint8_t>(RouterMessageType::bridge_freed)) return std::nullopt;
   m.type = static_cast<RouterMessageType>(type);
   m.node = r.u64();
   m.incarnation = r.u64();

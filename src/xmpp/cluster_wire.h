@@ -25,6 +25,7 @@ enum class RouterMessageType : std::uint8_t {
   delivered_many = 10, // target → origin: (incarnation, each of `seqs`) delivered; only to an origin
                        // whose stanzas said it reads this (kReadsDeliveredMany)
   bridge_freed = 11,   // leader → all: `node` was silent, its call bridge `jid` is free for a standby
+  // (a new type goes last: decode_router_message refuses any number past bridge_freed)
 };
 
 // In the `components` of a relay or deliver (where older nodes ignore it): its
