@@ -292,9 +292,15 @@ void Spaces::restore(const xml::Element& occupants, const Send& send) {
       if (r.by_nick.count(nick)) continue;  // the nick was taken meanwhile by someone else: theirs now
       r.by_nick[nick] = Occupant{jid, std::string(o.attr("presence"))};
       // A space another instance created (its own SQLite file): kept here too, so
-      // following the store does not take it for removed.
-      if (!known_.contains(room_name) && !store_.ensure(room_name))
-        log->warn("space {}: not in this bridge's store and it cannot be added now", room_name);
+      // following the store does not take it for removed. By the worker when there
+      // is one (store_worker.h says why); a snapshot read before that is older than
+      // know() and removes nothing.
+      if (!known_.contains(room_name)) {
+        if (worker_)
+          worker_->add_spaces({room_name});
+        else if (!store_.ensure(room_name))
+          log->warn("space {}: not in this bridge's store and it cannot be added now", room_name);
+      }
       know(room_name);
       ++taken;
     } else if (online == "false") {

@@ -349,20 +349,27 @@ TEST(Spaces, AJoinFromTheSameJidIsARejoinThatGetsEveryonesPresence) {
 }
 
 
-// A store whose history writes wait (up to 3 s) for the test's go, as a frozen or
-// cut-off database master makes them wait; it notes who waited.
+// A store whose writes (history, new spaces) wait (up to 3 s) for the test's go, as
+// a frozen or cut-off database master makes them wait; it notes who waited.
 class StallingStore : public MemoryStore {
  public:
   explicit StallingStore(std::shared_future<void> go) : go_(std::move(go)) {}
   Status add_histories(const std::vector<std::pair<std::string, HistoryEntry>>& entries, int keep) override {
-    if (std::this_thread::get_id() == test_thread) on_test_thread = true;
-    if (go_.wait_for(std::chrono::seconds(3)) != std::future_status::ready) waited_out = true;
+    stall();
     return MemoryStore::add_histories(entries, keep);
+  }
+  Result<bool> ensure(const std::string& name) override {
+    stall();
+    return MemoryStore::ensure(name);
   }
   const std::thread::id test_thread = std::this_thread::get_id();
   std::atomic<bool> on_test_thread{false}, waited_out{false};
 
  private:
+  void stall() {
+    if (std::this_thread::get_id() == test_thread) on_test_thread = true;
+    if (go_.wait_for(std::chrono::seconds(3)) != std::future_status::ready) waited_out = true;
+  }
   std::shared_future<void> go_;
 };
 
@@ -417,6 +424,37 @@ TEST(Spaces, AStalledStoreHoldsTheHistoryWorkerNotTheOccupants) {
   worker.drain();
   EXPECT_EQ(worker_store->stored_history["room1"].size(), 2u);
   EXPECT_TRUE(store.stored_history["room1"].empty());  // read there (on join), never written
+}
+
+// A bridge taking over learns of a space it never knew with the occupants the
+// server recorded (a standby whose store was read before the space existed). The
+// space is added to its store by the worker: on the occupants' thread, that write
+// waited out the statement deadline on a master cut off with the bridge's node,
+// and no group message moved meanwhile.
+TEST(Spaces, ASpaceTakenInWithItsOccupantsIsAddedByTheWorkerNotTheOccupantsThread) {
+  std::promise<void> go;
+  auto go_on = go.get_future().share();
+  StallingStore store(go_on);
+  auto own = std::make_unique<StallingStore>(go_on);
+  auto* worker_store = own.get();
+  StoreWorker worker(std::move(own));
+  Spaces spaces("cb1.tptac9.com", store);
+  spaces.use_worker(&worker);
+  Driver d(spaces);
+  spaces.connected([](const std::string&) {});
+  d.send("<iq type='result' from='tptac9.com' to='cb1.tptac9.com' id='occ1'><occupants "
+         "xmlns='urn:convene:callbridge:occupants'><occupant space='room1' nick='Alice' jid='alice@tptac9.com/r' "
+         "online='true'/><occupant space='room1' nick='Bob' jid='bob@tptac9.com/r' online='true'/></occupants></iq>");
+  auto out = d.send(groupchat("alice", "g1"));
+  EXPECT_TRUE(any_contains(out, "to='bob@tptac9.com/r'")) << "the space did not go on for its occupants";
+  EXPECT_FALSE(store.on_test_thread || worker_store->on_test_thread) << "the occupants' thread waited for the store";
+  go.set_value();
+  worker.drain();
+  EXPECT_FALSE(worker_store->waited_out);
+  EXPECT_TRUE(worker_store->names.contains("room1")) << "the space was not added to the bridge's store";
+  std::vector<std::string> sent;
+  spaces.tick([&](const std::string& s) { sent.push_back(s); });
+  EXPECT_FALSE(any_contains(sent, "<destroy")) << "the space was destroyed for its occupants";
 }
 
 // A history that could not be read (the database was away when the space was

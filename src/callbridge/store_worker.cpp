@@ -39,6 +39,16 @@ void StoreWorker::add_histories(std::vector<std::pair<std::string, HistoryEntry>
   wake_.notify_all();
 }
 
+void StoreWorker::add_spaces(std::vector<std::string> names) {
+  if (names.empty()) return;
+  {
+    std::lock_guard lock(mu_);
+    for (auto& n : names) spaces_.push_back(std::move(n));
+    ++queued_batches_;
+  }
+  wake_.notify_all();
+}
+
 void StoreWorker::drain() {
   std::unique_lock lock(mu_);
   const auto target = queued_batches_;
@@ -69,15 +79,22 @@ void StoreWorker::run() {
   set_thread_name("cb-store");
   std::unique_lock lock(mu_);
   for (;;) {
-    wake_.wait(lock, [this] { return stopping_ || !queued_.empty() || snapshot_asked_; });
-    if (!queued_.empty()) {
+    wake_.wait(lock, [this] { return stopping_ || !queued_.empty() || !spaces_.empty() || snapshot_asked_; });
+    if (!queued_.empty() || !spaces_.empty()) {
+      auto spaces = std::exchange(spaces_, {});
       auto batch = std::exchange(queued_, {});
       const auto upto = queued_batches_;
       const int keep = keep_;
       lock.unlock();
-      auto st = store_->add_histories(batch, keep);
-      if (!st)
-        logger("callbridge")->warn("{} group message(s) not kept in the history: {}", batch.size(), st.error().text());
+      for (auto& name : spaces)
+        if (auto added = store_->ensure(name); !added)
+          logger("callbridge")->warn("space {}: not in this bridge's store and it cannot be added now: {}", name,
+                                     added.error().text());
+      if (!batch.empty()) {
+        auto st = store_->add_histories(batch, keep);
+        if (!st)
+          logger("callbridge")->warn("{} group message(s) not kept in the history: {}", batch.size(), st.error().text());
+      }
       auto info = store_->info();
       lock.lock();
       info_ = std::move(info);

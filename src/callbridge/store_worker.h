@@ -9,8 +9,11 @@
 // host, a few times over (pg/session.h): 4-5 s in which no group message moved,
 // though the messages themselves need no database.
 //
-// What goes here: history writes (queued, in order, one commit per batch) and the
-// periodic read of the spaces and their settings (asked for, answered later). What
+// What goes here: history writes (queued, in order, one commit per batch), the
+// periodic read of the spaces and their settings (asked for, answered later), and
+// the spaces a bridge taking over learns of with their occupants (added to its
+// store: with a shared database they are there already, and the master may be the
+// node that just died, so the occupants must not wait for that answer). What
 // stays on the connection's thread: what a user waits for anyway (creating a
 // space on join, saving its configuration, destroying it, the first read of its
 // history), after drain() when the history must be complete first.
@@ -60,7 +63,10 @@ class StoreWorker {
 
   // Queues history entries (space name, entry), written in this order.
   void add_histories(std::vector<std::pair<std::string, HistoryEntry>> entries, int keep);
-  // Returns once every history entry queued so far is written (or failed), and the
+  // Queues spaces to be added to the store if missing (SpaceStore::ensure), before
+  // the history queued after them and before the next snapshot is read.
+  void add_spaces(std::vector<std::string> names);
+  // Returns once every space and history entry queued so far is written (or failed), and the
   // snapshot asked for, if any, is read.
   void drain();
   // Asks for a snapshot; false when one is already being read.
@@ -76,6 +82,7 @@ class StoreWorker {
   std::unique_ptr<SpaceStore> store_;
   mutable std::mutex mu_;
   std::condition_variable wake_, done_;
+  std::vector<std::string> spaces_;
   std::vector<std::pair<std::string, HistoryEntry>> queued_;
   int keep_ = 0;
   std::uint64_t queued_batches_ = 0, written_batches_ = 0;
