@@ -120,8 +120,9 @@ class Spaces {
   void on_iq(const xml::Element& stanza, const std::function<void(const std::string&)>& send);
   void leave(const std::string& room_name, Room& room, const std::string& nick,
              const std::function<void(const std::string&)>& send, bool self_notice);
-  // Removes an occupant against its will (kick 307, ban 301, membership lost 321): it
-  // and the others get its unavailable presence with `code`.
+  // Removes an occupant against its will (kick 307, ban 301, membership lost 321,
+  // kRemovedForTechnicalReasons): it and the others get its unavailable presence with `code`.
+  static constexpr int kRemovedForTechnicalReasons = 333;  // XEP-0045 §15.6.2
   void remove_occupant(const std::string& room_name, const std::string& nick, int code, const Send& send);
   // A temporary space whose last occupant left is destroyed.
   void drop_if_temporary_and_empty(const std::string& room_name, const Send& send);

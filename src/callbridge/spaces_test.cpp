@@ -457,6 +457,63 @@ TEST(Spaces, ASpaceTakenInWithItsOccupantsIsAddedByTheWorkerNotTheOccupantsThrea
   EXPECT_FALSE(any_contains(sent, "<destroy")) << "the space was destroyed for its occupants";
 }
 
+// The service's answer to the bridge's question about the recorded occupants.
+std::string occupants_answer(const std::string& items) {
+  return "<iq type='result' from='tptac9.com' to='cb1.tptac9.com' id='occ1'><occupants "
+         "xmlns='urn:convene:callbridge:occupants'>" + items + "</occupants></iq>";
+}
+
+std::string occupant_item(const std::string& user, const std::string& nick) {
+  return "<occupant space='room1' nick='" + nick + "' jid='" + user + "@tptac9.com/r' online='true'/>";
+}
+
+// Back on a new connection, the bridge holds Bob from before, but the record does not
+// have him any more (another instance held the name meanwhile and recorded his leave,
+// or removed him as gone with his node). He is removed and told why, so his client
+// joins again; kept, he would be in a room the next instance to take over does not
+// know he is in.
+TEST(Spaces, AnOccupantHeldHereButNoLongerRecordedIsRemovedAndTold) {
+  MemoryStore store;
+  store.names = {"room1"};
+  Spaces spaces("cb1.tptac9.com", store);
+  Driver d(spaces);
+  join_recorded(d, "room1", "alice", "Alice");
+  join_recorded(d, "room1", "bob", "Bob");
+  spaces.connected([](const std::string&) {});
+  auto out = d.send(occupants_answer(occupant_item("alice", "Alice")));
+  EXPECT_EQ(spaces.occupant_count(), 1);
+  bool told_bob = false, told_alice = false, recorded_leave = false;
+  for (auto& s : out) {
+    if (s.find("to='bob@tptac9.com/r'") != std::string::npos && s.find("type='unavailable'") != std::string::npos &&
+        s.find("code='333'") != std::string::npos && s.find("code='110'") != std::string::npos)
+      told_bob = true;
+    if (s.find("from='room1@cb1.tptac9.com/Bob'") != std::string::npos &&
+        s.find("to='alice@tptac9.com/r'") != std::string::npos && s.find("type='unavailable'") != std::string::npos)
+      told_alice = true;
+    if (s.find("<leave") != std::string::npos && s.find("nick='Bob'") != std::string::npos) recorded_leave = true;
+  }
+  EXPECT_TRUE(told_bob) << "Bob was not told he is out";
+  EXPECT_TRUE(told_alice) << "Alice was not told Bob left";
+  EXPECT_TRUE(recorded_leave);
+  auto msg = d.send(groupchat("alice", "g1"));
+  EXPECT_FALSE(any_contains(msg, "to='bob@tptac9.com/r'"));
+  EXPECT_TRUE(any_contains(msg, "to='alice@tptac9.com/r'"));
+}
+
+// Who is recorded and held here stays, and is sent nothing: the room just goes on.
+TEST(Spaces, OccupantsHeldHereAndRecordedStayWithoutAWord) {
+  MemoryStore store;
+  store.names = {"room1"};
+  Spaces spaces("cb1.tptac9.com", store);
+  Driver d(spaces);
+  join_recorded(d, "room1", "alice", "Alice");
+  join_recorded(d, "room1", "bob", "Bob");
+  spaces.connected([](const std::string&) {});
+  auto out = d.send(occupants_answer(occupant_item("alice", "Alice") + occupant_item("bob", "Bob")));
+  EXPECT_EQ(spaces.occupant_count(), 2);
+  EXPECT_FALSE(any_contains(out, "<presence")) << out.front();
+}
+
 // A history that could not be read (the database was away when the space was
 // joined) is not read again for every group message: each read waited for the
 // store on the occupants' thread. It is read when a joiner needs it, and then has
