@@ -63,6 +63,8 @@ class Spaces {
   // From now on the history is written and the spaces are read back (follow_store)
   // by `worker` (store_worker.h), off this thread; `worker` outlives this object's use.
   void use_worker(StoreWorker* worker) { worker_ = worker; }
+  // Tests: how long an occupant held here may be missing from the record (restore).
+  void set_unrecorded_settle(std::chrono::milliseconds settle) { unrecorded_settle_ = settle; }
 
   using Send = std::function<void(const std::string&)>;
   // Handle one stanza addressed to the component; `send` receives every stanza to write,
@@ -123,6 +125,9 @@ class Spaces {
   // Removes an occupant against its will (kick 307, ban 301, membership lost 321,
   // kRemovedForTechnicalReasons): it and the others get its unavailable presence with `code`.
   static constexpr int kRemovedForTechnicalReasons = 333;  // XEP-0045 §15.6.2
+  // How long an occupant held here may be missing from the record before it is
+  // removed (restore says why); above a leader election with its first commit.
+  static constexpr auto kUnrecordedSettle = std::chrono::milliseconds(2000);
   void remove_occupant(const std::string& room_name, const std::string& nick, int code, const Send& send);
   // A temporary space whose last occupant left is destroyed.
   void drop_if_temporary_and_empty(const std::string& room_name, const Send& send);
@@ -215,6 +220,9 @@ class Spaces {
   StoreWorker* worker_ = nullptr;
   std::chrono::steady_clock::time_point ask_again_at_{};  // set while occupants are in doubt
   int asks_left_ = 0;
+  // Occupants held here and missing from the record's last answer, since when (restore).
+  std::map<std::pair<std::string, std::string>, std::chrono::steady_clock::time_point> unrecorded_since_;
+  std::chrono::milliseconds unrecorded_settle_ = kUnrecordedSettle;
   int asked_ = 0;  // ids of the requests
   // The spaces known here, each with when it became known (follow: a snapshot whose
   // reading began earlier does not remove it).

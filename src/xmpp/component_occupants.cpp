@@ -35,9 +35,12 @@ bool ComponentOccupants::handle(const xml::Element& iq, const std::function<void
   if (!to || !to->is_domain() || to->domain() != server_.settings.domain) return false;
   auto type = iq.attr("type");
   if (type == "get") {
-    std::string out = iq_head(iq, "result") + "><occupants xmlns='" + std::string(kSpaceOccupantsNs) + "'>";
     auto cluster = server_.cluster();
     const bool current = !cluster || cluster->registry_current();
+    // Not current: this node's copy may lack records (and sessions) the cluster has,
+    // so the bridge must not take a missing one for gone (callbridge/spaces.cpp).
+    std::string out = iq_head(iq, "result") + "><occupants xmlns='" + std::string(kSpaceOccupantsNs) + "'" +
+                      (current ? "" : " current='false'") + ">";
     for (auto& o : server_.store.space_occupants(bridge_)) {
       auto jid = Jid::parse(o.jid);
       auto holder = jid ? server_.registry.holder(*jid) : std::nullopt;
