@@ -162,6 +162,11 @@ Element& Element::add_text(std::string_view text) {
   return *this;
 }
 
+Element& Element::add_text_no_copy(std::string_view text) {
+  if (!text.empty()) link(&doc_->create_text_no_copy(text));
+  return *this;
+}
+
 Element& Element::append(Element& child) {
   link(&child);
   return *this;

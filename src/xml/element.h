@@ -127,6 +127,8 @@ class Element : public Node {
   Element& add_child(std::string_view name, std::string_view ns);
   Element& add_child(std::string_view name) { return add_child(name, ns_); }
   Element& add_text(std::string_view text);
+  // The same for text that already lives in this element's Document (a reader's fast path).
+  Element& add_text_no_copy(std::string_view text);
   // Link an element of the same Document as the last child.
   Element& append(Element& child);
   // Link a copy of an element from another (or this) Document as the last child.

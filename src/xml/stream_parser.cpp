@@ -10,6 +10,7 @@
 #include "xml/document_pool.h"
 #include "xml/expat_region.h"
 #include "xml/serializer.h"
+#include "xml/simple_stanza.h"
 
 namespace convene::xml {
 
@@ -367,7 +368,70 @@ struct StreamParser::Impl {
     return result;
   }
 
+  // Between stanzas, every byte reported, raw bytes usable: the simple reader may
+  // take whole stanzas before expat sees anything.
+  bool simple_reader_may_start() const {
+    return options.simple_stanzas && state == State::open && !halted && stack.empty() && raw_ok &&
+           !header.content_ns.empty() && last_event_end == total;
+  }
+
+  // Bytes expat will never see: they count for the stream, and expat's byte index
+  // maps to stream offsets further on.
+  void skip(size_t n) {
+    total += n;
+    if (parser) expat_origin += int64_t(n);
+    last_event_end = total;
+  }
+
+  // Reads the whole simple stanzas (and the white space between them) at the start
+  // of `bytes`; returns how many bytes it took. Stops at anything else, and after a
+  // handler asked for a restart or stop.
+  size_t read_simple_stanzas(std::string_view bytes) {
+    const SimpleStanzaLimits limits{options.max_stanza_bytes, options.max_depth};
+    size_t used = 0;
+    while (used < bytes.size()) {
+      size_t at = used;
+      while (at < bytes.size() && (bytes[at] == ' ' || bytes[at] == '\t' || bytes[at] == '\n' || bytes[at] == '\r'))
+        ++at;
+      skip(at - used);
+      used = at;
+      if (at == bytes.size() || bytes[at] != '<') break;
+      if (doc) doc->clear();
+      else doc = DocumentPool::take();
+      const size_t n = read_simple_stanza(bytes.substr(at), header.content_ns, limits, *doc);
+      if (n == 0) {
+        doc->clear();
+        break;
+      }
+      stanza_start = total;
+      skip(n);
+      used += n;
+      handler.on_stanza(*doc->root(), bytes.substr(at, n));
+      DocumentPool::give(std::move(doc));
+      if (restart_requested || stop_requested) break;
+    }
+    return used;
+  }
+
   std::optional<StreamError> parse(std::string_view bytes) {
+    if (simple_reader_may_start()) {
+      size_t used = read_simple_stanzas(bytes);
+      bytes.remove_prefix(used);
+      if (restart_requested) {
+        std::string rest(bytes);  // as in parse_failed: once or twice per connection
+        reset();
+        if (rest.empty()) return std::nullopt;
+        return parse(rest);
+      }
+      if (stop_requested) {
+        state = State::stopped;
+        return std::nullopt;
+      }
+      if (bytes.empty()) {
+        keep_tail(total);
+        return std::nullopt;
+      }
+    }
     if (!parser) resume();
     chunk = bytes;
     chunk_base = total;

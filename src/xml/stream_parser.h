@@ -32,6 +32,10 @@
 // when the sender's stream header bound prefixes other than the default namespace
 // and 'stream', because then the raw text would not stand on its own elsewhere.
 //
+// The common stanza (simple_stanza.h) is read without expat when it arrives
+// whole between two stanzas: expat never sees those bytes (its byte count is kept
+// in step), and what the reader does not take, expat reads as before.
+//
 // Hardening: no DTD, entity declaration, processing instruction or comment is
 // accepted (RFC 6120 §11.1), so entity expansion — billion laughs — never starts;
 // stanza size and nesting depth are capped; the bytes of an unfinished token
@@ -83,6 +87,9 @@ struct ParserOptions {
   // off, see install()), so a huge start tag sent a byte at a time would cost the
   // square of its length; 16 KiB bounds that to ~10^8 byte scans per connection.
   size_t max_token_bytes = 16 * 1024;
+  // Read the common stanza without expat (simple_stanza.h says why and which); off
+  // only to compare the two readers (tests, the differential fuzz target).
+  bool simple_stanzas = true;
 };
 
 class StreamHandler {
