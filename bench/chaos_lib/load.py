@@ -51,6 +51,7 @@ class Client:
         self.x.add_event_handler("message", self._message)
         self.x.add_event_handler("message_error", self._message)
         self.x.add_event_handler("disconnected", self._lost)
+        self.x.add_event_handler("presence_unavailable", self._left)
 
     def _acked(self, stanza):
         body = str(stanza["body"]) if stanza.name == "message" else ""
@@ -70,6 +71,13 @@ class Client:
             self.arrived[body] = time.monotonic()
         if self.nick and body.startswith(f"g{self.nick}-"):
             self.last_echo = time.monotonic()
+
+    def _left(self, p):
+        # Our own unavailable presence from the space (status 110) that we did not ask
+        # for: the space removed us (333: for a technical reason). Join again at once,
+        # as a client that wants to stay in the meeting does.
+        if self.room and str(p["from"]) == f"{self.room}/{self.nick}" and self.ready and not self.stopping:
+            self.join()
 
     def _lost(self, _event):
         if self.ready:

@@ -251,6 +251,7 @@ void Spaces::ask_occupants(const Send& send) {
 void Spaces::connected(const Send& send) {
   asks_left_ = kAsksWhileInDoubt;
   ask_again_at_ = {};
+  reread_at_ = std::chrono::steady_clock::now() + reread_every_;
   unrecorded_since_.clear();
   held_.clear();  // a lost connection's: their senders had no answer, as with the connection
   restoring_ = true;

@@ -63,8 +63,13 @@ class Spaces {
   // From now on the history is written and the spaces are read back (follow_store)
   // by `worker` (store_worker.h), off this thread; `worker` outlives this object's use.
   void use_worker(StoreWorker* worker) { worker_ = worker; }
-  // Tests: how long an occupant held here may be missing from the record (restore).
+  // Tests: how long an occupant held here may be missing from the record (restore),
+  // and how often the occupants are read back while connected.
   void set_unrecorded_settle(std::chrono::milliseconds settle) { unrecorded_settle_ = settle; }
+  void set_reread_every(std::chrono::milliseconds every) {
+    reread_every_ = every;
+    if (reread_at_ != std::chrono::steady_clock::time_point{}) reread_at_ = std::chrono::steady_clock::now() + every;
+  }
 
   using Send = std::function<void(const std::string&)>;
   // Handle one stanza addressed to the component; `send` receives every stanza to write,
@@ -74,7 +79,7 @@ class Spaces {
   // A new connection to the XMPP service: ask for the recorded occupants.
   void connected(const Send& send);
   // Called often (at least every 100 ms, and after every read) while connected: asks
-  // again when due, and writes the history once its oldest unwritten entry is
+  // about the occupants again when due (kRereadEvery, or sooner while in doubt), and writes the history once its oldest unwritten entry is
   // kHistoryDelay old (write_history).
   void tick(const Send& send);
   // History is written behind the messages: a group message goes to the occupants and
@@ -223,6 +228,15 @@ class Spaces {
   // Occupants held here and missing from the record's last answer, since when (restore).
   std::map<std::pair<std::string, std::string>, std::chrono::steady_clock::time_point> unrecorded_since_;
   std::chrono::milliseconds unrecorded_settle_ = kUnrecordedSettle;
+  // The occupants are read back every kRereadEvery while connected, not only on
+  // connecting: a bridge that stayed connected to a node cut off from the others
+  // served its occupants while a standby held the name on the majority's side and
+  // recorded their removal; healed, the two disagreed until the next takeover
+  // found occupants the record no longer had (seen in a chaos run: 4.3 s without the
+  // space until they joined again).
+  static constexpr auto kRereadEvery = std::chrono::seconds(5);
+  std::chrono::milliseconds reread_every_ = kRereadEvery;
+  std::chrono::steady_clock::time_point reread_at_{};
   int asked_ = 0;  // ids of the requests
   // The spaces known here, each with when it became known (follow: a snapshot whose
   // reading began earlier does not remove it).

@@ -65,9 +65,12 @@ void Spaces::tick(const Send& send) {
                                kRestoreWait.count(), held_.size());
     end_restoring(send);
   }
-  if (ask_again_at_ == std::chrono::steady_clock::time_point{} || std::chrono::steady_clock::now() < ask_again_at_)
-    return;
+  constexpr std::chrono::steady_clock::time_point never{};
+  const bool again = ask_again_at_ != never && now >= ask_again_at_;
+  const bool reread = !restoring_ && reread_at_ != never && now >= reread_at_;
+  if (!again && !reread) return;
   ask_again_at_ = {};
+  reread_at_ = now + reread_every_;
   ask_occupants(send);
 }
 

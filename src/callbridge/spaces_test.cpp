@@ -528,6 +528,28 @@ TEST(Spaces, AnOccupantMissingFromALaggingRecordStays) {
   EXPECT_TRUE(any_contains(d.send(groupchat("alice", "g1")), "to='bob@tptac9.com/r'"));
 }
 
+// While connected, the occupants are read back every so often: a bridge that stayed
+// connected to a node cut off from the others kept serving Bob while a standby on the
+// other side recorded his removal. The re-reads find the record without him, and the
+// second one removes him, told why.
+TEST(Spaces, TheOccupantsAreReadBackWhileConnectedAndTheRecordWins) {
+  BackWithAliceAndBob back;
+  auto& [store, spaces, d] = back;
+  d.send(occupants_answer(occupant_item("alice", "Alice") + occupant_item("bob", "Bob")));
+  spaces.set_reread_every(std::chrono::milliseconds(0));
+  std::vector<std::string> out;
+  auto collect = [&](const std::string& s) { out.push_back(s); };
+  for (int answer = 0; answer < 2; ++answer) {
+    out.clear();
+    spaces.tick(collect);
+    ASSERT_TRUE(any_contains(out, "<occupants")) << "not asked again";
+    auto more = d.send(occupants_answer(occupant_item("alice", "Alice")));
+    out.insert(out.end(), more.begin(), more.end());
+  }
+  EXPECT_EQ(spaces.occupant_count(), 1);
+  EXPECT_EQ(count_with(out, {"to='bob@tptac9.com/r'", "type='unavailable'", "code='333'"}), 1);
+}
+
 // Who is recorded and held here stays, and is sent nothing: the room just goes on.
 TEST(Spaces, OccupantsHeldHereAndRecordedStayWithoutAWord) {
   BackWithAliceAndBob back;
