@@ -6,6 +6,10 @@ import statistics
 import subprocess
 
 METRICS = [("login-first", "logins_per_s", "logins/s, first login", True), ("login", "logins_per_s", "logins/s", True), ("messages", "msgs_per_s", "messages/s delivered", True),
+           ("messages-p99", "p99_ms", "messages: p99 latency, ms", False),
+           # The server's own CPU per delivered message, as messages per second of one
+           # core: what a core could carry when the tool on the other one runs out first.
+           ("messages-core", "msgs_per_core_s", "messages per core-second", True),
            ("idle", "rss_per_conn_kib", "KiB RSS per idle connection", False),
            ("space", "deliveries_per_s", "space: group deliveries/s", True),
            ("space-p99", "p99_ms", "space: p99 latency, ms", False),
