@@ -6,132 +6,14 @@
 
 #include <gtest/gtest.h>
 
-#include <atomic>
 #include <future>
 #include <optional>
-#include <set>
-#include <thread>
 
-#include "xml/stream_parser.h"
+#include "callbridge/spaces_test_support.h"
 
 namespace convene::callbridge {
 namespace {
-
-class MemoryStore : public SpaceStore {
- public:
-  Result<bool> ensure(const std::string& name) override {
-    ++writes;
-    if (failing) return make_error("database down");
-    return names.insert(name).second;
-  }
-  Result<std::vector<std::string>> list() override {
-    if (failing) return make_error("database down");
-    return std::vector<std::string>(names.begin(), names.end());
-  }
-  Status remove(const std::string& name) override {
-    names.erase(name);
-    stored_settings.erase(name);
-    stored_history.erase(name);
-    return ok_status();
-  }
-  Result<std::map<std::string, std::string>> settings() override {
-    if (failing) return make_error("database down");
-    return stored_settings;
-  }
-  Status save_settings(const std::string& name, const std::string& json) override {
-    if (failing) return make_error("database down");
-    stored_settings[name] = json;
-    return ok_status();
-  }
-  Status add_history(const std::string& name, const HistoryEntry& entry, int keep) override {
-    if (failing) return make_error("database down");
-    auto& h = stored_history[name];
-    h.push_back(entry);
-    while (static_cast<int>(h.size()) > keep) h.erase(h.begin());
-    return ok_status();
-  }
-  Result<std::vector<HistoryEntry>> history(const std::string& name) override {
-    ++history_reads;
-    if (failing) return make_error("database down");
-    return stored_history[name];
-  }
-  StoreInfo info() const override { return {"Memory", "test", "", ""}; }
-
-  std::set<std::string> names;
-  std::map<std::string, std::string> stored_settings;
-  std::map<std::string, std::vector<HistoryEntry>> stored_history;
-  bool failing = false;
-  int writes = 0;
-  int history_reads = 0;
-};
-
-// Parses one stanza and hands it to `spaces`; returns what it sent.
-class Driver : public xml::StreamHandler {
- public:
-  explicit Driver(Spaces& spaces) : spaces_(spaces), parser_(*this) {
-    (void)parser_.feed("<stream:stream xmlns='jabber:component:accept' "
-                       "xmlns:stream='http://etherx.jabber.org/streams'>");
-  }
-  std::vector<std::string> send(const std::string& stanza) {
-    out_.clear();
-    auto err = parser_.feed(stanza);
-    EXPECT_FALSE(err);
-    return out_;
-  }
-  void on_stream_open(const xml::StreamHeader&) override {}
-  void on_stanza(xml::Element& stanza, std::string_view) override {
-    spaces_.handle(stanza, [this](const std::string& s) {
-      if (!s.empty()) out_.push_back(s);  // empty: "write what you gathered now"
-    });
-  }
-  void on_stream_close() override {}
-
- private:
-  Spaces& spaces_;
-  xml::StreamParser parser_;
-  std::vector<std::string> out_;
-};
-
-std::string join(const std::string& room, const std::string& user, const std::string& nick) {
-  return "<presence from='" + user + "@tptac9.com/r' to='" + room + "@cb1.tptac9.com/" + nick +
-         "'><x xmlns='http://jabber.org/protocol/muc'/></presence>";
-}
-
-bool any_contains(const std::vector<std::string>& out, const std::string& what) {
-  for (auto& s : out)
-    if (s.find(what) != std::string::npos) return true;
-  return false;
-}
-
-// The id of the join record the bridge asked the XMPP service for, or empty.
-std::string record_id(const std::vector<std::string>& out) {
-  for (auto& s : out) {
-    if (s.find("<join") == std::string::npos) continue;
-    auto at = s.find("id='");
-    if (at == std::string::npos) at = s.find("id=\"");
-    auto end = s.find_first_of("'\"", at + 4);
-    return s.substr(at + 4, end - at - 4);
-  }
-  return {};
-}
-
-// The XMPP service's answer to a record request.
-std::string recorded(const std::string& id, bool ok = true) {
-  if (ok) return "<iq type='result' from='tptac9.com' to='cb1.tptac9.com' id='" + id + "'/>";
-  return "<iq type='error' from='tptac9.com' to='cb1.tptac9.com' id='" + id +
-         "'><error type='wait'><internal-server-error xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'/></error></iq>";
-}
-
-// Joins and answers the record request as the service would; returns everything sent.
-std::vector<std::string> join_recorded(Driver& d, const std::string& room, const std::string& user,
-                                       const std::string& nick) {
-  auto out = d.send(join(room, user, nick));
-  auto id = record_id(out);
-  EXPECT_FALSE(id.empty());
-  auto more = d.send(recorded(id));
-  out.insert(out.end(), more.begin(), more.end());
-  return out;
-}
+using namespace spaces_testing;
 
 TEST(Spaces, KnownSpacesAreJoinedWithoutTheDatabase) {
   MemoryStore store;
@@ -255,6 +137,7 @@ TEST(Spaces, GroupMessagesAreKeptInTheStoreAtALaterTick) {
 
 namespace convene::callbridge {
 namespace {
+using namespace spaces_testing;
 
 std::string disco(const std::string& ns, const std::string& to) {
   return "<iq type='get' id='d1' from='bob@tptac9.com/r' to='" + to + "'><query xmlns='" + ns + "'/></iq>";
@@ -312,17 +195,8 @@ TEST(SpacesDisco, InfoNamesTheServiceAndTheSpace) {
 
 namespace convene::callbridge {
 namespace {
+using namespace spaces_testing;
 
-// Count of stanzas in `out` that contain every one of `parts`.
-int count_with(const std::vector<std::string>& out, std::initializer_list<std::string> parts) {
-  int n = 0;
-  for (auto& s : out) {
-    bool all = true;
-    for (auto& p : parts) all = all && s.find(p) != std::string::npos;
-    n += all;
-  }
-  return n;
-}
 
 // A client whose session was lost joins again with the same JID and nick: it gets
 // the space as on a first join (it forgot who was there), the others a presence update.
@@ -349,34 +223,6 @@ TEST(Spaces, AJoinFromTheSameJidIsARejoinThatGetsEveryonesPresence) {
 }
 
 
-// A store whose writes (history, new spaces) wait (up to 3 s) for the test's go, as
-// a frozen or cut-off database master makes them wait; it notes who waited.
-class StallingStore : public MemoryStore {
- public:
-  explicit StallingStore(std::shared_future<void> go) : go_(std::move(go)) {}
-  Status add_histories(const std::vector<std::pair<std::string, HistoryEntry>>& entries, int keep) override {
-    stall();
-    return MemoryStore::add_histories(entries, keep);
-  }
-  Result<bool> ensure(const std::string& name) override {
-    stall();
-    return MemoryStore::ensure(name);
-  }
-  const std::thread::id test_thread = std::this_thread::get_id();
-  std::atomic<bool> on_test_thread{false}, waited_out{false};
-
- private:
-  void stall() {
-    if (std::this_thread::get_id() == test_thread) on_test_thread = true;
-    if (go_.wait_for(std::chrono::seconds(3)) != std::future_status::ready) waited_out = true;
-  }
-  std::shared_future<void> go_;
-};
-
-std::string groupchat(const std::string& user, const std::string& id) {
-  return "<message from='" + user + "@tptac9.com/r' to='room1@cb1.tptac9.com' type='groupchat' id='" + id +
-         "'><body>" + id + "</body></message>";
-}
 
 // The worker's snapshot can be older than what the bridge knows: a standby reads its
 // first one at start and takes it only once it holds the bridge's name, after its
@@ -424,139 +270,6 @@ TEST(Spaces, AStalledStoreHoldsTheHistoryWorkerNotTheOccupants) {
   worker.drain();
   EXPECT_EQ(worker_store->stored_history["room1"].size(), 2u);
   EXPECT_TRUE(store.stored_history["room1"].empty());  // read there (on join), never written
-}
-
-// A bridge taking over learns of a space it never knew with the occupants the
-// server recorded (a standby whose store was read before the space existed). The
-// space is added to its store by the worker: on the occupants' thread, that write
-// waited out the statement deadline on a master cut off with the bridge's node,
-// and no group message moved meanwhile.
-TEST(Spaces, ASpaceTakenInWithItsOccupantsIsAddedByTheWorkerNotTheOccupantsThread) {
-  std::promise<void> go;
-  auto go_on = go.get_future().share();
-  StallingStore store(go_on);
-  auto own = std::make_unique<StallingStore>(go_on);
-  auto* worker_store = own.get();
-  StoreWorker worker(std::move(own));
-  Spaces spaces("cb1.tptac9.com", store);
-  spaces.use_worker(&worker);
-  Driver d(spaces);
-  spaces.connected([](const std::string&) {});
-  d.send("<iq type='result' from='tptac9.com' to='cb1.tptac9.com' id='occ1'><occupants "
-         "xmlns='urn:convene:callbridge:occupants'><occupant space='room1' nick='Alice' jid='alice@tptac9.com/r' "
-         "online='true'/><occupant space='room1' nick='Bob' jid='bob@tptac9.com/r' online='true'/></occupants></iq>");
-  auto out = d.send(groupchat("alice", "g1"));
-  EXPECT_TRUE(any_contains(out, "to='bob@tptac9.com/r'")) << "the space did not go on for its occupants";
-  EXPECT_FALSE(store.on_test_thread || worker_store->on_test_thread) << "the occupants' thread waited for the store";
-  go.set_value();
-  worker.drain();
-  EXPECT_FALSE(worker_store->waited_out);
-  EXPECT_TRUE(worker_store->names.contains("room1")) << "the space was not added to the bridge's store";
-  std::vector<std::string> sent;
-  spaces.tick([&](const std::string& s) { sent.push_back(s); });
-  EXPECT_FALSE(any_contains(sent, "<destroy")) << "the space was destroyed for its occupants";
-}
-
-// The service's answer to the bridge's question about the recorded occupants.
-std::string occupants_answer(const std::string& items) {
-  return "<iq type='result' from='tptac9.com' to='cb1.tptac9.com' id='occ1'><occupants "
-         "xmlns='urn:convene:callbridge:occupants'>" + items + "</occupants></iq>";
-}
-
-std::string occupant_item(const std::string& user, const std::string& nick) {
-  return "<occupant space='room1' nick='" + nick + "' jid='" + user + "@tptac9.com/r' online='true'/>";
-}
-
-// A bridge back on a new connection, holding Alice and Bob in room1 from the last
-// one; a missing occupant may be removed at the second answer that lacks it.
-struct BackWithAliceAndBob {
-  MemoryStore store = [] {
-    MemoryStore s;
-    s.names = {"room1"};
-    return s;
-  }();
-  Spaces spaces{"cb1.tptac9.com", store};
-  Driver d{spaces};
-  BackWithAliceAndBob() {
-    spaces.set_unrecorded_settle(std::chrono::milliseconds(0));
-    join_recorded(d, "room1", "alice", "Alice");
-    join_recorded(d, "room1", "bob", "Bob");
-    spaces.connected([](const std::string&) {});
-  }
-};
-
-// Back on a new connection, the bridge holds Bob from before, but the record does not
-// have him any more (another instance held the name meanwhile and recorded his leave,
-// or removed him as gone with his node). Once a later answer still lacks him, he is
-// removed and told why, so his client joins again; kept, he would be in a room the
-// next instance to take over does not know he is in.
-TEST(Spaces, AnOccupantHeldHereButNoLongerRecordedIsRemovedAndTold) {
-  BackWithAliceAndBob back;
-  auto& [store, spaces, d] = back;
-  auto out = d.send(occupants_answer(occupant_item("alice", "Alice")));
-  EXPECT_EQ(spaces.occupant_count(), 2) << "removed on the first answer";
-  EXPECT_FALSE(any_contains(out, "<presence"));
-  out = d.send(occupants_answer(occupant_item("alice", "Alice")));
-  EXPECT_EQ(spaces.occupant_count(), 1);
-  EXPECT_EQ(count_with(out, {"to='bob@tptac9.com/r'", "type='unavailable'", "code='110'", "code='333'"}), 1)
-      << "Bob was not told he is out";
-  EXPECT_EQ(count_with(out, {"from='room1@cb1.tptac9.com/Bob'", "to='alice@tptac9.com/r'", "type='unavailable'"}), 1)
-      << "Alice was not told Bob left";
-  EXPECT_EQ(count_with(out, {"<leave", "nick='Bob'"}), 1) << "the leave was not recorded";
-  auto msg = d.send(groupchat("alice", "g1"));
-  EXPECT_FALSE(any_contains(msg, "to='bob@tptac9.com/r'"));
-  EXPECT_TRUE(any_contains(msg, "to='alice@tptac9.com/r'"));
-}
-
-// A record confirmed just before its leader's node died may reach the other nodes'
-// copies only after an election: the first answer lacking Bob, or one from a node
-// whose copy is not current, removes nobody, and one that has him again keeps him.
-TEST(Spaces, AnOccupantMissingFromALaggingRecordStays) {
-  BackWithAliceAndBob back;
-  auto& [store, spaces, d] = back;
-  auto out = d.send(occupants_answer(occupant_item("alice", "Alice")));
-  auto not_current = occupants_answer(occupant_item("alice", "Alice"));
-  not_current.replace(not_current.find(":occupants'>"), 12, ":occupants' current='false'>");
-  auto more = d.send(not_current);
-  out.insert(out.end(), more.begin(), more.end());
-  more = d.send(occupants_answer(occupant_item("alice", "Alice") + occupant_item("bob", "Bob")));
-  out.insert(out.end(), more.begin(), more.end());
-  more = d.send(occupants_answer(occupant_item("alice", "Alice") + occupant_item("bob", "Bob")));
-  out.insert(out.end(), more.begin(), more.end());
-  EXPECT_EQ(spaces.occupant_count(), 2);
-  EXPECT_FALSE(any_contains(out, "<presence"));
-  EXPECT_TRUE(any_contains(d.send(groupchat("alice", "g1")), "to='bob@tptac9.com/r'"));
-}
-
-// While connected, the occupants are read back every so often: a bridge that stayed
-// connected to a node cut off from the others kept serving Bob while a standby on the
-// other side recorded his removal. The re-reads find the record without him, and the
-// second one removes him, told why.
-TEST(Spaces, TheOccupantsAreReadBackWhileConnectedAndTheRecordWins) {
-  BackWithAliceAndBob back;
-  auto& [store, spaces, d] = back;
-  d.send(occupants_answer(occupant_item("alice", "Alice") + occupant_item("bob", "Bob")));
-  spaces.set_reread_every(std::chrono::milliseconds(0));
-  std::vector<std::string> out;
-  auto collect = [&](const std::string& s) { out.push_back(s); };
-  for (int answer = 0; answer < 2; ++answer) {
-    out.clear();
-    spaces.tick(collect);
-    ASSERT_TRUE(any_contains(out, "<occupants")) << "not asked again";
-    auto more = d.send(occupants_answer(occupant_item("alice", "Alice")));
-    out.insert(out.end(), more.begin(), more.end());
-  }
-  EXPECT_EQ(spaces.occupant_count(), 1);
-  EXPECT_EQ(count_with(out, {"to='bob@tptac9.com/r'", "type='unavailable'", "code='333'"}), 1);
-}
-
-// Who is recorded and held here stays, and is sent nothing: the room just goes on.
-TEST(Spaces, OccupantsHeldHereAndRecordedStayWithoutAWord) {
-  BackWithAliceAndBob back;
-  auto& [store, spaces, d] = back;
-  auto out = d.send(occupants_answer(occupant_item("alice", "Alice") + occupant_item("bob", "Bob")));
-  EXPECT_EQ(spaces.occupant_count(), 2);
-  EXPECT_FALSE(any_contains(out, "<presence")) << out.front();
 }
 
 // A history that could not be read (the database was away when the space was

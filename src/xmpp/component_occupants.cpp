@@ -38,7 +38,7 @@ bool ComponentOccupants::handle(const xml::Element& iq, const std::function<void
     auto cluster = server_.cluster();
     const bool current = !cluster || cluster->registry_current();
     // Not current: this node's copy may lack records (and sessions) the cluster has,
-    // so the bridge must not take a missing one for gone (callbridge/spaces.cpp).
+    // so the bridge must not take a missing one for gone (callbridge/spaces_record.cpp).
     std::string out = iq_head(iq, "result") + "><occupants xmlns='" + std::string(kSpaceOccupantsNs) + "'" +
                       (current ? "" : " current='false'") + ">";
     for (auto& o : server_.store.space_occupants(bridge_)) {
