@@ -79,8 +79,8 @@ class Spaces {
   // A new connection to the XMPP service: ask for the recorded occupants.
   void connected(const Send& send);
   // Called often (at least every 100 ms, and after every read) while connected: asks
-  // about the occupants again when due (kRereadEvery, or sooner while in doubt), and writes the history once its oldest unwritten entry is
-  // kHistoryDelay old (write_history).
+  // about the occupants again when due (kRereadEvery, or sooner while in doubt), and
+  // writes the history once its oldest unwritten entry is kHistoryDelay old (write_history).
   void tick(const Send& send);
   // History is written behind the messages: a group message goes to the occupants and
   // into the in-memory history at once, and to the store within kHistoryDelay (or once

@@ -234,7 +234,7 @@ void Spaces::restore(const xml::Element& occupants, const Send& send) {
     log->info("{} occupant(s) held here are not in the record; asking again in {} ms before removing them",
               unrecorded_since_.size(), unrecorded_settle_.count());
   } else if (doubtful && asks_left_-- > 0) {
-    ask_again_at_ = std::chrono::steady_clock::now() + std::chrono::seconds(1);
+    ask_again_at_ = now + std::chrono::seconds(1);
     log->info("{} recorded occupant(s) not known to the server yet; asking again in 1 s", doubtful);
   }
 }
