@@ -5,6 +5,7 @@
 
 #include <array>
 #include <deque>
+#include <iterator>
 #include <mutex>
 #include <optional>
 #include <thread>
@@ -165,6 +166,7 @@ class Channel final : public WebSocketChannel, public std::enable_shared_from_th
                         auto done = std::move(self->queue_.front().second);
                         self->queue_.pop_front();
                         if (done) done(!ec);
+                        if (self->gone_) return;  // finished while this write was in flight
                         if (ec) return self->finish();
                         if (!self->queue_.empty()) return self->write();
                         if (self->closing_) self->finish();
@@ -178,9 +180,12 @@ class Channel final : public WebSocketChannel, public std::enable_shared_from_th
     asio::error_code ec;
     internals_.m_socket.shutdown(asio::ip::tcp::socket::shutdown_both, ec);
     internals_.m_socket.close(ec);
-    for (auto& [bytes, done] : queue_)
-      if (done) done(false);
-    queue_.clear();
+    // A write in flight still reads the front's bytes until its completion (which
+    // closing the socket hastens) takes them off; the rest go now.
+    auto unsent = writing_ ? std::next(queue_.begin()) : queue_.begin();
+    for (auto it = unsent; it != queue_.end(); ++it)
+      if (it->second) it->second(false);
+    queue_.erase(unsent, queue_.end());
     if (auto s = std::move(session_)) s->on_gone();
   }
 

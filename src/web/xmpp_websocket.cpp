@@ -2,6 +2,7 @@
 
 #include <atomic>
 #include <mutex>
+#include <optional>
 
 #include "admin/daemon.h"
 #include "node/node.h"
@@ -70,7 +71,7 @@ class XmppOverWebSocket final : public WebSocketSession,
         }
         case ws::Event::Kind::binary:
           return end(stream, ws::kCloseUnsupportedData, "unsupported-stanza-type", "binary messages carry no XMPP");
-        case ws::Event::Kind::ping: send_now(ws::encode_frame(ws::Opcode::pong, e.payload)); break;
+        case ws::Event::Kind::ping: answer_ping(std::move(e.payload)); break;
         case ws::Event::Kind::pong: break;
         case ws::Event::Kind::close: {
           // The peer closed without <close/>: the carrier is gone (a resumable
@@ -127,6 +128,30 @@ class XmppOverWebSocket final : public WebSocketSession,
     }
   }
 
+  // One pong in flight at a time, answering the latest ping when it is written (RFC
+  // 6455 §5.5.3 allows answering only the latest): a peer that pings without reading
+  // cannot make the channel queue pongs without bound. Listener thread only (the
+  // channel calls `done` there too).
+  void answer_ping(std::string payload) {
+    if (pong_in_flight_) {
+      owed_pong_ = std::move(payload);
+      return;
+    }
+    std::lock_guard lock(mu_);
+    if (!channel_) return;
+    pong_in_flight_ = true;
+    channel_->send(ws::encode_frame(ws::Opcode::pong, payload), [weak = weak_from_this()](bool ok) {
+      auto self = weak.lock();
+      if (!self) return;
+      self->pong_in_flight_ = false;
+      if (ok && self->owed_pong_) {
+        auto next = std::move(*self->owed_pong_);
+        self->owed_pong_.reset();
+        self->answer_ping(std::move(next));
+      }
+    });
+  }
+
   void send_now(std::string frame) {
     std::lock_guard lock(mu_);
     if (channel_) channel_->send(std::move(frame), {});
@@ -140,6 +165,8 @@ class XmppOverWebSocket final : public WebSocketSession,
   ws::FrameReader reader_;
   std::vector<ws::Event> events_;
   std::string translated_;
+  bool pong_in_flight_ = false;
+  std::optional<std::string> owed_pong_;  // the latest ping's payload, while a pong is in flight
   // stream thread
   xmpp::ServerFraming framing_;
   std::vector<std::string> messages_;

@@ -9,12 +9,14 @@ import hmac
 import os
 import re
 import shutil
+import socket
+import subprocess
 
 import pytest
 
 from harness import wait_for
 from webadmin_fixtures import PORT, enable_webadmin
-from websocket_client import FRAMING_NS, Refused, close_element, connect, open_element
+from websocket_client import FRAMING_NS, Refused, WebSocket, close_element, connect, open_element
 from xmpp_cluster_fixtures import ADDR, cluster_view
 from xmpp_fixtures import DOMAIN, TIMEOUT, USERS, configure_xmpp, event, make_client, offline, online, run
 
@@ -256,6 +258,72 @@ def stream_error_then_close(ws, condition, close_code):
     assert f"<{condition} xmlns='urn:ietf:params:xml:ns:xmpp-streams'/>" in messages[-2], messages
     assert messages[-1] == f"<close xmlns='{FRAMING_NS}'/>", messages
     assert code == close_code, code
+
+
+def server_end(node, ws):
+    """What `ss` sees of the server's end of `ws`: (state, bytes queued to send, send
+    buffer), or None once the kernel has dropped it."""
+    host, port = ws.sock.getsockname()[:2]
+    out = subprocess.run(["ss", "-tmnH", "state", "all", "src", f"{node.address}:{PORT}", "dst", f"{host}:{port}"],
+                         capture_output=True, text=True, check=True).stdout
+    if not out.strip():
+        return None
+    memory = re.search(r"skmem:\(([^)]*)\)", out)
+    assert memory, out
+    fields = {re.match(r"[a-z]+", f).group(): int(re.sub(r"^[a-z]+", "", f)) for f in memory.group(1).split(",")}
+    return out.split()[0], fields["w"], fields["tb"]
+
+
+def test_a_peer_that_stops_reading_then_half_closes_leaves_the_node_serving(site, bystanders):
+    """Answers nobody reads fill the server's end of the socket until one of its
+    writes waits there; then the peer half-closes. The connection ends with
+    that write still pending, whose bytes must outlive the rest of the queue, and
+    the node carries on serving everyone else."""
+    node, _, _ = site
+    ws, _, _ = ws_login(node, "alice", receive_buffer=4096)
+    fill_with_answers(node, ws)
+    ws.sock.shutdown(socket.SHUT_WR)
+    # The server reads the end of the stream and closes its end, its last write unsent.
+    def closed():
+        end = server_end(node, ws)
+        return end is None or end[0] not in ("ESTAB", "CLOSE-WAIT")
+    wait_for(closed, 10, "the server to close its end")
+    ws.close()
+    check_bystanders(site, bystanders, "a half-closed peer that did not read")
+
+
+def fill_with_answers(node, ws):
+    """Asks the server's features again and again, reading nothing, until the server's
+    end of the socket is full (each answer is a few times its question, and the
+    questions stay under the read rate limit)."""
+    question = b"".join(WebSocket.frame_bytes(0x1, f"<iq xmlns='jabber:client' type='get' to='{DOMAIN}' id='q{i}'>"
+                                                    "<query xmlns='http://jabber.org/protocol/disco#info'/></iq>".encode())
+                        for i in range(200))
+    for _ in range(100):
+        ws.sock.sendall(question)
+        state, queued, buffer = server_end(node, ws)
+        if queued >= buffer:
+            return
+    raise AssertionError(f"the server's end never filled: {queued} of {buffer} bytes queued")
+
+
+def test_pings_nobody_reads_are_answered_by_one_pong_for_the_latest(site, bystanders):
+    """A peer that pings without reading gets one pong in flight at a time, answering
+    the latest ping once it is written, not a queue that grows with every ping."""
+    node, _, _ = site
+    ws = connect(node.address, PORT, node.files / "web.crt")
+    sent = 20000
+    ws.sock.sendall(b"".join(WebSocket.frame_bytes(0x9, f"ping {i}".encode()) for i in range(sent)))
+    ws.send_frame(0x9, b"last")
+    pongs = []
+    while not pongs or pongs[-1] != b"last":
+        opcode, payload = ws.recv_frame()
+        assert opcode == 0xA, (opcode, payload)
+        pongs.append(payload)
+    numbers = [int(p.split()[1]) for p in pongs[:-1]]
+    assert numbers == sorted(numbers) and len(pongs) < sent // 10, (len(pongs), sent)
+    ws.close()
+    check_bystanders(site, bystanders, "pings nobody read")
 
 
 @pytest.mark.parametrize("protocols", [(), ("chat",), ("xmpp-extra", "soap")])

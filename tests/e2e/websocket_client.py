@@ -28,6 +28,11 @@ class WebSocket:
 
     # ---- sending ----
     def send_frame(self, opcode, payload, fin=True, masked=True, declared_length=None):
+        self.sock.sendall(self.frame_bytes(opcode, payload, fin, masked, declared_length))
+
+    @staticmethod
+    def frame_bytes(opcode, payload, fin=True, masked=True, declared_length=None):
+        """One frame as bytes (many can then go in one write)."""
         first = (0x80 if fin else 0) | opcode
         n = len(payload) if declared_length is None else declared_length
         mask_bit = 0x80 if masked else 0
@@ -41,7 +46,7 @@ class WebSocket:
             key = os.urandom(4)
             payload = bytes(b ^ key[i % 4] for i, b in enumerate(payload))
             head += key
-        self.sock.sendall(head + payload)
+        return head + payload
 
     def send_text(self, text):
         self.send_frame(0x1, text.encode())
@@ -144,10 +149,19 @@ class WebSocket:
 
 
 def connect(host, port, cafile, path="/xmpp-websocket", protocols=("xmpp",), origin=None, server_name=None,
-            timeout=10.0, host_header=None):
-    """An upgraded connection; Refused(status, head) when the server says no."""
+            timeout=10.0, host_header=None, receive_buffer=None):
+    """An upgraded connection; Refused(status, head) when the server says no.
+    `receive_buffer` shrinks the socket's (before connecting, so the window the
+    server sees is small too): a client that stops reading then blocks the server's
+    writes after a few kilobytes."""
     ctx = ssl.create_default_context(cafile=str(cafile))
-    raw = socket.create_connection((host, port), timeout=timeout)
+    if receive_buffer is None:
+        raw = socket.create_connection((host, port), timeout=timeout)
+    else:
+        raw = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        raw.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, receive_buffer)
+        raw.settimeout(timeout)
+        raw.connect((host, port))
     sock = ctx.wrap_socket(raw, server_hostname=server_name or host)
     key = base64.b64encode(os.urandom(16)).decode()
     lines = [f"GET {path} HTTP/1.1", f"Host: {host_header or f'{host}:{port}'}", "Upgrade: websocket",
