@@ -87,11 +87,9 @@ struct ParserOptions {
   // off, see install()), so a huge start tag sent a byte at a time would cost the
   // square of its length; 16 KiB bounds that to ~10^8 byte scans per connection.
   size_t max_token_bytes = 16 * 1024;
-  // Read the common stanza without expat (simple_stanza.h says why and which). Off
-  // by default for now: a convened of a test run died of a double free once, right
-  // after a WebSocket session with it on, not yet explained; the tests, the
-  // differential fuzz target and stanza-parse-bench turn it on.
-  bool simple_stanzas = false;
+  // Read the common stanza without expat (simple_stanza.h says why and which); the
+  // tests, the differential fuzz target and stanza-parse-bench set it both ways.
+  bool simple_stanzas = true;
 };
 
 class StreamHandler {
