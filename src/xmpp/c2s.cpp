@@ -6,6 +6,7 @@
 #include "xml/document_pool.h"
 #include "xml/serializer.h"
 #include "xmpp/routing_rules.h"
+#include "xmpp/undeliverable.h"
 #include "xmpp_core/base64.h"
 
 namespace convene::xmpp {
@@ -420,7 +421,7 @@ void ClientStream::on_disconnect() {
   {
     std::lock_guard lock(state_mu_);
     if (taken_over_) return;
-    if (sm_resumable_) {
+    if (sm_resumable_ && !server_.stopping) {
       detached_ = true;
       keep = true;
     }
@@ -442,11 +443,45 @@ void ClientStream::on_disconnect() {
   end_session();
 }
 
+void ClientStream::on_service_stop() {
+  auto self = std::static_pointer_cast<ClientStream>(shared_from_this());
+  ++server_.handing_on;
+  asio::post(executor(), [self] {
+    bool waiting;
+    {
+      std::lock_guard lock(self->state_mu_);
+      waiting = self->detached_ && !self->taken_over_;
+    }
+    if (waiting) {
+      self->resume_timer_.reset();
+      self->end_session();
+    }
+    --self->server_.handing_on;
+  });
+}
+
 void ClientStream::end_session() {
   if (ended_.exchange(true)) return;
+  ++server_.handing_on;
   server_.registry.unbind(*this, sm_id_);
   if (available()) broadcast_unavailable(*this);
   server_.log->info("{}: session {} ended", peer(), jid_.full());
+  // Unbound first, so that what the client never acknowledged does not come back here.
+  std::string queue;
+  std::deque<uint32_t> sizes;
+  {
+    std::lock_guard lock(state_mu_);
+    queue.swap(sm_queue_);
+    sizes.swap(sm_sizes_);
+  }
+  std::string_view rest = queue;
+  for (uint32_t n : sizes) {
+    route_unacknowledged(server_, rest.substr(0, n));
+    rest.remove_prefix(n);
+  }
+  if (!sizes.empty())
+    server_.log->info("{}: {} stanza(s) {} did not acknowledge routed again", peer(), sizes.size(), jid_.full());
+  --server_.handing_on;
 }
 
 // ---- XEP-0198 stream management ------------------------------------------------

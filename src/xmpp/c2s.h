@@ -73,6 +73,7 @@ class ClientStream : public Connection, public Session {
   void handle_stanza(xml::Element& stanza, std::string_view raw) override;
   void handle_close() override;
   void on_disconnect() override;
+  void on_service_stop() override;
 
  private:
   void send_features();

@@ -72,6 +72,9 @@ class Connection : public std::enable_shared_from_this<Connection>,
   const std::string& peer_ip() const { return peer_ip_; }
   asio::any_io_executor executor() { return socket_.get_executor(); }
   bool closed() const { return closed_; }  // any thread
+  // Any thread, once, when the service stops (after post_close): what outlives
+  // the connection (a session kept for resumption) ends too.
+  virtual void on_service_stop() {}
 
  protected:
   // ---- for subclasses, on the connection's thread ----

@@ -21,7 +21,9 @@ void store_offline(Server& server, const Jid& to, const xml::Element& stanza, st
   // store refuses (a cluster member cut off from its leader, a full disk) goes back
   // to the sender as an error rather than vanishing. A write that failed by timing
   // out may still be committed later: then the user gets it and the sender an error.
+  ++server.handing_on;  // a stopping service waits for it (server.h)
   server.store.submit(std::move(push), [&server, bytes](Status st) {
+    --server.handing_on;
     if (!st)
       bounce_undeliverable(server, bytes, kRecipientUnavailable, "could not be stored offline: " + st.error().message);
   });

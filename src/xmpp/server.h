@@ -62,6 +62,13 @@ class Server {
   std::shared_ptr<spdlog::logger> log;
   PlainVerifierCache plain_cache;  // SASL PLAIN checks (plain_verifier_cache.h)
   AbuseLimits abuse;  // guessing and registration throttles (abuse_limits.h)
+  // Set once the service stops: a session whose connection is gone ends instead
+  // of waiting for resumption on a node that is going away, so the stanzas its
+  // client never acknowledged are routed again (to offline storage, mostly) while
+  // the store still takes writes. handing_on counts that work until it is done:
+  // sessions ending, and offline writes not yet durable.
+  std::atomic<bool> stopping{false};
+  std::atomic<int> handing_on{0};
   // Set when a connection gave back its idle buffers; heap_trimmer.h clears it.
   std::atomic<bool> idle_memory_released{false};
 

@@ -142,6 +142,7 @@ class ServiceImpl final : public Service {
   void stop() override {
     std::lock_guard lock(mu_);
     if (!server_) return;
+    server_->stopping = true;
     store_.on_offline_stored(nullptr);  // before the loops go: it posts to one
     if (router_) detach_router();  // while the loops still run: the router's tick lives on one
     for (auto& a : acceptors_) asio::post(a->get_executor(), [a = a.get()] {
@@ -154,19 +155,23 @@ class ServiceImpl final : public Service {
       for (auto& [p, w] : server_->connections)
         if (auto c = w.lock()) open.push_back(std::move(c));
     }
-    for (auto& c : open) c->post_close("system-shutdown");
-    // Let the stream errors go out, bounded.
-    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(2);
-    while (std::chrono::steady_clock::now() < deadline) {
-      {
-        std::lock_guard cl(server_->conn_mu);
-        bool any = false;
-        for (auto& [p, w] : server_->connections)
-          if (auto c = w.lock(); c && !c->closed()) any = true;
-        if (!any) break;
-      }
-      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    for (auto& c : open) {
+      c->post_close("system-shutdown");
+      c->on_service_stop();
     }
+    // Let the stream errors go out and the sessions end, handing on what their
+    // clients did not acknowledge (server.h: stopping), bounded.
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(3);
+    auto done = [&] {
+      std::lock_guard cl(server_->conn_mu);
+      for (auto& [p, w] : server_->connections)
+        if (auto c = w.lock(); c && !c->closed()) return false;
+      return server_->registry.counts().local_sessions == 0 && server_->handing_on == 0;
+    };
+    while (!done() && std::chrono::steady_clock::now() < deadline)
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    if (int left = server_->handing_on; left > 0)
+      server_->log->warn("stopping: {} session end(s) or offline write(s) still unfinished after 3 s", left);
     guards_.clear();
     for (auto& io : ios_) io->stop();
     for (auto& t : threads_) t.join();

@@ -53,6 +53,15 @@ void bounce_undeliverable(Server& server, std::string_view bytes, StanzaError er
   });
 }
 
+void route_unacknowledged(Server& server, std::string_view bytes) {
+  parse_stanza(server, bytes, [&](const Jid& from, const Jid& to, xml::Element& stanza, std::string_view raw) {
+    const auto type = stanza.attr("type");
+    const bool message = stanza.name() == "message" && type != "groupchat" && type != "error";
+    const bool request = stanza.name() == "iq" && (type == "get" || type == "set");
+    if (message || request) route(server, from, to, stanza, raw);
+  });
+}
+
 void route_again(Server& server, std::string_view bytes) {
   parse_stanza(server, bytes, [&](const Jid& from, const Jid& to, xml::Element& stanza, std::string_view raw) {
     route(server, from, to, stanza, raw);

@@ -29,4 +29,12 @@ void bounce_undeliverable(Server& server, std::string_view bytes, StanzaError er
 // moved or ended while it travelled).
 void route_again(Server& server, std::string_view bytes);
 
+// A stanza delivered to a session that ended before its client acknowledged it
+// (XEP-0198): handled as if it had never been delivered (XEP-0198 §5 leaves it to
+// the server; RFC 6121 §8.5.3.2.1 says where it goes now that the full JID is
+// gone): a chat or normal message goes to another resource of the user or to
+// offline storage, an iq request gets an error back. Presence, groupchat (the
+// room saw the occupant go) and errors are dropped.
+void route_unacknowledged(Server& server, std::string_view bytes);
+
 }  // namespace convene::xmpp
