@@ -90,7 +90,9 @@
 // silent member, they may still be alive there (a partition, a stopped process)
 // or come back elsewhere (resumed or bound again). For kAwaitReturn after that, a
 // stanza for such a user that finds no other session is relayed to the absent
-// session as if it were there (router.cpp asks absent_session), and unconfirmed
+// session as if it were there (router.cpp asks absent_session; presence and errors
+// only when addressed to its full JID: a space's word that it removed the
+// occupant, an error for what it sent meanwhile), and unconfirmed
 // stanzas for it stay unconfirmed instead of being routed afresh (which meant
 // offline storage for a user still online): they reach the session when it is
 // registered again, wherever, and are bounced when they waited kGiveUpAfter or

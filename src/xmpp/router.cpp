@@ -150,14 +150,21 @@ void to_local_user(Server& server, const Jid& from, const Jid& to, xml::Element&
   // (cluster_router.h, "Absent sessions"). Once that wait is over and the member
   // is still silent, the sender gets an error: offline storage would hide the
   // message from a user who never went offline.
-  if (!online && bounces_when_undeliverable(stanza.name(), type))
+  // Presence and errors for that full JID are awaited there too: a space's word
+  // that it removed the occupant (the cluster had announced it gone), the error for
+  // a group message it sent meanwhile; without them its client, back, would go on
+  // talking to a space it is no longer in, unanswered.
+  const bool bounces = bounces_when_undeliverable(stanza.name(), type);
+  if (!online && (bounces || to.has_resource()))
     if (auto cluster = server.cluster())
-      if (auto absent = cluster->absent_session(to, kind == StanzaKind::message)) {
-        if (!absent->awaited) return bounce(server, from, to, stanza, kRecipientUnavailable);
-        auto& out = scratch();
-        write_stanza(stanza, raw, from.full(), absent->jid, out);
-        cluster->relay(absent->member, absent->jid, out);
-        return;
+      if (auto absent = cluster->absent_session(to, kind == StanzaKind::message && bounces)) {
+        if (absent->awaited) {
+          auto& out = scratch();
+          write_stanza(stanza, raw, from.full(), absent->jid, out);
+          cluster->relay(absent->member, absent->jid, out);
+          return;
+        }
+        if (bounces) return bounce(server, from, to, stanza, kRecipientUnavailable);
       }
   // Without a session the store says whether the account exists (outside the registry's lock,
   // where this look-up has always been).

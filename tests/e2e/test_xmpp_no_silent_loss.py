@@ -39,7 +39,7 @@ from test_callbridge_supervised import pid_of, status
 from test_callbridge_takeover import serve_cb1_on_node1
 from test_xmpp_cluster_routing import cluster, on, until  # noqa: F401  (fixture)
 from xmpp_cluster_fixtures import ADDR, TIMEOUT, leader_index, peers_of
-from xmpp_fixtures import DOMAIN, join_room, offline, run
+from xmpp_fixtures import DOMAIN, event, join_room, offline, run
 
 
 def standby_pids(cluster, name, nodes=(2, 3)):
@@ -154,6 +154,36 @@ def test_messages_to_a_user_on_a_stopped_node_are_delivered_or_bounced(cluster):
         assert not ledger.vanished(), ledger.vanished()
         await offline(alice, bob)
     run(go(), timeout=180)
+
+
+def test_presence_and_errors_for_a_user_on_a_stopped_node_reach_them_when_it_is_back(cluster):  # noqa: F811
+    """What a space sends an occupant the cluster announced gone (its own unavailable
+    presence, the error for a group message it sent meanwhile) is a presence or an
+    error for a full JID: those wait for the absent session like messages, so the
+    client, back, learns it must join again instead of talking to a space it left."""
+    async def go():
+        bob = await on(cluster[1], "bob", sm=True)
+        alice = await on(cluster[2], "alice", sm=True)
+        bob_jid = f"bob@{DOMAIN}/test"
+        wait_for(lambda: sessions_elsewhere(cluster[2]) == 1, TIMEOUT, "node 2 to see bob's session on node 1")
+        presence = asyncio.ensure_future(event(bob, "presence_available", timeout=60,
+                                               condition=lambda p: str(p["status"]) == "while you were away"))
+        error = asyncio.ensure_future(event(bob, "message_error", timeout=60,
+                                            condition=lambda m: str(m["id"]) == "refused-while-away"))
+        cluster[1].signal(signal.SIGSTOP)
+        try:
+            await asyncio.get_event_loop().run_in_executor(None, lambda: wait_for(
+                lambda: sessions_elsewhere(cluster[2]) == 0, 30, "node 2 to drop the sessions of stopped node 1"))
+            alice.send_presence(pto=bob_jid, pstatus="while you were away")
+            m = alice.make_message(mto=bob_jid, mtype="error")
+            m["id"] = "refused-while-away"
+            m["error"]["condition"] = "not-acceptable"
+            m.send()
+        finally:
+            cluster[1].signal(signal.SIGCONT)
+        await asyncio.gather(presence, error)
+        await offline(alice, bob)
+    run(go(), timeout=120)
 
 
 def test_group_messages_wait_for_the_next_holder_of_a_killed_call_bridge(cluster):  # noqa: F811
