@@ -144,7 +144,6 @@ class ServiceImpl final : public Service {
     if (!server_) return;
     server_->stopping = true;
     store_.on_offline_stored(nullptr);  // before the loops go: it posts to one
-    if (router_) detach_router();  // while the loops still run: the router's tick lives on one
     for (auto& a : acceptors_) asio::post(a->get_executor(), [a = a.get()] {
       asio::error_code ec;
       a->close(ec);
@@ -160,18 +159,23 @@ class ServiceImpl final : public Service {
       c->on_service_stop();
     }
     // Let the stream errors go out and the sessions end, handing on what their
-    // clients did not acknowledge (server.h: stopping), bounded.
+    // clients did not acknowledge (server.h: stopping), bounded. The router stays
+    // until then: the other nodes hear of every session's end now (its client is
+    // back on one of them in a moment, and a stale entry would have the cluster
+    // refuse what it sends), and what it hands to another node gets confirmed.
     auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(3);
     auto done = [&] {
       std::lock_guard cl(server_->conn_mu);
       for (auto& [p, w] : server_->connections)
         if (auto c = w.lock(); c && !c->closed()) return false;
-      return server_->registry.counts().local_sessions == 0 && server_->handing_on == 0;
+      return server_->registry.counts().local_sessions == 0 && server_->handing_on == 0 &&
+             (!router_ || router_->counters().unconfirmed == 0);
     };
     while (!done() && std::chrono::steady_clock::now() < deadline)
       std::this_thread::sleep_for(std::chrono::milliseconds(10));
     if (int left = server_->handing_on; left > 0)
       server_->log->warn("stopping: {} session end(s) or offline write(s) still unfinished after 3 s", left);
+    if (router_) detach_router();  // while the loops still run: the router's tick lives on one
     guards_.clear();
     for (auto& io : ios_) io->stop();
     for (auto& t : threads_) t.join();

@@ -3,7 +3,8 @@ when its node stops gracefully (a restart, an upgrade), the session ends rather
 than waiting for a resumption that node will never see, and each message its client
 had not acknowledged goes where RFC 6121 sends a message for a full JID that is
 gone: another resource of the user, or offline storage (replicated in a cluster),
-from where the user gets it at their next login, on any node.
+from where the user gets it at their next login, on any node. The node tells the
+cluster of those ends before it leaves.
 
 The receiving client is a raw stream (STARTTLS, PLAIN, bind, stream management with
 resumption) that reads its messages and never acknowledges them; senders and the
@@ -14,7 +15,10 @@ import socket
 import ssl
 from types import SimpleNamespace
 
+from harness import wait_for
 from test_xmpp_cluster_routing import cluster, on  # noqa: F401  (fixture)
+from test_xmpp_no_silent_loss import sessions_elsewhere
+from xmpp_cluster_fixtures import leader_index
 from xmpp_fixtures import C2S_PORT, DOMAIN, TIMEOUT, USERS, configure_xmpp, event, make_client, offline, online, \
     read_until, run
 
@@ -99,3 +103,22 @@ def test_a_message_the_client_never_acknowledged_survives_a_restart_of_its_node_
     raw.close()
 
     run(log_in_and_get(n3.files / "abhiall.crt", n3.address, "crossed nodes, never acknowledged"))
+
+
+def test_a_node_that_stops_tells_the_cluster_its_sessions_ended(cluster):  # noqa: F811
+    """The sessions of a node that stops gracefully end while it is still in the
+    cluster: the others drop them at once (their users come back on another node in
+    a moment, and a stale entry would have the cluster refuse what they send), and
+    the leader, finding the member silent later, has none of them left to announce."""
+    leader = leader_index(cluster)
+    stopping = cluster[2 if leader != 2 else 3]
+    others = [n for n in cluster.values() if n is not stopping]
+    raw = unacknowledging_session(stopping.address, stopping.files / "abhiall.crt", "bob")
+    wait_for(lambda: all(sessions_elsewhere(n) == 1 for n in others), TIMEOUT, "the others to see bob's session")
+    stopping.stop()
+    raw.close()
+    silent = "silent: its sessions are dropped everywhere"
+    wait_for(lambda: silent in cluster[leader].output(), 30, "the leader to find the stopped member silent")
+    assert "session(s) of a gone member announced unavailable" not in cluster[leader].output(), \
+        cluster[leader].output()[-3000:]
+    assert all(sessions_elsewhere(n) == 0 for n in others)
