@@ -227,6 +227,9 @@ class ClusterRouter : public std::enable_shared_from_this<ClusterRouter>, public
   // for every member to have registered). Not yet after a restart: a session this
   // copy lacks may well exist (component_occupants.h asks again later).
   bool registry_current() const;
+  // Whether a stanza forwarded for `target` (a full JID) is taken on here
+  // (takes_on_forwarded, cluster_router_sender.h).
+  bool takes_on(const std::string& target) const;
   // ---- stanzas other members forwarded to this node's call bridges (any thread) ----
   // The bridge answered these (or stanzas sent after them): confirmed to their origins.
   void bridge_answered(const std::vector<ForwardedFrom>& stanzas);

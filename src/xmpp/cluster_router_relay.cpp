@@ -72,6 +72,7 @@ void ClusterRouter::deliver_here(const RouterMessage& m) {
   }
   const ForwardedFrom key{m.node, m.incarnation, m.seq};
   const bool to_bridge = m.node != self_ && m.jid.find('@') == std::string::npos;  // a call bridge's domain
+  if (!to_bridge && !takes_on(m.jid)) return;  // unconfirmed: the origin sends it again where the session is then
   bool repeat;
   {
     std::lock_guard lock(pending_mu_);
@@ -233,6 +234,11 @@ void ClusterRouter::end_sync(std::uint64_t generation) {
     if (again) begin_sync();
     return;
   }
+}
+
+bool ClusterRouter::takes_on(const std::string& target) const {
+  auto jid = Jid::parse(target);
+  return takes_on_forwarded(jid ? server_.registry.holder(*jid) : std::nullopt, server_.stopping, registry_current());
 }
 
 void ClusterRouter::deliver_now(const RouterMessage& m) {

@@ -58,6 +58,11 @@ bool may_speak_for_bridge(std::optional<std::uint64_t> holder,
   return it != former.end() && now - it->second <= window;
 }
 
+bool takes_on_forwarded(std::optional<std::uint64_t> holder, bool stopping, bool registry_current) {
+  if (holder == std::optional<std::uint64_t>(0)) return true;
+  return !stopping && registry_current;
+}
+
 std::optional<std::string> stanza_from(std::string_view s) {
   if (s.empty() || s[0] != '<') return std::nullopt;
   size_t i = 1;

@@ -38,6 +38,16 @@ bool may_speak_for_bridge(std::optional<std::uint64_t> holder,
                           std::uint64_t origin, std::chrono::steady_clock::time_point now,
                           std::chrono::steady_clock::duration window);
 
+// Whether a stanza another member forwarded for a user session, which
+// `holder` places (0: this node; nothing: nowhere), is taken on here: delivered,
+// or routed again from here and confirmed. A session held here always; any other
+// only while this node routes well: not while its service stops (what it routes
+// could go with it: an offline write cut short, a bounce with no way back), nor
+// while its copy of the registry is not current (after a restart: it would store
+// offline for a user online elsewhere). Not taken on, the stanza stays
+// unconfirmed and its origin sends it again to wherever the session is then.
+bool takes_on_forwarded(std::optional<std::uint64_t> holder, bool stopping, bool registry_current);
+
 // The `from` attribute of a stanza's start tag, its entities decoded: "" when
 // it has none; nothing when the tag cannot be read plainly (malformed, `from`
 // twice, a character reference), which the caller refuses.

@@ -62,6 +62,17 @@ TEST(ClusterRouterSender, AFormerHolderOfACallBridgeSpeaksForItForAWhile) {
   EXPECT_FALSE(may_speak_for_bridge(here, former, a, now, 30s)) << "too long ago";
 }
 
+TEST(ClusterRouterSender, AStoppingOrRestartedNodeTakesOnOnlyStanzasForSessionsItHolds) {
+  const std::optional<std::uint64_t> here = 0, elsewhere = 3, nowhere;
+  EXPECT_TRUE(takes_on_forwarded(here, false, true));
+  EXPECT_TRUE(takes_on_forwarded(here, true, false)) << "a session still here gets it, and hands it on as it ends";
+  EXPECT_TRUE(takes_on_forwarded(nowhere, false, true)) << "ended: routed again from here (offline storage)";
+  EXPECT_TRUE(takes_on_forwarded(elsewhere, false, true)) << "moved: routed again to its node";
+  EXPECT_FALSE(takes_on_forwarded(nowhere, true, true)) << "stopping: an offline write could be cut short";
+  EXPECT_FALSE(takes_on_forwarded(elsewhere, true, true));
+  EXPECT_FALSE(takes_on_forwarded(nowhere, false, false)) << "just restarted: the user may be online elsewhere";
+}
+
 TEST(ClusterRouterSender, StanzaFromIsReadPlainlyOrNotAtAll) {
   EXPECT_EQ(stanza_from("<message from='a@x/r' to='b@x'><body/></message>"), "a@x/r");
   EXPECT_EQ(stanza_from("<presence to=\"b@x\"  from = \"a@x/r&amp;s\"/>"), "a@x/r&s");
