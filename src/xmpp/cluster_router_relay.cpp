@@ -36,7 +36,7 @@ std::optional<std::string> ClusterRouter::foreign_sender(const RouterMessage& m)
   if (!jid) return "from '" + *from + "' is not a JID";
   auto elsewhere = [&](const Jid& j) -> std::optional<std::string> {
     auto node = server_.registry.holder(j);
-    if (!node || *node == m.node) return std::nullopt;
+    if (held_by_origin(node, m.node, self_)) return std::nullopt;
     if (!j.has_local()) {  // a call bridge's domain: its former holder's resends are let in for a while
       std::lock_guard lock(registry_mu_);
       auto former = former_holders_.find(j.full());

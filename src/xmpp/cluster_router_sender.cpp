@@ -58,6 +58,10 @@ bool may_speak_for_bridge(std::optional<std::uint64_t> holder,
   return it != former.end() && now - it->second <= window;
 }
 
+bool held_by_origin(std::optional<std::uint64_t> holder, std::uint64_t origin, std::uint64_t self) {
+  return !holder || *holder == origin || (*holder == 0 && origin == self);
+}
+
 bool takes_on_forwarded(std::optional<std::uint64_t> holder, bool stopping, bool registry_current) {
   if (holder == std::optional<std::uint64_t>(0)) return true;
   return !stopping && registry_current;

@@ -38,6 +38,12 @@ bool may_speak_for_bridge(std::optional<std::uint64_t> holder,
                           std::uint64_t origin, std::chrono::steady_clock::time_point now,
                           std::chrono::steady_clock::duration window);
 
+// Whether the sender of a forwarded stanza, which `holder` places (0: this node;
+// nothing: nowhere), is the stanza's origin's to speak for. This node's own
+// stanzas come back to it through the leader when their target moved here while
+// this node's copy still placed it elsewhere: its own users are its to speak for.
+bool held_by_origin(std::optional<std::uint64_t> holder, std::uint64_t origin, std::uint64_t self);
+
 // Whether a stanza another member forwarded for a user session, which
 // `holder` places (0: this node; nothing: nowhere), is taken on here: delivered,
 // or routed again from here and confirmed. A session held here always; any other

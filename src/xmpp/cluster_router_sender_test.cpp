@@ -62,6 +62,16 @@ TEST(ClusterRouterSender, AFormerHolderOfACallBridgeSpeaksForItForAWhile) {
   EXPECT_FALSE(may_speak_for_bridge(here, former, a, now, 30s)) << "too long ago";
 }
 
+TEST(ClusterRouterSender, AMemberSpeaksForItsOwnUsersAlsoWhenItsStanzaComesBackThroughTheLeader) {
+  const std::uint64_t self = 7, a = 2, b = 3;
+  const std::optional<std::uint64_t> here = 0, at_a = a, nowhere;
+  EXPECT_TRUE(held_by_origin(at_a, a, self));
+  EXPECT_TRUE(held_by_origin(nowhere, a, self));
+  EXPECT_FALSE(held_by_origin(at_a, b, self)) << "b may not speak for a's user";
+  EXPECT_FALSE(held_by_origin(here, a, self)) << "a may not speak for this node's user";
+  EXPECT_TRUE(held_by_origin(here, self, self)) << "this node's own stanza, passed back to it by the leader";
+}
+
 TEST(ClusterRouterSender, AStoppingOrRestartedNodeTakesOnOnlyStanzasForSessionsItHolds) {
   const std::optional<std::uint64_t> here = 0, elsewhere = 3, nowhere;
   EXPECT_TRUE(takes_on_forwarded(here, false, true));
