@@ -93,6 +93,9 @@ class ClientStream : public Connection, public Session {
   void sm_ack(uint32_t h);
   void end_session();  // unregister, broadcast unavailable
 
+  static constexpr size_t kMaxUnacked = 10000;      // XEP-0198 queue; past it the stream ends
+  static constexpr unsigned kResumeSeconds = 300;   // how long a dropped session waits to be resumed
+
   enum class State { header, features, bound } state_ = State::header;
   std::unique_ptr<SaslExchange> sasl_;
   int sasl_failures_ = 0;
