@@ -238,7 +238,10 @@ void ClusterRouter::end_sync(std::uint64_t generation) {
 
 bool ClusterRouter::takes_on(const std::string& target) const {
   auto jid = Jid::parse(target);
-  return takes_on_forwarded(jid ? server_.registry.holder(*jid) : std::nullopt, server_.stopping, registry_current());
+  auto holder = jid ? server_.registry.holder(*jid) : std::nullopt;
+  // The common case answers without copying the consensus status per stanza.
+  if (holder == std::optional<std::uint64_t>(0)) return true;
+  return takes_on_forwarded(holder, server_.stopping, registry_current());
 }
 
 void ClusterRouter::deliver_now(const RouterMessage& m) {
