@@ -283,6 +283,7 @@ void Spaces::on_presence(const xml::Element& stanza, const std::function<void(co
     know(room_name);
     if (!loaded_) load();
     if (*created) {
+      history_[room_name];  // nothing said yet: nothing to read
       // The creator owns the new space, which stays locked until configured (XEP-0045 §10.1).
       RoomSettings fresh;
       fresh.affiliations[from->bare().full()] = Affiliation::owner;
@@ -290,6 +291,7 @@ void Spaces::on_presence(const xml::Element& stanza, const std::function<void(co
       if (!save_settings(room_name, fresh)) {
         (void)store_.remove(room_name);
         forget(room_name);
+        history_.erase(room_name);
         return send(error_reply(stanza, "wait", "internal-server-error"));
       }
     }
@@ -319,7 +321,7 @@ std::string Spaces::refuse_join(const std::string& room_name, const std::string&
   if (s.config.max_users > 0 && a < Affiliation::admin) {
     int n = 0;
     if (auto room = rooms_.find(room_name); room != rooms_.end()) n = static_cast<int>(room->second.by_nick.size());
-    for (auto& [id, p] : pending_joins_) n += p.room == room_name;
+    for (auto& [id, p] : pending_joins_) n += p.room == room_name && !p.rejoin;
     if (n >= s.config.max_users) return "wait/service-unavailable";
   }
   return {};
@@ -363,7 +365,12 @@ void Spaces::on_iq(const xml::Element& stanza, const std::function<void(const st
   if (type == "result" || type == "error") {
     auto* payload = stanza.first_child_element();
     if (stanza.attr("from") != server_domain_) return;
-    if (auto pending = pending_joins_.find(std::string(stanza.attr("id"))); pending != pending_joins_.end()) {
+    if (auto pending = pending_joins_.find(std::string(stanza.attr("id")));
+        pending != pending_joins_.end() && !pending->second.recorded) {
+      if (type == "result" && !history_at_hand(pending->second.room)) {
+        pending->second.recorded = true;  // in once the worker has read the history (take_read_histories)
+        return;
+      }
       PendingJoin join = std::move(pending->second);
       pending_joins_.erase(pending);
       if (type == "result") return complete_join(join, send);

@@ -120,6 +120,10 @@ class Spaces {
     bool created = false;  // the space was created by this join (status 201)
     std::chrono::steady_clock::time_point give_up_at{};
     HistoryRequest history;
+    // The service recorded it; it waits for its space's history, read by the worker
+    // (history_at_hand), and is let in without it at give_up_at.
+    bool recorded = false;
+    bool rejoin = false;  // an occupant held already, joining again (rejoin): only the history is awaited
   };
 
   void on_presence(const xml::Element& stanza, const std::function<void(const std::string&)>& send);
@@ -164,6 +168,14 @@ class Spaces {
   void write_history_when_due(const Send& send);
   // The kept history (read from the store the first time); empty when it cannot be read.
   const std::vector<HistoryEntry>& history_of(const std::string& room_name);
+  // spaces_history_read.cpp: a joiner's first read of a space's history, by the worker.
+  // True when the history is here (or there is no worker: history_of reads it then);
+  // otherwise its read is asked, and the join waits in pending_joins_ (recorded).
+  bool history_at_hand(const std::string& room_name);
+  // tick's part: the histories the worker read, and the joins that waited for them.
+  void take_read_histories(const Send& send);
+  // A recorded join (or rejoin) whose wait is over: let in, with the history if it is here.
+  void finish_join(const PendingJoin& join, const Send& send);
   // spaces_owner.cpp
   void on_owner(const xml::Element& stanza, const xml::Element& query, const std::string& room_name, const Send& send);
   // spaces_admin.cpp
@@ -189,6 +201,7 @@ class Spaces {
   // clients expect; the others see a presence update.
   void rejoin(const std::string& room_name, const std::string& nick, const Occupant& occupant,
               const xml::Element* muc_x, const Send& send);
+  void send_rejoin(const PendingJoin& rejoin, const Send& send);
   // The join could not be recorded: answered with an error, nothing else changes.
   void fail_join(const PendingJoin& join, const Send& send);
   void expire_pending_joins(const Send& send);
@@ -248,6 +261,8 @@ class Spaces {
   std::map<std::string, Room> rooms_;
   std::map<std::string, RoomSettings> settings_;  // spaces with stored settings
   std::map<std::string, std::vector<HistoryEntry>> history_;  // read on first use
+  // Spaces whose history the worker is reading, with the entries said since it was asked.
+  std::map<std::string, std::vector<HistoryEntry>> history_reading_;
   // Group messages kept in history_ and not yet in the store (write_history).
   std::vector<std::pair<std::string, HistoryEntry>> history_unwritten_;
   std::chrono::steady_clock::time_point history_unwritten_since_;

@@ -48,6 +48,7 @@ void Spaces::flush_history() {
 
 void Spaces::tick(const Send& send) {
   write_history_when_due(send);
+  if (worker_ && !history_reading_.empty()) take_read_histories(send);
   if (!pending_joins_.empty()) expire_pending_joins(send);
   auto now = std::chrono::steady_clock::now();
   if (!restoring_ && worker_) {

@@ -57,6 +57,8 @@ void Spaces::on_groupchat(const xml::Element& stanza, const std::string& room_na
     cached->second.push_back(entry);
     if (cached->second.size() > static_cast<std::size_t>(kHistoryKept))
       cached->second.erase(cached->second.begin(), cached->second.end() - kHistoryKept);
+  } else if (auto reading = history_reading_.find(room_name); reading != history_reading_.end()) {
+    reading->second.push_back(entry);  // the worker's read may predate it (take_read_histories)
   }
   if (history_unwritten_.empty()) history_unwritten_since_ = std::chrono::steady_clock::now();
   history_unwritten_.emplace_back(room_name, std::move(entry));
@@ -118,9 +120,15 @@ const std::vector<HistoryEntry>& Spaces::history_of(const std::string& room_name
 }
 
 void Spaces::send_history(const PendingJoin& join, const Send& send) {
-  for (auto& m : history_to_send(history_of(join.room), join.history, now_ms(), room_jid(join.room),
-                                 join.occupant.jid))
-    send(m);
+  // With a worker, never read here (spaces_history_read.cpp): a join let in without its
+  // history (not read by its deadline) gets none.
+  const std::vector<HistoryEntry>* kept = nullptr;
+  if (auto cached = history_.find(join.room); cached != history_.end())
+    kept = &cached->second;
+  else if (!worker_)
+    kept = &history_of(join.room);
+  if (!kept) return;
+  for (auto& m : history_to_send(*kept, join.history, now_ms(), room_jid(join.room), join.occupant.jid)) send(m);
 }
 
 void Spaces::send_subject(const std::string& room_name, const std::string& to, const Send& send) {

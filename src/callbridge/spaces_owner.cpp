@@ -89,13 +89,16 @@ Status Spaces::destroy(const std::string& room_name, const std::string& reason, 
       ++it;
       continue;
     }
-    record_leave(room_name, it->second.nick, send);
-    fail_join(it->second, send);
+    if (!it->second.rejoin) {  // a rejoiner is an occupant: told above
+      record_leave(room_name, it->second.nick, send);
+      fail_join(it->second, send);
+    }
     it = pending_joins_.erase(it);
   }
   forget(room_name);
   settings_.erase(room_name);
   history_.erase(room_name);
+  history_reading_.erase(room_name);
   logger("callbridge")->info("space {} destroyed", room_name);
   return ok_status();
 }

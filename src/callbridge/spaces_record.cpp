@@ -90,6 +90,12 @@ void Spaces::expire_pending_joins(const Send& send) {
     }
     PendingJoin join = std::move(it->second);
     it = pending_joins_.erase(it);
+    if (join.recorded) {
+      logger("callbridge")->warn("{} joining space {}: its history was not read in {} s; let in without it",
+                                 join.occupant.jid, join.room, kJoinRecordWait.count());
+      finish_join(join, send);
+      continue;
+    }
     logger("callbridge")->warn("{} joining space {}: the XMPP service did not record it in {} s; refused", join.occupant.jid,
                                join.room, kJoinRecordWait.count());
     // The record may still land later: undo it, so no restored occupant appears that was refused.
@@ -122,6 +128,10 @@ void Spaces::connected(const Send& send) {
   auto pending = std::move(pending_joins_);
   pending_joins_.clear();
   for (auto& [old_id, join] : pending) {
+    if (join.recorded) {  // waiting for its history only
+      pending_joins_[old_id] = std::move(join);
+      continue;
+    }
     auto id = record_join(join.room, join.nick, join.occupant, send);
     pending_joins_[id] = std::move(join);
   }

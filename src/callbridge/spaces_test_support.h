@@ -136,6 +136,18 @@ inline std::vector<std::string> join_recorded(Driver& d, const std::string& room
   return out;
 }
 
+// join_recorded with a store worker: the joiner is let in once the worker has read
+// the space's history (spaces_history_read.cpp), at the next tick after it.
+inline std::vector<std::string> join_recorded(Driver& d, Spaces& spaces, StoreWorker& worker, const std::string& room,
+                                              const std::string& user, const std::string& nick) {
+  auto out = join_recorded(d, room, user, nick);
+  worker.drain();
+  spaces.tick([&](const std::string& s) {
+    if (!s.empty()) out.push_back(s);
+  });
+  return out;
+}
+
 // Count of stanzas in `out` that contain every one of `parts`.
 inline int count_with(const std::vector<std::string>& out, std::initializer_list<std::string> parts) {
   int n = 0;
@@ -160,6 +172,11 @@ class StallingStore : public MemoryStore {
     stall();
     return MemoryStore::ensure(name);
   }
+  Result<std::vector<HistoryEntry>> history(const std::string& name) override {
+    if (stall_history) stall();
+    return MemoryStore::history(name);
+  }
+  std::atomic<bool> stall_history{false};  // reads of the history wait too
   const std::thread::id test_thread = std::this_thread::get_id();
   std::atomic<bool> on_test_thread{false}, waited_out{false};
 

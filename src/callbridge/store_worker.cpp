@@ -52,7 +52,22 @@ void StoreWorker::add_spaces(std::vector<std::string> names) {
 void StoreWorker::drain() {
   std::unique_lock lock(mu_);
   const auto target = queued_batches_;
-  done_.wait(lock, [&] { return written_batches_ >= target && !snapshot_asked_ && !reading_; });
+  done_.wait(lock, [&] {
+    return written_batches_ >= target && !snapshot_asked_ && histories_asked_.empty() && !reading_;
+  });
+}
+
+void StoreWorker::ask_history(std::string space) {
+  {
+    std::lock_guard lock(mu_);
+    histories_asked_.push_back(std::move(space));
+  }
+  wake_.notify_all();
+}
+
+std::vector<std::pair<std::string, Result<std::vector<HistoryEntry>>>> StoreWorker::take_histories() {
+  std::lock_guard lock(mu_);
+  return std::exchange(histories_read_, {});
 }
 
 bool StoreWorker::ask_snapshot() {
@@ -79,7 +94,9 @@ void StoreWorker::run() {
   set_thread_name("cb-store");
   std::unique_lock lock(mu_);
   for (;;) {
-    wake_.wait(lock, [this] { return stopping_ || !queued_.empty() || !spaces_.empty() || snapshot_asked_; });
+    wake_.wait(lock, [this] {
+      return stopping_ || !queued_.empty() || !spaces_.empty() || !histories_asked_.empty() || snapshot_asked_;
+    });
     if (!queued_.empty() || !spaces_.empty()) {
       auto spaces = std::exchange(spaces_, {});
       auto batch = std::exchange(queued_, {});
@@ -100,8 +117,24 @@ void StoreWorker::run() {
       info_ = std::move(info);
       written_batches_ = upto;
       done_.notify_all();
-      continue;  // history first: a snapshot waits for what is queued
+      // The histories asked so far are read next, even if more was queued meanwhile:
+      // while the database fails over, writes keep coming and each one waits.
     }
+    if (!histories_asked_.empty()) {
+      auto spaces = std::exchange(histories_asked_, {});
+      reading_ = true;
+      lock.unlock();
+      std::vector<std::pair<std::string, Result<std::vector<HistoryEntry>>>> read;
+      for (auto& name : spaces) read.emplace_back(name, store_->history(name));
+      auto info = store_->info();
+      lock.lock();
+      reading_ = false;
+      for (auto& r : read) histories_read_.push_back(std::move(r));
+      info_ = std::move(info);
+      done_.notify_all();
+      continue;
+    }
+    if (!queued_.empty() || !spaces_.empty()) continue;  // history first: a snapshot waits for what is queued
     if (snapshot_asked_) {
       snapshot_asked_ = false;
       reading_ = true;
