@@ -229,7 +229,7 @@ class ClusterRouter : public std::enable_shared_from_this<ClusterRouter>, public
   bool registry_current() const;
   // Whether a stanza forwarded for `target` (a full JID) is taken on here
   // (takes_on_forwarded, cluster_router_sender.h).
-  bool takes_on(const std::string& target) const;
+  bool takes_on(const std::optional<Jid>& target) const;
   // ---- stanzas other members forwarded to this node's call bridges (any thread) ----
   // The bridge answered these (or stanzas sent after them): confirmed to their origins.
   void bridge_answered(const std::vector<ForwardedFrom>& stanzas);
@@ -310,12 +310,13 @@ class ClusterRouter : public std::enable_shared_from_this<ClusterRouter>, public
   void learn_sender(const RouterMessage& m);
   // Why the stanza of `m` may not be delivered (its `from` is not its origin's), or nothing.
   std::optional<std::string> foreign_sender(const RouterMessage& m) const;
+  // A held stanza (confirmed already), once the store has synced: to its session, or routed again.
   void deliver_now(const RouterMessage& m);
   // A stanza another member forwarded to a call bridge of this node ("Stanzas for a
   // call bridge"); not confirmed (nor kept as seen) unless `confirmed`.
   ComponentLink::Forwarded deliver_to_bridge(const RouterMessage& m);
   void confirm_one(const ForwardedFrom& stanza);  // `delivered`, alone
-  bool deliver_local(const std::string& jid, const std::string& stanza);
+  bool deliver_local(const std::string& jid, const std::string& stanza, const Jid* parsed = nullptr);
   struct Location {
     enum Kind { here, elsewhere, unknown, gone } kind;
     std::uint64_t member;  // elsewhere: the member holding it

@@ -72,7 +72,11 @@ void ClusterRouter::deliver_here(const RouterMessage& m) {
   }
   const ForwardedFrom key{m.node, m.incarnation, m.seq};
   const bool to_bridge = m.node != self_ && m.jid.find('@') == std::string::npos;  // a call bridge's domain
-  if (!to_bridge && !takes_on(m.jid)) return;  // unconfirmed: the origin sends it again where the session is then
+  // Parsed once: whether this node takes the stanza on, and its delivery, both need it.
+  std::optional<Jid> target;
+  if (!to_bridge)
+    if (auto parsed = Jid::parse(m.jid)) target = std::move(*parsed);
+  if (!to_bridge && !takes_on(target)) return;  // unconfirmed: the origin sends it again where the session is then
   bool repeat;
   {
     std::lock_guard lock(pending_mu_);
@@ -94,7 +98,13 @@ void ClusterRouter::deliver_here(const RouterMessage& m) {
     }
     if (start) begin_sync();
     if (!hold && to_bridge && deliver_to_bridge(m) != ComponentLink::Forwarded::confirmed) return;
-    if (!hold && !to_bridge) deliver_now(m);
+    if (!hold && !to_bridge && !deliver_local(m.jid, m.stanza, target ? &*target : nullptr)) {
+      // The session ended on the way: left unconfirmed, as one not here (takes_on).
+      std::lock_guard lock(pending_mu_);
+      seen_[{m.node, m.incarnation}].erase(m.seq);
+      --counters_.delivered_here;
+      return;
+    }
   }
   confirm(m);
 }
@@ -236,12 +246,8 @@ void ClusterRouter::end_sync(std::uint64_t generation) {
   }
 }
 
-bool ClusterRouter::takes_on(const std::string& target) const {
-  auto jid = Jid::parse(target);
-  auto holder = jid ? server_.registry.holder(*jid) : std::nullopt;
-  // The common case answers without copying the consensus status per stanza.
-  if (holder == std::optional<std::uint64_t>(0)) return true;
-  return takes_on_forwarded(holder, server_.stopping, registry_current());
+bool ClusterRouter::takes_on(const std::optional<Jid>& jid) const {
+  return takes_on_forwarded(jid ? server_.registry.holder(*jid) : std::nullopt);
 }
 
 void ClusterRouter::deliver_now(const RouterMessage& m) {
@@ -251,11 +257,15 @@ void ClusterRouter::deliver_now(const RouterMessage& m) {
   route_again(server_, m.stanza);
 }
 
-bool ClusterRouter::deliver_local(const std::string& target, const std::string& stanza) {
-  auto jid = Jid::parse(target);
-  if (!jid) return false;
-  if (!jid->has_local()) return server_.registry.send_to_component(target, stanza);  // a call bridge of this node
-  return server_.registry.deliver_to_session(*jid, stanza);
+bool ClusterRouter::deliver_local(const std::string& target, const std::string& stanza, const Jid* parsed) {
+  std::optional<Jid> own;
+  if (!parsed) {
+    auto jid = Jid::parse(target);
+    if (!jid) return false;
+    parsed = &own.emplace(std::move(*jid));
+  }
+  if (!parsed->has_local()) return server_.registry.send_to_component(target, stanza);  // a call bridge of this node
+  return server_.registry.deliver_to_session(*parsed, stanza);
 }
 
 ClusterRouter::Location ClusterRouter::locate(const std::string& target) {

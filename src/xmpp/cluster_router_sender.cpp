@@ -62,10 +62,7 @@ bool held_by_origin(std::optional<std::uint64_t> holder, std::uint64_t origin, s
   return !holder || *holder == origin || (*holder == 0 && origin == self);
 }
 
-bool takes_on_forwarded(std::optional<std::uint64_t> holder, bool stopping, bool registry_current) {
-  if (holder == std::optional<std::uint64_t>(0)) return true;
-  return !stopping && registry_current;
-}
+bool takes_on_forwarded(std::optional<std::uint64_t> holder) { return holder == std::optional<std::uint64_t>(0); }
 
 std::optional<std::string> stanza_from(std::string_view s) {
   if (s.empty() || s[0] != '<') return std::nullopt;

@@ -44,15 +44,17 @@ bool may_speak_for_bridge(std::optional<std::uint64_t> holder,
 // this node's copy still placed it elsewhere: its own users are its to speak for.
 bool held_by_origin(std::optional<std::uint64_t> holder, std::uint64_t origin, std::uint64_t self);
 
-// Whether a stanza another member forwarded for a user session, which
-// `holder` places (0: this node; nothing: nowhere), is taken on here: delivered,
-// or routed again from here and confirmed. A session held here always; any other
-// only while this node routes well: not while its service stops (what it routes
-// could go with it: an offline write cut short, a bounce with no way back), nor
-// while its copy of the registry is not current (after a restart: it would store
-// offline for a user online elsewhere). Not taken on, the stanza stays
-// unconfirmed and its origin sends it again to wherever the session is then.
-bool takes_on_forwarded(std::optional<std::uint64_t> holder, bool stopping, bool registry_current);
+// Whether a stanza another member forwarded for a user session, which `holder`
+// places (0: this node; nothing: nowhere), is taken on here: delivered and
+// confirmed. Only for a session held here. Any other stays unconfirmed, and its
+// origin sends it again to wherever the session is then, or routes it itself
+// (offline storage, another resource) once it is nowhere: the origin speaks for
+// the stanza's sender, this node does not. Routed again from here, a stanza for a
+// session that moved to a third node was refused there as from a user this node
+// may not speak for, until this node gave up or died with it (seen in a chaos run:
+// a node just restarted took five on that way and was killed 25 s later). Nor may
+// a node that stops, or whose copy of the registry is not current, route them.
+bool takes_on_forwarded(std::optional<std::uint64_t> holder);
 
 // The `from` attribute of a stanza's start tag, its entities decoded: "" when
 // it has none; nothing when the tag cannot be read plainly (malformed, `from`

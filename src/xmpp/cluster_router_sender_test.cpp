@@ -72,15 +72,12 @@ TEST(ClusterRouterSender, AMemberSpeaksForItsOwnUsersAlsoWhenItsStanzaComesBackT
   EXPECT_TRUE(held_by_origin(here, self, self)) << "this node's own stanza, passed back to it by the leader";
 }
 
-TEST(ClusterRouterSender, AStoppingOrRestartedNodeTakesOnOnlyStanzasForSessionsItHolds) {
+TEST(ClusterRouterSender, ANodeTakesOnOnlyStanzasForSessionsItHolds) {
   const std::optional<std::uint64_t> here = 0, elsewhere = 3, nowhere;
-  EXPECT_TRUE(takes_on_forwarded(here, false, true));
-  EXPECT_TRUE(takes_on_forwarded(here, true, false)) << "a session still here gets it, and hands it on as it ends";
-  EXPECT_TRUE(takes_on_forwarded(nowhere, false, true)) << "ended: routed again from here (offline storage)";
-  EXPECT_TRUE(takes_on_forwarded(elsewhere, false, true)) << "moved: routed again to its node";
-  EXPECT_FALSE(takes_on_forwarded(nowhere, true, true)) << "stopping: an offline write could be cut short";
-  EXPECT_FALSE(takes_on_forwarded(elsewhere, true, true));
-  EXPECT_FALSE(takes_on_forwarded(nowhere, false, false)) << "just restarted: the user may be online elsewhere";
+  EXPECT_TRUE(takes_on_forwarded(here));
+  EXPECT_FALSE(takes_on_forwarded(elsewhere))
+      << "moved to a third node: routed from here it is refused there, as from a user this node may not speak for";
+  EXPECT_FALSE(takes_on_forwarded(nowhere)) << "ended: its origin routes it (offline storage, another resource)";
 }
 
 TEST(ClusterRouterSender, StanzaFromIsReadPlainlyOrNotAtAll) {
