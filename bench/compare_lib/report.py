@@ -6,6 +6,10 @@ import statistics
 import subprocess
 
 METRICS = [("login-first", "logins_per_s", "logins/s, first login", True), ("login", "logins_per_s", "logins/s", True), ("messages", "msgs_per_s", "messages/s delivered", True),
+           # The median beside the p99: in the closed loop every user has one message on
+           # its way, so the mean latency is (2 × pairs) / rate (Little's law) whatever
+           # the server does, and the p99 can be no lower than that.
+           ("messages-p50", "p50_ms", "messages: median latency, ms", False),
            ("messages-p99", "p99_ms", "messages: p99 latency, ms", False),
            # The server's own CPU per delivered message, as messages per second of one
            # core: what a core could carry when the tool on the other one runs out first.
