@@ -26,10 +26,7 @@ TEST(Spaces, ASpaceTakenInWithItsOccupantsIsAddedByTheWorkerNotTheOccupantsThrea
   Spaces spaces("cb1.tptac9.com", store);
   spaces.use_worker(&worker);
   Driver d(spaces);
-  spaces.connected([](const std::string&) {});
-  d.send("<iq type='result' from='tptac9.com' to='cb1.tptac9.com' id='occ1'><occupants "
-         "xmlns='urn:convene:callbridge:occupants'><occupant space='room1' nick='Alice' jid='alice@tptac9.com/r' "
-         "online='true'/><occupant space='room1' nick='Bob' jid='bob@tptac9.com/r' online='true'/></occupants></iq>");
+  take_over_alice_and_bob(spaces, d);
   auto out = d.send(groupchat("alice", "g1"));
   EXPECT_TRUE(any_contains(out, "to='bob@tptac9.com/r'")) << "the space did not go on for its occupants";
   EXPECT_FALSE(store.on_test_thread || worker_store->on_test_thread) << "the occupants' thread waited for the store";

@@ -6,7 +6,6 @@
 
 #include <gtest/gtest.h>
 
-#include <chrono>
 #include <future>
 #include <optional>
 
@@ -286,10 +285,7 @@ TEST(Spaces, AJoinerWaitingForTheHistoryHoldsNobodyElse) {
   store.stall_history = true;
   auto own = std::make_unique<StallingStore>(go_on);
   own->names = {"room1"};
-  own->stored_history["room1"] = {
-      HistoryEntry{std::chrono::duration_cast<std::chrono::milliseconds>(
-                       std::chrono::system_clock::now().time_since_epoch()).count() - 1000,
-                    "<message from='room1@cb1.tptac9.com/Alice' type='groupchat'><body>before</body></message>"}};
+  own->stored_history["room1"] = {said_before("Alice", "before", 1000)};
   own->stall_history = true;
   auto* worker_store = own.get();
   StoreWorker worker(std::move(own));
@@ -297,10 +293,7 @@ TEST(Spaces, AJoinerWaitingForTheHistoryHoldsNobodyElse) {
   spaces.use_worker(&worker);
   Driver d(spaces);
   // Alice and Bob taken over with the space (their record read back): its history is not here yet.
-  spaces.connected([](const std::string&) {});
-  d.send("<iq type='result' from='tptac9.com' to='cb1.tptac9.com' id='occ1'><occupants "
-         "xmlns='urn:convene:callbridge:occupants'><occupant space='room1' nick='Alice' jid='alice@tptac9.com/r' "
-         "online='true'/><occupant space='room1' nick='Bob' jid='bob@tptac9.com/r' online='true'/></occupants></iq>");
+  take_over_alice_and_bob(spaces, d);
 
   auto carol = join_recorded(d, "room1", "carol", "Carol");
   EXPECT_FALSE(any_contains(carol, "code='110'")) << "let in before its history was read";
@@ -329,18 +322,12 @@ TEST(Spaces, ARejoinWaitsForTheHistoryTheWorkerReads) {
   store.names = {"room1"};
   auto own = std::make_unique<MemoryStore>();
   own->names = {"room1"};
-  own->stored_history["room1"] = {
-      HistoryEntry{std::chrono::duration_cast<std::chrono::milliseconds>(
-                       std::chrono::system_clock::now().time_since_epoch()).count() - 1000,
-                   "<message from='room1@cb1.tptac9.com/Bob' type='groupchat'><body>before</body></message>"}};
+  own->stored_history["room1"] = {said_before("Bob", "before", 1000)};
   StoreWorker worker(std::move(own));
   Spaces spaces("cb1.tptac9.com", store);
   spaces.use_worker(&worker);
   Driver d(spaces);
-  spaces.connected([](const std::string&) {});
-  d.send("<iq type='result' from='tptac9.com' to='cb1.tptac9.com' id='occ1'><occupants "
-         "xmlns='urn:convene:callbridge:occupants'><occupant space='room1' nick='Alice' jid='alice@tptac9.com/r' "
-         "online='true'/><occupant space='room1' nick='Bob' jid='bob@tptac9.com/r' online='true'/></occupants></iq>");
+  take_over_alice_and_bob(spaces, d);
 
   auto asked = d.send(join("room1", "alice", "Alice"));
   EXPECT_FALSE(any_contains(asked, "code='110'")) << "answered before the history was read";

@@ -6,6 +6,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <cstdint>
 #include <future>
 #include <initializer_list>
 #include <map>
@@ -146,6 +147,22 @@ inline std::vector<std::string> join_recorded(Driver& d, Spaces& spaces, StoreWo
     if (!s.empty()) out.push_back(s);
   });
   return out;
+}
+
+// A bridge on a new connection reads back Alice and Bob in room1 from the XMPP
+// service's record, as one taking the space over does (no history of it here).
+inline void take_over_alice_and_bob(Spaces& spaces, Driver& d) {
+  spaces.connected([](const std::string&) {});
+  d.send("<iq type='result' from='tptac9.com' to='cb1.tptac9.com' id='occ1'><occupants "
+         "xmlns='urn:convene:callbridge:occupants'><occupant space='room1' nick='Alice' jid='alice@tptac9.com/r' "
+         "online='true'/><occupant space='room1' nick='Bob' jid='bob@tptac9.com/r' online='true'/></occupants></iq>");
+}
+
+// A history entry said `ago_ms` before now by `nick` in room1.
+inline HistoryEntry said_before(const std::string& nick, const std::string& body, std::int64_t ago_ms) {
+  auto now = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch());
+  return HistoryEntry{now.count() - ago_ms, "<message from='room1@cb1.tptac9.com/" + nick +
+                                                "' type='groupchat'><body>" + body + "</body></message>"};
 }
 
 // Count of stanzas in `out` that contain every one of `parts`.
