@@ -372,6 +372,38 @@ TEST(StoreWorker, WritesInOrderAndDrainWaitsForWhatWasQueued) {
   EXPECT_EQ(h.back().stanza, "m49");
 }
 
+// A history is read after every entry queued before it was asked, also those queued
+// while the worker was writing an earlier batch: read right after that batch, the
+// joiner's history lacked what was said just before it joined.
+TEST(StoreWorker, AHistoryIsReadAfterEverythingQueuedBeforeTheAsk) {
+  struct FirstWriteWaits : MemoryStore {
+    std::promise<void> writing, go;
+    bool first = true;
+    Status add_histories(const std::vector<std::pair<std::string, HistoryEntry>>& entries, int keep) override {
+      if (std::exchange(first, false)) {
+        writing.set_value();
+        (void)go.get_future().wait_for(std::chrono::seconds(3));
+      }
+      return MemoryStore::add_histories(entries, keep);
+    }
+  };
+  auto own = std::make_unique<FirstWriteWaits>();
+  auto* store = own.get();
+  auto writing = store->writing.get_future();
+  StoreWorker worker(std::move(own));
+  worker.add_histories({{"room1", HistoryEntry{1, "m1"}}}, 50);
+  writing.wait();  // the worker is writing m1
+  worker.add_histories({{"room1", HistoryEntry{2, "m2"}}}, 50);
+  worker.ask_history("room1");
+  store->go.set_value();
+  worker.drain();
+  auto read = worker.take_histories();
+  ASSERT_EQ(read.size(), 1u);
+  ASSERT_TRUE(read[0].second);
+  EXPECT_EQ(read[0].second->size(), 2u) << "read before m2, queued before the ask, was written";
+  EXPECT_TRUE(worker.take_histories().empty()) << "taken once";
+}
+
 TEST(StoreWorker, ASnapshotIsReadOnceAskedAndTakenOnce) {
   auto own = std::make_unique<MemoryStore>();
   own->names = {"a", "b"};

@@ -1,5 +1,7 @@
 #include "callbridge/store_worker.h"
 
+#include <algorithm>
+
 #include "util/log.h"
 #include "util/thread_name.h"
 
@@ -60,7 +62,7 @@ void StoreWorker::drain() {
 void StoreWorker::ask_history(std::string space) {
   {
     std::lock_guard lock(mu_);
-    histories_asked_.push_back(std::move(space));
+    histories_asked_.emplace_back(std::move(space), queued_batches_);
   }
   wake_.notify_all();
 }
@@ -95,7 +97,9 @@ void StoreWorker::run() {
   std::unique_lock lock(mu_);
   for (;;) {
     wake_.wait(lock, [this] {
-      return stopping_ || !queued_.empty() || !spaces_.empty() || !histories_asked_.empty() || snapshot_asked_;
+      const bool history_due = std::any_of(histories_asked_.begin(), histories_asked_.end(),
+                                           [this](auto& asked) { return asked.second <= written_batches_; });
+      return stopping_ || !queued_.empty() || !spaces_.empty() || history_due || snapshot_asked_;
     });
     if (!queued_.empty() || !spaces_.empty()) {
       auto spaces = std::exchange(spaces_, {});
@@ -117,11 +121,20 @@ void StoreWorker::run() {
       info_ = std::move(info);
       written_batches_ = upto;
       done_.notify_all();
-      // The histories asked so far are read next, even if more was queued meanwhile:
-      // while the database fails over, writes keep coming and each one waits.
     }
-    if (!histories_asked_.empty()) {
-      auto spaces = std::exchange(histories_asked_, {});
+    // A history is read once what was queued before it was asked is written (the
+    // writes queued since may wait: while the database fails over, each one waits).
+    std::vector<std::string> due;
+    for (auto it = histories_asked_.begin(); it != histories_asked_.end();) {
+      if (it->second > written_batches_) {
+        ++it;
+        continue;
+      }
+      due.push_back(std::move(it->first));
+      it = histories_asked_.erase(it);
+    }
+    if (!due.empty()) {
+      auto spaces = std::move(due);
       reading_ = true;
       lock.unlock();
       std::vector<std::pair<std::string, Result<std::vector<HistoryEntry>>>> read;

@@ -96,7 +96,7 @@ class StoreWorker {
   bool snapshot_asked_ = true;  // a first snapshot at once (the constructor says why)
   bool reading_ = false, stopping_ = false;
   std::optional<StoreSnapshot> snapshot_;
-  std::vector<std::string> histories_asked_;
+  std::vector<std::pair<std::string, std::uint64_t>> histories_asked_;  // (space, queued_batches_ when asked)
   std::vector<std::pair<std::string, Result<std::vector<HistoryEntry>>>> histories_read_;
   std::size_t dropped_ = 0;
   StoreInfo info_;
