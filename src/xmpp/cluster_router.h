@@ -316,7 +316,8 @@ class ClusterRouter : public std::enable_shared_from_this<ClusterRouter>, public
   // call bridge"); not confirmed (nor kept as seen) unless `confirmed`.
   ComponentLink::Forwarded deliver_to_bridge(const RouterMessage& m);
   void confirm_one(const ForwardedFrom& stanza);  // `delivered`, alone
-  bool deliver_local(const std::string& jid, const std::string& stanza, const Jid* parsed = nullptr);
+  bool deliver_local(const std::string& jid, const std::string& stanza);
+  bool deliver_local(const Jid& target, const std::string& stanza);  // already parsed
   struct Location {
     enum Kind { here, elsewhere, unknown, gone } kind;
     std::uint64_t member;  // elsewhere: the member holding it

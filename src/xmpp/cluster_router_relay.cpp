@@ -98,7 +98,7 @@ void ClusterRouter::deliver_here(const RouterMessage& m) {
     }
     if (start) begin_sync();
     if (!hold && to_bridge && deliver_to_bridge(m) != ComponentLink::Forwarded::confirmed) return;
-    if (!hold && !to_bridge && !deliver_local(m.jid, m.stanza, target ? &*target : nullptr)) {
+    if (!hold && !to_bridge && !(target && deliver_local(*target, m.stanza))) {
       // The session ended on the way: left unconfirmed, as one not here (takes_on).
       std::lock_guard lock(pending_mu_);
       seen_[{m.node, m.incarnation}].erase(m.seq);
@@ -257,15 +257,14 @@ void ClusterRouter::deliver_now(const RouterMessage& m) {
   route_again(server_, m.stanza);
 }
 
-bool ClusterRouter::deliver_local(const std::string& target, const std::string& stanza, const Jid* parsed) {
-  std::optional<Jid> own;
-  if (!parsed) {
-    auto jid = Jid::parse(target);
-    if (!jid) return false;
-    parsed = &own.emplace(std::move(*jid));
-  }
-  if (!parsed->has_local()) return server_.registry.send_to_component(target, stanza);  // a call bridge of this node
-  return server_.registry.deliver_to_session(*parsed, stanza);
+bool ClusterRouter::deliver_local(const std::string& target, const std::string& stanza) {
+  auto jid = Jid::parse(target);
+  return jid && deliver_local(*jid, stanza);
+}
+
+bool ClusterRouter::deliver_local(const Jid& target, const std::string& stanza) {
+  if (!target.has_local()) return server_.registry.send_to_component(target.full(), stanza);  // a call bridge of this node
+  return server_.registry.deliver_to_session(target, stanza);
 }
 
 ClusterRouter::Location ClusterRouter::locate(const std::string& target) {
