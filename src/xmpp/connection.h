@@ -9,18 +9,22 @@
 //
 // Buffers:
 // - Reading waits for readability first, then reads into a buffer owned by the
-//   thread, so an idle connection holds no read buffer. With TLS, OpenSSL does the
-//   handshake on the socket itself (tls_session.h: no asio::ssl::stream and its four
-//   buffers); after a TLS 1.3 handshake the session's own record layer takes over
-//   (tls13_records.h), and an idle one keeps only its keys.
+//   thread, so an idle connection holds no read buffer. A busy one (many reads
+//   since it was last quiet for kReleaseIdleAfter) reads into a small buffer of its
+//   own, which spares an epoll_ctl per read (read_busy, connection.cpp). With TLS,
+//   OpenSSL does the handshake on the socket itself (tls_session.h: no
+//   asio::ssl::stream and its four buffers); after a TLS 1.3 handshake the
+//   session's own record layer takes over (tls13_records.h), and an idle one keeps
+//   only its keys.
 // - Writes are appended to one output string (under a short mutex) and written in
 //   one batch per wake-up; a burst to one peer becomes one write.
 // - Documents (a stanza being parsed, a reply being built) come from the thread's
 //   pool (xml/document_pool.h) and go back after use.
 // - A connection silent for kReleaseIdleAfter (2 s, connection.cpp) gives back
-//   what it only needs while busy: the parser (expat included), the capacity of
-//   its output strings and the TLS session's cipher contexts and buffers. The time-out timer does it, re-armed once per quiet spell,
-//   so a busy connection pays nothing per read.
+//   what it only needs while busy: its read buffer, the parser (expat included),
+//   the capacity of its output strings and the TLS session's cipher contexts and
+//   buffers. The time-out timer does it, re-armed once per quiet spell, so a busy
+//   connection pays nothing per read.
 //
 // Limits: stanza size and depth (parser), read rate (token bucket: a burst of two
 // seconds' worth, then policy-violation; under TLS it counts every byte of the
@@ -117,6 +121,7 @@ class Connection : public std::enable_shared_from_this<Connection>,
 
  private:
   void read_more();
+  void read_busy();  // read_more() for a plain connection that reads often
   void on_read(const asio::error_code& ec, const char* data, size_t n);
   // Takes `bytes` from the read-rate bucket; false (and the stream ended) when empty.
   bool charge(size_t bytes);
@@ -162,10 +167,14 @@ class Connection : public std::enable_shared_from_this<Connection>,
   uint64_t tls_wire_charged_ = 0;  // of the session's wire_bytes_read()
 
   bool reading_ = false, close_after_write_ = false, tls_pending_ = false;
+  bool feeding_read_ = false;  // on_read is parsing what it read (read_more waits for it)
   // Atomic: written on this connection's thread, read by closed() from others (Service::stop).
   std::atomic<bool> closed_{false};
   bool header_sent_ = false, authenticated_ = false, admitted_ = false, disconnected_ = false;
   bool holds_busy_memory_ = false;  // read since the last release_idle_memory()
+  int reads_this_spell_ = 0;  // since the last release_idle_memory()
+  std::unique_ptr<char[]> busy_read_buffer_;  // only while busy (read_busy)
+  asio::cancellation_signal busy_read_cancel_;
   int holds_ = 0;
   std::unique_ptr<Held> held_;
   bool close_held_ = false;
