@@ -85,8 +85,10 @@ class Convene:
         self.proc = None
 
     def mmp(self, *args):
-        subprocess.run([str(self.build / "apps" / "mmp"), "--node", str(self.dir / "node"), *args], check=True,
-                       capture_output=True, text=True, timeout=600)
+        done = subprocess.run([str(self.build / "apps" / "mmp"), "--node", str(self.dir / "node"), *args],
+                              capture_output=True, text=True, timeout=600)
+        if done.returncode != 0:
+            raise RuntimeError(f"mmp {' '.join(args)} failed ({done.returncode}): {done.stdout}{done.stderr}")
 
     def _start(self, cpu=None):
         log = open(self.dir / "convened.out", "ab")
