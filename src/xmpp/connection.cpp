@@ -16,8 +16,11 @@ namespace {
 // Reads land here, on the connection's thread, and are parsed before the next one:
 // an idle connection holds no read buffer.
 thread_local char read_buffer[16 * 1024];
-// A busy connection's own (read_busy): a chat stanza or a small burst of them.
+// A busy connection's own (read_busy): a chat stanza or a small burst of them; once
+// a read fills it, a bulk sender's (a call bridge's fan-out to a large space), so
+// that it costs no more reads than the thread's buffer did.
 constexpr size_t kBusyReadBuffer = 4 * 1024;
+constexpr size_t kBulkReadBuffer = 64 * 1024;
 // Reads in one busy spell before a connection gets its own buffer: more than a
 // login takes, so thousands of clients that log in and then stay quiet never
 // allocate one (their heap would keep the holes after the release).
@@ -113,6 +116,8 @@ void Connection::read_more() {
   reading_ = true;
   if (!tls_ && reads_this_spell_ >= kReadsBeforeOwnBuffer) return read_busy();
   busy_read_buffer_.reset();
+  busy_read_size_ = 0;
+  busy_read_filled_ = false;
   auto self = shared_from_this();
   if (tls_) {
     // Bytes already inside OpenSSL never make the socket readable: read them now
@@ -140,13 +145,19 @@ void Connection::read_more() {
 // two machines). Once the connection is quiet (release_idle_memory) the pending read is cancelled, the
 // buffer goes, and it waits for input without one again.
 void Connection::read_busy() {
-  if (!busy_read_buffer_) busy_read_buffer_ = std::make_unique<char[]>(kBusyReadBuffer);
+  // Nothing points into the buffer now (read_more waits while on_read parses it).
+  const size_t want = busy_read_filled_ ? kBulkReadBuffer : std::max(busy_read_size_, kBusyReadBuffer);
+  if (!busy_read_buffer_ || busy_read_size_ != want) {
+    busy_read_buffer_ = std::make_unique<char[]>(want);
+    busy_read_size_ = want;
+  }
   auto on_done = [self = shared_from_this()](const asio::error_code& ec, size_t n) {
     self->reading_ = false;
     if (ec == asio::error::operation_aborted && !self->closed_) return self->read_more();  // quiet now
+    self->busy_read_filled_ = n == self->busy_read_size_;
     self->on_read(ec, self->busy_read_buffer_.get(), n);
   };
-  socket_.async_read_some(asio::buffer(busy_read_buffer_.get(), kBusyReadBuffer),
+  socket_.async_read_some(asio::buffer(busy_read_buffer_.get(), busy_read_size_),
                           asio::bind_cancellation_slot(busy_read_cancel_.slot(), std::move(on_done)));
 }
 

@@ -174,6 +174,8 @@ class Connection : public std::enable_shared_from_this<Connection>,
   bool holds_busy_memory_ = false;  // read since the last release_idle_memory()
   int reads_this_spell_ = 0;  // since the last release_idle_memory()
   std::unique_ptr<char[]> busy_read_buffer_;  // only while busy (read_busy)
+  size_t busy_read_size_ = 0;
+  bool busy_read_filled_ = false;  // the last read filled it: a bulk sender
   asio::cancellation_signal busy_read_cancel_;
   int holds_ = 0;
   std::unique_ptr<Held> held_;
