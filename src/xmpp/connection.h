@@ -132,8 +132,8 @@ class Connection : public std::enable_shared_from_this<Connection>,
   void arm_timer();
   void on_timer();
   void release_idle_memory();
-  // TLS steps on the socket (tls_session.h): each runs until OpenSSL must wait,
-  // then waits for the socket with async_wait and runs again.
+  // TLS steps on the socket (tls_session.h, connection_tls.cpp): each runs until
+  // OpenSSL must wait, then waits for the socket with async_wait and runs again.
   void tls_handshake();
   void tls_read();
   void tls_write();
@@ -172,6 +172,9 @@ class Connection : public std::enable_shared_from_this<Connection>,
   std::atomic<bool> closed_{false};
   bool header_sent_ = false, authenticated_ = false, admitted_ = false, disconnected_ = false;
   bool holds_busy_memory_ = false;  // read since the last release_idle_memory()
+  // Reads land here, on the connection's thread, and are parsed before the next one:
+  // an idle connection holds no read buffer.
+  inline static thread_local char thread_read_buffer_[16 * 1024];
   int reads_this_spell_ = 0;  // since the last release_idle_memory()
   std::unique_ptr<char[]> busy_read_buffer_;  // only while busy (read_busy)
   size_t busy_read_size_ = 0;
