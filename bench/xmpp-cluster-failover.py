@@ -52,6 +52,8 @@ args.add_argument("--build", default=str(TOP / "build"))
 args.add_argument("--trials", type=int, default=20)
 args.add_argument("--pairs", type=int, default=50)
 args.add_argument("--duration", type=float, default=5)
+args.add_argument("--warmup", type=float, default=1,
+                  help="throughput: seconds of messages before measuring (convene-bench messages --warmup)")
 args.add_argument("--log-level", default="warn", help="of the nodes (info to see the router's decisions)")
 args.add_argument("--rate", type=float, default=2000, help="messages/s in all, failover under load")
 args.add_argument("--only", choices=["leader", "bridge", "throughput", "load"], help="run one part only")
@@ -169,11 +171,12 @@ def bench_messages(host, host2=None, label=""):
            "--password", "secret", "--mech", "scram-sha-1", "--label", label]
     if host2:
         cmd += ["--host2", host2]
-    cmd += ["messages", "--pairs", str(opts.pairs), "--duration", str(opts.duration)]
+    cmd += ["messages", "--pairs", str(opts.pairs), "--duration", str(opts.duration), "--warmup", str(opts.warmup)]
     run = subprocess.run(cmd, capture_output=True, text=True, timeout=300)
-    # Each message missing after the drain, and when it arrived if it did (late:, lost:).
+    # Each message missing after the drain, and when it arrived if it did (late:, lost:);
+    # each that took a second or more (slow:).
     for line in run.stderr.splitlines():
-        if line.startswith(("missing after the drain:", "late:", "lost:", "bounced:")):
+        if line.startswith(("missing after the drain:", "late:", "lost:", "bounced:", "slow:")):
             print(f"  {label}: {line}", flush=True)
     out = run.stdout
     return next((l for l in out.splitlines() if l.startswith("RESULT")), out.strip())

@@ -176,6 +176,9 @@ int run_messages(const Options& o) {
                    eng.user_name(sender ^ 1).c_str(), wall_clock(stamp).c_str(), double(t - stamp) / 1e6);
     } else {
       ++received;
+      if (!drained_at && t - stamp >= 1'000'000'000ull)  // which message, to find it in the servers' logs
+        std::fprintf(stderr, "slow: %s -> %s sent %s, arrived after %.0f ms\n", eng.user_name(sender).c_str(),
+                     eng.user_name(idx).c_str(), wall_clock(stamp).c_str(), double(t - stamp) / 1e6);
       if (t >= t_measure && t < t_end) {
         ++delivered;
         lat.add(t - stamp);
