@@ -212,10 +212,18 @@ std::optional<std::uint64_t> SessionRegistry::holder(const Jid& jid) const {
     return it->second;
   }
   auto it = sessions_.find(jid.bare_view());
-  if (it != sessions_.end())
-    for (auto& s : it->second)
-      if (s->jid() == jid) return s->node();
-  return std::nullopt;
+  if (it == sessions_.end()) return std::nullopt;
+  // A full JID that moved here can still have its other node's entry beside the
+  // local session for a moment (a local bind does not replace a remote one): this
+  // node holds it, and a stanza forwarded for it is taken on now, not left for the
+  // origin to resend.
+  std::optional<std::uint64_t> found;
+  for (auto& s : it->second)
+    if (s->jid() == jid) {
+      if (s->node() == 0) return 0;
+      if (!found) found = s->node();
+    }
+  return found;
 }
 
 std::optional<std::uint64_t> SessionRegistry::remote_component(std::string_view domain) const {

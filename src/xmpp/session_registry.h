@@ -153,7 +153,8 @@ class SessionRegistry {
   // Sessions of a bare JID (a snapshot; empty when none).
   std::vector<std::shared_ptr<Session>> sessions_of(std::string_view bare) const;
   // The member holding a full JID's session or a component domain: 0 for this
-  // node; nullopt when nobody does.
+  // node (also while another member's entry for that JID lingers); nullopt when
+  // nobody does.
   std::optional<std::uint64_t> holder(const Jid& jid) const;
   // The member holding a component connected to another node.
   std::optional<std::uint64_t> remote_component(std::string_view domain) const;

@@ -116,6 +116,14 @@ TEST(SessionRegistry, ALocalBindDoesNotReplaceARemoteSession) {
   EXPECT_EQ(r.sessions_of("bob@example.com"), (std::vector<std::shared_ptr<Session>>{local}));
 }
 
+TEST(SessionRegistry, AFullJidBoundHereIsHeldHereBesideItsOldNodesEntry) {
+  // The full JID moved here from member 7, whose entry has not gone yet.
+  SessionRegistry r;
+  r.add_remote_session(std::make_shared<FakeSession>("bob@example.com/res", 7));
+  r.bind(std::make_shared<FakeSession>("bob@example.com/res"));
+  EXPECT_EQ(r.holder(*Jid::parse("bob@example.com/res")), std::optional<std::uint64_t>(0));
+}
+
 TEST_F(TwoSessionsOfOneJid, ResumeMovesTheSessionToItsSuccessor) {
   bind_first("carol@example.com/res");
   auto& successor = new_session;
