@@ -139,8 +139,8 @@ void Connection::read_more() {
 // A busy connection reads into a buffer of its own: asio then keeps the socket
 // registered between reads (edge-triggered) instead of re-arming it with an
 // epoll_ctl for every async_wait (6-13% of a routed chat message's CPU, measured on
-// two machines). Once the connection is quiet (release_idle_memory) the pending read is cancelled, the
-// buffer goes, and it waits for input without one again.
+// two machines). Once the connection is quiet (release_idle_memory) the pending
+// read is cancelled, the buffer goes, and it waits for input without one again.
 void Connection::read_busy() {
   // Nothing points into the buffer now (read_more waits while on_read parses it).
   const size_t want = busy_read_filled_ ? kBulkReadBuffer : std::max(busy_read_size_, kBusyReadBuffer);
