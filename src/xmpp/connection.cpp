@@ -21,7 +21,7 @@ constexpr size_t kBulkReadBuffer = 64 * 1024;
 // Reads in one busy spell before a connection gets its own buffer: more than a
 // login takes, so thousands of clients that log in and then stay quiet never
 // allocate one (their heap would keep the holes after the release).
-constexpr int kReadsBeforeOwnBuffer = 16;
+constexpr std::uint64_t kReadsBeforeOwnBuffer = 16;
 
 constexpr size_t kKeepWriteCapacity = 16 * 1024;
 // Output waiting for a client beyond what its socket holds. A client that reads
@@ -167,11 +167,7 @@ void Connection::on_read(const asio::error_code& ec, const char* data, size_t n)
     return;
   }
   last_read_ = std::chrono::steady_clock::now();
-  ++reads_this_spell_;
-  if (!holds_busy_memory_) {
-    holds_busy_memory_ = true;
-    arm_timer();  // now also for the idle release
-  }
+  if (reads_this_spell_++ == 0) arm_timer();  // now also for the idle release
   if (!tls_ && read_rate_limited() && !charge(n)) return;  // under TLS, tls_read charged the records
   // A read started while the parser is still inside `data` (a hold released by a
   // stanza's handler) could land in the same buffer at once (read_busy): wait.
@@ -207,10 +203,7 @@ void Connection::receive(std::string bytes) {
   asio::post(socket_.get_executor(), [self = shared_from_this(), bytes = std::move(bytes)] {
     if (self->closed_ || self->close_after_write_) return;
     self->last_read_ = std::chrono::steady_clock::now();
-    if (!self->holds_busy_memory_) {
-      self->holds_busy_memory_ = true;
-      self->arm_timer();
-    }
+    if (self->reads_this_spell_++ == 0) self->arm_timer();
     if (!self->charge(bytes.size())) return;
     self->feed(bytes);
     if (!self->closed_ && !self->close_after_write_ && !self->parser_.between_elements()) {
@@ -454,7 +447,7 @@ void Connection::arm_timer() {
   const auto& l = server_.settings.limits;
   auto deadline = last_read_ + std::chrono::seconds(l.idle_timeout_seconds);
   if (!authenticated_) deadline = std::min(deadline, started_ + std::chrono::seconds(l.auth_timeout_seconds));
-  if (holds_busy_memory_) deadline = std::min(deadline, last_read_ + kReleaseIdleAfter);
+  if (reads_this_spell_ > 0) deadline = std::min(deadline, last_read_ + kReleaseIdleAfter);
   timer_.expires_at(deadline);
   timer_.async_wait([self = shared_from_this()](const asio::error_code& ec) {
     if (!ec) self->on_timer();
@@ -475,12 +468,11 @@ void Connection::on_timer() {
     stream_error("connection-timeout", "idle time-out");
     return;
   }
-  if (holds_busy_memory_ && now >= last_read_ + kReleaseIdleAfter) release_idle_memory();
+  if (reads_this_spell_ > 0 && now >= last_read_ + kReleaseIdleAfter) release_idle_memory();
   arm_timer();
 }
 
 void Connection::release_idle_memory() {
-  holds_busy_memory_ = false;
   reads_this_spell_ = 0;
   if (reading_ && busy_read_buffer_) busy_read_cancel_.emit(asio::cancellation_type::total);
   parser_.release_memory();

@@ -36,6 +36,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <cstdint>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -171,11 +172,13 @@ class Connection : public std::enable_shared_from_this<Connection>,
   // Atomic: written on this connection's thread, read by closed() from others (Service::stop).
   std::atomic<bool> closed_{false};
   bool header_sent_ = false, authenticated_ = false, admitted_ = false, disconnected_ = false;
-  bool holds_busy_memory_ = false;  // read since the last release_idle_memory()
   // Reads land here, on the connection's thread, and are parsed before the next one:
   // an idle connection holds no read buffer.
   inline static thread_local char thread_read_buffer_[16 * 1024];
-  int reads_this_spell_ = 0;  // since the last release_idle_memory()
+  // Reads since the last release_idle_memory(); above 0, the connection holds its
+  // busy buffers and the timer also watches for the quiet spell that frees them.
+  // 64 bits: a connection may chat for years without a quiet spell.
+  std::uint64_t reads_this_spell_ = 0;
   std::unique_ptr<char[]> busy_read_buffer_;  // only while busy (read_busy)
   size_t busy_read_size_ = 0;
   bool busy_read_filled_ = false;  // the last read filled it: a bulk sender
